@@ -1,0 +1,85 @@
+//! Compiling the kernel with cargo and writing its images.
+
+use crate::flat::flat_image;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The bare-metal target the kernel is built for.
+pub const KERNEL_TARGET: &str = "aarch64-unknown-none";
+
+/// One way of building the kernel: a name and the cargo features it enables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelVariant {
+    /// Names the output folders (`target/kernel/NAME`, `target/images/NAME`).
+    pub name: String,
+    /// Cargo features of `vesper-kernel` to enable.
+    pub features: Vec<String>,
+}
+
+impl KernelVariant {
+    /// The kernel that runs under QEMU and ends it with an exit code.
+    pub fn qemu() -> Self {
+        Self { name: "qemu".into(), features: vec!["semihosting".into()] }
+    }
+
+    /// A QEMU kernel with one deliberate failure built in
+    /// (`selftest-<name>`, see kernel/src/selftest.rs).
+    pub fn qemu_selftest(name: &str) -> Self {
+        Self {
+            name: format!("selftest-{name}"),
+            features: vec!["semihosting".into(), format!("selftest-{name}")],
+        }
+    }
+}
+
+/// A built kernel: the ELF (for debuggers and ELF boot) and the flat image.
+#[derive(Clone, Debug)]
+pub struct KernelImage {
+    /// The linked kernel, with symbols.
+    pub elf: PathBuf,
+    /// The flat image for the firmware or `qemu -kernel`.
+    pub flat: PathBuf,
+}
+
+/// Builds `variant` of the kernel in the workspace at `root` and writes
+/// `target/images/<variant>/{kernel.elf,kernel8.img}`.
+///
+/// Each variant has its own cargo target directory, so that variants built
+/// one after another (or by tests in parallel) do not overwrite each other.
+pub fn build_kernel(root: &Path, variant: &KernelVariant) -> Result<KernelImage> {
+    let target_dir = root.join("target").join("kernel").join(&variant.name);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "--package", "vesper-kernel", "--target", KERNEL_TARGET])
+        .arg("--features")
+        .arg(variant.features.join(","))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .context("could not run cargo to build the kernel")?;
+    if !status.success() {
+        bail!("building the kernel ({}) failed: {status}", variant.name);
+    }
+
+    let built = target_dir.join(KERNEL_TARGET).join("release").join("vesper-kernel");
+    let elf_bytes =
+        std::fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
+    let flat = flat_image(&elf_bytes).with_context(|| format!("converting {}", built.display()))?;
+
+    let out_dir = root.join("target").join("images").join(&variant.name);
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let image = KernelImage { elf: out_dir.join("kernel.elf"), flat: out_dir.join("kernel8.img") };
+    write_atomically(&image.elf, &elf_bytes)?;
+    write_atomically(&image.flat, &flat)?;
+    Ok(image)
+}
+
+/// Writes through a temporary file and a rename, so that a reader (say, a
+/// test booting the previous build) never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}

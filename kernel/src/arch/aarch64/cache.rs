@@ -1,0 +1,23 @@
+//! Data cache maintenance, for memory shared with other bus masters (the
+//! VideoCore reads mailbox messages straight from RAM).
+
+use core::arch::asm;
+
+/// The Cortex-A53's data cache line size in bytes.
+const CACHE_LINE: usize = 64;
+
+/// Cleans and invalidates every data cache line of `[start, start + len)`
+/// to the point of coherency, so that another bus master sees what the CPU
+/// wrote and the CPU then sees what the other master writes.
+pub fn clean_invalidate(start: usize, len: usize) {
+    let end = start + len;
+    let mut line = start & !(CACHE_LINE - 1);
+    while line < end {
+        // SAFETY: `dc civac` only moves data between cache and memory; it
+        // changes no memory contents as seen by this CPU.
+        unsafe { asm!("dc civac, {}", in(reg) line, options(nostack, preserves_flags)) };
+        line += CACHE_LINE;
+    }
+    // SAFETY: a barrier has no memory effects of its own.
+    unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
+}

@@ -1,0 +1,3 @@
+//! Architecture-specific code. Vesper runs on AArch64 only.
+
+pub mod aarch64;

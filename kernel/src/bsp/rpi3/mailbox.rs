@@ -1,0 +1,102 @@
+//! The VideoCore mailbox's property channel (channel 8), polled.
+//!
+//! A message is a buffer of 32-bit words in RAM: total size, a request code,
+//! tags, an end tag. The ARM posts the buffer's VideoCore bus address (with
+//! the channel in the low four bits) and waits for the same value to come
+//! back, after which the firmware has written its answers into the buffer.
+
+use super::memory_map::{mmio, MAILBOX_BASE};
+use super::mmio::Mmio;
+use crate::arch::aarch64::cache;
+use crate::memory::virt_to_phys;
+use tock_registers::interfaces::{Readable, Writeable};
+use tock_registers::registers::{ReadOnly, WriteOnly};
+use tock_registers::{register_bitfields, register_structs};
+
+register_bitfields! {u32,
+    STATUS [
+        FULL OFFSET(31) NUMBITS(1) [],
+        EMPTY OFFSET(30) NUMBITS(1) []
+    ]
+}
+
+register_structs! {
+    RegisterBlock {
+        (0x00 => read: ReadOnly<u32>),
+        (0x04 => _reserved0),
+        (0x18 => status: ReadOnly<u32, STATUS::Register>),
+        (0x1c => _reserved1),
+        (0x20 => write: WriteOnly<u32>),
+        (0x24 => @END),
+    }
+}
+
+const PROPERTY_CHANNEL: u32 = 8;
+const REQUEST: u32 = 0;
+const RESPONSE_OK: u32 = 0x8000_0000;
+const TAG_BOARD_REVISION: u32 = 0x0001_0002;
+const TAG_END: u32 = 0;
+/// The ARM's RAM as the VideoCore sees it uncached (Pi 2 and 3).
+const BUS_UNCACHED_ALIAS: u32 = 0xC000_0000;
+/// How many status polls to allow before giving up on the firmware.
+const POLL_LIMIT: u32 = 1_000_000;
+
+/// A property message; 16-byte alignment frees the low bits for the channel.
+#[repr(C, align(16))]
+struct Message<const N: usize>([u32; N]);
+
+fn mailbox() -> Mmio<RegisterBlock> {
+    // SAFETY: MAILBOX_BASE is mailbox 0 in the kernel map.
+    unsafe { Mmio::new(mmio(MAILBOX_BASE)) }
+}
+
+/// Sends `message` on the property channel and waits for the answer.
+/// Returns false if the firmware did not answer or reported an error.
+fn call<const N: usize>(message: &mut Message<N>) -> bool {
+    let mbox = mailbox();
+    let start = message.0.as_ptr() as usize;
+    let len = core::mem::size_of_val(&message.0);
+    let Ok(phys) = u32::try_from(virt_to_phys(start)) else {
+        return false;
+    };
+    let token = (phys | BUS_UNCACHED_ALIAS) | PROPERTY_CHANNEL;
+
+    cache::clean_invalidate(start, len);
+    let mut polls = 0;
+    while mbox.status.is_set(STATUS::FULL) {
+        polls += 1;
+        if polls > POLL_LIMIT {
+            return false;
+        }
+    }
+    mbox.write.set(token);
+    loop {
+        while mbox.status.is_set(STATUS::EMPTY) {
+            polls += 1;
+            if polls > POLL_LIMIT {
+                return false;
+            }
+        }
+        if mbox.read.get() == token {
+            break;
+        }
+    }
+    cache::clean_invalidate(start, len);
+    // SAFETY: the firmware wrote the buffer behind the compiler's back.
+    unsafe { core::ptr::read_volatile(&message.0[1]) == RESPONSE_OK }
+}
+
+/// The board revision code (e.g. 0xa02082 for a Pi 3 Model B), or None if
+/// the firmware did not answer.
+pub fn board_revision() -> Option<u32> {
+    let mut message = Message([
+        7 * 4, // total size in bytes
+        REQUEST,
+        TAG_BOARD_REVISION,
+        4, // value buffer size
+        0, // tag request code
+        0, // value: the revision
+        TAG_END,
+    ]);
+    call(&mut message).then(|| message.0[5])
+}
