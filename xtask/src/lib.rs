@@ -4,6 +4,7 @@
 
 pub mod qemu;
 pub mod setup;
+pub mod test_summary;
 
 use std::path::PathBuf;
 

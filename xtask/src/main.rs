@@ -95,7 +95,11 @@ fn run(command: Cmd) -> Result<ExitCode> {
             setup::ensure_qemu()?;
             let mut cmd = cargo();
             cmd.args(["test", "--workspace"]).args(args);
-            run_status(cmd, "cargo test")?;
+            let totals = xtask::test_summary::run_and_count(cmd)?;
+            println!("summary: {} passed, {} failed", totals.passed, totals.failed);
+            if !totals.success {
+                bail!("cargo test failed");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Gdb { qemu_only } => {
