@@ -16,14 +16,19 @@
 
 mod arch;
 mod bsp;
+#[cfg(not(test))]
+mod dispatch;
+mod domain;
 mod exit;
 #[cfg(not(test))]
 mod logger;
 mod memory;
 #[cfg(not(test))]
 mod panic;
+mod sched;
 #[cfg(not(test))]
 mod selftest;
+mod sync;
 
 /// The kernel's version, shown in the boot banner.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -44,6 +49,9 @@ pub extern "C" fn kernel_main() -> ! {
 
     selftest::run();
 
-    log::info!("boot complete, nothing more to run");
-    arch::aarch64::cpu::halt(exit::ExitCode::Success)
+    if dispatch::load_domains() == 0 {
+        log::info!("boot complete, no domains to run");
+        arch::aarch64::cpu::halt(exit::ExitCode::Success)
+    }
+    dispatch::start()
 }

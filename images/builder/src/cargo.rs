@@ -5,8 +5,10 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The bare-metal target the kernel is built for.
-pub const KERNEL_TARGET: &str = "aarch64-unknown-none";
+/// The bare-metal target the kernel is built for: soft-float, so that the
+/// kernel never touches the FP/SIMD registers, which belong to the domains
+/// and are saved and restored only when the CPU changes hands.
+pub const KERNEL_TARGET: &str = "aarch64-unknown-none-softfloat";
 
 /// One way of building the kernel: a name and the cargo features it enables.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,5 +1,6 @@
-//! Data cache maintenance, for memory shared with other bus masters (the
-//! VideoCore reads mailbox messages straight from RAM).
+//! Cache maintenance: for memory shared with other bus masters (the
+//! VideoCore reads mailbox messages straight from RAM), and for code the
+//! kernel copies into place (domain programs).
 
 use core::arch::asm;
 
@@ -20,4 +21,20 @@ pub fn clean_invalidate(start: usize, len: usize) {
     }
     // SAFETY: a barrier has no memory effects of its own.
     unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
+}
+
+/// Makes instructions written through the data cache visible to
+/// instruction fetch: cleans `[start, start + len)` to the point of
+/// unification and invalidates the instruction cache.
+pub fn sync_instructions(start: usize, len: usize) {
+    let end = start + len;
+    let mut line = start & !(CACHE_LINE - 1);
+    while line < end {
+        // SAFETY: cleaning a line writes it back; contents stay the same.
+        unsafe { asm!("dc cvau, {}", in(reg) line, options(nostack, preserves_flags)) };
+        line += CACHE_LINE;
+    }
+    // SAFETY: barriers and instruction cache invalidation have no effect on
+    // memory contents.
+    unsafe { asm!("dsb ish", "ic iallu", "dsb ish", "isb", options(nostack, preserves_flags)) };
 }

@@ -35,6 +35,11 @@ impl Syndrome {
         class_name(self.class_code())
     }
 
+    /// Whether this is a system call (`svc` from AArch64).
+    pub fn is_svc(self) -> bool {
+        self.class_code() == 0x15
+    }
+
     /// Whether this is an instruction or data abort, whose ISS carries a
     /// fault status code and FAR_EL1 holds the faulting address.
     pub fn is_abort(self) -> bool {
@@ -162,6 +167,7 @@ mod tests {
         let esr = Syndrome::new(0x5600_002a);
         assert_eq!(esr.class_name(), "SVC from AArch64");
         assert_eq!(esr.iss(), 42);
+        assert!(esr.is_svc());
         assert_eq!(esr.fault_status(), None);
     }
 

@@ -1,6 +1,7 @@
 //! Exception entry: which vector was taken, and what the kernel does about it.
 //!
-//! Nothing is expected to trap into the kernel yet, so every exception is a
+//! From a domain (EL0): a system call or a fault goes to the dispatcher, as
+//! does an interrupt. Anything taken while the kernel itself runs is a
 //! fatal kernel error: it is reported with its decoded syndrome and all
 //! registers, and the kernel stops with [`ExitCode::KernelException`].
 //!
@@ -82,10 +83,11 @@ impl fmt::Display for VectorKind {
 
 #[cfg(not(test))]
 mod entry {
-    use super::VectorKind;
+    use super::{ExceptionType, Origin, VectorKind};
     use crate::arch::aarch64::cpu;
     use crate::arch::aarch64::esr::Syndrome;
     use crate::arch::aarch64::trap_frame::{TrapFrame, TRAP_FRAME_SIZE};
+    use crate::dispatch;
     use crate::exit::ExitCode;
     use aarch64_cpu::asm::barrier;
     use aarch64_cpu::registers::VBAR_EL1;
@@ -109,6 +111,22 @@ mod entry {
     extern "C" fn handle_exception(number: u64, frame: &mut TrapFrame) {
         let vector = VectorKind::from_number(number);
         let syndrome = Syndrome::new(frame.esr);
+        match (vector.origin, vector.kind) {
+            (Origin::LowerElAarch64, ExceptionType::Synchronous) if syndrome.is_svc() => {
+                dispatch::on_syscall(frame)
+            }
+            (Origin::LowerElAarch64 | Origin::LowerElAarch32, ExceptionType::Synchronous) => {
+                dispatch::on_domain_fault(frame)
+            }
+            (Origin::LowerElAarch64 | Origin::LowerElAarch32, ExceptionType::Irq) => {
+                dispatch::on_interrupt(frame)
+            }
+            _ => kernel_fault(vector, syndrome, frame),
+        }
+    }
+
+    /// Reports an exception the kernel did not expect and stops.
+    fn kernel_fault(vector: VectorKind, syndrome: Syndrome, frame: &TrapFrame) -> ! {
         let kernel_sp = frame as *const TrapFrame as usize + TRAP_FRAME_SIZE;
         log::error!("KERNEL EXCEPTION: {vector}");
         log::error!("  class    {syndrome}");

@@ -9,10 +9,16 @@ pub mod cache;
 pub mod cpu;
 pub mod esr;
 pub mod exception;
+#[cfg(not(test))]
+pub mod fpu;
 pub mod mmu;
 #[cfg(not(test))]
 pub mod time;
+#[cfg(not(test))]
+pub mod timer;
 pub mod trap_frame;
+#[cfg(not(test))]
+pub mod user;
 
 /// Brings the CPU from the boot state to the kernel's running state:
 /// installs the exception vectors and drops the boot identity map.

@@ -9,10 +9,20 @@ pub fn frequency_hz() -> u64 {
     CNTFRQ_EL0.get()
 }
 
-/// Time since the counter started (at reset).
-pub fn now() -> Duration {
+/// Nanoseconds since the counter started (at reset).
+pub fn now_ns() -> u64 {
     let ticks = u128::from(CNTPCT_EL0.get());
     let hz = u128::from(frequency_hz()).max(1);
-    let nanos = ticks * 1_000_000_000 / hz;
-    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    u64::try_from(ticks * 1_000_000_000 / hz).unwrap_or(u64::MAX)
+}
+
+/// Time since the counter started (at reset).
+pub fn now() -> Duration {
+    Duration::from_nanos(now_ns())
+}
+
+/// The first counter value at or after `ns`.
+pub fn ns_to_ticks_ceil(ns: u64) -> u64 {
+    let hz = u128::from(frequency_hz());
+    u64::try_from((u128::from(ns) * hz).div_ceil(1_000_000_000)).unwrap_or(u64::MAX)
 }

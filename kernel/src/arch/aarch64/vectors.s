@@ -69,6 +69,8 @@ exception_entry_common:
     mov     x1, sp
     bl      handle_exception
 
+// Restores the TrapFrame at sp and returns from the exception.
+exception_return:
     ldp     x1, x2, [sp, #16 * 16]
     msr     elr_el1, x1
     msr     spsr_el1, x2
@@ -91,3 +93,13 @@ exception_entry_common:
     ldp     x28, x29, [sp, #16 * 14]
     add     sp, sp, #TRAP_FRAME_SIZE
     eret
+
+// enter_user(frame: *const TrapFrame) -> !
+//
+// Starts the first domain: makes `frame` the frame being returned to, as
+// if an exception from EL0 were finishing. From then on SP_EL1 rests just
+// above it whenever a domain runs.
+.global enter_user
+enter_user:
+    mov     sp, x0
+    b       exception_return

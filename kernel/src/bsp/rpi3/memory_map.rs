@@ -17,6 +17,10 @@ pub const GPIO_BASE: u64 = PERIPHERAL_BASE + 0x20_0000;
 /// The VideoCore mailboxes.
 pub const MAILBOX_BASE: u64 = PERIPHERAL_BASE + 0xB880;
 
+/// End of the RAM the ARM owns (the GPU firmware keeps the rest; 0x3C00_0000
+/// on a 1 GiB Pi 3 with the default GPU split, as QEMU reports).
+pub const ARM_RAM_END: u64 = 0x3C00_0000;
+
 /// What the kernel maps, linearly, in the upper half: RAM and the memory
 /// the GPU firmware keeps (the framebuffer lives there) as normal memory, the
 /// peripherals and the local block as device memory.

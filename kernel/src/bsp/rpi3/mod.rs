@@ -3,6 +3,8 @@
 #[cfg(not(test))]
 mod gpio;
 #[cfg(not(test))]
+pub mod local_intc;
+#[cfg(not(test))]
 pub mod mailbox;
 pub mod memory_map;
 #[cfg(not(test))]

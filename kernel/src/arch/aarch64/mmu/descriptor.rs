@@ -60,6 +60,10 @@ pub const MAIR_VALUE: u64 = 0xFF;
 pub enum Access {
     /// EL1 read/write, no EL0 access.
     KernelReadWrite,
+    /// EL1 and EL0 read/write.
+    UserReadWrite,
+    /// EL1 and EL0 read-only.
+    UserReadOnly,
 }
 
 /// Who may execute from a mapping.
@@ -69,6 +73,8 @@ pub enum Execute {
     Never,
     /// EL1 only.
     Kernel,
+    /// EL0 only (EL1 never runs domain code).
+    User,
 }
 
 /// The attributes of one mapping.
@@ -93,6 +99,8 @@ impl Attributes {
         };
         let access = match self.access {
             Access::KernelReadWrite => DESCRIPTOR::AP::KernelReadWrite,
+            Access::UserReadWrite => DESCRIPTOR::AP::AllReadWrite,
+            Access::UserReadOnly => DESCRIPTOR::AP::AllReadOnly,
         };
         // Device memory is never executable, whatever was asked.
         let execute = match (self.kind, self.execute) {
@@ -100,6 +108,7 @@ impl Attributes {
                 DESCRIPTOR::UXN::SET + DESCRIPTOR::PXN::SET
             }
             (MemoryKind::Normal, Execute::Kernel) => DESCRIPTOR::UXN::SET + DESCRIPTOR::PXN::CLEAR,
+            (MemoryKind::Normal, Execute::User) => DESCRIPTOR::UXN::CLEAR + DESCRIPTOR::PXN::SET,
         };
         let global = if self.global { DESCRIPTOR::NG::CLEAR } else { DESCRIPTOR::NG::SET };
         kind + share + access + execute + global + DESCRIPTOR::AF::SET + DESCRIPTOR::VALID::SET
@@ -113,6 +122,11 @@ fn output_address(pa: u64) -> FieldValue<u64, DESCRIPTOR::Register> {
 /// A level 1 or level 2 block descriptor mapping `pa` (aligned to the block).
 pub fn block(pa: u64, attributes: Attributes) -> u64 {
     (output_address(pa) + attributes.fields() + DESCRIPTOR::TYPE::Block).value
+}
+
+/// A level 3 page descriptor mapping the 4 KiB page at `pa`.
+pub fn page(pa: u64, attributes: Attributes) -> u64 {
+    (output_address(pa) + attributes.fields() + DESCRIPTOR::TYPE::TableOrPage).value
 }
 
 /// A table descriptor pointing at the next-level table at physical `pa`.
@@ -162,6 +176,23 @@ mod tests {
         assert_eq!(d & (1 << 11), 1 << 11, "nG");
         assert_eq!(d & (3 << 53), 3 << 53, "UXN and PXN");
         assert_eq!(output_address_of(d), 0x120_0000);
+    }
+
+    #[test]
+    fn user_pages_are_not_global_and_user_accessible() {
+        let attrs = Attributes {
+            kind: MemoryKind::Normal,
+            access: Access::UserReadOnly,
+            execute: Execute::User,
+            global: false,
+        };
+        let d = page(0x12_3000, attrs);
+        assert_eq!(d & 0b11, 0b11, "valid page");
+        assert_eq!((d >> 6) & 3, 0b11, "AP = EL0/EL1 read-only");
+        assert_eq!(d & (1 << 11), 1 << 11, "nG");
+        assert_eq!(d & (1 << 54), 0, "EL0 may execute");
+        assert_eq!(d & (1 << 53), 1 << 53, "EL1 may not");
+        assert_eq!(output_address_of(d), 0x12_3000);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod descriptor;
 pub mod tables;
+pub mod user;
 
 #[cfg(not(test))]
 mod enable {

@@ -1,0 +1,239 @@
+//! The domain control block (DCB), in Nemesis's two halves.
+//!
+//! The kernel keeps a domain's scheduling state in the **read-only half**
+//! ([`DcbReadOnly`], one page the domain may read but not write) and reads
+//! the domain's wishes from the **writable half** ([`DcbWritable`], one page
+//! the domain owns). The kernel treats everything in the writable half as
+//! untrusted input: a bad slot index stops the domain, never the kernel.
+//!
+//! Activation protocol: when the kernel gives the CPU to a domain whose
+//! `activations_enabled` is 1, it saves the interrupted context (if any) in
+//! slot `actctx`, sets `activations_enabled` to 0, and enters
+//! `activation_pc` at EL0 on `activation_sp` with `x0` = the address of the
+//! read-only half and `x1` = the [`ActivationReason`]. While
+//! `activations_enabled` is 0, a preempted context is saved in slot `resctx`
+//! and simply resumed later. The `rfa` system call resumes a context and sets
+//! `activations_enabled` to 1 in one step.
+
+use core::mem::{offset_of, size_of};
+
+/// Why the kernel activated a domain: what happened since it last had the
+/// CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum ActivationReason {
+    /// The domain's first activation: nothing was saved.
+    Allocated = 0,
+    /// The domain lost the CPU to the timer (its slice ran out, or an
+    /// earlier deadline came due); it runs again on guaranteed time.
+    Preempted = 1,
+    /// The domain blocked and has been woken (its timeout passed).
+    Event = 2,
+    /// The domain runs on slack time (it has `extra`), after losing the CPU.
+    Extra = 3,
+    /// The domain yielded and runs again in a new period.
+    Reactivated = 4,
+}
+
+impl ActivationReason {
+    /// The reason with this number, if any.
+    pub fn from_number(number: u64) -> Option<Self> {
+        Some(match number {
+            0 => Self::Allocated,
+            1 => Self::Preempted,
+            2 => Self::Event,
+            3 => Self::Extra,
+            4 => Self::Reactivated,
+            _ => return None,
+        })
+    }
+
+    /// A short name, for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Allocated => "allocated",
+            Self::Preempted => "preempted",
+            Self::Event => "event",
+            Self::Extra => "extra",
+            Self::Reactivated => "reactivated",
+        }
+    }
+}
+
+/// A domain's CPU reservation, as the manifest gave it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Reservation {
+    /// Length of a period.
+    pub period_ns: u64,
+    /// Guaranteed CPU time in every period.
+    pub slice_ns: u64,
+    /// Deadline offset after an unblock (the latency hint).
+    pub latency_ns: u64,
+    /// 1 if the domain may run on slack time, else 0.
+    pub extra: u64,
+}
+
+/// What the kernel has counted for a domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Accounting {
+    /// CPU time received in total.
+    pub cpu_ns: u64,
+    /// CPU time received from the reservation.
+    pub guaranteed_ns: u64,
+    /// CPU time received from slack.
+    pub extra_ns: u64,
+    /// Activation upcalls.
+    pub activations: u64,
+    /// Times the timer took the CPU away.
+    pub preemptions: u64,
+    /// Times the domain blocked.
+    pub blocks: u64,
+}
+
+/// The read-only half: the kernel writes it, the domain reads it.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct DcbReadOnly {
+    /// The domain's index in the image (0-based).
+    pub domain_id: u64,
+    /// The domain's reservation.
+    pub reservation: Reservation,
+    /// Time (ns since boot) at which the kernel last dispatched the domain.
+    pub now_ns: u64,
+    /// The reason for the latest activation (an [`ActivationReason`]).
+    pub reason: u64,
+    /// Counters, updated at every dispatch.
+    pub accounting: Accounting,
+    /// The domain's name, NUL-padded UTF-8.
+    pub name: [u8; 32],
+}
+
+impl DcbReadOnly {
+    /// The domain's name.
+    pub fn name(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+}
+
+/// A full saved register context: general registers, SP, PC, PSTATE and the
+/// FP/SIMD state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub struct Context {
+    /// x0 to x30.
+    pub x: [u64; 31],
+    /// The stack pointer (SP_EL0).
+    pub sp: u64,
+    /// Where execution resumes.
+    pub pc: u64,
+    /// The saved PSTATE. On resume the kernel keeps only the condition
+    /// flags (NZCV); the mode is always EL0 with interrupts enabled.
+    pub pstate: u64,
+    /// q0 to q31.
+    pub v: [u128; 32],
+    /// The floating-point control register.
+    pub fpcr: u64,
+    /// The floating-point status register.
+    pub fpsr: u64,
+}
+
+impl Context {
+    /// A context with every register zero.
+    pub const ZERO: Self =
+        Self { x: [0; 31], sp: 0, pc: 0, pstate: 0, v: [0; 32], fpcr: 0, fpsr: 0 };
+}
+
+/// Byte offsets into [`Context`], for assembly code.
+pub mod context_offsets {
+    use super::*;
+    /// `x[0]`.
+    pub const X0: usize = offset_of!(Context, x);
+    /// `sp`.
+    pub const SP: usize = offset_of!(Context, sp);
+    /// `pc`.
+    pub const PC: usize = offset_of!(Context, pc);
+    /// `pstate`.
+    pub const PSTATE: usize = offset_of!(Context, pstate);
+    /// `v[0]`.
+    pub const V0: usize = offset_of!(Context, v);
+    /// `fpcr`.
+    pub const FPCR: usize = offset_of!(Context, fpcr);
+    /// `fpsr`.
+    pub const FPSR: usize = offset_of!(Context, fpsr);
+}
+
+/// The PSTATE bits a domain may choose: the condition flags N, Z, C, V.
+pub const PSTATE_USER_MASK: u64 = 0xF000_0000;
+
+/// Context save slots in the writable half.
+pub const CONTEXT_SLOTS: usize = 4;
+
+/// The writable half: the domain writes it, the kernel reads it (warily).
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+pub struct DcbWritable {
+    /// Where activations enter (EL0 address).
+    pub activation_pc: u64,
+    /// The stack activations run on (EL0 address, 16-byte aligned).
+    pub activation_sp: u64,
+    /// 1: activations on (the next dispatch is an upcall); 0: off.
+    pub activations_enabled: u64,
+    /// The slot the kernel saves into when activations are on.
+    pub actctx: u64,
+    /// The slot the kernel saves into, and resumes from, when they are off.
+    pub resctx: u64,
+    /// Padding; keeps the slots 16-byte aligned.
+    pub reserved: u64,
+    /// The context save slots.
+    pub slots: [Context; CONTEXT_SLOTS],
+}
+
+const _: () = {
+    assert!(size_of::<DcbReadOnly>() <= 4096);
+    assert!(size_of::<DcbWritable>() <= 4096);
+    assert!(size_of::<Context>() == 800);
+    assert!(offset_of!(Context, v) % 16 == 0);
+    assert!(offset_of!(DcbWritable, slots) % 16 == 0);
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_layout_is_stable() {
+        assert_eq!(context_offsets::X0, 0);
+        assert_eq!(context_offsets::SP, 248);
+        assert_eq!(context_offsets::PC, 256);
+        assert_eq!(context_offsets::PSTATE, 264);
+        assert_eq!(context_offsets::V0, 272);
+        assert_eq!(context_offsets::FPCR, 784);
+        assert_eq!(context_offsets::FPSR, 792);
+    }
+
+    #[test]
+    fn writable_half_layout_is_stable() {
+        assert_eq!(offset_of!(DcbWritable, activation_pc), 0);
+        assert_eq!(offset_of!(DcbWritable, activations_enabled), 16);
+        assert_eq!(offset_of!(DcbWritable, resctx), 32);
+        assert_eq!(offset_of!(DcbWritable, slots), 48);
+    }
+
+    #[test]
+    fn names_are_nul_padded() {
+        let mut ro = DcbReadOnly::default();
+        ro.name[..4].copy_from_slice(b"spin");
+        assert_eq!(ro.name(), "spin");
+    }
+
+    #[test]
+    fn reasons_round_trip() {
+        for n in 0..5 {
+            assert_eq!(ActivationReason::from_number(n).map(|r| r as u64), Some(n));
+        }
+        assert_eq!(ActivationReason::from_number(5), None);
+    }
+}

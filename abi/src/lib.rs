@@ -1,0 +1,12 @@
+//! The Vesper ABI: everything the kernel and a domain must agree on, defined
+//! once and used by both (and by the image builder).
+//!
+//! - [`syscall`]: the system call numbers, calling convention and errors.
+//! - [`dcb`]: the domain control block, in Nemesis's two halves.
+//! - [`layout`]: where a domain's memory lies in the single address space.
+
+#![no_std]
+
+pub mod dcb;
+pub mod layout;
+pub mod syscall;

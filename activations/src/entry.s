@@ -1,0 +1,45 @@
+// The activation entry point (the domain ELF's entry, `_start`) and the
+// user-level context switch.
+
+.section .text.entry, "ax"
+.global _start
+_start:
+    // The kernel enters here on every activation: x0 = the DCB's read-only
+    // half, x1 = the reason, sp = the activation stack, activations off.
+    mov     x29, xzr
+    mov     x30, xzr
+    b       vesper_activation
+
+// vesper_switch_out(context: *mut Context, then: extern "C" fn() -> !)
+//
+// Saves what a function call must preserve (x19-x30, sp, q8-q15, fpcr,
+// fpsr) into `context`, with pc = the `ret` below, then jumps to `then`
+// on the same stack. When `rfa` later resumes the context, execution
+// continues at that `ret` and the call returns normally to its caller.
+// Offsets follow vesper_abi::dcb::Context (x at 0, sp 248, pc 256,
+// pstate 264, v 272, fpcr 784, fpsr 792).
+.section .text, "ax"
+.global vesper_switch_out
+vesper_switch_out:
+    stp     x19, x20, [x0, #8 * 19]
+    stp     x21, x22, [x0, #8 * 21]
+    stp     x23, x24, [x0, #8 * 23]
+    stp     x25, x26, [x0, #8 * 25]
+    stp     x27, x28, [x0, #8 * 27]
+    stp     x29, x30, [x0, #8 * 29]
+    mov     x9, sp
+    str     x9, [x0, #248]
+    adr     x9, 1f
+    str     x9, [x0, #256]
+    str     xzr, [x0, #264]
+    add     x9, x0, #(272 + 16 * 8)
+    stp     q8, q9, [x9]
+    stp     q10, q11, [x9, #32]
+    stp     q12, q13, [x9, #64]
+    stp     q14, q15, [x9, #96]
+    mrs     x9, fpcr
+    str     x9, [x0, #784]
+    mrs     x9, fpsr
+    str     x9, [x0, #792]
+    br      x1
+1:  ret

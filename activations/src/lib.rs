@@ -1,0 +1,60 @@
+//! The library OS that every Vesper domain links.
+//!
+//! The kernel gives a domain the CPU by *activating* it: an upcall to
+//! [`entry`]'s handler with a reason ([`ActivationReason`]). This library
+//! turns activations into user-level threads: the handler saves the thread
+//! that was interrupted, asks the domain's [`policy::ThreadPolicy`] which
+//! thread runs next, and resumes it with the `rfa` system call. When no
+//! thread is runnable it blocks the domain until the earliest sleeper's
+//! wake-up time, and when every thread has finished it ends the domain.
+//!
+//! A domain program provides its first thread with [`main!`]:
+//!
+//! ```ignore
+//! #![cfg_attr(not(test), no_std)]
+//! #![no_main]
+//! vesper_activations::main!(run);
+//! fn run() {
+//!     vesper_activations::println!("hello from {}", vesper_activations::domain_name());
+//! }
+//! ```
+//!
+//! Everything that touches the hardware or the kernel is built for the board
+//! only (`target_os = "none"`); the thread bookkeeping and the policies are
+//! tested on the host.
+
+#![no_std]
+
+pub mod policy;
+pub mod threads;
+
+#[cfg(target_os = "none")]
+pub mod console;
+#[cfg(target_os = "none")]
+mod entry;
+#[cfg(target_os = "none")]
+mod panic;
+#[cfg(target_os = "none")]
+mod runtime;
+#[cfg(target_os = "none")]
+pub mod syscall;
+
+#[cfg(target_os = "none")]
+pub use runtime::{
+    activation_history, domain_name, exit_thread, now_ns, sleep_ns, sleep_until, spawn, yield_now,
+};
+pub use vesper_abi::dcb::ActivationReason;
+
+/// Declares the domain's first thread: `main!(path::to::function)`, where
+/// the function is `fn()`. The domain ends when all its threads have.
+#[macro_export]
+macro_rules! main {
+    ($function:path) => {
+        /// The domain's first thread, called by the activation handler.
+        #[no_mangle]
+        pub extern "Rust" fn vesper_main() {
+            let function: fn() = $function;
+            function()
+        }
+    };
+}

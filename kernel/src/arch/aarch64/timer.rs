@@ -1,0 +1,31 @@
+//! The one-shot timer: the EL1 physical timer (CNTP), compared against the
+//! counter that `time` reads. The dispatcher sets it to the next scheduling
+//! event; nothing ticks periodically.
+
+use super::time;
+use aarch64_cpu::registers::{CNTP_CTL_EL0, CNTP_CVAL_EL0};
+use tock_registers::interfaces::{Readable, Writeable};
+
+/// Fires the timer interrupt at `deadline_ns` (ns since boot), or never
+/// for `u64::MAX`.
+pub fn set_deadline(deadline_ns: u64) {
+    if deadline_ns == u64::MAX {
+        CNTP_CTL_EL0.write(CNTP_CTL_EL0::ENABLE::CLEAR);
+        return;
+    }
+    CNTP_CVAL_EL0.set(time::ns_to_ticks_ceil(deadline_ns));
+    CNTP_CTL_EL0.write(CNTP_CTL_EL0::ENABLE::SET + CNTP_CTL_EL0::IMASK::CLEAR);
+}
+
+/// Whether the deadline has passed (the timer's condition is met).
+pub fn expired() -> bool {
+    CNTP_CTL_EL0.is_set(CNTP_CTL_EL0::ENABLE) && CNTP_CTL_EL0.is_set(CNTP_CTL_EL0::ISTATUS)
+}
+
+/// Waits, in low power, until the deadline passes. Interrupts stay masked:
+/// `wfi` wakes on a pending interrupt all the same.
+pub fn wait_for_deadline() {
+    while !expired() {
+        aarch64_cpu::asm::wfi();
+    }
+}

@@ -1,0 +1,253 @@
+//! The dispatcher: gives the CPU to domains as Atropos decides, through
+//! activation upcalls or by resuming a saved context, and takes it back on
+//! timer interrupts, system calls and faults.
+//!
+//! Every way into the kernel from a domain ends in [`Dispatcher::reschedule`]
+//! or returns straight to the caller: the trap frame on the kernel stack is
+//! the one and only live copy of the running domain's registers, and a
+//! switch rewrites it before `vectors.s` returns through it.
+//!
+//! When a domain loses the CPU, its registers go to the DCB slot it named:
+//! `actctx` if activations were on (the next dispatch is an upcall telling
+//! why), else `resctx` (the next dispatch resumes it silently).
+
+mod report;
+mod syscall;
+
+use crate::arch::aarch64::esr::Syndrome;
+use crate::arch::aarch64::trap_frame::TrapFrame;
+use crate::arch::aarch64::{cpu, fpu, time, timer, user};
+use crate::bsp::rpi3::local_intc;
+use crate::domain::config::{self, DomainConfig};
+use crate::domain::{setup, Domain, DomainState, Resume};
+use crate::exit::ExitCode;
+use crate::memory::phys_to_virt;
+use crate::sched::atropos::{Atropos, RunKind, MAX_DOMAINS};
+use crate::sync::KernelCell;
+use vesper_abi::dcb::{Accounting, ActivationReason, DcbReadOnly, DcbWritable, CONTEXT_SLOTS};
+use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
+
+/// All scheduling state of the kernel.
+pub struct Dispatcher {
+    domains: [Option<Domain>; MAX_DOMAINS],
+    atropos: Atropos,
+    /// The domain whose registers are live in the trap frame and the FPU.
+    on_cpu: Option<usize>,
+    /// The domain whose tables are in TTBR0.
+    address_space: Option<usize>,
+    /// When the run ends (`run-for` in the manifest).
+    run_end_ns: Option<u64>,
+}
+
+static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
+    domains: [None; MAX_DOMAINS],
+    atropos: Atropos::new(),
+    on_cpu: None,
+    address_space: None,
+    run_end_ns: None,
+});
+
+/// The kernel address of a domain's read-only DCB half.
+fn dcb_ro(config: &DomainConfig) -> &'static mut DcbReadOnly {
+    // SAFETY: setup mapped and initialised this page; the domain cannot
+    // write it and is not running while the kernel is.
+    unsafe { &mut *(phys_to_virt((config.slot_base + DCB_RO_OFFSET) as usize) as *mut _) }
+}
+
+/// The kernel address of a domain's writable DCB half. Its contents are the
+/// domain's to choose: every field is checked before use, and every bit
+/// pattern is a valid value of its plain-integer fields.
+fn dcb_rw(config: &DomainConfig) -> &'static mut DcbWritable {
+    // SAFETY: as for `dcb_ro`; the domain is not running while the kernel
+    // is, so nothing changes under this reference.
+    unsafe { &mut *(phys_to_virt((config.slot_base + DCB_RW_OFFSET) as usize) as *mut _) }
+}
+
+/// Loads the image's domains. Returns how many started.
+pub fn load_domains() -> usize {
+    DISPATCHER.with(|d| setup::load_all(&mut d.domains, &mut d.atropos, time::now_ns()))
+}
+
+/// Starts the first domain; never returns to the caller.
+pub fn start() -> ! {
+    let mut frame = TrapFrame::default();
+    DISPATCHER.with(|d| {
+        let now = time::now_ns();
+        d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
+        local_intc::enable_timer_irq();
+        user::enable_user_address_spaces();
+        d.reschedule(&mut frame, now);
+    });
+    user::enter(&frame)
+}
+
+/// A timer interrupt arrived while a domain ran.
+pub fn on_interrupt(frame: &mut TrapFrame) {
+    if !local_intc::timer_pending() {
+        log::warn!("spurious interrupt (sources {:#x})", local_intc::pending_sources());
+        return;
+    }
+    DISPATCHER.with(|d| d.reschedule(frame, time::now_ns()));
+}
+
+/// A domain made a system call (`svc`).
+pub fn on_syscall(frame: &mut TrapFrame) {
+    DISPATCHER.with(|d| d.syscall(frame));
+}
+
+/// A domain took an exception other than a system call: it is stopped.
+pub fn on_domain_fault(frame: &mut TrapFrame) {
+    DISPATCHER.with(|d| {
+        let now = time::now_ns();
+        if let Some(index) = d.on_cpu {
+            let name = d.config(index).name;
+            log::error!(
+                "domain {name} faulted: {} at pc {:#x}, address {:#x}; stopped",
+                Syndrome::new(frame.esr),
+                frame.elr,
+                frame.far
+            );
+            d.stop(index, DomainState::Faulted, now);
+        }
+        d.reschedule(frame, now);
+    });
+}
+
+impl Dispatcher {
+    fn domain(&mut self, index: usize) -> &mut Domain {
+        self.domains[index].as_mut().expect("the scheduler only knows loaded domains")
+    }
+
+    fn config(&self, index: usize) -> &'static DomainConfig {
+        self.domains[index].as_ref().expect("the scheduler only knows loaded domains").config
+    }
+
+    /// Takes the CPU from `index` and saves its registers where its DCB
+    /// says. The next dispatch upcalls it with `reason` if activations were
+    /// on. A DCB naming a slot that does not exist stops the domain.
+    fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
+        self.on_cpu = None;
+        let rw = dcb_rw(self.config(index));
+        let activations_on = rw.activations_enabled != 0;
+        let slot = if activations_on { rw.actctx } else { rw.resctx };
+        let Some(context) = rw.slots.get_mut(slot as usize) else {
+            log::error!(
+                "domain {}: its DCB names save slot {slot} (there are {CONTEXT_SLOTS}); stopped",
+                self.config(index).name
+            );
+            self.stop(index, DomainState::Faulted, now);
+            return;
+        };
+        user::save_registers(frame, context);
+        fpu::save(context);
+        self.domain(index).resume =
+            if activations_on { Resume::Activate(reason) } else { Resume::Context(slot as usize) };
+    }
+
+    /// Stops `index` for good.
+    fn stop(&mut self, index: usize, state: DomainState, now: u64) {
+        if self.on_cpu == Some(index) {
+            self.on_cpu = None;
+        }
+        self.domain(index).state = state;
+        self.atropos.stop(index, now);
+    }
+
+    /// Makes `index` the domain the trap frame returns to.
+    fn dispatch(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
+        if self.address_space != Some(index) {
+            user::switch_address_space(self.domain(index).ttbr0);
+            self.address_space = Some(index);
+        }
+        let config = self.config(index);
+        let rw = dcb_rw(config);
+        match self.domain(index).resume {
+            Resume::Context(slot) => {
+                let context = &rw.slots[slot];
+                user::load_registers(frame, context);
+                fpu::restore(context);
+            }
+            Resume::Activate(reason) => {
+                let reason = match (kind, reason) {
+                    (
+                        RunKind::Extra,
+                        ActivationReason::Preempted | ActivationReason::Reactivated,
+                    ) => ActivationReason::Extra,
+                    _ => reason,
+                };
+                rw.activations_enabled = 0;
+                let dcb = config.slot_base + DCB_RO_OFFSET;
+                user::load_upcall(frame, rw.activation_pc, rw.activation_sp, dcb, reason as u64);
+                fpu::clear();
+                dcb_ro(config).reason = reason as u64;
+                self.domain(index).activations += 1;
+            }
+        }
+        self.on_cpu = Some(index);
+        self.publish(index, now);
+    }
+
+    /// Brings the domain's view of its scheduling state up to date.
+    fn publish(&mut self, index: usize, now: u64) {
+        let time = self.atropos.accounting(index);
+        let domain = self.domain(index);
+        let ro = dcb_ro(domain.config);
+        ro.now_ns = now;
+        ro.accounting = Accounting {
+            cpu_ns: time.cpu_ns,
+            guaranteed_ns: time.guaranteed_ns,
+            extra_ns: time.extra_ns,
+            activations: domain.activations,
+            preemptions: domain.preemptions,
+            blocks: time.blocks,
+        };
+    }
+
+    /// The central decision: who runs now, and when to decide again. Waits
+    /// (in `wfi`) while nothing can run, and ends the run when it is over.
+    fn reschedule(&mut self, frame: &mut TrapFrame, mut now: u64) {
+        loop {
+            let end = self.run_end_ns.unwrap_or(u64::MAX);
+            if now >= end {
+                self.finish(now);
+            }
+            let decision = self.atropos.schedule(now);
+            let next_event = decision.timer_ns.min(end);
+            timer::set_deadline(next_event);
+            match decision.run {
+                Some((index, _)) if self.on_cpu == Some(index) => {
+                    self.publish(index, now);
+                    return;
+                }
+                Some((index, kind)) => {
+                    self.preempt_on_cpu(frame, now);
+                    self.dispatch(frame, index, kind, now);
+                    return;
+                }
+                None => {
+                    self.preempt_on_cpu(frame, now);
+                    if next_event == u64::MAX {
+                        log::info!("no domain can run any more");
+                        self.finish(now);
+                    }
+                    timer::wait_for_deadline();
+                    now = time::now_ns();
+                }
+            }
+        }
+    }
+
+    /// The domain on the CPU loses it to the timer.
+    fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
+        if let Some(current) = self.on_cpu {
+            self.domain(current).preemptions += 1;
+            self.save(frame, current, ActivationReason::Preempted, now);
+        }
+    }
+
+    /// Prints the report and ends the run.
+    fn finish(&mut self, now: u64) -> ! {
+        report::print(self, now);
+        cpu::halt(ExitCode::Success)
+    }
+}

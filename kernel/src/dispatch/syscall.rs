@@ -1,0 +1,102 @@
+//! System calls (see `vesper_abi::syscall` for the numbers and the
+//! convention). Arguments are untrusted: every pointer is checked against
+//! the caller's own memory, and a bad call gets an error code.
+
+use super::Dispatcher;
+use crate::arch::aarch64::trap_frame::TrapFrame;
+use crate::arch::aarch64::{fpu, time, user};
+use crate::bsp::rpi3::console;
+use crate::domain::memory::readable;
+use crate::domain::DomainState;
+use crate::memory::phys_to_virt;
+use vesper_abi::dcb::{ActivationReason, Context};
+use vesper_abi::syscall::{encode, Error, Syscall, CONSOLE_WRITE_MAX};
+
+/// What to do with the caller after its call.
+enum Outcome {
+    /// Return this result to it.
+    Return(Result<u64, Error>),
+    /// The frame already holds what runs next (the caller resumed
+    /// elsewhere, or another domain).
+    FrameSet,
+}
+
+impl Dispatcher {
+    /// Handles the system call of the domain on the CPU.
+    pub(super) fn syscall(&mut self, frame: &mut TrapFrame) {
+        let Some(index) = self.on_cpu else {
+            log::error!("system call with no domain on the CPU");
+            return;
+        };
+        let args = [frame.x[0], frame.x[1]];
+        let outcome = match Syscall::from_number(frame.x[8]) {
+            None => Outcome::Return(Err(Error::UnknownSyscall)),
+            Some(Syscall::Nop) => Outcome::Return(Ok(0)),
+            Some(Syscall::GetTime) => Outcome::Return(Ok(time::now_ns())),
+            Some(Syscall::ConsoleWrite) => Outcome::Return(self.console_write(index, args)),
+            Some(Syscall::Rfa) => self.rfa(frame, index, args[0]),
+            Some(Syscall::Yield) => {
+                let now = time::now_ns();
+                frame.x[0] = 0;
+                self.atropos.yield_slice(index, now);
+                self.save(frame, index, ActivationReason::Reactivated, now);
+                self.reschedule(frame, now);
+                Outcome::FrameSet
+            }
+            Some(Syscall::BlockUntil) => self.block_until(frame, index, args[0]),
+            Some(Syscall::Exit) => {
+                let now = time::now_ns();
+                log::info!("domain {} exited with code {}", self.config(index).name, args[0]);
+                self.stop(index, DomainState::Exited(args[0]), now);
+                self.reschedule(frame, now);
+                Outcome::FrameSet
+            }
+        };
+        if let Outcome::Return(result) = outcome {
+            frame.x[0] = encode(result);
+        }
+    }
+
+    fn console_write(&mut self, index: usize, [ptr, len]: [u64; 2]) -> Result<u64, Error> {
+        if len > CONSOLE_WRITE_MAX {
+            return Err(Error::BadArgument);
+        }
+        if !readable(self.config(index), ptr, len) {
+            return Err(Error::BadPointer);
+        }
+        // SAFETY: the range lies in the caller's own memory (checked above),
+        // which the kernel reaches through its linear map.
+        let bytes = unsafe {
+            core::slice::from_raw_parts(phys_to_virt(ptr as usize) as *const u8, len as usize)
+        };
+        let text = core::str::from_utf8(bytes).unwrap_or("<not UTF-8>\n");
+        console().write_str(text);
+        Ok(len)
+    }
+
+    fn rfa(&mut self, frame: &mut TrapFrame, index: usize, ptr: u64) -> Outcome {
+        let size = core::mem::size_of::<Context>() as u64;
+        if !ptr.is_multiple_of(16) || !readable(self.config(index), ptr, size) {
+            return Outcome::Return(Err(Error::BadPointer));
+        }
+        // SAFETY: a 16-byte aligned Context in the caller's own memory
+        // (checked above); any bit pattern is a valid Context.
+        let context = unsafe { &*(phys_to_virt(ptr as usize) as *const Context) };
+        user::load_registers(frame, context);
+        fpu::restore(context);
+        super::dcb_rw(self.config(index)).activations_enabled = 1;
+        Outcome::FrameSet
+    }
+
+    fn block_until(&mut self, frame: &mut TrapFrame, index: usize, until: u64) -> Outcome {
+        let now = time::now_ns();
+        if until <= now {
+            return Outcome::Return(Ok(0));
+        }
+        frame.x[0] = 0;
+        self.atropos.block(index, Some(until), now);
+        self.save(frame, index, ActivationReason::Event, now);
+        self.reschedule(frame, now);
+        Outcome::FrameSet
+    }
+}

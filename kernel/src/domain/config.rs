@@ -1,0 +1,57 @@
+//! The image's domains, as the image builder laid them out.
+//!
+//! The builder turns a manifest into Rust source (`image_config.rs`, passed
+//! through `VESPER_IMAGE_CONFIG` to `build.rs`), so the kernel parses no
+//! text at boot: the table below is compiled in, and `domain::setup` still
+//! checks every entry before trusting it.
+
+use crate::sched::atropos::Reservation;
+
+/// What a domain may do with one of its program's segments.
+// Constructed only by the generated table, which need not use every right.
+#[allow(dead_code)]
+#[allow(clippy::enum_variant_names)] // every right includes reading
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentRights {
+    /// Read-only data.
+    ReadOnly,
+    /// Data and bss.
+    ReadWrite,
+    /// Code.
+    ReadExecute,
+}
+
+/// A page-aligned range of a domain's program, with its rights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// First address (page-aligned).
+    pub start: u64,
+    /// One past the last address (page-aligned).
+    pub end: u64,
+    /// The domain's rights.
+    pub rights: SegmentRights,
+}
+
+/// One domain of the image.
+#[derive(Clone, Copy, Debug)]
+pub struct DomainConfig {
+    /// Its name in the manifest.
+    pub name: &'static str,
+    /// The program it runs (a binary under `domains/`).
+    pub program: &'static str,
+    /// Its CPU reservation.
+    pub reservation: Reservation,
+    /// Base of its memory slot (see `vesper_abi::layout`).
+    pub slot_base: u64,
+    /// The activation entry point.
+    pub entry: u64,
+    /// The top of the activation stack.
+    pub activation_sp: u64,
+    /// The relocated program, copied to `slot_base + IMAGE_OFFSET`; memory
+    /// past it (bss) starts zeroed.
+    pub image: &'static [u8],
+    /// The program's segments and their rights.
+    pub segments: &'static [Segment],
+}
+
+include!(concat!(env!("OUT_DIR"), "/image_config.rs"));

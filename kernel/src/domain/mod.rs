@@ -1,0 +1,80 @@
+//! Domains: the kernel's record of each one, and the checks on memory a
+//! domain names in a system call.
+
+pub mod config;
+pub mod memory;
+#[cfg(not(test))]
+pub mod setup;
+
+use config::DomainConfig;
+use vesper_abi::dcb::ActivationReason;
+
+/// Whether a domain can still run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainState {
+    /// Running, runnable or blocked.
+    Live,
+    /// Ended itself with this code.
+    Exited(u64),
+    /// Stopped by the kernel after a fault or a broken DCB.
+    Faulted,
+}
+
+/// What the next dispatch of a domain does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// An activation upcall with this reason (activations were on).
+    Activate(ActivationReason),
+    /// Resume the context saved in this slot (activations were off).
+    Context(usize),
+}
+
+/// The kernel's record of one domain.
+#[derive(Clone, Copy, Debug)]
+pub struct Domain {
+    /// What the manifest said.
+    pub config: &'static DomainConfig,
+    /// TTBR0_EL1 for its address space (tables and ASID).
+    pub ttbr0: u64,
+    /// Whether it can run.
+    pub state: DomainState,
+    /// What happens when it next gets the CPU.
+    pub resume: Resume,
+    /// Activation upcalls so far.
+    pub activations: u64,
+    /// Times the timer took the CPU from it.
+    pub preemptions: u64,
+}
+
+impl Domain {
+    /// A freshly loaded domain, whose first dispatch is an upcall with
+    /// reason `Allocated`.
+    pub fn new(config: &'static DomainConfig, ttbr0: u64) -> Self {
+        Self {
+            config,
+            ttbr0,
+            state: DomainState::Live,
+            resume: Resume::Activate(ActivationReason::Allocated),
+            activations: 0,
+            preemptions: 0,
+        }
+    }
+
+    /// The state as a word for reports: `running`, `exited(N)`, `faulted`.
+    pub fn state_word(&self) -> StateWord {
+        StateWord(self.state)
+    }
+}
+
+/// Formats a [`DomainState`] for the stats line.
+pub struct StateWord(DomainState);
+
+impl core::fmt::Display for StateWord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            DomainState::Live => f.write_str("running"),
+            DomainState::Exited(code) => write!(f, "exited({code})"),
+            DomainState::Faulted => f.write_str("faulted"),
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Loading the image's domains at boot: check each entry of the builder's
+//! table, admit its reservation, copy its program into its slot, fill in its
+//! DCB and build its translation tables. A domain whose entry is wrong is
+//! reported and left out; the others still start.
+
+use super::config::{DomainConfig, SegmentRights, DOMAINS};
+use super::Domain;
+use crate::arch::aarch64::cache;
+use crate::arch::aarch64::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
+use crate::arch::aarch64::user::ttbr0;
+use crate::bsp::rpi3::memory_map::ARM_RAM_END;
+use crate::memory::{phys_to_virt, virt_to_phys};
+use crate::sched::atropos::{AdmitError, Atropos, MAX_DOMAINS};
+use crate::sync::KernelCell;
+use vesper_abi::dcb::{Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation};
+use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE};
+
+static TABLES: KernelCell<[DomainTables; MAX_DOMAINS]> =
+    KernelCell::new([const { DomainTables::empty() }; MAX_DOMAINS]);
+
+extern "C" {
+    static __kernel_end: u8;
+}
+
+/// Why a domain was not started.
+#[derive(Clone, Copy, Debug)]
+pub enum LoadError {
+    /// The slot is misaligned, overlaps the kernel or leaves RAM.
+    BadSlot,
+    /// The slot is another domain's.
+    SlotTaken,
+    /// The program does not fit in the slot.
+    ImageTooLarge,
+    /// A segment is misaligned or outside the program area.
+    BadSegment,
+    /// The entry point is not in code, or the activation stack not in data.
+    BadEntry,
+    /// The name does not fit the DCB.
+    NameTooLong,
+    /// The reservation was refused.
+    Admission(AdmitError),
+}
+
+impl core::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::BadSlot => {
+                f.write_str("its slot is misaligned, overlaps the kernel or leaves RAM")
+            }
+            Self::SlotTaken => f.write_str("its slot belongs to another domain"),
+            Self::ImageTooLarge => f.write_str("its program does not fit in its slot"),
+            Self::BadSegment => f.write_str("a segment is misaligned or outside the program area"),
+            Self::BadEntry => {
+                f.write_str("its entry is not in code or its activation stack not in data")
+            }
+            Self::NameTooLong => f.write_str("its name is longer than 31 bytes"),
+            Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
+                f,
+                "admission control: total utilisation would be {}.{:09}",
+                utilisation_ppb / 1_000_000_000,
+                utilisation_ppb % 1_000_000_000
+            ),
+            Self::Admission(error) => write!(f, "reservation refused: {error:?}"),
+        }
+    }
+}
+
+fn check(config: &DomainConfig, loaded: &[Option<Domain>]) -> Result<(), LoadError> {
+    let kernel_end = virt_to_phys(core::ptr::addr_of!(__kernel_end) as usize) as u64;
+    let slot = config.slot_base;
+    if !slot.is_multiple_of(SLOT_SIZE) || slot < kernel_end || slot + SLOT_SIZE > ARM_RAM_END {
+        return Err(LoadError::BadSlot);
+    }
+    if loaded.iter().flatten().any(|d| d.config.slot_base == slot) {
+        return Err(LoadError::SlotTaken);
+    }
+    if IMAGE_OFFSET + config.image.len() as u64 > SLOT_SIZE {
+        return Err(LoadError::ImageTooLarge);
+    }
+    let program = slot + IMAGE_OFFSET..=slot + SLOT_SIZE;
+    let segments_ok = config.segments.iter().all(|s| {
+        s.start % PAGE_SIZE == 0
+            && s.end % PAGE_SIZE == 0
+            && s.start < s.end
+            && program.contains(&s.start)
+            && program.contains(&s.end)
+    });
+    if !segments_ok {
+        return Err(LoadError::BadSegment);
+    }
+    let inside = |address: u64, rights: SegmentRights, end_ok: bool| {
+        config.segments.iter().any(|s| {
+            s.rights == rights
+                && address >= s.start
+                && (address < s.end || end_ok && address == s.end)
+        })
+    };
+    if !inside(config.entry, SegmentRights::ReadExecute, false)
+        || !inside(config.activation_sp, SegmentRights::ReadWrite, true)
+        || !config.activation_sp.is_multiple_of(16)
+    {
+        return Err(LoadError::BadEntry);
+    }
+    if config.name.len() >= core::mem::size_of::<[u8; 32]>() {
+        return Err(LoadError::NameTooLong);
+    }
+    Ok(())
+}
+
+fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
+    let dcb = |offset, rights| UserRegion {
+        start: config.slot_base + offset,
+        end: config.slot_base + offset + PAGE_SIZE,
+        rights,
+    };
+    [dcb(DCB_RO_OFFSET, UserRights::ReadOnly), dcb(DCB_RW_OFFSET, UserRights::ReadWrite)]
+        .into_iter()
+        .chain(config.segments.iter().map(|s| UserRegion {
+            start: s.start,
+            end: s.end,
+            rights: match s.rights {
+                SegmentRights::ReadOnly => UserRights::ReadOnly,
+                SegmentRights::ReadWrite => UserRights::ReadWrite,
+                SegmentRights::ReadExecute => UserRights::ReadExecute,
+            },
+        }))
+}
+
+/// Copies the program and fills in both DCB halves.
+fn populate(index: usize, config: &DomainConfig) {
+    let slot = phys_to_virt(config.slot_base as usize);
+    // SAFETY: `check` put the slot in RAM above the kernel and apart from
+    // every other domain; nothing else uses it yet.
+    unsafe {
+        core::ptr::write_bytes(slot as *mut u8, 0, SLOT_SIZE as usize);
+        let image = slot + IMAGE_OFFSET as usize;
+        core::ptr::copy_nonoverlapping(config.image.as_ptr(), image as *mut u8, config.image.len());
+    }
+    cache::sync_instructions(slot + IMAGE_OFFSET as usize, config.image.len());
+
+    // SAFETY: the DCB pages lie at the start of the slot, zeroed above.
+    let (ro, rw) = unsafe {
+        (
+            &mut *((slot + DCB_RO_OFFSET as usize) as *mut DcbReadOnly),
+            &mut *((slot + DCB_RW_OFFSET as usize) as *mut DcbWritable),
+        )
+    };
+    let reservation = config.reservation;
+    ro.domain_id = index as u64;
+    ro.reservation = DcbReservation {
+        period_ns: reservation.period_ns,
+        slice_ns: reservation.slice_ns,
+        latency_ns: reservation.latency_ns,
+        extra: u64::from(reservation.extra),
+    };
+    ro.accounting = Accounting::default();
+    ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
+    rw.activation_pc = config.entry;
+    rw.activation_sp = config.activation_sp;
+    rw.activations_enabled = 1;
+    rw.actctx = 0;
+    rw.resctx = 1;
+}
+
+fn load(
+    index: usize,
+    config: &'static DomainConfig,
+    loaded: &[Option<Domain>],
+    atropos: &mut Atropos,
+    now: u64,
+) -> Result<Domain, LoadError> {
+    check(config, loaded)?;
+    let admitted = atropos.admit(config.reservation, now).map_err(LoadError::Admission)?;
+    debug_assert_eq!(admitted, index);
+    populate(index, config);
+    let l1_phys = TABLES.with(|tables| {
+        let mine = &mut tables[index];
+        let phys = virt_to_phys(mine as *mut DomainTables as usize) as u64;
+        map_domain(mine, phys, config.slot_base, regions(config)).map(|()| phys)
+    });
+    let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
+    let asid = (index + 1) as u16;
+    Ok(Domain::new(config, ttbr0(l1_phys, asid)))
+}
+
+/// Loads every domain of the image into `domains` (in admission order,
+/// which is also the scheduler's numbering) and returns how many started.
+pub fn load_all(
+    domains: &mut [Option<Domain>; MAX_DOMAINS],
+    atropos: &mut Atropos,
+    now: u64,
+) -> usize {
+    let mut count = 0;
+    for config in DOMAINS.iter() {
+        if count == MAX_DOMAINS {
+            log::error!(
+                "domain {}: not started: the kernel holds {MAX_DOMAINS} domains",
+                config.name
+            );
+            continue;
+        }
+        match load(count, config, &domains[..count], atropos, now) {
+            Ok(domain) => {
+                log::info!(
+                    "domain {} ({}): slot {:#x}, slice {} us every {} us{}",
+                    config.name,
+                    config.program,
+                    config.slot_base,
+                    config.reservation.slice_ns / 1000,
+                    config.reservation.period_ns / 1000,
+                    if config.reservation.extra { ", extra time" } else { "" }
+                );
+                domains[count] = Some(domain);
+                count += 1;
+            }
+            Err(error) => log::error!("domain {}: not started: {error}", config.name),
+        }
+    }
+    let utilisation = atropos.utilisation_ppb();
+    log::info!(
+        "image {}: {count} domains, reserved utilisation {}.{:03}",
+        super::config::IMAGE_NAME,
+        utilisation / 1_000_000_000,
+        utilisation % 1_000_000_000 / 1_000_000
+    );
+    count
+}
