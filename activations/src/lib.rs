@@ -43,6 +43,8 @@ pub mod syscall;
 pub use runtime::{
     activation_history, domain_name, exit_thread, now_ns, sleep_ns, sleep_until, spawn, yield_now,
 };
+#[cfg(target_os = "none")]
+pub use syscall::yield_slice;
 pub use vesper_abi::dcb::ActivationReason;
 
 /// Declares the domain's first thread: `main!(path::to::function)`, where

@@ -8,6 +8,10 @@
 //! in the `resctx` slot and resumed without an upcall, so the runtime is
 //! never re-entered. Every thread resume goes through `rfa`, which restores
 //! the thread and turns activations back on in one step.
+//!
+//! An activation that arrives while no thread was running (the domain was
+//! blocked in the scheduler, waiting for a sleeper) simply starts a new
+//! scheduling round: the interrupted scheduler had nothing worth keeping.
 
 use crate::entry::vesper_switch_out;
 use crate::policy::Fifo;
@@ -127,7 +131,13 @@ extern "C" fn schedule() -> ! {
         }
         match rt.threads.next_wake() {
             Some(until) => {
+                // Blocks with activations on, as Nemesis does: the wake-up is
+                // an activation with reason Event, which starts a fresh
+                // scheduling round on the activation stack. (If the time has
+                // already passed, the call returns at once instead.)
+                set_activations(true);
                 let _ = syscall::block_until(until);
+                set_activations(false);
             }
             None => syscall::exit(0),
         }

@@ -74,6 +74,7 @@ pub fn start() -> ! {
     DISPATCHER.with(|d| {
         let now = time::now_ns();
         d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
+        d.atropos.start_periods(now);
         local_intc::enable_timer_irq();
         user::enable_user_address_spaces();
         d.reschedule(&mut frame, now);
@@ -101,12 +102,16 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
         let now = time::now_ns();
         if let Some(index) = d.on_cpu {
             let name = d.config(index).name;
-            log::error!(
-                "domain {name} faulted: {} at pc {:#x}, address {:#x}; stopped",
-                Syndrome::new(frame.esr),
-                frame.elr,
-                frame.far
-            );
+            let syndrome = Syndrome::new(frame.esr);
+            if syndrome.is_abort() {
+                log::error!(
+                    "domain {name} faulted: {syndrome} at pc {:#x}, address {:#x}; stopped",
+                    frame.elr,
+                    frame.far
+                );
+            } else {
+                log::error!("domain {name} faulted: {syndrome} at pc {:#x}; stopped", frame.elr);
+            }
             d.stop(index, DomainState::Faulted, now);
         }
         d.reschedule(frame, now);

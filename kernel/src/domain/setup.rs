@@ -129,10 +129,16 @@ fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
 /// Copies the program and fills in both DCB halves.
 fn populate(index: usize, config: &DomainConfig) {
     let slot = phys_to_virt(config.slot_base as usize);
-    // SAFETY: `check` put the slot in RAM above the kernel and apart from
-    // every other domain; nothing else uses it yet.
+    // Only what the domain can see is cleared: the rest of the slot stays
+    // unmapped. SAFETY: `check` put the slot in RAM above the kernel and
+    // apart from every other domain, and the segments inside it; nothing
+    // else uses it yet.
     unsafe {
-        core::ptr::write_bytes(slot as *mut u8, 0, SLOT_SIZE as usize);
+        core::ptr::write_bytes(slot as *mut u8, 0, 2 * PAGE_SIZE as usize);
+        for segment in config.segments {
+            let start = phys_to_virt(segment.start as usize) as *mut u8;
+            core::ptr::write_bytes(start, 0, (segment.end - segment.start) as usize);
+        }
         let image = slot + IMAGE_OFFSET as usize;
         core::ptr::copy_nonoverlapping(config.image.as_ptr(), image as *mut u8, config.image.len());
     }

@@ -314,6 +314,18 @@ impl Atropos {
         Ok(idx)
     }
 
+    /// Starts a fresh period for every runnable domain at `now`, with its
+    /// full slice. The dispatcher calls this once, when it starts running
+    /// domains, so that the time spent loading them is nobody's period.
+    pub fn start_periods(&mut self, now: u64) {
+        for slot in &mut self.slots[..self.len] {
+            if slot.state == State::Runnable {
+                slot.deadline = now.saturating_add(slot.res.period_ns);
+                slot.remain = slot.slice();
+            }
+        }
+    }
+
     /// Makes the scheduling decision at `now`: charges the running domain,
     /// wakes the blocked domains whose timeout has come, applies period
     /// rollovers, picks who runs (recorded as running since `now`) and
@@ -1344,5 +1356,20 @@ mod tests {
             }
             prop_assert_eq!(remain_after(r, s, k), naive);
         }
+    }
+
+    #[test]
+    fn start_periods_restarts_every_runnable_domain() {
+        let mut a = Atropos::new();
+        let res = Reservation { period_ns: 10, slice_ns: 4, extra: false, latency_ns: 0 };
+        let first = a.admit(res, 0).unwrap();
+        let second = a.admit(res, 3).unwrap();
+        a.start_periods(100);
+        assert_eq!(a.deadline(first), Some(110));
+        assert_eq!(a.deadline(second), Some(110));
+        assert_eq!(a.remain(first), 4);
+        let decision = a.schedule(100);
+        assert_eq!(decision.run, Some((first, RunKind::Guaranteed)));
+        assert_eq!(decision.timer_ns, 104);
     }
 }
