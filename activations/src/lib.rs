@@ -41,7 +41,8 @@ pub mod syscall;
 
 #[cfg(target_os = "none")]
 pub use runtime::{
-    activation_history, domain_name, exit_thread, now_ns, sleep_ns, sleep_until, spawn, yield_now,
+    activation_history, domain_name, exit_thread, now_ns, set_activation_entry, sleep_ns,
+    sleep_until, spawn, yield_now,
 };
 #[cfg(target_os = "none")]
 pub use syscall::yield_slice;

@@ -59,3 +59,9 @@ pub fn exit(code: u64) -> ! {
 pub fn console_write(bytes: &[u8]) -> Result<u64, Error> {
     decode(raw(Syscall::ConsoleWrite, bytes.as_ptr() as u64, bytes.len() as u64))
 }
+
+/// In benchmark kernels: the instructions from the latest timer interrupt
+/// to the activation-handler instruction that read `count`.
+pub fn bench_mark(count: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::BenchMark, count, 0))
+}

@@ -44,6 +44,7 @@ impl Dispatcher {
                 Outcome::FrameSet
             }
             Some(Syscall::BlockUntil) => self.block_until(frame, index, args[0]),
+            Some(Syscall::BenchMark) => Outcome::Return(bench_mark(args[0])),
             Some(Syscall::Exit) => {
                 let now = time::now_ns();
                 log::info!("domain {} exited with code {}", self.config(index).name, args[0]);
@@ -98,5 +99,17 @@ impl Dispatcher {
         self.save(frame, index, ActivationReason::Event, now);
         self.reschedule(frame, now);
         Outcome::FrameSet
+    }
+}
+
+/// `bench_mark`: the instructions from the last timer interrupt to the
+/// activation handler that read `count`.
+fn bench_mark(count: u64) -> Result<u64, Error> {
+    #[cfg(feature = "bench")]
+    return Ok(crate::arch::aarch64::pmu::instructions_since_irq(count));
+    #[cfg(not(feature = "bench"))]
+    {
+        let _ = count;
+        Err(Error::UnknownSyscall)
     }
 }

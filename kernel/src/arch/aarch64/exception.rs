@@ -93,7 +93,7 @@ mod entry {
     use aarch64_cpu::registers::VBAR_EL1;
     use tock_registers::interfaces::Writeable;
 
-    core::arch::global_asm!(include_str!("vectors.s"));
+    core::arch::global_asm!(include_str!("vectors.s"), BENCH = const cfg!(feature = "bench") as u8);
 
     extern "C" {
         static exception_vectors: u8;

@@ -13,6 +13,8 @@ pub mod exception;
 pub mod fpu;
 pub mod mmu;
 #[cfg(not(test))]
+pub mod pmu;
+#[cfg(not(test))]
 pub mod time;
 #[cfg(not(test))]
 pub mod timer;
@@ -21,11 +23,13 @@ pub mod trap_frame;
 pub mod user;
 
 /// Brings the CPU from the boot state to the kernel's running state:
-/// installs the exception vectors and drops the boot identity map.
+/// installs the exception vectors, drops the boot identity map and starts
+/// the instruction counter.
 #[cfg(not(test))]
 pub fn init() {
     exception::install_vectors();
     mmu::drop_identity_map();
+    pmu::init();
 }
 
 /// Logs the CPU's identity, exception level and timer frequency.

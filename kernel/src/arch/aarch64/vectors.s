@@ -14,6 +14,12 @@
 .balign 0x80
     sub     sp, sp, #TRAP_FRAME_SIZE
     stp     x0, x1, [sp, #0]
+.if \kind == 9 && {BENCH}
+    // Benchmark kernels only: the instruction count at an interrupt from
+    // EL0, for measuring the path to the next activation (arch/aarch64/pmu.rs).
+    mrs     x1, pmevcntr0_el0
+    msr     tpidr_el1, x1
+.endif
     mov     x0, #\kind
     b       exception_entry_common
 .endm

@@ -1,0 +1,91 @@
+//! `bench-probe`: measures kernel paths in retired instructions (PMU event
+//! counter 0, exact under QEMU's `-icount`) and prints `bench NAME
+//! instructions=N` lines, which `cargo xtask bench` collects.
+//!
+//! - `null_syscall`: from the `svc` of a `nop` system call to the first
+//!   instruction after it returns, kernel entry and exit included.
+//! - `preempt_to_activation`: from the first instruction of the timer
+//!   interrupt's vector, taken while another domain runs, to the first
+//!   instruction of this domain's activation handler. The probe yields; at
+//!   its next period the timer preempts the other domain (which must have
+//!   `extra = true`, so it is always running) and activates the probe.
+//!
+//! Each is measured several times; the smallest is reported (the runs are
+//! deterministic, the first may differ by cold paths).
+
+#![no_std]
+#![no_main]
+
+use core::arch::asm;
+use core::ptr::addr_of;
+use vesper_activations::syscall::{bench_mark, yield_slice};
+use vesper_activations::{println, set_activation_entry};
+
+core::arch::global_asm!(
+    ".section .text, \"ax\"",
+    ".global bench_activation_entry",
+    "bench_activation_entry:",
+    "    mrs     x2, pmevcntr0_el0",
+    "    adrp    x3, BENCH_ENTRY_COUNT",
+    "    str     x2, [x3, :lo12:BENCH_ENTRY_COUNT]",
+    "    b       _start",
+);
+
+extern "C" {
+    fn bench_activation_entry();
+}
+
+/// The instruction count read by the activation entry, written by it alone.
+#[no_mangle]
+static mut BENCH_ENTRY_COUNT: u64 = 0;
+
+vesper_activations::main!(run);
+
+/// Rounds per measurement.
+const ROUNDS: usize = 8;
+
+/// One `nop` system call between two counter reads.
+fn null_syscall() -> u64 {
+    let before: u64;
+    let after: u64;
+    // SAFETY: reads a PMU counter the kernel opened to EL0 and makes the
+    // `nop` call, which changes nothing but x0.
+    unsafe {
+        asm!(
+            "mov x8, #0",
+            "mrs {before}, pmevcntr0_el0",
+            "svc #0",
+            "mrs {after}, pmevcntr0_el0",
+            before = out(reg) before,
+            after = out(reg) after,
+            out("x0") _,
+            out("x8") _,
+            options(nostack),
+        );
+    }
+    // The first read does not count itself; the second does not count
+    // itself either, so the difference is the `mrs` plus the round trip.
+    after - before - 1
+}
+
+fn run() {
+    let null = (0..ROUNDS).map(|_| null_syscall()).min().unwrap_or(0);
+    println!("bench null_syscall instructions={null}");
+
+    set_activation_entry(bench_activation_entry as *const () as u64);
+    let mut best = u64::MAX;
+    for _ in 0..ROUNDS {
+        yield_slice();
+        // SAFETY: written only by the activation entry, which ran before
+        // this thread was resumed.
+        let count = unsafe { addr_of!(BENCH_ENTRY_COUNT).read_volatile() };
+        match bench_mark(count) {
+            Ok(instructions) => best = best.min(instructions),
+            Err(error) => {
+                println!("bench_mark refused: {error:?} (not a benchmark kernel?)");
+                return;
+            }
+        }
+    }
+    println!("bench preempt_to_activation instructions={best}");
+}
