@@ -8,9 +8,9 @@ run *ARGS:
 test *ARGS:
     cargo xtask test {{ARGS}}
 
-# Build the kernel images under target/images/.
-build:
-    cargo xtask build
+# Build an image from a manifest (default images/demo.toml) under target/images/.
+build *ARGS:
+    cargo xtask build {{ARGS}}
 
 # Boot halted under QEMU's gdb stub and attach gdb-multiarch.
 gdb *ARGS:

@@ -1,12 +1,13 @@
-//! Helpers for the QEMU integration tests: build an image variant once per
-//! test process, boot it under icount, and assert on what it printed. Every
-//! failed assertion shows the guest's whole serial output.
+//! Helpers for the QEMU integration tests: build a kernel variant or the
+//! image of a manifest once per test process, boot it under icount, and
+//! assert on what it printed. Every failed assertion shows the guest's whole
+//! serial output.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use vesper_builder::{build_kernel, KernelImage, KernelVariant};
+use vesper_builder::{build_image, build_kernel, KernelImage, KernelVariant};
 use xtask::qemu::{Boot, Exit, Outcome};
 
 pub use xtask::qemu::Exit as QemuExit;
@@ -23,6 +24,24 @@ pub fn image(variant: &KernelVariant) -> KernelImage {
         .or_insert_with(|| {
             build_kernel(&xtask::workspace_root(), variant)
                 .unwrap_or_else(|err| panic!("building {}: {err:#}", variant.name))
+        })
+        .clone()
+}
+
+/// Builds the image of the manifest at `path` (relative paths start at the
+/// workspace root: `images/demo.toml`, `tests/manifests/NAME.toml`) once per
+/// test process and returns its kernel.
+pub fn manifest_image(path: &Path) -> KernelImage {
+    static BUILT: OnceLock<Mutex<HashMap<PathBuf, KernelImage>>> = OnceLock::new();
+    let root = xtask::workspace_root();
+    let path = root.join(path);
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    built
+        .entry(path.clone())
+        .or_insert_with(|| {
+            build_image(&root, &path)
+                .unwrap_or_else(|err| panic!("building {}: {err:#}", path.display()))
+                .kernel
         })
         .clone()
 }

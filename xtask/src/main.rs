@@ -2,10 +2,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
-use vesper_builder::{build_kernel, KernelImage, KernelVariant, KERNEL_TARGET};
+use vesper_builder::domains::domain_packages;
+use vesper_builder::{build_image, BuiltImage, DOMAIN_TARGET, KERNEL_TARGET};
 use xtask::qemu::Boot;
-use xtask::{setup, workspace_root};
+use xtask::{manifest_path, setup, workspace_root};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Build, boot, test and debug Vesper")]
@@ -16,10 +18,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Build the kernel for QEMU: target/images/qemu/{kernel.elf,kernel8.img}.
-    Build,
-    /// Build and boot the demo in QEMU (installs QEMU first if needed).
+    /// Build the image a manifest describes.
+    ///
+    /// Writes target/images/NAME/{kernel.elf,kernel8.img}, NAME being the
+    /// manifest's file stem, and prints the image's domains.
+    Build {
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
+    },
+    /// Build an image and boot it in QEMU (installs QEMU first if needed).
     Run {
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
         /// Boot the ELF (all cores enter at EL3) instead of kernel8.img (EL2).
         #[arg(long)]
         elf: bool,
@@ -37,7 +47,8 @@ enum Cmd {
         #[arg(long)]
         qemu_only: bool,
     },
-    /// Run clippy on the host crates and on the kernel for the board.
+    /// Run clippy on the host crates, and on the kernel and the domain
+    /// crates for the board.
     Clippy,
 }
 
@@ -65,8 +76,14 @@ fn run_status(mut cmd: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn build_qemu_kernel() -> Result<KernelImage> {
-    build_kernel(&workspace_root(), &KernelVariant::qemu())
+/// Builds the image of `manifest` (the demo if `None`) and prints what it
+/// holds.
+fn build_and_show(manifest: Option<PathBuf>) -> Result<BuiltImage> {
+    let root = workspace_root();
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    let image = build_image(&root, &manifest_path(manifest.as_deref(), &cwd, &root))?;
+    print!("{}", image.summary);
+    Ok(image)
 }
 
 fn exit_code(code: i32) -> ExitCode {
@@ -75,15 +92,15 @@ fn exit_code(code: i32) -> ExitCode {
 
 fn run(command: Cmd) -> Result<ExitCode> {
     match command {
-        Cmd::Build => {
-            let image = build_qemu_kernel()?;
-            println!("kernel ELF:   {}", image.elf.display());
-            println!("kernel image: {}", image.flat.display());
+        Cmd::Build { manifest } => {
+            let image = build_and_show(manifest)?;
+            println!("kernel ELF:   {}", image.kernel.elf.display());
+            println!("kernel image: {}", image.kernel.flat.display());
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run { elf } => {
+        Cmd::Run { manifest, elf } => {
             setup::ensure_qemu()?;
-            let image = build_qemu_kernel()?;
+            let image = build_and_show(manifest)?.kernel;
             let kernel = if elf { image.elf } else { image.flat };
             let boot = Boot::new(&kernel);
             eprintln!("xtask: booting {} in QEMU raspi3b", kernel.display());
@@ -104,7 +121,7 @@ fn run(command: Cmd) -> Result<ExitCode> {
         }
         Cmd::Gdb { qemu_only } => {
             setup::ensure_qemu()?;
-            let image = build_qemu_kernel()?;
+            let image = build_and_show(None)?.kernel;
             let mut boot = Boot::new(&image.flat);
             boot.extra_args = vec!["-S".into(), "-gdb".into(), "tcp::1234".into()];
             eprintln!("xtask: QEMU waits for a debugger on localhost:1234; from another terminal:");
@@ -129,9 +146,15 @@ fn run(command: Cmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Clippy => {
+            // Domain programs are `no_std`/`no_main` binaries: board only.
+            let domains: Vec<String> =
+                domain_packages(&workspace_root())?.into_iter().map(|p| p.name).collect();
             let mut host = cargo();
-            host.args(["clippy", "--workspace", "--exclude", "vesper-kernel", "--all-targets"])
-                .args(["--", "-D", "warnings"]);
+            host.args(["clippy", "--workspace", "--exclude", "vesper-kernel", "--all-targets"]);
+            for package in &domains {
+                host.args(["--exclude", package]);
+            }
+            host.args(["--", "-D", "warnings"]);
             run_status(host, "clippy on the host crates")?;
             // On the host the kernel builds only as its unit tests.
             let mut kernel_tests = cargo();
@@ -147,6 +170,13 @@ fn run(command: Cmd) -> Result<ExitCode> {
                 "warnings",
             ]);
             run_status(board, "clippy on the kernel")?;
+            let mut domain_crates = cargo();
+            domain_crates.args(["clippy", "--package", "vesper-activations"]);
+            for package in &domains {
+                domain_crates.args(["--package", package]);
+            }
+            domain_crates.args(["--target", DOMAIN_TARGET, "--", "-D", "warnings"]);
+            run_status(domain_crates, "clippy on the domain crates")?;
             Ok(ExitCode::SUCCESS)
         }
     }

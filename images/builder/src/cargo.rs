@@ -10,19 +10,28 @@ use std::process::Command;
 /// and are saved and restored only when the CPU changes hands.
 pub const KERNEL_TARGET: &str = "aarch64-unknown-none-softfloat";
 
-/// One way of building the kernel: a name and the cargo features it enables.
+/// The environment variable through which the kernel's build script gets
+/// the generated image configuration (see `kernel/build.rs`).
+pub const IMAGE_CONFIG_ENV: &str = "VESPER_IMAGE_CONFIG";
+
+/// One way of building the kernel: a name, the cargo features it enables
+/// and the image configuration it is built with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KernelVariant {
     /// Names the output folders (`target/kernel/NAME`, `target/images/NAME`).
     pub name: String,
     /// Cargo features of `vesper-kernel` to enable.
     pub features: Vec<String>,
+    /// The generated `image_config.rs` (domains and run time), passed to the
+    /// kernel's build script in [`IMAGE_CONFIG_ENV`]; `None` builds a kernel
+    /// without domains.
+    pub config: Option<PathBuf>,
 }
 
 impl KernelVariant {
     /// The kernel that runs under QEMU and ends it with an exit code.
     pub fn qemu() -> Self {
-        Self { name: "qemu".into(), features: vec!["semihosting".into()] }
+        Self { name: "qemu".into(), features: vec!["semihosting".into()], config: None }
     }
 
     /// A QEMU kernel with one deliberate failure built in
@@ -31,6 +40,17 @@ impl KernelVariant {
         Self {
             name: format!("selftest-{name}"),
             features: vec!["semihosting".into(), format!("selftest-{name}")],
+            config: None,
+        }
+    }
+
+    /// The QEMU kernel of the image `name`, whose domains `config` (an
+    /// `image_config.rs` the builder generated) describes.
+    pub fn image(name: &str, config: &Path) -> Self {
+        Self {
+            name: name.into(),
+            features: vec!["semihosting".into()],
+            config: Some(config.to_path_buf()),
         }
     }
 }
@@ -51,16 +71,19 @@ pub struct KernelImage {
 /// one after another (or by tests in parallel) do not overwrite each other.
 pub fn build_kernel(root: &Path, variant: &KernelVariant) -> Result<KernelImage> {
     let target_dir = root.join("target").join("kernel").join(&variant.name);
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
+    let mut cargo = cargo_command(root);
+    cargo
         .args(["build", "--release", "--package", "vesper-kernel", "--target", KERNEL_TARGET])
         .arg("--features")
         .arg(variant.features.join(","))
         .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .context("could not run cargo to build the kernel")?;
+        .arg(&target_dir);
+    match &variant.config {
+        Some(config) => cargo.env(IMAGE_CONFIG_ENV, config),
+        // Whatever the caller's environment says, this variant has no domains.
+        None => cargo.env_remove(IMAGE_CONFIG_ENV),
+    };
+    let status = cargo.status().context("could not run cargo to build the kernel")?;
     if !status.success() {
         bail!("building the kernel ({}) failed: {status}", variant.name);
     }
@@ -78,9 +101,26 @@ pub fn build_kernel(root: &Path, variant: &KernelVariant) -> Result<KernelImage>
     Ok(image)
 }
 
+/// `cargo`, as the running cargo names it (`$CARGO`), in the workspace at
+/// `root`.
+pub(crate) fn cargo_command(root: &Path) -> Command {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo.current_dir(root);
+    cargo
+}
+
+/// Writes `bytes` to `path` unless it already holds exactly them, so that
+/// an unchanged input does not make cargo rebuild what depends on it.
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    write_atomically(path, bytes)
+}
+
 /// Writes through a temporary file and a rename, so that a reader (say, a
 /// test booting the previous build) never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))

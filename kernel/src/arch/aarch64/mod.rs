@@ -27,6 +27,7 @@ pub mod user;
 /// the instruction counter.
 #[cfg(not(test))]
 pub fn init() {
+    time::init();
     exception::install_vectors();
     mmu::drop_identity_map();
     pmu::init();

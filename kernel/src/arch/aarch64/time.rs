@@ -1,19 +1,46 @@
 //! Time from the ARM generic timer's physical counter.
+//!
+//! Conversions between counter ticks and nanoseconds use 32.32 fixed-point
+//! factors computed once from the counter frequency, so the hot paths
+//! (every scheduling decision reads the time and sets the timer) multiply
+//! instead of dividing 128-bit numbers.
 
 use aarch64_cpu::registers::{CNTFRQ_EL0, CNTPCT_EL0};
+use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 use tock_registers::interfaces::Readable;
+
+const NANOS_PER_SECOND: u128 = 1_000_000_000;
+
+/// Nanoseconds per tick, 32.32 fixed point (16.0 for QEMU's 62.5 MHz).
+static NS_PER_TICK: AtomicU64 = AtomicU64::new(0);
+/// Ticks per nanosecond, 32.32 fixed point, rounded up so that a deadline
+/// converted to ticks is never early.
+static TICKS_PER_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Reads the counter frequency and prepares the conversions. Call once at
+/// boot, before anything asks for the time.
+pub fn init() {
+    let hz = u128::from(frequency_hz()).max(1);
+    let ns_per_tick = (NANOS_PER_SECOND << 32) / hz;
+    let ticks_per_ns = (hz << 32).div_ceil(NANOS_PER_SECOND);
+    NS_PER_TICK.store(u64::try_from(ns_per_tick).unwrap_or(u64::MAX), Ordering::Relaxed);
+    TICKS_PER_NS.store(u64::try_from(ticks_per_ns).unwrap_or(u64::MAX), Ordering::Relaxed);
+}
 
 /// The counter's frequency (62.5 MHz on QEMU, 19.2 MHz on a physical Pi 3).
 pub fn frequency_hz() -> u64 {
     CNTFRQ_EL0.get()
 }
 
+/// `value * factor`, where `factor` is 32.32 fixed point, rounded down.
+fn scale(value: u64, factor: u64) -> u64 {
+    u64::try_from((u128::from(value) * u128::from(factor)) >> 32).unwrap_or(u64::MAX)
+}
+
 /// Nanoseconds since the counter started (at reset).
 pub fn now_ns() -> u64 {
-    let ticks = u128::from(CNTPCT_EL0.get());
-    let hz = u128::from(frequency_hz()).max(1);
-    u64::try_from(ticks * 1_000_000_000 / hz).unwrap_or(u64::MAX)
+    scale(CNTPCT_EL0.get(), NS_PER_TICK.load(Ordering::Relaxed))
 }
 
 /// Time since the counter started (at reset).
@@ -23,6 +50,6 @@ pub fn now() -> Duration {
 
 /// The first counter value at or after `ns`.
 pub fn ns_to_ticks_ceil(ns: u64) -> u64 {
-    let hz = u128::from(frequency_hz());
-    u64::try_from((u128::from(ns) * hz).div_ceil(1_000_000_000)).unwrap_or(u64::MAX)
+    let product = u128::from(ns) * u128::from(TICKS_PER_NS.load(Ordering::Relaxed));
+    u64::try_from(product.div_ceil(1 << 32)).unwrap_or(u64::MAX)
 }
