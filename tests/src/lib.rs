@@ -103,3 +103,92 @@ impl Run {
         self
     }
 }
+
+/// One domain's `stats` line from the end-of-run report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// CPU time received.
+    pub cpu_ns: u64,
+    /// CPU time from the reservation.
+    pub guaranteed_ns: u64,
+    /// CPU time from slack.
+    pub extra_ns: u64,
+    /// Activation upcalls.
+    pub activations: u64,
+    /// Timer preemptions.
+    pub preemptions: u64,
+    /// Blocks.
+    pub blocks: u64,
+    /// `running`, `exited(N)` or `faulted`.
+    pub state: String,
+}
+
+/// Parses the `key=value` pairs of a `stats domain=NAME ...` line.
+pub fn parse_stats(line: &str) -> Option<(String, Stats)> {
+    let rest = line.strip_prefix("stats ")?;
+    let mut name = None;
+    let mut stats = Stats::default();
+    for pair in rest.split_whitespace() {
+        let (key, value) = pair.split_once('=')?;
+        let number = || value.parse::<u64>().ok();
+        match key {
+            "domain" => name = Some(value.to_string()),
+            "cpu_ns" => stats.cpu_ns = number()?,
+            "guaranteed_ns" => stats.guaranteed_ns = number()?,
+            "extra_ns" => stats.extra_ns = number()?,
+            "activations" => stats.activations = number()?,
+            "preemptions" => stats.preemptions = number()?,
+            "blocks" => stats.blocks = number()?,
+            "state" => stats.state = value.to_string(),
+            _ => {}
+        }
+    }
+    Some((name?, stats))
+}
+
+impl Run {
+    /// The `stats` line of `domain`; fails the test if there is none.
+    pub fn stats(&self, domain: &str) -> Stats {
+        self.serial()
+            .lines()
+            .filter_map(parse_stats)
+            .find(|(name, _)| name == domain)
+            .map(|(_, stats)| stats)
+            .unwrap_or_else(|| self.fail(&format!("no stats line for domain {domain}")))
+    }
+
+    /// The text after `[domain] prefix` on the first line the domain printed
+    /// that starts with `prefix`; fails the test if there is none.
+    pub fn domain_line(&self, domain: &str, prefix: &str) -> String {
+        let start = format!("[{domain}] {prefix}");
+        self.serial()
+            .lines()
+            .find_map(|line| line.strip_prefix(&start).map(str::to_string))
+            .unwrap_or_else(|| self.fail(&format!("domain {domain} never printed {prefix:?}")))
+    }
+
+    /// Fails the test, showing the guest's output, unless `condition` holds.
+    pub fn check(&self, condition: bool, what: &str) -> &Self {
+        if !condition {
+            self.fail(what);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_lines_parse() {
+        let line = "stats domain=a cpu_ns=10 guaranteed_ns=8 extra_ns=2 activations=3 \
+                    preemptions=2 blocks=1 state=exited(0)";
+        let (name, stats) = parse_stats(line).unwrap();
+        assert_eq!(name, "a");
+        assert_eq!(stats.cpu_ns, 10);
+        assert_eq!(stats.extra_ns, 2);
+        assert_eq!(stats.state, "exited(0)");
+        assert_eq!(parse_stats("[a] stats domain=a"), None);
+    }
+}

@@ -1,0 +1,144 @@
+//! Domains at EL0 under Atropos: CPU shares, slack, activation reasons,
+//! register preservation, fault isolation and the unblock latency rule.
+//! Every run is under `-icount`, so the numbers are exact and repeatable;
+//! the tolerances below allow for how a run's edges cut periods, not for
+//! noise.
+
+use std::path::Path;
+use vesper_tests::{boot, manifest_image, Run, Stats};
+
+fn run(manifest: &str) -> Run {
+    let kernel = manifest_image(Path::new(manifest));
+    let run = boot(&kernel.flat);
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    run
+}
+
+/// Asserts `actual` is within `percent` % of `expected`.
+fn assert_near(run: &Run, what: &str, actual: u64, expected: u64, percent: u64) {
+    let tolerance = expected * percent / 100;
+    run.check(
+        actual.abs_diff(expected) <= tolerance,
+        &format!("{what}: {actual} is not within {percent}% of {expected}"),
+    );
+}
+
+#[test]
+fn each_domain_gets_slice_over_period_of_the_cpu() {
+    let run = run("tests/manifests/shares.toml");
+    let run_ns = 500_000_000;
+    for (domain, slice, period) in [("a", 2, 10), ("b", 3, 10), ("c", 1, 5)] {
+        let stats = run.stats(domain);
+        assert_near(&run, domain, stats.cpu_ns, run_ns * slice / period, 1);
+        run.check(stats.extra_ns == 0, &format!("{domain} has no extra time"));
+        run.check(stats.preemptions > 0, &format!("{domain} was preempted"));
+    }
+}
+
+#[test]
+fn slack_goes_to_extra_domains_round_robin() {
+    let run = run("tests/manifests/slack.toml");
+    let run_ns = 300_000_000u64;
+    let fixed = run.stats("fixed");
+    let greedy: Vec<Stats> = ["greedy1", "greedy2"].iter().map(|d| run.stats(d)).collect();
+    assert_near(&run, "fixed", fixed.cpu_ns, run_ns / 5, 1);
+    run.check(fixed.extra_ns == 0, "a domain without extra gets no slack");
+    // The 60% nobody reserved is shared between the two extra domains.
+    let slack: u64 = greedy.iter().map(|s| s.extra_ns).sum();
+    assert_near(&run, "slack shared", slack, run_ns * 6 / 10, 1);
+    for stats in &greedy {
+        assert_near(&run, "each guarantee", stats.guaranteed_ns, run_ns / 10, 1);
+        assert_near(&run, "each slack share", stats.extra_ns, run_ns * 3 / 10, 3);
+    }
+    // No idle time: the CPU always had an extra domain to run.
+    let total: u64 = fixed.cpu_ns + greedy.iter().map(|s| s.cpu_ns).sum::<u64>();
+    assert_near(&run, "CPU used", total, run_ns, 1);
+}
+
+#[test]
+fn activation_reasons_arrive_in_order() {
+    let run = run("tests/manifests/reasons.toml");
+    let line = run.domain_line("why", "reasons: ");
+    let reasons: Vec<&str> = line.split(' ').collect();
+    run.check(reasons.first() == Some(&"allocated"), "the first activation is allocated");
+    run.check(reasons.iter().filter(|&&r| r == "allocated").count() == 1, "allocated happens once");
+    let event = reasons.iter().position(|&r| r == "event");
+    let reactivated = reasons.iter().position(|&r| r == "reactivated");
+    let last_extra = reasons.iter().rposition(|&r| r == "extra");
+    run.check(last_extra.is_some(), "computing past its slice, it ran on slack: extra");
+    run.check(event > last_extra, "woken from its sleep after the busy phase: event");
+    run.check(reactivated > event, "after yielding: reactivated");
+    let stats = run.stats("why");
+    run.check(stats.blocks == 1, "it blocked once (the sleep)");
+    run.check(stats.activations == reasons.len() as u64, "one reason per activation");
+}
+
+#[test]
+fn preempted_threads_keep_every_register() {
+    let run = run("tests/manifests/registers.toml");
+    let mut preemptions = 0;
+    for domain in ["check1", "check2"] {
+        let result = run.domain_line(domain, "regcheck: ");
+        run.check(result.ends_with("every register intact"), &format!("{domain}: {result}"));
+        let stats = run.stats(domain);
+        run.check(stats.state == "exited(0)", &format!("{domain} finished"));
+        preemptions += stats.preemptions;
+    }
+    run.check(preemptions >= 2000, &format!("thousands of preemptions ({preemptions})"));
+}
+
+#[test]
+fn faulting_domains_are_stopped_and_the_others_keep_their_share() {
+    let run = run("tests/manifests/faults.toml");
+    run.assert_contains(
+        "domain snoop-kernel faulted: data abort from a lower exception level (EC 0x24): \
+         permission fault",
+    )
+    .assert_contains("address 0xffffff8000080000; stopped")
+    .assert_contains(
+        "domain snoop-neighbour faulted: data abort from a lower exception level (EC 0x24): \
+         translation fault",
+    )
+    .assert_contains("address 0x2000000; stopped")
+    .assert_contains("domain undef faulted: unknown reason (e.g. undefined instruction)")
+    .assert_lacks("SECURITY");
+    for domain in ["snoop-kernel", "snoop-neighbour", "undef"] {
+        run.check(run.stats(domain).state == "faulted", &format!("{domain} is stopped"));
+    }
+    let steady = run.stats("steady");
+    assert_near(&run, "steady keeps its share", steady.cpu_ns, 200_000_000 / 5, 1);
+}
+
+#[test]
+fn misused_syscalls_get_error_codes() {
+    let run = run("tests/manifests/faults.toml");
+    for (call, error) in [
+        ("unknown number", "UnknownSyscall"),
+        ("console_write kernel pointer", "BadPointer"),
+        ("console_write unmapped pointer", "BadPointer"),
+        ("console_write too long", "BadArgument"),
+        ("console_write wrapping", "BadPointer"),
+        ("rfa kernel pointer", "BadPointer"),
+        ("rfa misaligned", "BadPointer"),
+    ] {
+        let result = run.domain_line("misuse", &format!("{call}: "));
+        run.check(result == format!("Err({error})"), &format!("{call}: {result}"));
+    }
+    run.assert_contains("[misuse] still running after 7 refused calls");
+    run.check(run.stats("misuse").state == "exited(0)", "misuse ended normally");
+}
+
+#[test]
+fn unblocking_honours_the_latency_hint() {
+    let run = run("tests/manifests/latency.toml");
+    let lateness = |domain: &str| -> u64 {
+        let line = run.domain_line(domain, "woke 10 times every 20 ms: lateness max=");
+        line.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX)
+    };
+    let prompt = lateness("prompt");
+    let lazy = lateness("lazy");
+    run.check(prompt < 500_000, &format!("500 us hint: woke {prompt} ns late"));
+    // Both busy domains (4 ms + 3 ms, deadlines 10 ms away) run first.
+    run.check((6_000_000..8_000_000).contains(&lazy), &format!("20 ms hint: woke {lazy} ns late"));
+    run.check(run.stats("prompt").blocks == 10, "prompt blocked for each sleep");
+}
