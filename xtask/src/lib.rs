@@ -2,6 +2,7 @@
 //! host has QEMU, and booting images in QEMU. The `xtask` binary is its
 //! command line; the integration tests in `tests/` use it too.
 
+pub mod bench;
 pub mod qemu;
 pub mod setup;
 pub mod test_summary;

@@ -5,7 +5,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use vesper_builder::domains::domain_packages;
-use vesper_builder::{build_image, BuiltImage, DOMAIN_TARGET, KERNEL_TARGET};
+use vesper_builder::{
+    build_image, build_image_with_features, BuiltImage, DOMAIN_TARGET, KERNEL_TARGET,
+};
 use xtask::qemu::Boot;
 use xtask::{manifest_path, setup, workspace_root};
 
@@ -50,6 +52,9 @@ enum Cmd {
     /// Run clippy on the host crates, and on the kernel and the domain
     /// crates for the board.
     Clippy,
+    /// Count instructions (PMU, exact under -icount) on kernel paths:
+    /// prints `bench NAME instructions=N` lines.
+    Bench,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,9 @@ fn build_and_show(manifest: Option<PathBuf>) -> Result<BuiltImage> {
     Ok(image)
 }
 
+/// Wall-clock safety net for the benchmark boot (its guest time is fixed).
+const BENCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -107,6 +115,31 @@ fn run(command: Cmd) -> Result<ExitCode> {
             let code = boot.run_interactive()?;
             eprintln!("xtask: QEMU exited with code {code}");
             Ok(exit_code(code))
+        }
+        Cmd::Bench => {
+            setup::ensure_qemu()?;
+            let root = workspace_root();
+            let image =
+                build_image_with_features(&root, &root.join(xtask::bench::MANIFEST), &["bench"])?;
+            let outcome = Boot::new(&image.kernel.flat).run_captured(BENCH_TIMEOUT)?;
+            let measurements = xtask::bench::parse(&outcome.serial);
+            if let Err(error) = xtask::bench::check_complete(&measurements) {
+                eprint!("{}", outcome.serial);
+                return Err(error);
+            }
+            for m in &measurements {
+                println!("bench {} instructions={}", m.name, m.instructions);
+            }
+            for (name, target) in xtask::bench::TARGETS {
+                if let Some(m) = measurements.iter().find(|m| m.name == *name) {
+                    let verdict = if m.instructions <= *target { "within" } else { "over" };
+                    eprintln!(
+                        "xtask: {name}: {} instructions, {verdict} the target of {target}",
+                        m.instructions
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Test { args } => {
             setup::ensure_qemu()?;

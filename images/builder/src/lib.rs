@@ -61,6 +61,16 @@ pub fn image_dir(root: &Path, name: &str) -> PathBuf {
 /// workspace at `root`: `target/images/<stem>/{kernel.elf,kernel8.img}`,
 /// beside the generated `image_config.rs` and one `<domain>.bin` per domain.
 pub fn build_image(root: &Path, manifest: &Path) -> Result<BuiltImage> {
+    build_image_with_features(root, manifest, &[])
+}
+
+/// [`build_image`], with extra cargo features for the kernel (e.g. `bench`
+/// for the benchmark image).
+pub fn build_image_with_features(
+    root: &Path,
+    manifest: &Path,
+    kernel_features: &[&str],
+) -> Result<BuiltImage> {
     let packages = domains::domain_packages(root)?;
     let programs = domains::known_programs(&packages)?;
     let manifest = Manifest::load(manifest, &programs)?;
@@ -68,7 +78,9 @@ pub fn build_image(root: &Path, manifest: &Path) -> Result<BuiltImage> {
     let programs_dir = domains::build_programs(root, &packages)?;
     let placed = place_domains(&manifest, &programs_dir)?;
     let config = codegen::write_image(&image_dir(root, &manifest.name), &manifest, &placed)?;
-    let kernel = build_kernel(root, &KernelVariant::image(&manifest.name, &config))
+    let mut variant = KernelVariant::image(&manifest.name, &config);
+    variant.features.extend(kernel_features.iter().map(|f| f.to_string()));
+    let kernel = build_kernel(root, &variant)
         .with_context(|| format!("building the kernel of image {}", manifest.name))?;
     Ok(BuiltImage { kernel, config, summary: Summary::new(&manifest, &placed) })
 }

@@ -4,6 +4,8 @@
 //!
 //! - `null_syscall`: from the `svc` of a `nop` system call to the first
 //!   instruction after it returns, kernel entry and exit included.
+//! - `get_time_syscall`: the same for `get_time`, which goes through the
+//!   kernel's general system call path (full register save, dispatcher).
 //! - `preempt_to_activation`: from the first instruction of the timer
 //!   interrupt's vector, taken while another domain runs, to the first
 //!   instruction of this domain's activation handler. The probe yields; at
@@ -18,6 +20,7 @@
 
 use core::arch::asm;
 use core::ptr::addr_of;
+use vesper_abi::syscall::Syscall;
 use vesper_activations::syscall::{bench_mark, yield_slice};
 use vesper_activations::{println, set_activation_entry};
 
@@ -44,22 +47,21 @@ vesper_activations::main!(run);
 /// Rounds per measurement.
 const ROUNDS: usize = 8;
 
-/// One `nop` system call between two counter reads.
-fn null_syscall() -> u64 {
+/// One system call `number` between two counter reads.
+fn syscall_round_trip(number: u64) -> u64 {
     let before: u64;
     let after: u64;
-    // SAFETY: reads a PMU counter the kernel opened to EL0 and makes the
-    // `nop` call, which changes nothing but x0.
+    // SAFETY: reads a PMU counter the kernel opened to EL0 and makes a
+    // call that changes nothing but x0.
     unsafe {
         asm!(
-            "mov x8, #0",
             "mrs {before}, pmevcntr0_el0",
             "svc #0",
             "mrs {after}, pmevcntr0_el0",
             before = out(reg) before,
             after = out(reg) after,
             out("x0") _,
-            out("x8") _,
+            in("x8") number,
             options(nostack),
         );
     }
@@ -69,8 +71,10 @@ fn null_syscall() -> u64 {
 }
 
 fn run() {
-    let null = (0..ROUNDS).map(|_| null_syscall()).min().unwrap_or(0);
-    println!("bench null_syscall instructions={null}");
+    for (name, call) in [("null_syscall", Syscall::Nop), ("get_time_syscall", Syscall::GetTime)] {
+        let best = (0..ROUNDS).map(|_| syscall_round_trip(call as u64)).min().unwrap_or(0);
+        println!("bench {name} instructions={best}");
+    }
 
     set_activation_entry(bench_activation_entry as *const () as u64);
     let mut best = u64::MAX;
