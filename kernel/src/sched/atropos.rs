@@ -332,26 +332,53 @@ impl Atropos {
     /// computes when to decide again.
     pub fn schedule(&mut self, now: u64) -> Decision {
         self.charge(now);
-        for slot in &mut self.slots[..self.len] {
+        // One pass over the domains: wake those whose timeout has come, roll
+        // periods over, find the earliest deadline with guaranteed time
+        // left, and the earliest future event (a deadline or a timeout).
+        let mut earliest: Option<(usize, u64)> = None;
+        let mut next_event = u64::MAX;
+        for (idx, slot) in self.slots[..self.len].iter_mut().enumerate() {
             if let State::Blocked { since, until: Some(until) } = slot.state {
                 if until <= now {
                     slot.wake(since, now);
                 }
             }
-        }
-        for slot in &mut self.slots[..self.len] {
-            if slot.state == State::Runnable {
-                slot.roll_over(now);
+            let event = match slot.state {
+                State::Runnable => {
+                    slot.roll_over(now);
+                    if slot.remain > 0 && earliest.is_none_or(|(_, d)| slot.deadline < d) {
+                        earliest = Some((idx, slot.deadline));
+                    }
+                    slot.deadline
+                }
+                State::Blocked { until: Some(until), .. } => until,
+                _ => continue,
+            };
+            // After the wake-ups and rollovers every event is later than
+            // `now`, unless a time saturated at `u64::MAX`.
+            if event > now {
+                next_event = next_event.min(event);
             }
         }
-        let run = self.pick();
+        let run = match earliest {
+            Some((idx, _)) => Some((idx, RunKind::Guaranteed)),
+            None => self.pick_slack(),
+        };
+        let timer_ns = match run {
+            // Picked with `remain > 0`.
+            Some((idx, RunKind::Guaranteed)) => {
+                now.saturating_add(self.remain(idx).max(1).unsigned_abs()).min(next_event)
+            }
+            Some((_, RunKind::Extra)) => now.saturating_add(EXTRA_QUANTUM_NS).min(next_event),
+            None => next_event,
+        };
         if let Some((idx, kind)) = run {
             self.running = Some(Running { idx, kind, since: now });
             if kind == RunKind::Extra {
                 self.slack_next = idx + 1;
             }
         }
-        Decision { run, timer_ns: self.timer(now, run) }
+        Decision { run, timer_ns }
     }
 
     /// Blocks domain `idx` at `now`, until [`Atropos::wake`] or, with
@@ -504,22 +531,10 @@ impl Atropos {
         }
     }
 
-    /// EDF among runnable domains with guaranteed time left, else the next
-    /// slack domain round-robin, else none.
-    fn pick(&self) -> Option<(usize, RunKind)> {
+    /// The next domain to get slack time, round-robin among the runnable
+    /// domains with `extra` that have not yielded in this period.
+    fn pick_slack(&self) -> Option<(usize, RunKind)> {
         let active = &self.slots[..self.len];
-        let mut best: Option<(usize, u64)> = None;
-        for (i, s) in active.iter().enumerate() {
-            if s.state == State::Runnable
-                && s.remain > 0
-                && best.is_none_or(|(_, d)| s.deadline < d)
-            {
-                best = Some((i, s.deadline));
-            }
-        }
-        if let Some((i, _)) = best {
-            return Some((i, RunKind::Guaranteed));
-        }
         let n = active.len();
         (0..n)
             .map(|k| (self.slack_next + k) % n)
@@ -528,31 +543,6 @@ impl Atropos {
                 s.state == State::Runnable && s.res.extra && !s.yielded
             })
             .map(|i| (i, RunKind::Extra))
-    }
-
-    /// The next scheduling event after a decision `run` made at `now`.
-    fn timer(&self, now: u64, run: Option<(usize, RunKind)>) -> u64 {
-        let mut timer = match run {
-            Some((idx, RunKind::Guaranteed)) => {
-                // Picked with `remain > 0`.
-                now.saturating_add(self.remain(idx).max(1).unsigned_abs())
-            }
-            Some((_, RunKind::Extra)) => now.saturating_add(EXTRA_QUANTUM_NS),
-            None => u64::MAX,
-        };
-        for s in &self.slots[..self.len] {
-            let event = match s.state {
-                State::Runnable => s.deadline,
-                State::Blocked { until: Some(until), .. } => until,
-                _ => continue,
-            };
-            // After the wake-ups and rollovers every event is later than
-            // `now`, unless a time saturated at `u64::MAX`.
-            if event > now {
-                timer = timer.min(event);
-            }
-        }
-        timer
     }
 }
 

@@ -12,7 +12,18 @@ const SPSR_EL0: u64 = 0;
 
 extern "C" {
     fn enter_user(frame: *const TrapFrame) -> !;
+    fn copy_registers(dst: *mut u64, src: *const u64);
+    fn clear_registers(frame: *mut TrapFrame);
 }
+
+// `copy_registers` relies on the two layouts sharing their first 34 words.
+const _: () = {
+    use core::mem::offset_of;
+    assert!(offset_of!(TrapFrame, x) == offset_of!(Context, x));
+    assert!(offset_of!(TrapFrame, sp_el0) == offset_of!(Context, sp));
+    assert!(offset_of!(TrapFrame, elr) == offset_of!(Context, pc));
+    assert!(offset_of!(TrapFrame, spsr) == offset_of!(Context, pstate));
+};
 
 /// TTBR0_EL1's value for a domain: its level-1 table and its ASID.
 pub fn ttbr0(l1_phys: u64, asid: u16) -> u64 {
@@ -34,26 +45,24 @@ pub fn switch_address_space(ttbr0: u64) {
 
 /// Copies the general registers of an interrupted domain into `context`.
 pub fn save_registers(frame: &TrapFrame, context: &mut Context) {
-    context.x = frame.x;
-    context.sp = frame.sp_el0;
-    context.pc = frame.elr;
-    context.pstate = frame.spsr;
+    // SAFETY: both start with the same 34 words (checked above).
+    unsafe { copy_registers((context as *mut Context).cast(), (frame as *const TrapFrame).cast()) }
 }
 
 /// Makes `frame` resume `context`. Of the saved PSTATE only the condition
 /// flags are kept: a domain cannot choose its exception level or mask
 /// interrupts.
 pub fn load_registers(frame: &mut TrapFrame, context: &Context) {
-    frame.x = context.x;
-    frame.sp_el0 = context.sp;
-    frame.elr = context.pc;
-    frame.spsr = SPSR_EL0 | (context.pstate & PSTATE_USER_MASK);
+    // SAFETY: both start with the same 34 words (checked above).
+    unsafe { copy_registers((frame as *mut TrapFrame).cast(), (context as *const Context).cast()) }
+    frame.spsr = SPSR_EL0 | (frame.spsr & PSTATE_USER_MASK);
 }
 
 /// Makes `frame` an upcall: `pc(arg0, arg1)` on stack `sp`, every other
 /// register zero.
 pub fn load_upcall(frame: &mut TrapFrame, pc: u64, sp: u64, arg0: u64, arg1: u64) {
-    frame.x = [0; 31];
+    // SAFETY: writes x2-x30 of the frame, nothing else.
+    unsafe { clear_registers(frame) };
     frame.x[0] = arg0;
     frame.x[1] = arg1;
     frame.sp_el0 = sp;

@@ -39,7 +39,24 @@ exception_vectors:
     VECTOR_ENTRY 5
     VECTOR_ENTRY 6
     VECTOR_ENTRY 7
-    VECTOR_ENTRY 8
+
+    // Synchronous from EL0. Fast path: the `nop` system call (svc with
+    // x8 = 0) returns 0 at once, touching only x0 and the flags, which the
+    // system call may clobber. Anything else takes the full path.
+.balign 0x80
+    cbnz    x8, 1f
+    mrs     x8, esr_el1
+    lsr     x8, x8, #26
+    cmp     x8, #0x15                   // EC: SVC from AArch64
+    mov     x8, #0                      // x8 was 0; mov leaves the flags
+    b.ne    1f
+    mov     x0, #0
+    eret
+1:  sub     sp, sp, #TRAP_FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x0, #8
+    b       exception_entry_common
+
     VECTOR_ENTRY 9
     VECTOR_ENTRY 10
     VECTOR_ENTRY 11
@@ -109,3 +126,68 @@ exception_return:
 enter_user:
     mov     sp, x0
     b       exception_return
+
+// copy_registers(dst: *mut u64, src: *const u64)
+//
+// Copies the 34 words that a TrapFrame and a vesper_abi Context share at
+// their start (x0-x30, then SP_EL0, PC and PSTATE), in either direction.
+.global copy_registers
+copy_registers:
+    ldp     x2, x3, [x1, #16 * 0]
+    stp     x2, x3, [x0, #16 * 0]
+    ldp     x2, x3, [x1, #16 * 1]
+    stp     x2, x3, [x0, #16 * 1]
+    ldp     x2, x3, [x1, #16 * 2]
+    stp     x2, x3, [x0, #16 * 2]
+    ldp     x2, x3, [x1, #16 * 3]
+    stp     x2, x3, [x0, #16 * 3]
+    ldp     x2, x3, [x1, #16 * 4]
+    stp     x2, x3, [x0, #16 * 4]
+    ldp     x2, x3, [x1, #16 * 5]
+    stp     x2, x3, [x0, #16 * 5]
+    ldp     x2, x3, [x1, #16 * 6]
+    stp     x2, x3, [x0, #16 * 6]
+    ldp     x2, x3, [x1, #16 * 7]
+    stp     x2, x3, [x0, #16 * 7]
+    ldp     x2, x3, [x1, #16 * 8]
+    stp     x2, x3, [x0, #16 * 8]
+    ldp     x2, x3, [x1, #16 * 9]
+    stp     x2, x3, [x0, #16 * 9]
+    ldp     x2, x3, [x1, #16 * 10]
+    stp     x2, x3, [x0, #16 * 10]
+    ldp     x2, x3, [x1, #16 * 11]
+    stp     x2, x3, [x0, #16 * 11]
+    ldp     x2, x3, [x1, #16 * 12]
+    stp     x2, x3, [x0, #16 * 12]
+    ldp     x2, x3, [x1, #16 * 13]
+    stp     x2, x3, [x0, #16 * 13]
+    ldp     x2, x3, [x1, #16 * 14]
+    stp     x2, x3, [x0, #16 * 14]
+    ldp     x2, x3, [x1, #16 * 15]
+    stp     x2, x3, [x0, #16 * 15]
+    ldp     x2, x3, [x1, #16 * 16]
+    stp     x2, x3, [x0, #16 * 16]
+    ret
+
+// clear_registers(frame: *mut u64)
+//
+// Zeroes x2-x30 of a TrapFrame (x0 and x1 carry an upcall's arguments), so
+// that nothing of the previous domain reaches the next one.
+.global clear_registers
+clear_registers:
+    stp     xzr, xzr, [x0, #16 * 1]
+    stp     xzr, xzr, [x0, #16 * 2]
+    stp     xzr, xzr, [x0, #16 * 3]
+    stp     xzr, xzr, [x0, #16 * 4]
+    stp     xzr, xzr, [x0, #16 * 5]
+    stp     xzr, xzr, [x0, #16 * 6]
+    stp     xzr, xzr, [x0, #16 * 7]
+    stp     xzr, xzr, [x0, #16 * 8]
+    stp     xzr, xzr, [x0, #16 * 9]
+    stp     xzr, xzr, [x0, #16 * 10]
+    stp     xzr, xzr, [x0, #16 * 11]
+    stp     xzr, xzr, [x0, #16 * 12]
+    stp     xzr, xzr, [x0, #16 * 13]
+    stp     xzr, xzr, [x0, #16 * 14]
+    str     xzr, [x0, #16 * 15]
+    ret
