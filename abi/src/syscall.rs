@@ -36,6 +36,14 @@ pub enum Syscall {
     /// handler; returns the instructions from the latest timer interrupt's
     /// vector to that instruction.
     BenchMark = 7,
+    /// `set_alarm(time_ns)`: asks for an activation with reason `Event` at
+    /// the absolute time `time_ns` if the domain holds the CPU then (with
+    /// activations off, it comes as soon as they are back on). One alarm per
+    /// domain: setting one replaces the last; `u64::MAX` cancels. A domain
+    /// that has lost the CPU is activated anyway when it gets it back, so it
+    /// checks its clocks at every activation. User-level schedulers use it
+    /// for quanta and job releases.
+    SetAlarm = 8,
 }
 
 /// The largest `console_write` the kernel accepts in one call.
@@ -53,6 +61,7 @@ impl Syscall {
             5 => Self::Exit,
             6 => Self::ConsoleWrite,
             7 => Self::BenchMark,
+            8 => Self::SetAlarm,
             _ => return None,
         })
     }
@@ -105,10 +114,10 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for n in 0..8 {
+        for n in 0..9 {
             assert_eq!(Syscall::from_number(n).map(|s| s as u64), Some(n));
         }
-        assert_eq!(Syscall::from_number(8), None);
+        assert_eq!(Syscall::from_number(9), None);
         assert_eq!(Syscall::from_number(u64::MAX), None);
     }
 

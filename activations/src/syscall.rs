@@ -65,3 +65,9 @@ pub fn console_write(bytes: &[u8]) -> Result<u64, Error> {
 pub fn bench_mark(count: u64) -> Result<u64, Error> {
     decode(raw(Syscall::BenchMark, count, 0))
 }
+
+/// Asks for an activation (reason `Event`) at `time_ns` if the domain holds
+/// the CPU then; `u64::MAX` cancels.
+pub fn set_alarm(time_ns: u64) {
+    raw(Syscall::SetAlarm, time_ns, 0);
+}

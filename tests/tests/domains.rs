@@ -142,3 +142,17 @@ fn unblocking_honours_the_latency_hint() {
     run.check((6_000_000..8_000_000).contains(&lazy), &format!("20 ms hint: woke {lazy} ns late"));
     run.check(run.stats("prompt").blocks == 10, "prompt blocked for each sleep");
 }
+
+#[test]
+fn alarms_arrive_as_event_activations() {
+    let run = run("tests/manifests/alarm.toml");
+    for round in 0..5 {
+        run.assert_contains(&format!("[clock] alarm {round}: activation with reason event"));
+    }
+    let summary = run.domain_line("clock", "alarms: 5 events, at most ");
+    let late: u64 = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+    // The alarm rings at once if the domain holds the CPU, else at its next
+    // dispatch, at most one period (1 ms) later.
+    run.check(late < 1_000_000, &format!("alarm lateness {late} ns"));
+    run.check(run.stats("clock").state == "exited(0)", "the computing thread went on");
+}

@@ -37,7 +37,13 @@ pub struct Dispatcher {
     address_space: Option<usize>,
     /// When the run ends (`run-for` in the manifest).
     run_end_ns: Option<u64>,
+    /// What the one-shot timer is set to.
+    timer_ns: u64,
 }
+
+/// How long an alarm that came due with activations off waits before it
+/// tries again.
+const ALARM_RETRY_NS: u64 = 10_000;
 
 static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     domains: [None; MAX_DOMAINS],
@@ -45,6 +51,7 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     on_cpu: None,
     address_space: None,
     run_end_ns: None,
+    timer_ns: u64::MAX,
 });
 
 /// The kernel address of a domain's read-only DCB half.
@@ -181,6 +188,10 @@ impl Dispatcher {
                     _ => reason,
                 };
                 rw.activations_enabled = 0;
+                // The upcall serves any alarm that has come due.
+                if self.domain(index).alarm_ns <= now {
+                    self.domain(index).alarm_ns = u64::MAX;
+                }
                 let dcb = config.slot_base + DCB_RO_OFFSET;
                 user::load_upcall(frame, rw.activation_pc, rw.activation_sp, dcb, reason as u64);
                 fpu::clear();
@@ -218,15 +229,18 @@ impl Dispatcher {
             }
             let decision = self.atropos.schedule(now);
             let next_event = decision.timer_ns.min(end);
-            timer::set_deadline(next_event);
             match decision.run {
-                Some((index, _)) if self.on_cpu == Some(index) => {
-                    self.publish(index, now);
-                    return;
-                }
                 Some((index, kind)) => {
-                    self.preempt_on_cpu(frame, now);
-                    self.dispatch(frame, index, kind, now);
+                    if self.on_cpu != Some(index) {
+                        self.preempt_on_cpu(frame, now);
+                        self.dispatch(frame, index, kind, now);
+                    } else if self.domain(index).alarm_ns <= now {
+                        self.ring_alarm(frame, index, kind, now);
+                    } else {
+                        self.publish(index, now);
+                    }
+                    let alarm = self.domain(index).alarm_ns;
+                    self.arm_timer(next_event.min(alarm));
                     return;
                 }
                 None => {
@@ -235,10 +249,42 @@ impl Dispatcher {
                         log::info!("no domain can run any more");
                         self.finish(now);
                     }
+                    self.arm_timer(next_event);
                     timer::wait_for_deadline();
                     now = time::now_ns();
                 }
             }
+        }
+    }
+
+    /// Programs the one-shot timer for `deadline_ns` and remembers it.
+    fn arm_timer(&mut self, deadline_ns: u64) {
+        self.timer_ns = deadline_ns;
+        timer::set_deadline(deadline_ns);
+    }
+
+    /// The alarm of `index`, which holds the CPU, is due. With activations
+    /// on it is re-activated (reason Event), its running context saved in
+    /// actctx; with them off the alarm waits a little and tries again.
+    fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
+        if dcb_rw(self.config(index)).activations_enabled == 0 {
+            self.domain(index).alarm_ns = now.saturating_add(ALARM_RETRY_NS);
+            self.publish(index, now);
+            return;
+        }
+        self.domain(index).alarm_ns = u64::MAX;
+        self.save(frame, index, ActivationReason::Event, now);
+        if self.domain(index).state == DomainState::Live {
+            self.dispatch(frame, index, kind, now);
+        }
+    }
+
+    /// `set_alarm` for the domain on the CPU: brings the timer forward if
+    /// the alarm comes first.
+    fn set_alarm(&mut self, index: usize, time_ns: u64) {
+        self.domain(index).alarm_ns = time_ns;
+        if time_ns < self.timer_ns {
+            self.arm_timer(time_ns);
         }
     }
 

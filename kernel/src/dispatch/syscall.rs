@@ -45,6 +45,10 @@ impl Dispatcher {
             }
             Some(Syscall::BlockUntil) => self.block_until(frame, index, args[0]),
             Some(Syscall::BenchMark) => Outcome::Return(bench_mark(args[0])),
+            Some(Syscall::SetAlarm) => {
+                self.set_alarm(index, args[0]);
+                Outcome::Return(Ok(0))
+            }
             Some(Syscall::Exit) => {
                 let now = time::now_ns();
                 log::info!("domain {} exited with code {}", self.config(index).name, args[0]);

@@ -44,6 +44,8 @@ pub struct Domain {
     pub activations: u64,
     /// Times the timer took the CPU from it.
     pub preemptions: u64,
+    /// When it asked to be activated (`set_alarm`); `u64::MAX`: never.
+    pub alarm_ns: u64,
 }
 
 impl Domain {
@@ -57,6 +59,7 @@ impl Domain {
             resume: Resume::Activate(ActivationReason::Allocated),
             activations: 0,
             preemptions: 0,
+            alarm_ns: u64::MAX,
         }
     }
 
