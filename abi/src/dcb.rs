@@ -108,13 +108,62 @@ pub struct DcbReadOnly {
     pub accounting: Accounting,
     /// The domain's name, NUL-padded UTF-8.
     pub name: [u8; 32],
+    /// The user-level scheduler the manifest chose (`scheduler`), NUL-padded:
+    /// "fifo", "edf", "round-robin", "lottery" or "stride".
+    pub scheduler: [u8; 16],
+    /// How many entries of `threads` are used.
+    pub thread_count: u64,
+    /// The threads the manifest declares (`threads`), for workload domains.
+    pub threads: [ThreadSpec; MAX_THREAD_SPECS],
+}
+
+/// The most threads a manifest can declare for one domain.
+pub const MAX_THREAD_SPECS: usize = 16;
+
+/// One thread the manifest declares: `{ name, period, wcet, deadline, tickets }`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct ThreadSpec {
+    /// Its name, NUL-padded UTF-8.
+    pub name: [u8; 16],
+    /// Its period: a job is released every `period_ns`.
+    pub period_ns: u64,
+    /// The work each job does (worst-case execution time).
+    pub wcet_ns: u64,
+    /// The relative deadline of each job (the manifest's default: the period).
+    pub deadline_ns: u64,
+    /// Its tickets, for the lottery and stride schedulers.
+    pub tickets: u64,
+}
+
+/// Reads a NUL-padded UTF-8 field.
+pub fn padded_str(bytes: &[u8]) -> &str {
+    let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    core::str::from_utf8(&bytes[..len]).unwrap_or("?")
+}
+
+impl ThreadSpec {
+    /// The thread's name.
+    pub fn name(&self) -> &str {
+        padded_str(&self.name)
+    }
 }
 
 impl DcbReadOnly {
     /// The domain's name.
     pub fn name(&self) -> &str {
-        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+        padded_str(&self.name)
+    }
+
+    /// The user-level scheduler's name.
+    pub fn scheduler(&self) -> &str {
+        padded_str(&self.scheduler)
+    }
+
+    /// The threads the manifest declares.
+    pub fn thread_specs(&self) -> &[ThreadSpec] {
+        let count = (self.thread_count as usize).min(MAX_THREAD_SPECS);
+        &self.threads[..count]
     }
 }
 
