@@ -156,3 +156,15 @@ fn alarms_arrive_as_event_activations() {
     run.check(late < 1_000_000, &format!("alarm lateness {late} ns"));
     run.check(run.stats("clock").state == "exited(0)", "the computing thread went on");
 }
+
+#[test]
+fn a_hostile_domain_cannot_hurt_the_kernel_or_the_others() {
+    let run = run("tests/manifests/hostile.toml");
+    let summary = run.domain_line("fuzzer", "fuzzer: 20000 calls: ");
+    run.check(summary.contains("bad pointer"), &format!("fuzzer: {summary}"));
+    run.check(run.stats("fuzzer").state == "exited(0)", "the fuzzer finished its calls");
+    run.assert_contains("[keeper] keeper: memory intact after ");
+    let steady = run.stats("steady");
+    assert_near(&run, "steady keeps its share", steady.cpu_ns, 200_000_000 / 5, 1);
+    run.assert_lacks("faulted");
+}
