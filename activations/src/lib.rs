@@ -3,8 +3,10 @@
 //! The kernel gives a domain the CPU by *activating* it: an upcall to
 //! [`entry`]'s handler with a reason ([`ActivationReason`]). This library
 //! turns activations into user-level threads: the handler saves the thread
-//! that was interrupted, asks the domain's [`policy::ThreadPolicy`] which
-//! thread runs next, and resumes it with the `rfa` system call. When no
+//! that was interrupted, asks the domain's user-level scheduler (from
+//! `vesper_schedulers`, chosen by the manifest's `scheduler` key; FIFO by
+//! default) which thread runs next, and resumes it with the `rfa` system
+//! call. When no
 //! thread is runnable it blocks the domain until the earliest sleeper's
 //! wake-up time, and when every thread has finished it ends the domain.
 //!
@@ -25,7 +27,6 @@
 
 #![no_std]
 
-pub mod policy;
 pub mod threads;
 
 #[cfg(target_os = "none")]
@@ -41,12 +42,14 @@ pub mod syscall;
 
 #[cfg(target_os = "none")]
 pub use runtime::{
-    activation_history, domain_name, exit_thread, now_ns, set_activation_entry, sleep_ns,
-    sleep_until, spawn, yield_now,
+    activation_history, check_deadlines, current_thread, dcb, domain_name, exit_thread, job_done,
+    now_ns, scheduler_name, set_activation_entry, sleep_ns, sleep_until, spawn, spawn_with,
+    thread_stats, yield_now,
 };
 #[cfg(target_os = "none")]
 pub use syscall::yield_slice;
 pub use vesper_abi::dcb::ActivationReason;
+pub use vesper_schedulers::{ThreadId, ThreadParams, ThreadStats};
 
 /// Declares the domain's first thread: `main!(path::to::function)`, where
 /// the function is `fn()`. The domain ends when all its threads have.

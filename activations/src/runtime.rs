@@ -1,5 +1,5 @@
-//! The runtime: the activation handler, the thread scheduler loop, and the
-//! thread API.
+//! The runtime: the activation handler, the scheduling loop, and the thread
+//! API.
 //!
 //! The runtime's state is touched only with activations off. The kernel
 //! turns them off when it enters the activation handler; thread-side calls
@@ -10,17 +10,23 @@
 //! the thread and turns activations back on in one step.
 //!
 //! An activation that arrives while no thread was running (the domain was
-//! blocked in the scheduler, waiting for a sleeper) simply starts a new
-//! scheduling round: the interrupted scheduler had nothing worth keeping.
+//! blocked in the scheduling loop, waiting for a release or a sleeper)
+//! simply starts a new round: the interrupted loop had nothing worth
+//! keeping. The scheduler asks to come back at a quantum's end or a job's
+//! release through the kernel's alarm (`set_alarm`), which arrives as an
+//! activation with reason Event.
 
 use crate::entry::vesper_switch_out;
-use crate::policy::Fifo;
 use crate::syscall;
-use crate::threads::{SpawnError, ThreadId, ThreadTable, MAX_THREADS};
+use crate::threads::{Next, Threads};
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{compiler_fence, AtomicUsize, Ordering};
 use vesper_abi::dcb::{ActivationReason, Context, DcbReadOnly, DcbWritable, CONTEXT_SLOTS};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
+use vesper_schedulers::{
+    AnyScheduler, PolicyConfig, PolicyKind, SchedError, Scheduler, ThreadId, ThreadParams,
+    ThreadStats, MAX_THREADS,
+};
 
 /// Bytes of stack per thread.
 const STACK_SIZE: usize = 16 * 1024;
@@ -31,13 +37,14 @@ const HISTORY: usize = 64;
 struct Stacks([[u8; STACK_SIZE]; MAX_THREADS]);
 
 struct Runtime {
-    threads: ThreadTable,
-    policy: Fifo,
+    threads: Threads<AnyScheduler>,
     history: heapless::Vec<ActivationReason, HISTORY>,
 }
 
-static mut RUNTIME: Runtime =
-    Runtime { threads: ThreadTable::new(), policy: Fifo::new(), history: heapless::Vec::new() };
+static mut RUNTIME: Runtime = Runtime {
+    threads: Threads::new(AnyScheduler::of_kind(PolicyKind::Fifo, PolicyConfig::DEFAULT)),
+    history: heapless::Vec::new(),
+};
 static mut STACKS: Stacks = Stacks([[0; STACK_SIZE]; MAX_THREADS]);
 /// The DCB's read-only half, as the first activation gave it.
 static DCB: AtomicUsize = AtomicUsize::new(0);
@@ -49,7 +56,9 @@ unsafe fn runtime() -> &'static mut Runtime {
     unsafe { &mut *addr_of_mut!(RUNTIME) }
 }
 
-fn dcb() -> &'static DcbReadOnly {
+/// The domain's read-only DCB half: its name, reservation, accounting and
+/// what the manifest declares (scheduler, threads).
+pub fn dcb() -> &'static DcbReadOnly {
     // SAFETY: the kernel maps the read-only half for the domain's lifetime
     // and gave its address to the first activation, before any thread ran.
     unsafe { &*(DCB.load(Ordering::Relaxed) as *const DcbReadOnly) }
@@ -70,6 +79,15 @@ fn set_activations(enabled: bool) {
     compiler_fence(Ordering::SeqCst);
 }
 
+/// Runs `f` on the runtime with activations off.
+fn with_runtime<R>(f: impl FnOnce(&mut Runtime) -> R) -> R {
+    set_activations(false);
+    // SAFETY: activations are off.
+    let result = f(unsafe { runtime() });
+    set_activations(true);
+    result
+}
+
 /// Makes activations enter at `entry` instead of the library's own entry.
 /// `entry` must end by branching to `_start` with x0, x1 and sp untouched;
 /// the benchmark domain uses this to read a counter first.
@@ -83,6 +101,16 @@ pub fn domain_name() -> &'static str {
     dcb().name()
 }
 
+/// The name of the user-level scheduler the domain runs.
+pub fn scheduler_name() -> &'static str {
+    with_runtime(|rt| rt.threads.scheduler().name())
+}
+
+/// The calling thread's id.
+pub fn current_thread() -> Option<ThreadId> {
+    with_runtime(|rt| rt.threads.current())
+}
+
 /// The time in nanoseconds since boot.
 pub fn now_ns() -> u64 {
     syscall::time_ns()
@@ -90,11 +118,32 @@ pub fn now_ns() -> u64 {
 
 /// The reasons of the domain's first activations, in order.
 pub fn activation_history() -> heapless::Vec<ActivationReason, HISTORY> {
-    set_activations(false);
-    // SAFETY: activations are off.
-    let history = unsafe { runtime() }.history.clone();
-    set_activations(true);
-    history
+    with_runtime(|rt| rt.history.clone())
+}
+
+/// What the scheduler counted for `thread`: jobs, misses, response times.
+pub fn thread_stats(thread: ThreadId) -> Result<ThreadStats, SchedError> {
+    with_runtime(|rt| rt.threads.stats(thread))
+}
+
+/// Counts as missed every job that is known to be late by now (see
+/// `Scheduler::check_deadlines`); call it before reading the statistics at
+/// the end of a run.
+pub fn check_deadlines() {
+    let now = now_ns();
+    with_runtime(|rt| rt.threads.scheduler_mut().check_deadlines(now));
+}
+
+/// The scheduler the manifest names, or FIFO.
+fn scheduler_from_dcb(dcb: &DcbReadOnly) -> AnyScheduler {
+    let config = PolicyConfig { seed: dcb.domain_id + 1, ..PolicyConfig::DEFAULT };
+    match dcb.scheduler() {
+        "" => AnyScheduler::of_kind(PolicyKind::Fifo, config),
+        name => AnyScheduler::from_name(name, config).unwrap_or_else(|error| {
+            crate::println!("scheduler {name:?}: {error}; using fifo");
+            AnyScheduler::of_kind(PolicyKind::Fifo, config)
+        }),
+    }
 }
 
 /// Called by `entry.s` on every activation, with activations off.
@@ -107,47 +156,51 @@ extern "C" fn vesper_activation(dcb: *const DcbReadOnly, reason: u64) -> ! {
     if let Some(reason) = reason {
         let _ = rt.history.push(reason);
     }
+    let now = syscall::time_ns();
     if reason == Some(ActivationReason::Allocated) {
-        if rt.threads.spawn(|id| initial_context(id, run_main), &mut rt.policy).is_err() {
+        rt.threads.set_scheduler(scheduler_from_dcb(self::dcb()));
+        let main = initial_context_for(run_main);
+        if rt.threads.spawn(ThreadParams::DEFAULT, main, now).is_err() {
             syscall::exit(1);
         }
-    } else if let Some(thread) = rt.threads.current() {
+    } else if rt.threads.current().is_some() {
         // The thread that ran when the domain lost the CPU was saved in the
         // actctx slot; it becomes that thread's context again.
         // SAFETY: the writable half is this domain's own mapped page.
         let rw = unsafe { &*dcb_writable() };
-        let slot = rw.actctx as usize;
-        if slot < CONTEXT_SLOTS {
-            *rt.threads.context_mut(thread) = rw.slots[slot];
-        }
-        rt.threads.interrupt_current(&mut rt.policy);
+        let slot = (rw.actctx as usize).min(CONTEXT_SLOTS - 1);
+        rt.threads.interrupt_current(&rw.slots[slot], self::dcb().lost_cpu_ns, now);
     }
     schedule()
 }
 
-/// Runs the next thread, or blocks until a sleeper wakes, or ends the
-/// domain when no thread is left. Runs with activations off.
+/// Runs the next thread, or blocks until a job release or a sleeper's
+/// wake-up, or ends the domain when no thread is left. Runs with
+/// activations off.
 extern "C" fn schedule() -> ! {
     // SAFETY: every caller has turned activations off.
     let rt = unsafe { runtime() };
     loop {
-        let now = syscall::time_ns();
-        rt.threads.wake_sleepers(now, &mut rt.policy);
-        if let Some(thread) = rt.threads.run_next(&mut rt.policy) {
-            let error = syscall::rfa(rt.threads.context_mut(thread));
-            panic!("the kernel refused to resume thread {}: {error:?}", thread.0);
-        }
-        match rt.threads.next_wake() {
-            Some(until) => {
+        match rt.threads.next(syscall::time_ns()) {
+            Next::Run { thread, alarm } => {
+                // An alarm left from earlier only costs a spurious Event
+                // activation, so none is cancelled.
+                if let Some(alarm) = alarm {
+                    syscall::set_alarm(alarm);
+                }
+                let error = syscall::rfa(rt.threads.context_mut(thread));
+                panic!("the kernel refused to resume thread {}: {error:?}", thread.0);
+            }
+            Next::Wait { until } => {
                 // Blocks with activations on, as Nemesis does: the wake-up is
                 // an activation with reason Event, which starts a fresh
-                // scheduling round on the activation stack. (If the time has
-                // already passed, the call returns at once instead.)
+                // round on the activation stack. (If the time has already
+                // passed, the call returns at once instead.)
                 set_activations(true);
                 let _ = syscall::block_until(until);
                 set_activations(false);
             }
-            None => syscall::exit(0),
+            Next::Done => syscall::exit(0),
         }
     }
 }
@@ -161,36 +214,42 @@ fn run_main() {
 }
 
 /// A new thread's first context: `thread_start(entry)` on its own stack.
-fn initial_context(id: ThreadId, entry: fn()) -> Context {
-    let stacks = addr_of_mut!(STACKS) as usize;
-    let stack_top = stacks + (id.0 + 1) * STACK_SIZE;
-    let mut context = Context::ZERO;
-    context.x[0] = entry as usize as u64;
-    context.sp = stack_top as u64;
-    context.pc = thread_start as extern "C" fn(usize) -> ! as usize as u64;
-    context
+fn initial_context_for(entry: fn()) -> impl FnOnce(ThreadId) -> Context {
+    move |id| {
+        let stacks = addr_of_mut!(STACKS) as usize;
+        let stack_top = stacks + (id.0 + 1) * STACK_SIZE;
+        let mut context = Context::ZERO;
+        context.x[0] = entry as usize as u64;
+        context.sp = stack_top as u64;
+        context.pc = thread_start as extern "C" fn(usize) -> ! as usize as u64;
+        context
+    }
 }
 
 extern "C" fn thread_start(entry: usize) -> ! {
-    // SAFETY: `initial_context` stored a `fn()` here.
+    // SAFETY: `initial_context_for` stored a `fn()` here.
     let entry: fn() = unsafe { core::mem::transmute::<usize, fn()>(entry) };
     entry();
     exit_thread()
 }
 
-/// Starts a thread running `entry`.
-pub fn spawn(entry: fn()) -> Result<ThreadId, SpawnError> {
-    set_activations(false);
-    // SAFETY: activations are off.
-    let rt = unsafe { runtime() };
-    let result = rt.threads.spawn(|id| initial_context(id, entry), &mut rt.policy);
-    set_activations(true);
-    result
+/// Starts a thread running `entry`, runnable at once.
+pub fn spawn(entry: fn()) -> Result<ThreadId, SchedError> {
+    spawn_with(entry, ThreadParams::DEFAULT)
+}
+
+/// Starts a thread running `entry` with scheduling parameters: a periodic
+/// thread first runs when its first job is released (now), and calls
+/// [`job_done`] at the end of each job.
+pub fn spawn_with(entry: fn(), params: ThreadParams) -> Result<ThreadId, SchedError> {
+    let now = now_ns();
+    with_runtime(|rt| rt.threads.spawn(params, initial_context_for(entry), now))
 }
 
 /// Saves the running thread, applies `update` to the thread table, and
-/// runs the scheduler; returns when the thread is resumed.
-fn switch_out(update: impl FnOnce(&mut Runtime)) {
+/// runs the scheduling loop; returns when the thread is resumed.
+fn switch_out(update: impl FnOnce(&mut Threads<AnyScheduler>, u64)) {
+    let now = now_ns();
     set_activations(false);
     // SAFETY: activations are off.
     let rt = unsafe { runtime() };
@@ -199,7 +258,7 @@ fn switch_out(update: impl FnOnce(&mut Runtime)) {
         return;
     };
     let context: *mut Context = rt.threads.context_mut(current);
-    update(rt);
+    update(&mut rt.threads, now);
     // SAFETY: `context` is the running thread's slot, which the scheduler
     // does not touch until it resumes that thread.
     unsafe { vesper_switch_out(context, schedule) }
@@ -207,12 +266,12 @@ fn switch_out(update: impl FnOnce(&mut Runtime)) {
 
 /// Lets the other runnable threads run first.
 pub fn yield_now() {
-    switch_out(|rt| rt.threads.yield_current(&mut rt.policy));
+    switch_out(|threads, now| threads.yield_current(now));
 }
 
 /// Sleeps until `time_ns` (ns since boot).
 pub fn sleep_until(time_ns: u64) {
-    switch_out(|rt| rt.threads.sleep_current(time_ns));
+    switch_out(|threads, now| threads.sleep_current(time_ns, now));
 }
 
 /// Sleeps for `duration_ns`.
@@ -220,10 +279,19 @@ pub fn sleep_ns(duration_ns: u64) {
     sleep_until(now_ns().saturating_add(duration_ns));
 }
 
+/// Ends the calling periodic thread's job; returns when its next job has
+/// been released and the scheduler runs it.
+pub fn job_done() {
+    switch_out(|threads, now| {
+        let _ = threads.complete_current(now);
+    });
+}
+
 /// Ends the calling thread.
 pub fn exit_thread() -> ! {
+    let now = now_ns();
     set_activations(false);
     // SAFETY: activations are off.
-    unsafe { runtime() }.threads.exit_current();
+    unsafe { runtime() }.threads.exit_current(now);
     schedule()
 }

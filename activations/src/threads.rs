@@ -1,228 +1,280 @@
-//! The thread table: which threads exist and what state each is in.
+//! The threads of a domain: their saved registers, their sleeps, and the
+//! user-level scheduler that decides which runs.
 //!
 //! Pure bookkeeping with no kernel calls, so that it can be tested on the
-//! host; `runtime` drives it with activations off.
+//! host; `runtime` drives it with activations off. The scheduler
+//! (`vesper_schedulers`, chosen by the manifest's `scheduler` key) keeps the
+//! thread states, jobs and statistics; this table keeps what the scheduler
+//! does not: registers and wake-up times.
 
-use crate::policy::ThreadPolicy;
 use vesper_abi::dcb::Context;
+use vesper_schedulers::{
+    Completion, SchedError, Scheduler, ThreadId, ThreadParams, ThreadStats, MAX_THREADS,
+};
 
-/// The most threads a domain can have at once.
-pub const MAX_THREADS: usize = 8;
+/// The threads of the domain and their scheduler.
+pub struct Threads<S> {
+    contexts: [Context; MAX_THREADS],
+    alive: [bool; MAX_THREADS],
+    sleep_until: [Option<u64>; MAX_THREADS],
+    scheduler: S,
+    /// The running thread and when its quantum ends.
+    current: Option<(ThreadId, Option<u64>)>,
+}
 
-/// A thread's index in the table.
+/// What to do after a scheduling decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ThreadId(pub usize);
-
-/// Where a thread is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ThreadState {
-    /// The slot is unused.
-    Free,
-    /// Runnable, waiting in the policy's queue.
-    Ready,
-    /// The thread the domain runs (or ran when it lost the CPU).
-    Running,
-    /// Sleeping until the time (ns since boot).
-    Sleeping(u64),
+pub enum Next {
+    /// Run `thread`; come back (alarm) at `alarm` at the latest.
+    Run {
+        /// The thread to resume.
+        thread: ThreadId,
+        /// The earliest quantum end, job release or sleeper wake-up.
+        alarm: Option<u64>,
+    },
+    /// Nothing is runnable: block the domain until `until`.
+    Wait {
+        /// The next job release or wake-up.
+        until: u64,
+    },
+    /// No thread is left.
+    Done,
 }
 
-/// Why a thread could not be created.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SpawnError {
-    /// All [`MAX_THREADS`] slots are in use.
-    TooManyThreads,
-}
-
-/// One thread: its state and its saved registers.
-#[derive(Clone, Copy)]
-pub struct Thread {
-    /// Its state.
-    pub state: ThreadState,
-    /// Its registers while it is not running.
-    pub context: Context,
-}
-
-/// All threads of the domain.
-pub struct ThreadTable {
-    threads: [Thread; MAX_THREADS],
-    current: Option<ThreadId>,
-}
-
-impl Default for ThreadTable {
-    fn default() -> Self {
-        Self::new()
+impl<S: Scheduler> Threads<S> {
+    /// No threads yet, scheduled by `scheduler`.
+    pub const fn new(scheduler: S) -> Self {
+        Self {
+            contexts: [Context::ZERO; MAX_THREADS],
+            alive: [false; MAX_THREADS],
+            sleep_until: [None; MAX_THREADS],
+            scheduler,
+            current: None,
+        }
     }
-}
 
-impl ThreadTable {
-    /// A table with no threads.
-    pub const fn new() -> Self {
-        const FREE: Thread = Thread { state: ThreadState::Free, context: Context::ZERO };
-        Self { threads: [FREE; MAX_THREADS], current: None }
+    /// The scheduler (its name, statistics).
+    pub fn scheduler(&self) -> &S {
+        &self.scheduler
+    }
+
+    /// The scheduler, to change (e.g. to count misses at the end of a run).
+    pub fn scheduler_mut(&mut self) -> &mut S {
+        &mut self.scheduler
+    }
+
+    /// Replaces the scheduler. Only before the first thread is created.
+    pub fn set_scheduler(&mut self, scheduler: S) {
+        if !self.any_alive() {
+            self.scheduler = scheduler;
+        }
     }
 
     /// The running thread, if any.
     pub fn current(&self) -> Option<ThreadId> {
-        self.current
-    }
-
-    /// The state of `thread`.
-    pub fn state(&self, thread: ThreadId) -> ThreadState {
-        self.threads[thread.0].state
+        self.current.map(|(thread, _)| thread)
     }
 
     /// The saved registers of `thread`.
     pub fn context_mut(&mut self, thread: ThreadId) -> &mut Context {
-        &mut self.threads[thread.0].context
+        &mut self.contexts[thread.0 % MAX_THREADS]
     }
 
-    /// Takes a free slot for a new thread, which starts with the context
-    /// `make_context` gives for its id, and makes it runnable.
+    /// Creates a thread with `params`, starting with the context
+    /// `make_context` gives for its id. A thread without a period is
+    /// runnable at once; a periodic one when its first job is released.
     pub fn spawn(
         &mut self,
+        params: ThreadParams,
         make_context: impl FnOnce(ThreadId) -> Context,
-        policy: &mut impl ThreadPolicy,
-    ) -> Result<ThreadId, SpawnError> {
-        let index = self
-            .threads
-            .iter()
-            .position(|t| t.state == ThreadState::Free)
-            .ok_or(SpawnError::TooManyThreads)?;
-        let context = make_context(ThreadId(index));
-        self.threads[index] = Thread { state: ThreadState::Ready, context };
-        policy.ready(ThreadId(index));
-        Ok(ThreadId(index))
-    }
-
-    /// The running thread gives up the CPU but stays runnable.
-    pub fn yield_current(&mut self, policy: &mut impl ThreadPolicy) {
-        if let Some(thread) = self.current.take() {
-            self.threads[thread.0].state = ThreadState::Ready;
-            policy.ready(thread);
+        now: u64,
+    ) -> Result<ThreadId, SchedError> {
+        let index = self.alive.iter().position(|&a| !a).ok_or(SchedError::Full)?;
+        let thread = ThreadId(index);
+        self.scheduler.admit(thread, params, now)?;
+        if params.period_ns.is_none() {
+            if let Err(error) = self.scheduler.ready(thread, now) {
+                let _ = self.scheduler.remove(thread, now);
+                return Err(error);
+            }
         }
+        self.contexts[index] = make_context(thread);
+        self.alive[index] = true;
+        self.sleep_until[index] = None;
+        Ok(thread)
     }
 
-    /// The domain lost the CPU while `current` ran; it keeps its turn.
-    pub fn interrupt_current(&mut self, policy: &mut impl ThreadPolicy) {
-        if let Some(thread) = self.current.take() {
-            self.threads[thread.0].state = ThreadState::Ready;
-            policy.interrupted(thread);
+    /// The domain lost the CPU while `current` ran (at `stopped_at`, by the
+    /// kernel's clock) and has it back at `now`: `saved` holds its
+    /// registers. It keeps its place unless its quantum is over.
+    pub fn interrupt_current(&mut self, saved: &Context, stopped_at: u64, now: u64) {
+        let Some((thread, preempt_at)) = self.current.take() else { return };
+        self.contexts[thread.0] = *saved;
+        let _ = if preempt_at.is_some_and(|end| end <= now) {
+            self.scheduler.quantum_expired(thread, stopped_at.min(now))
+        } else {
+            self.scheduler.interrupted(thread, stopped_at.min(now))
+        };
+    }
+
+    /// The running thread lets others run first.
+    pub fn yield_current(&mut self, now: u64) {
+        if let Some((thread, _)) = self.current.take() {
+            let _ = self.scheduler.ready(thread, now);
         }
     }
 
     /// The running thread sleeps until `until`.
-    pub fn sleep_current(&mut self, until: u64) {
-        if let Some(thread) = self.current.take() {
-            self.threads[thread.0].state = ThreadState::Sleeping(until);
+    pub fn sleep_current(&mut self, until: u64, now: u64) {
+        if let Some((thread, _)) = self.current.take() {
+            let _ = self.scheduler.block(thread, now);
+            self.sleep_until[thread.0] = Some(until);
         }
     }
 
-    /// The running thread has finished; its slot is free again.
-    pub fn exit_current(&mut self) {
-        if let Some(thread) = self.current.take() {
-            self.threads[thread.0].state = ThreadState::Free;
+    /// The running thread finished its job; it runs again at its next
+    /// release.
+    pub fn complete_current(&mut self, now: u64) -> Result<Completion, SchedError> {
+        let (thread, _) = self.current.take().ok_or(SchedError::NotRunning)?;
+        self.scheduler.complete(thread, now)
+    }
+
+    /// The running thread has ended; its slot is free again.
+    pub fn exit_current(&mut self, now: u64) {
+        if let Some((thread, _)) = self.current.take() {
+            let _ = self.scheduler.remove(thread, now);
+            self.alive[thread.0] = false;
+            self.sleep_until[thread.0] = None;
         }
     }
 
-    /// Makes every thread whose sleep has ended by `now` runnable.
-    pub fn wake_sleepers(&mut self, now: u64, policy: &mut impl ThreadPolicy) {
-        for (index, thread) in self.threads.iter_mut().enumerate() {
-            if let ThreadState::Sleeping(until) = thread.state {
-                if until <= now {
-                    thread.state = ThreadState::Ready;
-                    policy.ready(ThreadId(index));
-                }
+    /// Whether any thread is alive.
+    pub fn any_alive(&self) -> bool {
+        self.alive.iter().any(|&a| a)
+    }
+
+    /// The statistics of `thread`.
+    pub fn stats(&self, thread: ThreadId) -> Result<ThreadStats, SchedError> {
+        self.scheduler.stats(thread)
+    }
+
+    /// The earliest sleeper wake-up.
+    fn next_wake(&self) -> Option<u64> {
+        self.sleep_until.iter().flatten().copied().min()
+    }
+
+    /// Wakes the sleepers whose time has come, releases due jobs, and asks
+    /// the scheduler who runs.
+    pub fn next(&mut self, now: u64) -> Next {
+        for (index, until) in self.sleep_until.iter_mut().enumerate() {
+            if until.is_some_and(|t| t <= now) {
+                *until = None;
+                let _ = self.scheduler.ready(ThreadId(index), now);
             }
         }
-    }
-
-    /// The earliest time a sleeping thread wakes, if any sleeps.
-    pub fn next_wake(&self) -> Option<u64> {
-        self.threads
-            .iter()
-            .filter_map(|t| match t.state {
-                ThreadState::Sleeping(until) => Some(until),
-                _ => None,
-            })
-            .min()
-    }
-
-    /// Whether any thread is alive (not free).
-    pub fn any_alive(&self) -> bool {
-        self.threads.iter().any(|t| t.state != ThreadState::Free)
-    }
-
-    /// Makes the policy's choice the running thread and returns it.
-    pub fn run_next(&mut self, policy: &mut impl ThreadPolicy) -> Option<ThreadId> {
-        let thread = policy.pick()?;
-        self.threads[thread.0].state = ThreadState::Running;
-        self.current = Some(thread);
-        Some(thread)
+        self.scheduler.release_due(now);
+        let wake = [self.scheduler.next_release(), self.next_wake()].into_iter().flatten().min();
+        match self.scheduler.pick(now) {
+            Some(pick) => {
+                self.current = Some((pick.thread, pick.preempt_at));
+                let alarm = [pick.preempt_at, wake].into_iter().flatten().min();
+                Next::Run { thread: pick.thread, alarm }
+            }
+            None => match wake {
+                Some(until) => Next::Wait { until },
+                // Alive but blocked for good: wait for ever (an event may
+                // wake them, once events exist).
+                None if self.any_alive() => Next::Wait { until: u64::MAX },
+                None => Next::Done,
+            },
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Fifo;
+    use vesper_schedulers::{AnyScheduler, PolicyConfig};
 
-    fn context(pc: u64) -> impl FnOnce(ThreadId) -> Context {
+    fn threads(policy: &str) -> Threads<AnyScheduler> {
+        Threads::new(AnyScheduler::from_name(policy, PolicyConfig::DEFAULT).unwrap())
+    }
+
+    fn at(pc: u64) -> impl FnOnce(ThreadId) -> Context {
         move |_| Context { pc, ..Context::ZERO }
     }
 
     #[test]
-    fn spawned_threads_run_in_turn_and_yield() {
-        let mut table = ThreadTable::new();
-        let mut fifo = Fifo::new();
-        let a = table.spawn(context(1), &mut fifo).unwrap();
-        let b = table.spawn(context(2), &mut fifo).unwrap();
-        assert_eq!(table.run_next(&mut fifo), Some(a));
-        assert_eq!(table.state(a), ThreadState::Running);
-        table.yield_current(&mut fifo);
-        assert_eq!(table.run_next(&mut fifo), Some(b));
-        assert_eq!(table.context_mut(b).pc, 2);
-        table.yield_current(&mut fifo);
-        assert_eq!(table.run_next(&mut fifo), Some(a));
+    fn fifo_threads_run_in_turn_and_yield() {
+        let mut t = threads("fifo");
+        let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
+        let b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
+        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        t.yield_current(1);
+        assert_eq!(t.next(1), Next::Run { thread: b, alarm: None });
+        assert_eq!(t.context_mut(b).pc, 2);
+        t.yield_current(2);
+        assert_eq!(t.next(2), Next::Run { thread: a, alarm: None });
     }
 
     #[test]
     fn sleepers_wake_at_their_time() {
-        let mut table = ThreadTable::new();
-        let mut fifo = Fifo::new();
-        let a = table.spawn(context(1), &mut fifo).unwrap();
-        table.run_next(&mut fifo);
-        table.sleep_current(500);
-        assert_eq!(table.run_next(&mut fifo), None);
-        assert_eq!(table.next_wake(), Some(500));
-        table.wake_sleepers(499, &mut fifo);
-        assert_eq!(table.run_next(&mut fifo), None);
-        table.wake_sleepers(500, &mut fifo);
-        assert_eq!(table.run_next(&mut fifo), Some(a));
-        assert_eq!(table.next_wake(), None);
+        let mut t = threads("fifo");
+        let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
+        assert!(matches!(t.next(0), Next::Run { .. }));
+        t.sleep_current(500, 10);
+        assert_eq!(t.next(10), Next::Wait { until: 500 });
+        assert_eq!(t.next(499), Next::Wait { until: 500 });
+        assert_eq!(t.next(500), Next::Run { thread: a, alarm: None });
     }
 
     #[test]
-    fn exited_threads_free_their_slot() {
-        let mut table = ThreadTable::new();
-        let mut fifo = Fifo::new();
+    fn an_interrupted_thread_keeps_its_registers_and_turn() {
+        let mut t = threads("fifo");
+        let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
+        let _b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
+        t.next(0);
+        let saved = Context { pc: 77, ..Context::ZERO };
+        t.interrupt_current(&saved, 5, 9);
+        assert_eq!(t.next(9), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.context_mut(a).pc, 77);
+    }
+
+    #[test]
+    fn periodic_threads_wait_for_their_release() {
+        let mut t = threads("edf");
+        let a = t.spawn(ThreadParams::periodic(100, 10), at(1), 0).unwrap();
+        // Its next job waits for this one to complete: no alarm needed yet.
+        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        let done = t.complete_current(10).unwrap();
+        assert!(!done.record.missed);
+        assert_eq!(t.next(10), Next::Wait { until: 100 });
+        assert!(matches!(t.next(100), Next::Run { thread, .. } if thread == a));
+    }
+
+    #[test]
+    fn round_robin_asks_to_come_back_at_the_quantum() {
+        let mut t = threads("round-robin");
+        let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
+        let b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
+        let quantum = PolicyConfig::DEFAULT.quantum_ns;
+        assert_eq!(t.next(0), Next::Run { thread: a, alarm: Some(quantum) });
+        t.interrupt_current(&Context::ZERO, quantum, quantum);
+        assert!(matches!(t.next(quantum), Next::Run { thread, .. } if thread == b));
+    }
+
+    #[test]
+    fn exited_threads_free_their_slot_and_the_last_ends_the_domain() {
+        let mut t = threads("fifo");
         for pc in 0..MAX_THREADS as u64 {
-            table.spawn(context(pc), &mut fifo).unwrap();
+            t.spawn(ThreadParams::DEFAULT, at(pc), 0).unwrap();
         }
-        assert_eq!(table.spawn(context(99), &mut fifo), Err(SpawnError::TooManyThreads));
-        table.run_next(&mut fifo);
-        table.exit_current();
-        assert!(table.spawn(context(99), &mut fifo).is_ok());
-        assert!(table.any_alive());
-    }
-
-    #[test]
-    fn interrupted_thread_runs_first_again() {
-        let mut table = ThreadTable::new();
-        let mut fifo = Fifo::new();
-        let a = table.spawn(context(1), &mut fifo).unwrap();
-        let _b = table.spawn(context(2), &mut fifo).unwrap();
-        table.run_next(&mut fifo);
-        table.interrupt_current(&mut fifo);
-        assert_eq!(table.run_next(&mut fifo), Some(a));
+        assert_eq!(t.spawn(ThreadParams::DEFAULT, at(99), 0), Err(SchedError::Full));
+        for _ in 0..MAX_THREADS {
+            assert!(matches!(t.next(0), Next::Run { .. }));
+            t.exit_current(0);
+        }
+        assert!(!t.any_alive());
+        assert_eq!(t.next(0), Next::Done);
     }
 }

@@ -82,6 +82,9 @@ pub fn start() -> ! {
         let now = time::now_ns();
         d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
         d.atropos.start_periods(now);
+        for domain in d.domains.iter().flatten() {
+            dcb_ro(domain.config).run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+        }
         local_intc::enable_timer_irq();
         user::enable_user_address_spaces();
         d.reschedule(&mut frame, now);
@@ -139,6 +142,7 @@ impl Dispatcher {
     /// on. A DCB naming a slot that does not exist stops the domain.
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
         self.on_cpu = None;
+        dcb_ro(self.config(index)).lost_cpu_ns = now;
         let rw = dcb_rw(self.config(index));
         let activations_on = rw.activations_enabled != 0;
         let slot = if activations_on { rw.actctx } else { rw.resctx };

@@ -1,0 +1,224 @@
+//! The command line: `cargo xtask sim`.
+
+use crate::manifest::{load_manifest, parse_duration, SimDomain};
+use crate::{simulate, CpuShare, SimConfig, Task};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Parser;
+use std::path::PathBuf;
+use vesper_schedulers::{PolicyConfig, PolicyKind};
+
+/// How long to simulate when neither `--for` nor the manifest's `run-for`
+/// says.
+const DEFAULT_DURATION_NS: u64 = 1_000_000_000;
+
+/// Simulates task sets under Vesper's user-level schedulers and prints one
+/// `row` line per job and one `job domain=... thread=...` summary line per
+/// thread (the form the `periodic` domain prints under QEMU).
+#[derive(Clone, Debug, Parser)]
+#[command(name = "sim")]
+pub struct SimArgs {
+    /// An image manifest: each of its domains that has `threads` is
+    /// simulated, with its reservation as its CPU share.
+    pub manifest: Option<PathBuf>,
+    /// Only the manifest's domain NAME (repeat for more).
+    #[arg(long = "domain", value_name = "NAME")]
+    pub domains: Vec<String>,
+    /// A task instead of a manifest: `NAME:PERIOD:WCET[:DEADLINE[:TICKETS]]`,
+    /// e.g. `t1:20ms:4ms` (PERIOD `-`: a single job). Repeat for more.
+    #[arg(long = "task", value_name = "TASK")]
+    pub tasks: Vec<String>,
+    /// Scheduler(s), comma-separated: fifo, edf, round-robin, lottery,
+    /// stride, or all. Default: each domain's own (fifo for --task).
+    #[arg(long)]
+    pub scheduler: Option<String>,
+    /// How long to simulate (default: the manifest's run-for, else 1s).
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// The domain's CPU: `full`, or SLICE/PERIOD such as `5ms/10ms`.
+    /// Default: the domain's reservation (full for --task).
+    #[arg(long)]
+    pub share: Option<String>,
+    /// The quantum of round-robin, lottery and stride.
+    #[arg(long, default_value = "1ms")]
+    pub quantum: String,
+    /// The lottery's seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print only the summary lines, not a row per job.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+/// Parses `args` (without the program name) as [`SimArgs`] and runs them.
+pub fn run_cli(args: &[String]) -> Result<String> {
+    let args =
+        SimArgs::try_parse_from(std::iter::once("sim".to_string()).chain(args.iter().cloned()))?;
+    run(&args)
+}
+
+/// Runs the simulations `args` ask for and returns their report.
+pub fn run(args: &SimArgs) -> Result<String> {
+    let (mut domains, run_for) = match (&args.manifest, args.tasks.is_empty()) {
+        (Some(_), false) => bail!("give a manifest or --task, not both"),
+        (None, true) => bail!("give a manifest or at least one --task"),
+        (Some(path), true) => load_manifest(path)?,
+        (None, false) => {
+            let tasks = args.tasks.iter().map(|t| parse_task(t)).collect::<Result<Vec<_>>>()?;
+            let domain = SimDomain {
+                name: "sim".into(),
+                share: CpuShare::Full,
+                scheduler: "fifo".into(),
+                tasks,
+            };
+            (vec![domain], None)
+        }
+    };
+    if !args.domains.is_empty() {
+        for name in &args.domains {
+            if !domains.iter().any(|d| &d.name == name) {
+                bail!("no domain with threads is called {name:?}");
+            }
+        }
+        domains.retain(|d| args.domains.contains(&d.name));
+    }
+    if domains.is_empty() {
+        bail!("the manifest has no domain with `threads` to simulate");
+    }
+    let duration_ns = match &args.duration {
+        Some(text) => parse_duration(text).context("--for")?,
+        None => run_for.unwrap_or(DEFAULT_DURATION_NS),
+    };
+    let share = args.share.as_deref().map(parse_share).transpose()?;
+    let policy_config = PolicyConfig {
+        quantum_ns: parse_duration(&args.quantum).context("--quantum")?,
+        seed: args.seed,
+    };
+    let mut out = String::new();
+    for domain in &domains {
+        let names = args.scheduler.as_deref().unwrap_or(&domain.scheduler);
+        for policy in parse_policies(names)? {
+            let config = SimConfig {
+                domain: domain.name.clone(),
+                policy,
+                policy_config,
+                duration_ns,
+                share: share.unwrap_or(domain.share),
+            };
+            let result = simulate(&domain.tasks, &config)
+                .with_context(|| format!("simulating domain {:?} under {policy}", domain.name))?;
+            out.push_str(&result.render(!args.summary));
+        }
+    }
+    Ok(out)
+}
+
+/// `edf`, `edf,stride` or `all`.
+fn parse_policies(names: &str) -> Result<Vec<PolicyKind>> {
+    if names == "all" {
+        return Ok(PolicyKind::ALL.to_vec());
+    }
+    names
+        .split(',')
+        .map(|name| PolicyKind::from_name(name.trim()).map_err(|e| anyhow!("{name:?}: {e}")))
+        .collect()
+}
+
+/// `full` or `SLICE/PERIOD`.
+fn parse_share(text: &str) -> Result<CpuShare> {
+    if text == "full" {
+        return Ok(CpuShare::Full);
+    }
+    let (slice, period) = text
+        .split_once('/')
+        .ok_or_else(|| anyhow!("--share {text:?}: write `full` or SLICE/PERIOD (`5ms/10ms`)"))?;
+    Ok(CpuShare::reservation(parse_duration(period)?, parse_duration(slice)?))
+}
+
+/// Parses `NAME:PERIOD:WCET[:DEADLINE[:TICKETS]]`.
+fn parse_task(text: &str) -> Result<Task> {
+    let fields: Vec<&str> = text.split(':').collect();
+    let (name, period, wcet, rest) = match fields.as_slice() {
+        [name, period, wcet, rest @ ..] if rest.len() <= 2 && !name.is_empty() => {
+            (*name, *period, *wcet, rest)
+        }
+        _ => bail!("--task {text:?}: write NAME:PERIOD:WCET[:DEADLINE[:TICKETS]]"),
+    };
+    let context = || format!("--task {text:?}");
+    Ok(Task {
+        name: name.to_string(),
+        period_ns: if period == "-" {
+            None
+        } else {
+            Some(parse_duration(period).with_context(context)?)
+        },
+        wcet_ns: parse_duration(wcet).with_context(context)?,
+        deadline_ns: rest.first().map(|d| parse_duration(d)).transpose().with_context(context)?,
+        tickets: rest.get(1).map(|t| t.parse::<u32>()).transpose().with_context(context)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn tasks_from_the_command_line() {
+        let task = parse_task("t2:50ms:10ms:40ms:300").unwrap();
+        assert_eq!(task.period_ns, Some(50_000_000));
+        assert_eq!(task.deadline_ns, Some(40_000_000));
+        assert_eq!(task.tickets, Some(300));
+        assert_eq!(parse_task("once:-:1ms").unwrap().period_ns, None);
+        assert!(parse_task("t1:20ms").is_err());
+        assert!(parse_task(":20ms:1ms").is_err());
+        assert!(parse_task("t:20ms:1ms:5ms:many").is_err());
+    }
+
+    #[test]
+    fn runs_every_policy_on_a_task_set() {
+        let out = run_cli(&args(&[
+            "--task",
+            "t1:20ms:4ms",
+            "--task",
+            "t2:50ms:10ms:40ms:300",
+            "--scheduler",
+            "all",
+            "--for",
+            "100ms",
+            "--summary",
+        ]))
+        .unwrap();
+        let summaries: Vec<&str> = out.lines().filter(|l| l.starts_with("job ")).collect();
+        assert_eq!(summaries.len(), 10, "{out}");
+        assert!(out.contains("sim domain=sim scheduler=edf share=full duration_ns=100000000"));
+        assert!(out.contains("job domain=sim thread=t1 jobs=5 misses=0"), "{out}");
+        assert!(!out.contains("row "));
+    }
+
+    #[test]
+    fn simulates_the_example_task_set() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tasksets/edf-vs-round-robin.toml");
+        let out = run_cli(&args(&[path, "--scheduler", "edf,round-robin"])).unwrap();
+        assert!(out.contains("sim domain=w scheduler=edf share=5ms/10ms duration_ns=400000000"));
+        assert!(out.contains("job domain=w thread=t1 jobs=20 misses=0 "), "{out}");
+        assert!(out.contains("job domain=w thread=t1 jobs=20 misses=20 "), "{out}");
+        // 20 + 10 jobs, under each of the two schedulers.
+        assert_eq!(out.lines().filter(|l| l.starts_with("row domain=w ")).count(), 60);
+        let only_w = run_cli(&args(&[path, "--domain", "w", "--summary"])).unwrap();
+        assert!(only_w.contains("scheduler=edf"));
+        assert!(run_cli(&args(&[path, "--domain", "x"])).is_err());
+    }
+
+    #[test]
+    fn reports_bad_arguments() {
+        assert!(run_cli(&args(&[])).is_err());
+        assert!(run_cli(&args(&["--task", "t:1ms:1ms", "--scheduler", "best"])).is_err());
+        assert!(run_cli(&args(&["--task", "t:1ms:1ms", "--share", "half"])).is_err());
+        assert!(run_cli(&args(&["--task", "t:1ms:1ms", "--share", "2ms/1ms"])).is_err());
+        assert!(run_cli(&args(&["--task", "t:1ms:1ms", "--for", "0ms"])).is_err());
+        assert!(run_cli(&args(&["no-such-manifest.toml"])).is_err());
+    }
+}
