@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use vesper_builder::{build_image, build_kernel, KernelImage, KernelVariant};
+use vesper_builder::{
+    build_image_for, build_kernel, BuiltImage, KernelImage, KernelVariant, Machine,
+};
 use xtask::qemu::{Boot, Exit, Outcome};
 
 pub use xtask::qemu::Exit as QemuExit;
@@ -29,21 +31,25 @@ pub fn image(variant: &KernelVariant) -> KernelImage {
 }
 
 /// Builds the image of the manifest at `path` (relative paths start at the
-/// workspace root: `images/demo.toml`, `tests/manifests/NAME.toml`) once per
-/// test process and returns its kernel.
-pub fn manifest_image(path: &Path) -> KernelImage {
-    static BUILT: OnceLock<Mutex<HashMap<PathBuf, KernelImage>>> = OnceLock::new();
+/// workspace root: `images/demo.toml`, `tests/manifests/NAME.toml`) for
+/// `machine` once per test process.
+pub fn built_image(path: &Path, machine: Machine) -> BuiltImage {
+    static BUILT: OnceLock<Mutex<HashMap<(PathBuf, Machine), BuiltImage>>> = OnceLock::new();
     let root = xtask::workspace_root();
     let path = root.join(path);
     let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     built
-        .entry(path.clone())
+        .entry((path.clone(), machine))
         .or_insert_with(|| {
-            build_image(&root, &path)
+            build_image_for(&root, &path, machine)
                 .unwrap_or_else(|err| panic!("building {}: {err:#}", path.display()))
-                .kernel
         })
         .clone()
+}
+
+/// The QEMU kernel of the manifest at `path` (see [`built_image`]).
+pub fn manifest_image(path: &Path) -> KernelImage {
+    built_image(path, Machine::Qemu).kernel
 }
 
 /// A finished boot, with assertions that print the serial output on failure.
@@ -55,10 +61,18 @@ pub struct Run {
 
 /// Boots `kernel` (a flat image or an ELF) in QEMU and waits for it to end.
 pub fn boot(kernel: impl Into<PathBuf>) -> Run {
+    boot_with(kernel, &[], BOOT_TIMEOUT)
+}
+
+/// Boots `kernel` in QEMU with `extra_args` (such as an SD card `-drive`)
+/// and waits for it to end, killing QEMU after `timeout`.
+pub fn boot_with(kernel: impl Into<PathBuf>, extra_args: &[&str], timeout: Duration) -> Run {
     xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
     let kernel = kernel.into();
-    let outcome = Boot::new(&kernel)
-        .run_captured(BOOT_TIMEOUT)
+    let mut boot = Boot::new(&kernel);
+    boot.extra_args = extra_args.iter().map(|arg| arg.to_string()).collect();
+    let outcome = boot
+        .run_captured(timeout)
         .unwrap_or_else(|err| panic!("booting {}: {err:#}", kernel.display()));
     Run { outcome, kernel }
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use vesper_builder::domains::domain_packages;
 use vesper_builder::{
-    build_image, build_image_with_features, BuiltImage, DOMAIN_TARGET, KERNEL_TARGET,
+    build_image, build_image_for, build_image_with_features, check_manifest, sdcard, write_card,
+    write_image_dir, BuiltImage, Machine, Summary, DOMAIN_TARGET, KERNEL_TARGET,
 };
 use xtask::qemu::Boot;
 use xtask::{manifest_path, setup, workspace_root};
@@ -27,6 +28,46 @@ enum Cmd {
     Build {
         /// The image manifest (default: images/demo.toml).
         manifest: Option<PathBuf>,
+    },
+    /// Check a manifest without building anything: print its summary, or
+    /// every problem (and exit with 1).
+    Check {
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
+    },
+    /// Build the image of a manifest for a physical Pi 3 and write
+    /// kernel8.img, kernel.elf and config.txt to DIR.
+    ///
+    /// The kernel is built without semihosting (which traps on real
+    /// hardware): at the end of a run it halts instead of exiting.
+    Image {
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
+        /// The folder to write to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Build the QEMU kernel (with semihosting) instead.
+        #[arg(long)]
+        qemu: bool,
+    },
+    /// Write an SD card image for a physical Pi 3: an MBR with one FAT32
+    /// partition holding the firmware, config.txt and kernel8.img.
+    Sdcard {
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
+        /// The card image to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The folder holding bootcode.bin, start.elf and fixup.dat
+        /// (default: /usr/lib/raspi-firmware, Debian's raspi-firmware).
+        #[arg(long, value_name = "DIR")]
+        firmware: Option<PathBuf>,
+        /// The card image's size: a power of two, at least 64MiB.
+        #[arg(long, default_value = "64MiB")]
+        size: String,
+        /// Put the QEMU kernel (with semihosting) on the card instead.
+        #[arg(long)]
+        qemu: bool,
     },
     /// Build an image and boot it in QEMU (installs QEMU first if needed).
     Run {
@@ -81,13 +122,31 @@ fn run_status(mut cmd: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the image of `manifest` (the demo if `None`) and prints what it
-/// holds.
-fn build_and_show(manifest: Option<PathBuf>) -> Result<BuiltImage> {
-    let root = workspace_root();
+/// The manifest a command names (the demo if `None`).
+fn resolve(manifest: Option<PathBuf>) -> Result<PathBuf> {
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    let image = build_image(&root, &manifest_path(manifest.as_deref(), &cwd, &root))?;
+    Ok(manifest_path(manifest.as_deref(), &cwd, &workspace_root()))
+}
+
+/// Builds the QEMU image of `manifest` (the demo if `None`) and prints what
+/// it holds.
+fn build_and_show(manifest: Option<PathBuf>) -> Result<BuiltImage> {
+    let image = build_image(&workspace_root(), &resolve(manifest)?)?;
     print!("{}", image.summary);
+    Ok(image)
+}
+
+/// Builds `manifest` for a physical board, or for QEMU if `qemu`, prints
+/// its summary and says which kernel it holds.
+fn build_for_card(manifest: Option<PathBuf>, qemu: bool) -> Result<BuiltImage> {
+    let machine = if qemu { Machine::Qemu } else { Machine::Board };
+    let image = build_image_for(&workspace_root(), &resolve(manifest)?, machine)?;
+    print!("{}", image.summary);
+    if qemu {
+        println!("kernel: for QEMU (semihosting; it traps on a physical board)");
+    } else {
+        println!("kernel: for a physical Pi 3 (no semihosting: it halts at the end of a run)");
+    }
     Ok(image)
 }
 
@@ -100,6 +159,44 @@ fn exit_code(code: i32) -> ExitCode {
 
 fn run(command: Cmd) -> Result<ExitCode> {
     match command {
+        Cmd::Check { manifest } => {
+            let manifest = check_manifest(&workspace_root(), &resolve(manifest)?)?;
+            print!("{}", Summary::checked(&manifest));
+            println!("{}: valid", manifest.path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Image { manifest, out, qemu } => {
+            let image = build_for_card(manifest, qemu)?;
+            for file in write_image_dir(&image, &out)? {
+                println!("wrote {}", file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Sdcard { manifest, out, firmware, size, qemu } => {
+            let size = vesper_builder::units::parse_size(&size)
+                .map_err(|reason| anyhow::anyhow!("--size: {reason}"))?;
+            sdcard::check_size(size)?;
+            let image = build_for_card(manifest, qemu)?;
+            let report = write_card(&image, &out, size, firmware.as_deref())?;
+            println!(
+                "wrote {} ({}): FAT32 boot partition from 4MiB holding {}",
+                out.display(),
+                vesper_builder::units::format_size(size),
+                report.files.join(", ")
+            );
+            match report.firmware {
+                Some(dir) => println!("firmware from {}", dir.display()),
+                None => eprintln!(
+                    "xtask: WARNING: no firmware (bootcode.bin, start.elf, fixup.dat): this card \
+                     will NOT boot a physical board. Pass --firmware DIR (the boot/ folder of the \
+                     Raspberry Pi firmware), or install Debian's raspi-firmware package \
+                     (non-free-firmware) so that {} holds them. QEMU boots kernel8.img without \
+                     them.",
+                    sdcard::DEBIAN_FIRMWARE_DIR
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Build { manifest } => {
             let image = build_and_show(manifest)?;
             println!("kernel ELF:   {}", image.kernel.elf.display());

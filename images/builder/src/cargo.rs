@@ -47,13 +47,35 @@ impl KernelVariant {
     /// The QEMU kernel of the image `name`, whose domains `config` (an
     /// `image_config.rs` the builder generated) describes.
     pub fn image(name: &str, config: &Path) -> Self {
-        Self {
-            name: name.into(),
-            features: vec!["semihosting".into()],
-            config: Some(config.to_path_buf()),
-        }
+        Self::image_for(Machine::Qemu, name, config)
+    }
+
+    /// The kernel of the image `name` for `machine`. A physical board's
+    /// kernel is built without the `semihosting` feature (semihosting traps
+    /// on real hardware: the kernel halts instead of exiting) and lives in
+    /// its own folders, `target/kernel/board/NAME` and
+    /// `target/images/board/NAME`, so that it never overwrites the QEMU
+    /// build of the same manifest.
+    pub fn image_for(machine: Machine, name: &str, config: &Path) -> Self {
+        let (name, features) = match machine {
+            Machine::Qemu => (name.to_string(), vec!["semihosting".to_string()]),
+            Machine::Board => (format!("{BOARD_PREFIX}{name}"), Vec::new()),
+        };
+        Self { name, features, config: Some(config.to_path_buf()) }
     }
 }
+
+/// What a kernel is built to run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Machine {
+    /// QEMU `raspi3b`: ends the run through semihosting, with an exit code.
+    Qemu,
+    /// A physical Raspberry Pi 3: no semihosting; halts at the end.
+    Board,
+}
+
+/// The folder prefix of board kernels (see [`KernelVariant::image_for`]).
+const BOARD_PREFIX: &str = "board/";
 
 /// A built kernel: the ELF (for debuggers and ELF boot) and the flat image.
 #[derive(Clone, Debug)]
@@ -124,4 +146,25 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn board_kernels_have_no_semihosting_and_their_own_folders() {
+        let config = Path::new("/ws/target/images/demo/image_config.rs");
+        let qemu = KernelVariant::image_for(Machine::Qemu, "demo", config);
+        assert_eq!(qemu, KernelVariant::image("demo", config));
+        assert_eq!(
+            (qemu.name.as_str(), qemu.features.as_slice()),
+            ("demo", &["semihosting".to_string()][..])
+        );
+        let board = KernelVariant::image_for(Machine::Board, "demo", config);
+        assert_eq!(board.name, "board/demo");
+        assert!(board.features.is_empty());
+        assert_eq!(board.config.as_deref(), Some(config));
+        assert!(KernelVariant::qemu_selftest("panic").features.contains(&"selftest-panic".into()));
+    }
 }

@@ -4,7 +4,8 @@
 //! `<domain>.bin` (pulled in with `include_bytes!`).
 
 use crate::cargo::write_if_changed;
-use crate::manifest::{format_duration, Manifest};
+use crate::manifest::Manifest;
+use crate::units::format_duration;
 use crate::PlacedDomain;
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
@@ -97,7 +98,7 @@ fn write_source(
         writeln!(out, "        activation_sp: {:#x},", program.activation_sp)?;
         writeln!(out, "        image: include_bytes!({path:?}),")?;
         writeln!(out, "        segments: &[")?;
-        for segment in &program.segments {
+        for segment in placed.segments() {
             writeln!(
                 out,
                 "            Segment {{ start: {:#x}, end: {:#x}, rights: SegmentRights::{:?} }},",
@@ -113,23 +114,15 @@ fn write_source(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Domain;
     use crate::program::{PlacedProgram, Rights, Segment};
 
     fn manifest(run_for_ns: Option<u64>) -> Manifest {
-        Manifest {
-            name: "demo".into(),
-            path: "images/demo.toml".into(),
-            run_for_ns,
-            domains: vec![Domain {
-                name: "a\"b".into(),
-                program: "spin".into(),
-                period_ns: 10_000_000,
-                slice_ns: 2_000_000,
-                extra: true,
-                latency_ns: 1_000_000,
-            }],
-        }
+        let text = "[[domain]]\nname = \"a_b\"\nprogram = \"spin\"\nperiod = \"10ms\"\n\
+                    slice = \"2ms\"\nextra = true\nlatency = \"1ms\"\n";
+        let programs = ["spin".to_string()].into();
+        let mut manifest = Manifest::parse(text, Path::new("images/demo.toml"), &programs).unwrap();
+        manifest.run_for_ns = run_for_ns;
+        manifest
     }
 
     fn placed(manifest: &Manifest) -> Vec<PlacedDomain> {
@@ -163,13 +156,13 @@ pub const RUN_FOR_NS: Option<u64> = Some(300000000);
 /// The image's domains, in manifest order: domain `i` lives in slot `i`.
 pub static DOMAINS: &[DomainConfig] = &[
     DomainConfig {
-        name: "a\"b",
+        name: "a_b",
         program: "spin",
         reservation: Reservation { period_ns: 10000000, slice_ns: 2000000, extra: true, latency_ns: 1000000 },
         slot_base: 0x2000000,
         entry: 0x2004010,
         activation_sp: 0x2008000,
-        image: include_bytes!("/out/a\"b.bin"),
+        image: include_bytes!("/out/a_b.bin"),
         segments: &[
             Segment { start: 0x2004000, end: 0x2005000, rights: SegmentRights::ReadExecute },
             Segment { start: 0x2005000, end: 0x2006000, rights: SegmentRights::ReadOnly },
@@ -196,10 +189,10 @@ pub static DOMAINS: &[DomainConfig] = &[
         let domains = placed(&manifest);
         let config = write_image(&dir, &manifest, &domains).unwrap();
         assert_eq!(config, dir.join(CONFIG_FILE));
-        assert_eq!(std::fs::read(dir.join("a\"b.bin")).unwrap(), [1, 2, 3]);
+        assert_eq!(std::fs::read(dir.join("a_b.bin")).unwrap(), [1, 2, 3]);
         let source = std::fs::read_to_string(&config).unwrap();
         assert!(source
-            .contains(&format!("include_bytes!({:?})", dir.join("a\"b.bin").to_str().unwrap())));
+            .contains(&format!("include_bytes!({:?})", dir.join("a_b.bin").to_str().unwrap())));
         let written = std::fs::metadata(&config).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         write_image(&dir, &manifest, &domains).unwrap();

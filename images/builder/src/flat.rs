@@ -43,6 +43,22 @@ pub fn flat_image(elf: &[u8]) -> Result<Vec<u8>> {
     Ok(image)
 }
 
+/// One past the last physical byte the kernel in `elf` occupies once
+/// loaded: its loadable segments, bss and stacks included.
+pub fn memory_end(elf: &[u8]) -> Result<u64> {
+    let file = ElfFile64::<Endianness>::parse(elf).context("not a 64-bit ELF file")?;
+    let endian = file.endian();
+    file.elf_program_headers()
+        .iter()
+        .filter(|header| header.p_type(endian) == PT_LOAD)
+        .map(|header| header.p_paddr(endian).checked_add(header.p_memsz(endian)))
+        .try_fold(None::<u64>, |end, segment_end| -> Result<Option<u64>> {
+            let segment_end = segment_end.context("a segment wraps around the address space")?;
+            Ok(Some(end.map_or(segment_end, |end| end.max(segment_end))))
+        })?
+        .context("the ELF file has no loadable segments")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +123,14 @@ mod tests {
     fn overlapping_segments_are_refused() {
         let elf = elf_with_segments(&[(0x8_0000, b"code"), (0x8_0002, b"data")]);
         assert!(flat_image(&elf).unwrap_err().to_string().contains("overlap"));
+    }
+
+    #[test]
+    fn the_memory_end_counts_every_loadable_byte() {
+        let elf = elf_with_segments(&[(0x8_1000, b"data"), (0x8_0000, b"code")]);
+        assert_eq!(memory_end(&elf).unwrap(), 0x8_1004);
+        assert!(memory_end(&elf_with_segments(&[])).is_err());
+        assert!(memory_end(b"junk").is_err());
     }
 
     #[test]

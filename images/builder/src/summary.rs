@@ -1,204 +1,341 @@
-//! What an image holds, as a table for the terminal.
+//! What an image holds, for the terminal: its domains and reservations,
+//! the utilisation, the memory map, and what the manifest declares for the
+//! kernel mechanisms of later issues (devices, interrupts, regions,
+//! channels, threads).
 
-use crate::manifest::{format_duration, format_share, Manifest};
+use crate::layout::KERNEL_AREA;
+use crate::manifest::{Manifest, ShareTarget};
+use crate::units::{format_duration, format_share, format_size};
 use crate::PlacedDomain;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
-/// One domain of a [`Summary`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SummaryRow {
-    /// The domain's name.
-    pub domain: String,
-    /// The program it runs.
-    pub program: String,
-    /// Base of its slot.
-    pub slot_base: u64,
+/// A domain's program once built and placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramInfo {
+    /// First address of the program.
+    pub start: u64,
+    /// One past its last page.
+    pub end: u64,
     /// Its activation entry point.
     pub entry: u64,
-    /// Bytes of its relocated program image.
-    pub image_bytes: usize,
-    /// Reservation period, ns.
-    pub period_ns: u64,
-    /// Reservation slice, ns.
-    pub slice_ns: u64,
-    /// Whether it may use slack time.
-    pub extra: bool,
-    /// Latency hint, ns.
-    pub latency_ns: u64,
-    /// Its CPU share in parts per billion.
-    pub share_ppb: u64,
 }
 
-/// A built image's domains and reservations. `Display` writes a table.
+/// What a build adds to the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildInfo {
+    /// One past the kernel's last byte in memory (image, bss and stacks).
+    pub kernel_end: u64,
+    /// Each domain's program, in domain order.
+    pub programs: Vec<ProgramInfo>,
+}
+
+/// An image's summary. `Display` writes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
-    /// The image's name.
-    pub image: String,
-    /// Virtual time after which the run ends, if set.
-    pub run_for_ns: Option<u64>,
-    /// One row per domain, in slot order.
-    pub rows: Vec<SummaryRow>,
-    /// The total of the shares, in parts per billion.
-    pub utilisation_ppb: u64,
+    /// The validated manifest.
+    pub manifest: Manifest,
+    /// The built programs and kernel, if the image was built.
+    pub build: Option<BuildInfo>,
 }
 
 impl Summary {
-    /// Summarises `manifest`, whose domains were placed as `domains`.
-    pub fn new(manifest: &Manifest, domains: &[PlacedDomain]) -> Self {
-        let rows = domains
+    /// The summary of a manifest that was checked, not built: everything
+    /// but the programs' sizes is known.
+    pub fn checked(manifest: &Manifest) -> Self {
+        Self { manifest: manifest.clone(), build: None }
+    }
+
+    /// The summary of a built image: `domains` placed, the kernel ending at
+    /// `kernel_end`.
+    pub fn built(manifest: &Manifest, domains: &[PlacedDomain], kernel_end: u64) -> Self {
+        let programs = domains
             .iter()
-            .map(|placed| SummaryRow {
-                domain: placed.domain.name.clone(),
-                program: placed.domain.program.clone(),
-                slot_base: placed.slot_base,
+            .map(|placed| ProgramInfo {
+                start: placed.program.base,
+                end: placed.program.segments.last().map_or(placed.program.base, |s| s.end),
                 entry: placed.program.entry,
-                image_bytes: placed.program.image.len(),
-                period_ns: placed.domain.period_ns,
-                slice_ns: placed.domain.slice_ns,
-                extra: placed.domain.extra,
-                latency_ns: placed.domain.latency_ns,
-                share_ppb: placed.domain.share_ppb(),
             })
             .collect();
-        Self {
-            image: manifest.name.clone(),
-            run_for_ns: manifest.run_for_ns,
-            rows,
-            utilisation_ppb: manifest.utilisation_ppb(),
-        }
+        Self { manifest: manifest.clone(), build: Some(BuildInfo { kernel_end, programs }) }
     }
 }
 
-/// The table's columns: heading, and whether values align right.
-const COLUMNS: [(&str, bool); 10] = [
-    ("domain", false),
-    ("program", false),
-    ("slot base", false),
-    ("entry", false),
-    ("image KiB", true),
-    ("period", true),
-    ("slice", true),
-    ("extra", false),
-    ("latency", true),
-    ("share", true),
-];
-
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.rows.len();
-        write!(f, "image {}: {count} domain{}", self.image, if count == 1 { "" } else { "s" })?;
-        match self.run_for_ns {
-            Some(ns) => writeln!(f, ", runs for {}", format_duration(ns))?,
-            None => writeln!(f, ", runs until halted")?,
-        }
-        let cells: Vec<[String; 10]> = self
-            .rows
-            .iter()
-            .map(|row| {
-                [
-                    row.domain.clone(),
-                    row.program.clone(),
-                    format!("{:#010x}", row.slot_base),
-                    format!("{:#010x}", row.entry),
-                    row.image_bytes.div_ceil(1024).to_string(),
-                    format_duration(row.period_ns),
-                    format_duration(row.slice_ns),
-                    if row.extra { "yes" } else { "no" }.to_string(),
-                    format_duration(row.latency_ns),
-                    format_share(row.share_ppb, 3),
-                ]
-            })
-            .collect();
-        let widths: Vec<usize> = COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(i, (heading, _))| {
-                cells.iter().map(|row| row[i].len()).chain([heading.len()]).max().unwrap_or(0)
-            })
-            .collect();
-        let headings = COLUMNS.map(|(heading, _)| heading.to_string());
-        for row in std::iter::once(&headings).chain(&cells) {
+/// `rows` (the first being the headings) as lines of columns two spaces
+/// apart; columns whose index is in `right` align right.
+fn table(rows: &[Vec<String>], right: &[usize]) -> Vec<String> {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> =
+        (0..columns).map(|i| rows.iter().map(|row| row[i].len()).max().unwrap_or(0)).collect();
+    rows.iter()
+        .map(|row| {
             let mut line = String::new();
             for (i, cell) in row.iter().enumerate() {
                 let width = widths[i];
-                let padded = if COLUMNS[i].1 {
-                    format!("{cell:>width$}")
-                } else {
-                    format!("{cell:<width$}")
-                };
                 if i > 0 {
                     line.push_str("  ");
                 }
-                line.push_str(&padded);
+                if right.contains(&i) {
+                    let _ = write!(line, "{cell:>width$}");
+                } else {
+                    let _ = write!(line, "{cell:<width$}");
+                }
             }
-            writeln!(f, "{}", line.trim_end())?;
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// `bytes` in MiB, with one decimal unless exact.
+fn mib(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        format_size(bytes)
+    } else {
+        format!("{:.1}MiB", bytes as f64 / f64::from(1u32 << 20))
+    }
+}
+
+fn range(start: u64, end: u64) -> String {
+    format!("{start:#010x}-{end:#010x}")
+}
+
+impl Summary {
+    fn write_header(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.manifest;
+        let count = m.domains.len();
+        write!(
+            f,
+            "image {}: board {}, console {}, {count} domain{}",
+            m.name,
+            m.board.name,
+            m.console,
+            if count == 1 { "" } else { "s" }
+        )?;
+        match m.run_for_ns {
+            Some(ns) => writeln!(f, ", runs for {}", format_duration(ns)),
+            None => writeln!(f, ", runs until halted"),
         }
-        writeln!(f, "total utilisation {}", format_share(self.utilisation_ppb, 3))
+    }
+
+    fn write_domains(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headings =
+            ["domain", "program", "period", "slice", "extra", "latency", "share", "scheduler"];
+        let mut rows = vec![headings.map(String::from).to_vec()];
+        for d in &self.manifest.domains {
+            rows.push(vec![
+                d.name.clone(),
+                d.program.clone(),
+                format_duration(d.period_ns),
+                format_duration(d.slice_ns),
+                if d.extra { "yes" } else { "no" }.to_string(),
+                format_duration(d.latency_ns),
+                format_share(d.share_ppb(), 3),
+                d.scheduler.name().to_string(),
+            ]);
+        }
+        for line in table(&rows, &[2, 3, 5, 6]) {
+            writeln!(f, "{line}")?;
+        }
+        writeln!(
+            f,
+            "total utilisation {} (admission control: at most 1)",
+            format_share(self.manifest.utilisation_ppb(), 3)
+        )
+    }
+
+    fn write_memory(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.manifest;
+        writeln!(f, "memory (virtual = physical):")?;
+        let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
+        let kernel = match &self.build {
+            Some(build) => format!(
+                "kernel and firmware (kernel 0x00080000-{:#010x}, {})",
+                build.kernel_end,
+                format_size(build.kernel_end.saturating_sub(0x8_0000).next_multiple_of(1024))
+            ),
+            None => "kernel and firmware".to_string(),
+        };
+        rows.push((
+            0,
+            vec![range(KERNEL_AREA.start, KERNEL_AREA.end), format_size(KERNEL_AREA.len()), kernel],
+        ));
+        for (index, d) in m.domains.iter().enumerate() {
+            let layout = &d.layout;
+            let mut what = format!("domain {}: DCB {:#010x}, ", d.name, layout.slot.start);
+            match self.build.as_ref().and_then(|build| build.programs.get(index)) {
+                Some(program) => {
+                    let _ = write!(
+                        what,
+                        "program {} ({} of {}), entry {:#010x}",
+                        range(program.start, program.end),
+                        format_size(program.end - program.start),
+                        format_size(layout.program_room()),
+                        program.entry
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        what,
+                        "program from {:#010x} (room {})",
+                        layout.program_base,
+                        format_size(layout.program_room())
+                    );
+                }
+            }
+            for (name, region) in [("stack", layout.stack), ("memory", layout.memory)] {
+                if let Some(region) = region {
+                    let _ = write!(
+                        what,
+                        ", {name} {} ({})",
+                        range(region.start, region.end),
+                        format_size(region.len())
+                    );
+                }
+            }
+            rows.push((
+                layout.slot.start,
+                vec![
+                    range(layout.slot.start, layout.slot.end),
+                    format_size(layout.slot.len()),
+                    what,
+                ],
+            ));
+        }
+        for region in &m.regions {
+            let access: Vec<String> = region
+                .access
+                .iter()
+                .map(|(domain, rights)| format!("{domain} {}", rights.name()))
+                .collect();
+            rows.push((
+                region.range.start,
+                vec![
+                    range(region.range.start, region.range.end),
+                    format_size(region.range.len()),
+                    format!("region {}: {}", region.name, access.join(", ")),
+                ],
+            ));
+        }
+        rows.sort_by_key(|(start, _)| *start);
+        let rows: Vec<Vec<String>> = rows.into_iter().map(|(_, row)| row).collect();
+        for line in table(&rows, &[1]) {
+            writeln!(f, "  {line}")?;
+        }
+        let ram = m.board.memory.ram;
+        let used = KERNEL_AREA.len()
+            + m.domains.iter().map(|d| d.layout.slot.len()).sum::<u64>()
+            + m.regions.iter().map(|r| r.range.len()).sum::<u64>();
+        writeln!(
+            f,
+            "  RAM {} ({}): {} used, {} free",
+            range(ram.start, ram.end),
+            format_size(ram.len()),
+            mib(used),
+            mib(ram.len().saturating_sub(used))
+        )
+    }
+
+    /// The keys checked now whose kernel mechanisms arrive later.
+    fn write_declared(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.manifest;
+        let mut lines: Vec<(&str, String)> = Vec::new();
+        let shared = |target: ShareTarget| m.shares.iter().any(|share| share.target == target);
+        for device in &m.board.devices {
+            let users: Vec<&str> = m
+                .domains
+                .iter()
+                .filter(|d| d.uses.contains(&device.name))
+                .map(|d| d.name.as_str())
+                .collect();
+            if users.is_empty() {
+                continue;
+            }
+            let mut owners = users.join(", ");
+            if device.name == m.console {
+                owners = format!("the kernel's console, {owners}");
+            }
+            if shared(ShareTarget::Device(device.name.clone())) {
+                owners.push_str(" (shared)");
+            }
+            lines.push(("devices", format!("{} {:#010x}: {owners}", device.name, device.base)));
+        }
+        let mut routes: Vec<(&str, &str, u32, u64)> = m
+            .domains
+            .iter()
+            .flat_map(|d| {
+                d.interrupts
+                    .iter()
+                    .map(move |r| (r.interrupt.as_str(), d.name.as_str(), r.number, r.bit))
+            })
+            .collect();
+        routes.sort();
+        for (interrupt, domain, number, bit) in routes {
+            let share = if shared(ShareTarget::Interrupt(interrupt.to_string())) {
+                " (shared)"
+            } else {
+                ""
+            };
+            lines.push((
+                "interrupts",
+                format!("{interrupt} (IRQ {number}) -> {domain} bit {bit}{share}"),
+            ));
+        }
+        for channel in &m.channels {
+            let ends: Vec<String> = channel
+                .ends
+                .iter()
+                .map(|(domain, rights)| format!("{domain} {}", rights.name()))
+                .collect();
+            lines.push(("channels", format!("{}: {}", channel.name, ends.join(", "))));
+        }
+        for d in &m.domains {
+            for t in &d.threads {
+                let mut line = format!("{}.{}: {}", d.name, t.name, format_duration(t.wcet_ns));
+                match t.period_ns {
+                    Some(period) => line.push_str(&format!(" every {}", format_duration(period))),
+                    None => line.push_str(" once"),
+                }
+                if let Some(deadline) = t.deadline_ns {
+                    line.push_str(&format!(", deadline {}", format_duration(deadline)));
+                }
+                let plural = if t.tickets == 1 { "" } else { "s" };
+                line.push_str(&format!(", {} ticket{plural}", t.tickets));
+                lines.push(("threads", line));
+            }
+        }
+        if !lines.is_empty() || !m.regions.is_empty() {
+            writeln!(f, "checked now, used by the kernel in later issues (see docs/manifest.md):")?;
+            if !m.regions.is_empty() {
+                let names: Vec<&str> = m.regions.iter().map(|r| r.name.as_str()).collect();
+                writeln!(f, "  regions     {} (in the memory map above)", names.join(", "))?;
+            }
+            let mut last = "";
+            for (kind, line) in lines {
+                let label = if kind == last { "" } else { kind };
+                writeln!(f, "  {label:<10}  {line}")?;
+                last = kind;
+            }
+        }
+        for d in m.domains.iter().filter(|d| !d.scheduler.runs_today()) {
+            writeln!(
+                f,
+                "note: domain {} asks for scheduler {}, but the kernel does not pass the \
+                 manifest's scheduler to the domain yet: it runs fifo",
+                d.name,
+                d.scheduler.name()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_header(f)?;
+        self.write_domains(f)?;
+        self.write_memory(f)?;
+        self.write_declared(f)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(
-        domain: &str,
-        program: &str,
-        slot: u64,
-        image_bytes: usize,
-        slice_ns: u64,
-    ) -> SummaryRow {
-        SummaryRow {
-            domain: domain.into(),
-            program: program.into(),
-            slot_base: 0x200_0000 + slot * 0x20_0000,
-            entry: 0x200_4000 + slot * 0x20_0000,
-            image_bytes,
-            period_ns: 10_000_000,
-            slice_ns,
-            extra: slot == 2,
-            latency_ns: if slot == 1 { 1_000_000 } else { 10_000_000 },
-            share_ppb: slice_ns * 100,
-        }
-    }
-
-    #[test]
-    fn the_table_aligns_its_columns() {
-        let summary = Summary {
-            image: "demo".into(),
-            run_for_ns: Some(300_000_000),
-            rows: vec![
-                row("hello", "hello", 0, 10_000, 1_000_000),
-                row("sleeper", "sleeper", 1, 1024, 1_000_000),
-                row("spin", "spin", 2, 123_456, 5_000_000),
-            ],
-            utilisation_ppb: 700_000_000,
-        };
-        let expected = "\
-image demo: 3 domains, runs for 300ms
-domain   program  slot base   entry       image KiB  period  slice  extra  latency  share
-hello    hello    0x02000000  0x02004000         10    10ms    1ms  no        10ms  0.100
-sleeper  sleeper  0x02200000  0x02204000          1    10ms    1ms  no         1ms  0.100
-spin     spin     0x02400000  0x02404000        121    10ms    5ms  yes       10ms  0.500
-total utilisation 0.700
-";
-        assert_eq!(summary.to_string(), expected);
-    }
-
-    #[test]
-    fn one_domain_without_run_for() {
-        let summary = Summary {
-            image: "x".into(),
-            run_for_ns: None,
-            rows: vec![row("a-very-long-domain-name", "spin", 0, 0, 250_000)],
-            utilisation_ppb: 25_000_000,
-        };
-        let expected = "\
-image x: 1 domain, runs until halted
-domain                   program  slot base   entry       image KiB  period  slice  extra  latency  share
-a-very-long-domain-name  spin     0x02000000  0x02004000          0    10ms  250us  no        10ms  0.025
-total utilisation 0.025
-";
-        assert_eq!(summary.to_string(), expected);
-    }
-}
+mod tests;

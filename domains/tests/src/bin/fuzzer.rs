@@ -66,15 +66,18 @@ fn run() {
         let (a0, a1) = (rng.argument(own), rng.argument(own));
         let result = match Syscall::from_number(number) {
             Some(Syscall::Exit) => continue,
-            Some(Syscall::Yield) if rng.next() % 256 != 0 => continue,
+            Some(Syscall::Yield) if !rng.next().is_multiple_of(256) => continue,
             Some(Syscall::ConsoleWrite) => {
-                let (pointer, len) =
-                    if a1 % 2 == 0 { (own, 1 << 20) } else { (0xFFFF_FF80_0008_0000, a1 % 64) };
+                let (pointer, len) = if a1.is_multiple_of(2) {
+                    (own, 1 << 20)
+                } else {
+                    (0xFFFF_FF80_0008_0000, a1 % 64)
+                };
                 raw(number, pointer, len)
             }
             Some(Syscall::Rfa) => {
                 // Only pointers the kernel must refuse: misaligned, or in the kernel.
-                let bad = if a0 % 2 == 0 { a0 | 1 } else { 0xFFFF_FF80_0008_0000 };
+                let bad = if a0.is_multiple_of(2) { a0 | 1 } else { 0xFFFF_FF80_0008_0000 };
                 raw(number, bad, a1)
             }
             Some(Syscall::BlockUntil | Syscall::SetAlarm) => {

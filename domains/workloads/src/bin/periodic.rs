@@ -14,7 +14,6 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use vesper_abi::dcb::MAX_THREAD_SPECS;
 use vesper_activations::{
     check_deadlines, current_thread, dcb, job_done, now_ns, println, scheduler_name, spawn_with,
     syscall, thread_stats, ThreadId, ThreadParams,
@@ -70,8 +69,8 @@ fn report() {
     check_deadlines();
     let domain = dcb().name();
     let scheduler = scheduler_name();
-    for id in 0..MAX_THREAD_SPECS {
-        let spec = SPEC[id].load(Ordering::Relaxed);
+    for (id, spec) in SPEC.iter().enumerate() {
+        let spec = spec.load(Ordering::Relaxed);
         let Some(spec) = dcb().thread_specs().get(spec as usize) else { continue };
         let Ok(stats) = thread_stats(ThreadId(id)) else { continue };
         let avg = stats.response_sum_ns.checked_div(stats.jobs).unwrap_or(0);

@@ -1,0 +1,82 @@
+//! `config.txt`: what the Raspberry Pi firmware (`start.elf`) reads from
+//! the boot partition before it loads the kernel.
+
+use crate::manifest::Manifest;
+use anyhow::{bail, Result};
+
+/// The file's name on the boot partition.
+pub const FILE_NAME: &str = "config.txt";
+
+/// The `config.txt` of `manifest`'s image for a physical Pi 3: 64-bit
+/// start, `kernel8.img`, and the UART settings the kernel console needs,
+/// each with the reason for it.
+pub fn config_txt(manifest: &Manifest) -> Result<String> {
+    if manifest.console != "uart0" {
+        bail!("config.txt knows the settings for console uart0 only, not {}", manifest.console);
+    }
+    Ok(format!(
+        "\
+# config.txt for the Vesper image \"{name}\" (board {board}), written by vesper-builder.
+# The firmware (bootcode.bin, start.elf) reads it from the FAT boot partition.
+
+# Start the Cortex-A53 cores in AArch64 state and load the 64-bit kernel at
+# 0x80000. Core 0 enters it at EL2; cores 1-3 wait on the spin table.
+arm_64bit=1
+kernel=kernel8.img
+
+# The kernel console is the PL011 (uart0) on GPIO14 (TXD, header pin 8) and
+# GPIO15 (RXD, pin 10), 115200 8N1. Let the firmware set up the UART pins.
+enable_uart=1
+# On the Pi 3 the PL011 drives Bluetooth; give it back to GPIO14/15.
+dtoverlay=disable-bt
+# The kernel's baud divisors (IBRD 26, FBRD 3 for 115200) assume a 48 MHz
+# UART clock.
+init_uart_clock=48000000
+# The mini UART's baud rate follows the core clock; pin it so that it stays
+# stable if a domain uses the mini UART (uart1).
+core_freq=250
+",
+        name = manifest.name,
+        board = manifest.board.name,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn manifest() -> Manifest {
+        let programs: BTreeSet<String> = ["spin".to_string()].into();
+        let text =
+            "[[domain]]\nname = \"a\"\nprogram = \"spin\"\nperiod = \"1ms\"\nslice = \"1ms\"\n";
+        Manifest::parse(text, Path::new("images/pi.toml"), &programs).unwrap()
+    }
+
+    #[test]
+    fn the_settings_a_physical_pi3_needs_are_all_there() {
+        let text = config_txt(&manifest()).unwrap();
+        let settings: Vec<&str> =
+            text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).collect();
+        assert_eq!(
+            settings,
+            [
+                "arm_64bit=1",
+                "kernel=kernel8.img",
+                "enable_uart=1",
+                "dtoverlay=disable-bt",
+                "init_uart_clock=48000000",
+                "core_freq=250",
+            ]
+        );
+        assert!(text.starts_with("# config.txt for the Vesper image \"pi\" (board rpi3)"));
+    }
+
+    #[test]
+    fn other_consoles_are_refused() {
+        let mut manifest = manifest();
+        manifest.console = "uart1".into();
+        assert!(config_txt(&manifest).unwrap_err().to_string().contains("uart0 only"));
+    }
+}

@@ -1,0 +1,431 @@
+//! Image manifests: the TOML file that describes a whole system, checked
+//! against the board it is for. `docs/manifest.md` documents every key.
+//!
+//! ```toml
+//! [image]
+//! run-for = "500ms"   # optional: stop after this much virtual time
+//!
+//! [[domain]]
+//! name = "a"          # 1 to 31 bytes of [A-Za-z0-9_-], unique
+//! program = "spin"    # a binary of a crate under domains/
+//! period = "10ms"
+//! slice = "2ms"       # 0 < slice <= period
+//! uses = ["gpio"]     # devices of the board
+//! ```
+//!
+//! Validation reports every problem it finds at once, each naming the file,
+//! line and column, the table (domain, region, ...) and the key, and the
+//! reason. Some keys describe what later kernel mechanisms will use (devices,
+//! interrupts, shared regions, channels, user-level schedulers and threads):
+//! they are checked now, against the board and against each other, and shown
+//! in the build summary.
+
+mod reader;
+mod rules;
+
+pub use reader::Location;
+
+use crate::board::{AddressRange, Board};
+use crate::layout::DomainLayout;
+use crate::units::{format_share, share_ppb, PPB_ONE};
+use anyhow::{anyhow, Context, Result};
+use reader::{Problems, Section};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use toml::de::DeTable;
+
+/// The longest domain name, in bytes: the name is copied NUL-padded into the
+/// 32-byte `name` field of the domain control block.
+pub const MAX_NAME_LEN: usize = 31;
+
+/// Notification bits a domain has for interrupts (`0..NOTIFICATION_BITS`).
+pub const NOTIFICATION_BITS: u64 = 32;
+
+/// The most threads a manifest declares for one domain: what its DCB
+/// holds.
+pub const MAX_THREADS: usize = vesper_abi::dcb::MAX_THREAD_SPECS;
+
+/// The longest thread name, in bytes (NUL-padded into 16 bytes of the DCB).
+pub const MAX_THREAD_NAME_LEN: usize = 15;
+
+/// A thread's tickets when the manifest gives none.
+pub const DEFAULT_TICKETS: u64 = 1;
+
+/// The console when `[image]` names none.
+pub const DEFAULT_CONSOLE: &str = "uart0";
+
+/// Image names that would collide with the output folders of kernel
+/// variants (see [`crate::KernelVariant`]).
+pub const RESERVED_IMAGE_NAMES: [&str; 2] = ["qemu", "board"];
+
+/// A validated manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// The image's name: `[image] name`, else the manifest's file stem
+    /// (`images/demo.toml` is `demo`). Names the output folders.
+    pub name: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The board it is for.
+    pub board: Board,
+    /// The device the kernel prints on.
+    pub console: String,
+    /// Virtual time after which the kernel prints its statistics and ends
+    /// the run, if given.
+    pub run_for_ns: Option<u64>,
+    /// The domains, in manifest order (domain `i` gets slot `i`).
+    pub domains: Vec<Domain>,
+    /// Devices and interrupts several domains may use.
+    pub shares: Vec<Share>,
+    /// Shared memory regions.
+    pub regions: Vec<Region>,
+    /// Channels between domains.
+    pub channels: Vec<Channel>,
+}
+
+/// One validated `[[domain]]` of a manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Domain {
+    /// Its unique name.
+    pub name: String,
+    /// The program it runs: a binary of a crate under `domains/`.
+    pub program: String,
+    /// The reservation's period, in nanoseconds (non-zero).
+    pub period_ns: u64,
+    /// CPU time guaranteed in each period, in nanoseconds
+    /// (`0 < slice_ns <= period_ns`).
+    pub slice_ns: u64,
+    /// Whether the domain may also run in slack time.
+    pub extra: bool,
+    /// The latency hint, in nanoseconds (the period unless given).
+    pub latency_ns: u64,
+    /// Bytes of its stack region (0: none).
+    pub stack_bytes: u64,
+    /// Bytes of its memory region (0: none).
+    pub memory_bytes: u64,
+    /// Its user-level thread scheduler.
+    pub scheduler: Scheduler,
+    /// The threads of a workload domain (empty: the program starts its own).
+    pub threads: Vec<Thread>,
+    /// The devices it uses, in manifest order.
+    pub uses: Vec<String>,
+    /// Its interrupts and the notification bits they set.
+    pub interrupts: Vec<InterruptRoute>,
+    /// Where its memory lies.
+    pub layout: DomainLayout,
+    /// Where in the manifest its memory is asked for (its `memory` or
+    /// `stack` key, else its table), for errors found once the program is
+    /// built.
+    pub sizes_at: Location,
+}
+
+impl Domain {
+    /// The domain's share of the CPU, `slice / period`, in parts per
+    /// billion rounded up, as the kernel's admission control counts it.
+    pub fn share_ppb(&self) -> u64 {
+        share_ppb(self.slice_ns, self.period_ns)
+    }
+}
+
+/// A user-level thread scheduler, linked into a domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheduler {
+    /// First in, first out (the thread library's policy today).
+    Fifo,
+    /// Earliest deadline first.
+    Edf,
+    /// Round-robin.
+    RoundRobin,
+    /// Lottery scheduling (tickets).
+    Lottery,
+    /// Stride scheduling (tickets).
+    Stride,
+}
+
+impl Scheduler {
+    /// Every scheduler, with the name manifests use.
+    pub const ALL: [(Scheduler, &'static str); 5] = [
+        (Scheduler::Fifo, "fifo"),
+        (Scheduler::Edf, "edf"),
+        (Scheduler::RoundRobin, "round-robin"),
+        (Scheduler::Lottery, "lottery"),
+        (Scheduler::Stride, "stride"),
+    ];
+
+    /// The scheduler called `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, known)| *known == name).map(|(scheduler, _)| *scheduler)
+    }
+
+    /// Its name in manifests.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(scheduler, _)| *scheduler == self).map_or("?", |(_, name)| name)
+    }
+
+    /// Whether a domain that names it runs it today. The thread library
+    /// has every scheduler (`docs/schedulers.md`) and takes the name from
+    /// the DCB, but the kernel's domain table does not carry the manifest's
+    /// choice into the DCB yet, so every domain runs FIFO.
+    pub fn runs_today(self) -> bool {
+        self == Scheduler::Fifo
+    }
+}
+
+/// One thread of a workload domain (a `vesper_abi::dcb::ThreadSpec`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thread {
+    /// Its name, unique in the domain.
+    pub name: String,
+    /// A job is released every period, ns (none: a single job, released at
+    /// the start).
+    pub period_ns: Option<u64>,
+    /// The CPU time each job needs at most (worst-case execution time), ns.
+    pub wcet_ns: u64,
+    /// Each job's relative deadline, ns (the period unless given; none
+    /// without either).
+    pub deadline_ns: Option<u64>,
+    /// Tickets, for the lottery and stride schedulers (1 unless given).
+    pub tickets: u64,
+}
+
+/// An interrupt routed to a domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterruptRoute {
+    /// Its name, `DEVICE.NAME`.
+    pub interrupt: String,
+    /// Its number in the board's interrupt table.
+    pub number: u32,
+    /// The notification bit it sets in the domain.
+    pub bit: u64,
+}
+
+/// What a `[[share]]` lets several domains use.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ShareTarget {
+    /// A device, by name.
+    Device(String),
+    /// An interrupt, `DEVICE.NAME`.
+    Interrupt(String),
+}
+
+/// A device or interrupt that several domains use on purpose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// What is shared.
+    pub target: ShareTarget,
+    /// The domains sharing it.
+    pub domains: Vec<String>,
+}
+
+/// What a domain may do with a shared region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RegionRights {
+    /// `"r"`: read.
+    Read,
+    /// `"rw"`: read and write.
+    ReadWrite,
+}
+
+impl RegionRights {
+    /// As manifests write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RegionRights::Read => "r",
+            RegionRights::ReadWrite => "rw",
+        }
+    }
+}
+
+/// A shared memory region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// Its unique name.
+    pub name: String,
+    /// Where it lies.
+    pub range: AddressRange,
+    /// Whether the manifest fixed its address.
+    pub fixed: bool,
+    /// The domains that map it, with their rights, sorted by domain name.
+    pub access: Vec<(String, RegionRights)>,
+}
+
+/// What a domain may do at its end of a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelRights {
+    /// Send to the other end.
+    Send,
+    /// Receive from the other end.
+    Receive,
+    /// Both.
+    SendReceive,
+}
+
+impl ChannelRights {
+    /// As manifests write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChannelRights::Send => "send",
+            ChannelRights::Receive => "receive",
+            ChannelRights::SendReceive => "send-receive",
+        }
+    }
+
+    /// Whether the end may send.
+    pub fn sends(self) -> bool {
+        self != ChannelRights::Receive
+    }
+
+    /// Whether the end may receive.
+    pub fn receives(self) -> bool {
+        self != ChannelRights::Send
+    }
+}
+
+/// A channel between two domains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Channel {
+    /// Its unique name.
+    pub name: String,
+    /// Its two ends: domain and rights, sorted by domain name.
+    pub ends: Vec<(String, ChannelRights)>,
+}
+
+/// The top-level keys of a manifest.
+const TOP_KEYS: [&str; 5] = ["image", "domain", "share", "region", "channel"];
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`. `programs` are the
+    /// binaries that domains may run.
+    pub fn load(path: &Path, programs: &BTreeSet<String>) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text, path, programs)
+    }
+
+    /// Parses and validates manifest `text`, read from `path` (which names
+    /// the image unless `[image] name` does, and appears in error messages).
+    /// `programs` are the binaries that domains may run. The error lists
+    /// every problem found.
+    pub fn parse(text: &str, path: &Path, programs: &BTreeSet<String>) -> Result<Self> {
+        let file = path.display().to_string();
+        let mut problems = Problems::new(&file, text);
+        let (document, syntax_errors) = DeTable::parse_recoverable(text);
+        if !syntax_errors.is_empty() {
+            // One error per line: a syntax error often sets off more.
+            let mut lines = BTreeSet::new();
+            for error in &syntax_errors {
+                let span = error.span().unwrap_or(0..0);
+                if lines.insert(problems.locate(&span).line) {
+                    problems.at(&span, "TOML syntax", error.message());
+                }
+            }
+            return Err(invalid(&file, problems));
+        }
+        let root = Section::new(
+            document.get_ref(),
+            0..0,
+            "the manifest".into(),
+            "a manifest",
+            &TOP_KEYS,
+            &mut problems,
+        );
+        let manifest = rules::read(&root, path, programs, &mut problems);
+        match manifest {
+            Some(manifest) if problems.count() == 0 => Ok(manifest),
+            _ => Err(invalid(&file, problems)),
+        }
+    }
+
+    /// The total utilisation of all domains, in parts per billion (each
+    /// share rounded up, see [`Domain::share_ppb`]).
+    pub fn utilisation_ppb(&self) -> u64 {
+        self.domains.iter().map(Domain::share_ppb).sum()
+    }
+
+    /// The highest address the image's domains and regions use.
+    pub fn memory_end(&self) -> u64 {
+        let slots = self.domains.iter().map(|domain| domain.layout.slot.end);
+        let regions = self.regions.iter().map(|region| region.range.end);
+        slots.chain(regions).max().unwrap_or(crate::layout::KERNEL_AREA.end)
+    }
+}
+
+/// The error listing every problem.
+fn invalid(file: &str, problems: Problems) -> anyhow::Error {
+    let messages = problems.into_messages();
+    let count = messages.len();
+    let noun = if count == 1 { "problem" } else { "problems" };
+    anyhow!("invalid manifest {file} ({count} {noun}):\n  {}", messages.join("\n  "))
+}
+
+/// Checks a name (of a domain, region, channel or thread): 1 to
+/// [`MAX_NAME_LEN`] bytes of `[A-Za-z0-9_-]`.
+pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(format!("{} bytes long, but names have at most {MAX_NAME_LEN}", name.len()));
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(format!("{bad:?} is not allowed: names use only letters, digits, '_' and '-'"));
+    }
+    Ok(())
+}
+
+/// Checks an image name: a valid [`check_name`] that is not reserved for a
+/// kernel variant's folder.
+pub fn check_image_name(name: &str) -> std::result::Result<(), String> {
+    check_name(name)?;
+    if RESERVED_IMAGE_NAMES.contains(&name) || name.starts_with("selftest-") {
+        return Err(format!(
+            "{name:?} names the output folder of a kernel variant without domains; choose another"
+        ));
+    }
+    Ok(())
+}
+
+/// The admission control message for `domains` whose shares add up to more
+/// than the CPU, or `None` if they fit.
+fn admission(domains: &[(String, u64)]) -> Option<String> {
+    let total: u64 = domains.iter().map(|(_, share)| share).sum();
+    if total <= PPB_ONE {
+        return None;
+    }
+    let shares: Vec<String> =
+        domains.iter().map(|(name, share)| format!("{name} {}", format_share(*share, 2))).collect();
+    Some(format!(
+        "admission control: utilisation {} > 1: {} (the slices/periods must add up to at most 1)",
+        format_share(total, 2),
+        shares.join(", ")
+    ))
+}
+
+/// The board `name`, or an error naming the known ones.
+fn board_named(name: &str) -> std::result::Result<Board, String> {
+    match Board::named(name) {
+        Ok(Some(board)) => Ok(board),
+        Ok(None) => Err(format!(
+            "no board is called {name:?}; the builder knows: {}",
+            Board::names().join(", ")
+        )),
+        Err(error) => Err(format!("{error:#}")),
+    }
+}
+
+/// Fails unless `bytes` is a multiple of the page size.
+fn check_pages(bytes: u64) -> std::result::Result<(), String> {
+    let page = vesper_abi::layout::PAGE_SIZE;
+    if bytes.is_multiple_of(page) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a whole number of 4KiB pages (memory is mapped page by page)",
+            crate::units::format_size(bytes)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

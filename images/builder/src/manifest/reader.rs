@@ -1,0 +1,394 @@
+//! Reading a parsed TOML document key by key, recording every problem with
+//! its place in the file instead of stopping at the first.
+//!
+//! Manifests are read from toml's spanned document tree
+//! ([`toml::de::DeTable`]) rather than deserialized into structs, so that an
+//! unknown key, a wrong type and a missing key in three different tables
+//! are three messages of one run.
+
+use crate::units::{parse_duration, parse_size};
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// A 1-based line and column (in characters) in a manifest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+/// The location of byte `offset` in `text`.
+pub(crate) fn locate(text: &str, offset: usize) -> Location {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    Location { line, column: before[line_start..].chars().count() + 1 }
+}
+
+/// The problems found so far in one manifest.
+pub(crate) struct Problems<'a> {
+    file: &'a str,
+    text: &'a str,
+    /// Byte offset (none for problems of the whole file) and message.
+    list: Vec<(Option<usize>, String)>,
+}
+
+impl<'a> Problems<'a> {
+    /// No problems yet in `text`, read from `file`.
+    pub fn new(file: &'a str, text: &'a str) -> Self {
+        Self { file, text, list: Vec::new() }
+    }
+
+    /// Records `reason` about `what` (such as ``domain "a", key `slice` ``)
+    /// at `span`.
+    pub fn at(&mut self, span: &Range<usize>, what: &str, reason: impl AsRef<str>) {
+        let Location { line, column } = locate(self.text, span.start);
+        let message = format!("{}:{line}:{column}: {what}: {}", self.file, reason.as_ref());
+        self.list.push((Some(span.start), message));
+    }
+
+    /// Records a problem of the whole file.
+    pub fn global(&mut self, reason: impl AsRef<str>) {
+        self.list.push((None, format!("{}: {}", self.file, reason.as_ref())));
+    }
+
+    /// How many problems were recorded.
+    pub fn count(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The location of `span` in the file.
+    pub fn locate(&self, span: &Range<usize>) -> Location {
+        locate(self.text, span.start)
+    }
+
+    /// Every problem, in file order, problems of the whole file last.
+    pub fn into_messages(mut self) -> Vec<String> {
+        self.list.sort_by_key(|(offset, _)| offset.unwrap_or(usize::MAX));
+        self.list.into_iter().map(|(_, message)| message).collect()
+    }
+}
+
+/// A TOML table being read: its keys are checked against the allowed ones
+/// and each value against the type the key needs. `label` names it in
+/// messages (`[image]`, `domain "a"`).
+pub(crate) struct Section<'t, 'i> {
+    table: &'t DeTable<'i>,
+    /// Where the table starts (its header, or the inline table).
+    pub span: Range<usize>,
+    /// How messages name the table.
+    pub label: String,
+}
+
+/// How a key's value was written, for "must be ..." messages.
+fn found(value: &DeValue) -> String {
+    match value {
+        DeValue::String(text) => format!("found the string {text:?}"),
+        DeValue::Integer(integer) => format!("found the integer {integer}"),
+        DeValue::Boolean(flag) => format!("found {flag}"),
+        other => format!("found {} {}", article(other.type_str()), other.type_str()),
+    }
+}
+
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The edit distance between two short words, for "did you mean" hints.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a
+/// typo of it.
+pub(crate) fn suggestion<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|candidate| (distance(word, candidate), *candidate))
+        .filter(|(d, candidate)| *d <= 2.min(candidate.len() / 2).max(1))
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+impl<'t, 'i> Section<'t, 'i> {
+    /// Reads `table`, which starts at `span`, as `label`; every key not in
+    /// `allowed` is reported (`kind` names such tables: "a [[domain]]").
+    pub fn new(
+        table: &'t DeTable<'i>,
+        span: Range<usize>,
+        label: String,
+        kind: &str,
+        allowed: &[&str],
+        problems: &mut Problems,
+    ) -> Self {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if !allowed.contains(&name) {
+                let hint = match suggestion(name, allowed) {
+                    Some(close) => format!("; did you mean `{close}`?"),
+                    None => String::new(),
+                };
+                problems.at(
+                    &key.span(),
+                    &label,
+                    format!(
+                        "unknown key `{name}`{hint} ({kind} has the keys {})",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        Self { table, span, label }
+    }
+
+    /// How messages name `key` of this table.
+    pub fn what(&self, key: &str) -> String {
+        format!("{}, key `{key}`", self.label)
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        self.table.get(key)
+    }
+
+    /// Reports that `key` is missing.
+    pub fn missing(&self, key: &str, problems: &mut Problems) {
+        problems.at(&self.span, &self.what(key), "missing (it is required)");
+    }
+
+    /// Reports a value of the wrong type.
+    fn wrong_type(&self, key: &str, value: &Spanned<DeValue>, expected: &str, p: &mut Problems) {
+        p.at(
+            &value.span(),
+            &self.what(key),
+            format!("must be {expected} ({})", found(value.get_ref())),
+        );
+    }
+
+    /// The string value of `key`, if present and a string.
+    pub fn string(&self, key: &str, problems: &mut Problems) -> Option<Spanned<String>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::String(text) => Some(Spanned::new(value.span(), text.to_string())),
+            _ => {
+                self.wrong_type(key, value, "a string", problems);
+                None
+            }
+        }
+    }
+
+    /// [`Self::string`], reporting its absence.
+    pub fn required_string(&self, key: &str, problems: &mut Problems) -> Option<Spanned<String>> {
+        if self.get(key).is_none() {
+            self.missing(key, problems);
+        }
+        self.string(key, problems)
+    }
+
+    /// The boolean value of `key`, if present and a boolean.
+    pub fn bool(&self, key: &str, problems: &mut Problems) -> Option<bool> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(*flag),
+            _ => {
+                self.wrong_type(key, value, "true or false", problems);
+                None
+            }
+        }
+    }
+
+    /// The value of `key` as an integer in `0..=max`, if present and one.
+    pub fn integer(&self, key: &str, max: u64, problems: &mut Problems) -> Option<Spanned<u64>> {
+        let value = self.get(key)?;
+        integer_value(value, max)
+            .map_err(|reason| problems.at(&value.span(), &self.what(key), reason))
+            .ok()
+    }
+
+    /// The value of `key` as a duration in nanoseconds, if present and
+    /// valid; zero is refused when `nonzero`.
+    pub fn duration(
+        &self,
+        key: &str,
+        nonzero: bool,
+        problems: &mut Problems,
+    ) -> Option<Spanned<u64>> {
+        let text = self.string(key, problems)?;
+        match parse_duration(text.get_ref()) {
+            Ok(0) if nonzero => {
+                problems.at(&text.span(), &self.what(key), "must be greater than 0");
+                None
+            }
+            Ok(ns) => Some(Spanned::new(text.span(), ns)),
+            Err(reason) => {
+                problems.at(&text.span(), &self.what(key), reason);
+                None
+            }
+        }
+    }
+
+    /// [`Self::duration`], reporting its absence.
+    pub fn required_duration(&self, key: &str, problems: &mut Problems) -> Option<Spanned<u64>> {
+        if self.get(key).is_none() {
+            self.missing(key, problems);
+        }
+        self.duration(key, true, problems)
+    }
+
+    /// The value of `key` as a size in bytes, if present and valid.
+    pub fn size(&self, key: &str, problems: &mut Problems) -> Option<Spanned<u64>> {
+        let text = self.string(key, problems)?;
+        match parse_size(text.get_ref()) {
+            Ok(bytes) => Some(Spanned::new(text.span(), bytes)),
+            Err(reason) => {
+                problems.at(&text.span(), &self.what(key), reason);
+                None
+            }
+        }
+    }
+
+    /// The strings of the array at `key` (empty if absent; entries that are
+    /// not strings are reported and left out).
+    pub fn strings(&self, key: &str, problems: &mut Problems) -> Vec<Spanned<String>> {
+        let Some(value) = self.get(key) else { return Vec::new() };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.wrong_type(key, value, "an array of strings", problems);
+            return Vec::new();
+        };
+        let mut strings = Vec::new();
+        for item in items {
+            match item.get_ref() {
+                DeValue::String(text) => strings.push(Spanned::new(item.span(), text.to_string())),
+                _ => self.wrong_type(key, item, "a string", problems),
+            }
+        }
+        strings
+    }
+
+    /// The table at `key`, if present and a table.
+    pub fn table(
+        &self,
+        key: &str,
+        problems: &mut Problems,
+    ) -> Option<(&'t DeTable<'i>, Range<usize>)> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(table) => Some((table, value.span())),
+            _ => {
+                self.wrong_type(key, value, "a table", problems);
+                None
+            }
+        }
+    }
+
+    /// The tables of the array at `key` (empty if absent; entries that are
+    /// not tables are reported and left out).
+    pub fn tables(
+        &self,
+        key: &str,
+        problems: &mut Problems,
+    ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        let Some(value) = self.get(key) else { return Vec::new() };
+        array_of_tables(value, &self.what(key), problems)
+    }
+}
+
+/// The tables of `value`, which must be an array of tables; `what` names
+/// it in messages.
+pub(crate) fn array_of_tables<'t, 'i>(
+    value: &'t Spanned<DeValue<'i>>,
+    what: &str,
+    problems: &mut Problems,
+) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+    let DeValue::Array(items) = value.get_ref() else {
+        problems.at(
+            &value.span(),
+            what,
+            format!("must be an array of tables ({})", found(value.get_ref())),
+        );
+        return Vec::new();
+    };
+    let mut tables = Vec::new();
+    for item in items {
+        match item.get_ref() {
+            DeValue::Table(table) => tables.push((table, item.span())),
+            other => {
+                problems.at(&item.span(), what, format!("must hold tables ({})", found(other)))
+            }
+        }
+    }
+    tables
+}
+
+/// `value` as an integer in `0..=max`, or the reason it is not one.
+pub(crate) fn integer_value(value: &Spanned<DeValue>, max: u64) -> Result<Spanned<u64>, String> {
+    let DeValue::Integer(integer) = value.get_ref() else {
+        return Err(format!("must be an integer ({})", found(value.get_ref())));
+    };
+    match u64::from_str_radix(integer.as_str(), integer.radix()) {
+        Ok(number) if number <= max => Ok(Spanned::new(value.span(), number)),
+        _ => Err(format!("{integer} is out of range: it must be between 0 and {max}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(locate("ab\ncd", 0), Location { line: 1, column: 1 });
+        assert_eq!(locate("ab\ncd", 4), Location { line: 2, column: 2 });
+        assert_eq!(locate("é = 1", 3), Location { line: 1, column: 3 });
+        assert_eq!(locate("é", 1), Location { line: 1, column: 1 }, "inside a character");
+        assert_eq!(locate("ab", 99), Location { line: 1, column: 3 });
+    }
+
+    #[test]
+    fn typos_get_a_suggestion() {
+        let keys = ["name", "program", "period", "slice", "latency"];
+        assert_eq!(suggestion("slise", &keys), Some("slice"));
+        assert_eq!(suggestion("perod", &keys), Some("period"));
+        assert_eq!(suggestion("programme", &keys), Some("program"));
+        assert_eq!(suggestion("colour", &keys), None);
+        assert_eq!(suggestion("x", &keys), None);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn problems_come_out_in_file_order_whole_file_last() {
+        let text = "a\nb\nc\n";
+        let mut problems = Problems::new("f.toml", text);
+        problems.global("overall");
+        problems.at(&(4..5), "third", "x");
+        problems.at(&(0..1), "first", "y");
+        assert_eq!(problems.count(), 3);
+        assert_eq!(
+            problems.into_messages(),
+            ["f.toml:1:1: first: y", "f.toml:3:1: third: x", "f.toml: overall"]
+        );
+    }
+}

@@ -1,0 +1,1157 @@
+//! The rules a manifest follows: each table read key by key, then the
+//! tables checked against each other (names, shares, references) and
+//! against the board (devices, interrupts, RAM), every problem recorded.
+
+use super::reader::{array_of_tables, integer_value, Problems, Section};
+use super::{
+    admission, board_named, check_image_name, check_name, check_pages, Channel, ChannelRights,
+    Domain, InterruptRoute, Manifest, Region, RegionRights, Scheduler, Share, ShareTarget, Thread,
+    DEFAULT_CONSOLE, DEFAULT_TICKETS, MAX_THREADS, MAX_THREAD_NAME_LEN, NOTIFICATION_BITS,
+};
+use crate::board::{AddressRange, Board, DEFAULT_BOARD};
+use crate::layout::{first_fit, DomainLayout, KERNEL_AREA, REGION_ALIGN, REGION_AREA_BASE};
+use crate::units::{format_duration, format_size, share_ppb};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+use vesper_abi::layout::{slot_base, MAX_DOMAINS, PAGE_SIZE};
+
+const IMAGE_KEYS: [&str; 4] = ["name", "board", "run-for", "console"];
+const DOMAIN_KEYS: [&str; 12] = [
+    "name",
+    "program",
+    "period",
+    "slice",
+    "extra",
+    "latency",
+    "stack",
+    "memory",
+    "scheduler",
+    "threads",
+    "uses",
+    "interrupts",
+];
+const THREAD_KEYS: [&str; 6] = ["name", "period", "wcet", "work", "deadline", "tickets"];
+const SHARE_KEYS: [&str; 3] = ["device", "interrupt", "domains"];
+const REGION_KEYS: [&str; 4] = ["name", "size", "address", "domains"];
+const CHANNEL_KEYS: [&str; 2] = ["name", "ends"];
+
+/// The most tickets a thread may hold.
+const MAX_TICKETS: u64 = 1_000_000;
+
+/// `[image]` as read.
+struct Image {
+    name: Option<String>,
+    board: Option<Board>,
+    console: String,
+    run_for_ns: Option<u64>,
+}
+
+/// A domain as read, before the cross-checks.
+struct DomainDraft {
+    /// Its name, if valid and unique.
+    name: Option<String>,
+    /// Devices it uses that the board has and domains may use.
+    uses: Vec<Spanned<String>>,
+    /// Interrupts it takes that the board has, on devices it uses.
+    interrupts: Vec<Spanned<String>>,
+    /// Its label and CPU share, if its period and slice are valid.
+    reservation: Option<(String, u64)>,
+    /// The domain, if its own table is valid.
+    domain: Option<Domain>,
+}
+
+/// A `[[share]]` as read.
+struct ShareDraft {
+    label: String,
+    target: Option<Spanned<ShareTarget>>,
+    domains: Vec<Spanned<String>>,
+}
+
+/// A `[[region]]` as read: complete if `size` is `Some`.
+struct RegionDraft {
+    label: String,
+    name: String,
+    size: Option<Spanned<u64>>,
+    address: Option<Spanned<u64>>,
+    access: Vec<(String, RegionRights)>,
+}
+
+/// Reads every table of the manifest under `root`, checks them against each
+/// other and against the board, and returns the manifest if nothing was
+/// wrong (the caller checks `problems`).
+pub(super) fn read(
+    root: &Section,
+    path: &Path,
+    programs: &BTreeSet<String>,
+    problems: &mut Problems,
+) -> Option<Manifest> {
+    let image = read_image(root, path, problems);
+    let board = image.board.as_ref();
+
+    let domain_tables = tables_of(root, "domain", problems);
+    if domain_tables.is_empty() {
+        problems.global("no domains: an image needs at least one [[domain]] table");
+    }
+    if domain_tables.len() > MAX_DOMAINS {
+        problems.global(format!(
+            "{} domains, but an image holds at most {MAX_DOMAINS}",
+            domain_tables.len()
+        ));
+    }
+    let mut seen = HashMap::new();
+    let drafts: Vec<DomainDraft> = domain_tables
+        .iter()
+        .enumerate()
+        .map(|(index, (table, span))| {
+            read_domain(index, table, span.clone(), board, programs, &mut seen, problems)
+        })
+        .collect();
+    let names: Vec<&str> = drafts.iter().filter_map(|d| d.name.as_deref()).collect();
+
+    let shares: Vec<ShareDraft> = tables_of(root, "share", problems)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (table, span))| {
+            read_share(i, table, span, board, &image.console, &drafts, problems)
+        })
+        .collect();
+    if let Some(board) = board {
+        check_owners(board, &image.console, &drafts, &shares, problems);
+    }
+    let regions: Vec<RegionDraft> = read_named(root, "region", "region", problems)
+        .into_iter()
+        .map(|(label, name, table, span)| read_region(label, name, table, span, &names, problems))
+        .collect();
+    let channels: Vec<Option<Channel>> = read_named(root, "channel", "channel", problems)
+        .into_iter()
+        .map(|(label, name, table, span)| read_channel(label, name, table, span, &names, problems))
+        .collect();
+
+    // Admission control needs every reservation, not every other key.
+    let reservations: Option<Vec<(String, u64)>> =
+        drafts.iter().map(|draft| draft.reservation.clone()).collect();
+    if let Some(reason) = reservations.as_deref().and_then(admission) {
+        problems.global(reason);
+    }
+    let domains: Option<Vec<Domain>> = drafts.into_iter().map(|draft| draft.domain).collect();
+    let placed = board.and_then(|board| {
+        place_regions(board, domain_tables.len(), domains.as_deref(), &regions, problems)
+    });
+
+    Some(Manifest {
+        name: image.name?,
+        path: path.to_path_buf(),
+        board: image.board?,
+        console: image.console,
+        run_for_ns: image.run_for_ns,
+        domains: domains?,
+        shares: shares
+            .into_iter()
+            .map(|share| {
+                Some(Share {
+                    target: share.target?.into_inner(),
+                    domains: share.domains.into_iter().map(Spanned::into_inner).collect(),
+                })
+            })
+            .collect::<Option<_>>()?,
+        regions: placed?,
+        channels: channels.into_iter().collect::<Option<_>>()?,
+    })
+}
+
+/// The tables of the top-level array `key` (`[[key]]`).
+fn tables_of<'t, 'i>(
+    root: &Section<'t, 'i>,
+    key: &str,
+    problems: &mut Problems,
+) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+    match root.get(key) {
+        Some(value) => array_of_tables(value, &root.what(key), problems),
+        None => Vec::new(),
+    }
+}
+
+/// `[[key]]` tables with a unique, valid `name`: label, name (empty if
+/// missing or invalid), table and span. Reports missing, invalid and
+/// repeated names.
+fn read_named<'t, 'i>(
+    root: &Section<'t, 'i>,
+    key: &str,
+    kind: &str,
+    problems: &mut Problems,
+) -> Vec<(String, String, &'t DeTable<'i>, Range<usize>)> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut named = Vec::new();
+    for (index, (table, span)) in tables_of(root, key, problems).into_iter().enumerate() {
+        let label = label_of(kind, index, table);
+        let name = match table.get("name") {
+            None => {
+                problems.at(&span, &format!("{label}, key `name`"), "missing (it is required)");
+                String::new()
+            }
+            Some(value) => match value.get_ref() {
+                DeValue::String(name) => {
+                    let what = format!("{label}, key `name`");
+                    if let Err(reason) = check_name(name) {
+                        problems.at(&value.span(), &what, reason);
+                        String::new()
+                    } else if let Some(first) = seen.get(name.as_ref()) {
+                        problems.at(
+                            &value.span(),
+                            &what,
+                            format!(
+                                "{kind} #{} has this name already (names must be unique)",
+                                first + 1
+                            ),
+                        );
+                        String::new()
+                    } else {
+                        seen.insert(name.to_string(), index);
+                        name.to_string()
+                    }
+                }
+                _ => String::new(), // the table's reader reports the type
+            },
+        };
+        named.push((label, name, table, span));
+    }
+    named
+}
+
+/// How messages name the `index`th table of `kind`: by its name if it has
+/// a string one, else by its position.
+fn label_of(kind: &str, index: usize, table: &DeTable) -> String {
+    match table.get("name").map(Spanned::get_ref) {
+        Some(DeValue::String(name)) => format!("{kind} {name:?}"),
+        _ => format!("{kind} #{}", index + 1),
+    }
+}
+
+fn read_image(root: &Section, path: &Path, problems: &mut Problems) -> Image {
+    let section = root.table("image", problems).map(|(table, span)| {
+        Section::new(table, span, "[image]".into(), "[image]", &IMAGE_KEYS, problems)
+    });
+    let section = section.as_ref();
+
+    let name = match section.and_then(|s| s.string("name", problems)) {
+        Some(name) => match check_image_name(name.get_ref()) {
+            Ok(()) => Some(name.into_inner()),
+            Err(reason) => {
+                problems.at(&name.span(), "[image], key `name`", reason);
+                None
+            }
+        },
+        None => {
+            let stem = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default();
+            match check_image_name(stem) {
+                Ok(()) => Some(stem.to_string()),
+                Err(reason) => {
+                    problems.global(format!(
+                        "the image is named after the file ({stem:?}), which is not a valid image \
+                         name: {reason}; set [image] name"
+                    ));
+                    None
+                }
+            }
+        }
+    };
+
+    let board = match section.and_then(|s| s.string("board", problems)) {
+        Some(board) => board_named(board.get_ref())
+            .map_err(|reason| problems.at(&board.span(), "[image], key `board`", reason))
+            .ok(),
+        None => board_named(DEFAULT_BOARD).map_err(|reason| problems.global(reason)).ok(),
+    };
+
+    let run_for_ns = section.and_then(|s| s.duration("run-for", false, problems)).and_then(|ns| {
+        if *ns.get_ref() == 0 {
+            problems.at(
+                &ns.span(),
+                "[image], key `run-for`",
+                "must be greater than 0 (leave it out to run until halted)",
+            );
+            return None;
+        }
+        Some(ns.into_inner())
+    });
+
+    let console = section.and_then(|s| s.string("console", problems));
+    if let (Some(console), Some(board)) = (&console, &board) {
+        let consoles: Vec<&str> =
+            board.devices.iter().filter(|d| d.console).map(|d| d.name.as_str()).collect();
+        let reason = match board.device(console.get_ref()) {
+            None => Some(format!(
+                "no device is called {:?} on board {}; the consoles are: {}",
+                console.get_ref(),
+                board.name,
+                consoles.join(", ")
+            )),
+            Some(device) if !device.console => Some(format!(
+                "{} cannot be the console: the kernel has a console driver only for {}",
+                device.name,
+                consoles.join(", ")
+            )),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            problems.at(&console.span(), "[image], key `console`", reason);
+        }
+    }
+    let console = console.map_or_else(|| DEFAULT_CONSOLE.to_string(), Spanned::into_inner);
+    Image { name, board, console, run_for_ns }
+}
+
+/// Reads one `[[domain]]`.
+fn read_domain(
+    index: usize,
+    table: &DeTable,
+    span: Range<usize>,
+    board: Option<&Board>,
+    programs: &BTreeSet<String>,
+    seen: &mut HashMap<String, usize>,
+    problems: &mut Problems,
+) -> DomainDraft {
+    let label = label_of("domain", index, table);
+    let s = Section::new(table, span.clone(), label, "a [[domain]]", &DOMAIN_KEYS, problems);
+    let before = problems.count();
+
+    let name = s.required_string("name", problems).and_then(|name| {
+        let what = s.what("name");
+        if let Err(reason) = check_name(name.get_ref()) {
+            problems.at(&name.span(), &what, reason);
+            None
+        } else if let Some(first) = seen.get(name.get_ref()) {
+            let reason =
+                format!("domain #{} has this name already (names must be unique)", first + 1);
+            problems.at(&name.span(), &what, reason);
+            None
+        } else {
+            seen.insert(name.get_ref().clone(), index);
+            Some(name.into_inner())
+        }
+    });
+    let program = s.required_string("program", problems).and_then(|program| {
+        if programs.contains(program.get_ref()) {
+            return Some(program.into_inner());
+        }
+        let known = if programs.is_empty() {
+            "none (no crate under domains/ has a binary)".to_string()
+        } else {
+            programs.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+        };
+        problems.at(
+            &program.span(),
+            &s.what("program"),
+            format!(
+                "no domain program is called {:?}; the programs are: {known}",
+                program.get_ref()
+            ),
+        );
+        None
+    });
+    let period = s.required_duration("period", problems);
+    let slice = s.required_duration("slice", problems);
+    let extra = s.bool("extra", problems).unwrap_or(false);
+    let latency = s.duration("latency", true, problems);
+    let mut reservation = None;
+    if let (Some(period), Some(slice)) = (&period, &slice) {
+        if slice.get_ref() <= period.get_ref() {
+            let name = name.clone().unwrap_or_else(|| s.label.clone());
+            reservation = Some((name, share_ppb(*slice.get_ref(), *period.get_ref())));
+        } else {
+            problems.at(
+                &slice.span(),
+                &s.what("slice"),
+                format!(
+                    "{} is longer than the period ({}): a slice is the part of each period the \
+                     domain is guaranteed",
+                    format_duration(*slice.get_ref()),
+                    format_duration(*period.get_ref())
+                ),
+            );
+        }
+    }
+
+    let mut size = |key: &str| -> Option<Spanned<u64>> {
+        let size = s.size(key, problems)?;
+        match check_pages(*size.get_ref()) {
+            Ok(()) => Some(size),
+            Err(reason) => {
+                problems.at(&size.span(), &s.what(key), reason);
+                None
+            }
+        }
+    };
+    let stack = size("stack");
+    let memory = size("memory");
+    let sizes_span = memory.as_ref().or(stack.as_ref()).map_or(span.clone(), Spanned::span);
+    let sizes_key = if memory.is_some() { "memory" } else { "stack" };
+    let valid_sizes = (s.get("stack").is_none() || stack.is_some())
+        && (s.get("memory").is_none() || memory.is_some());
+    let stack_bytes = stack.map_or(0, Spanned::into_inner);
+    let memory_bytes = memory.map_or(0, Spanned::into_inner);
+    let layout = valid_sizes.then(|| DomainLayout::new(index, stack_bytes, memory_bytes)).and_then(
+        |layout| layout.map_err(|reason| problems.at(&sizes_span, &s.what(sizes_key), reason)).ok(),
+    );
+
+    let scheduler = match s.string("scheduler", problems) {
+        None => Some(Scheduler::Fifo),
+        Some(name) => Scheduler::named(name.get_ref()).or_else(|| {
+            let known: Vec<&str> = Scheduler::ALL.iter().map(|(_, name)| *name).collect();
+            problems.at(
+                &name.span(),
+                &s.what("scheduler"),
+                format!(
+                    "no scheduler is called {:?}; the schedulers are: {}",
+                    name.get_ref(),
+                    known.join(", ")
+                ),
+            );
+            None
+        }),
+    };
+    let threads = read_threads(&s, problems);
+    let uses = read_uses(&s, board, problems);
+    let (interrupts, routes) = read_interrupts(&s, board, &uses, problems);
+
+    let sizes_at = problems.locate(&sizes_span);
+    let clean = problems.count() == before;
+    let domain = (|| {
+        let period_ns = period?.into_inner();
+        Some(Domain {
+            name: name.clone()?,
+            program: program?,
+            period_ns,
+            slice_ns: slice?.into_inner(),
+            extra,
+            latency_ns: latency.map_or(period_ns, Spanned::into_inner),
+            stack_bytes,
+            memory_bytes,
+            scheduler: scheduler?,
+            threads,
+            uses: uses.iter().map(|u| u.get_ref().clone()).collect(),
+            interrupts: routes,
+            layout: layout?,
+            sizes_at,
+        })
+    })()
+    .filter(|_| clean);
+    DomainDraft { name, uses, interrupts, reservation, domain }
+}
+
+/// Reads a domain's `threads`.
+fn read_threads(domain: &Section, problems: &mut Problems) -> Vec<Thread> {
+    let tables = domain.tables("threads", problems);
+    if tables.len() > MAX_THREADS {
+        if let Some(value) = domain.get("threads") {
+            problems.at(
+                &value.span(),
+                &domain.what("threads"),
+                format!("{} threads, but a domain has at most {MAX_THREADS}", tables.len()),
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut threads = Vec::new();
+    for (index, (table, span)) in tables.into_iter().enumerate() {
+        let label = format!("{}, {}", domain.label, label_of("thread", index, table));
+        let s = Section::new(table, span, label, "a thread", &THREAD_KEYS, problems);
+        let name = s.required_string("name", problems).and_then(|name| {
+            let reason = match check_name(name.get_ref()) {
+                Err(reason) => reason,
+                Ok(()) if name.get_ref().len() > MAX_THREAD_NAME_LEN => format!(
+                    "{} bytes long, but thread names have at most {MAX_THREAD_NAME_LEN}",
+                    name.get_ref().len()
+                ),
+                Ok(()) if !seen.insert(name.get_ref().clone()) => {
+                    "another thread of this domain has this name (names must be unique)".into()
+                }
+                Ok(()) => return Some(name.into_inner()),
+            };
+            problems.at(&name.span(), &s.what("name"), reason);
+            None
+        });
+        let period = s.duration("period", true, problems);
+        // `work` is another name for `wcet` (the simulator's task sets use it).
+        let wcet_key =
+            if s.get("wcet").is_none() && s.get("work").is_some() { "work" } else { "wcet" };
+        if s.get("wcet").is_some() && s.get("work").is_some() {
+            if let Some(work) = s.get("work") {
+                problems.at(
+                    &work.span(),
+                    &s.what("work"),
+                    "`work` and `wcet` are the same key: give one",
+                );
+            }
+        }
+        let wcet = s.required_duration(wcet_key, problems);
+        let deadline = s.duration("deadline", true, problems);
+        let tickets = s.integer("tickets", MAX_TICKETS, problems).and_then(|tickets| {
+            if *tickets.get_ref() > 0 {
+                return Some(tickets.into_inner());
+            }
+            problems.at(&tickets.span(), &s.what("tickets"), "must be at least 1");
+            None
+        });
+        let period_ns = period.as_ref().map(|period| *period.get_ref());
+        if let (Some(deadline), Some(period)) = (&deadline, period_ns) {
+            if *deadline.get_ref() > period {
+                problems.at(
+                    &deadline.span(),
+                    &s.what("deadline"),
+                    format!(
+                        "{} is longer than the period ({}): a job's deadline comes before the \
+                         next job's release",
+                        format_duration(*deadline.get_ref()),
+                        format_duration(period)
+                    ),
+                );
+            }
+        }
+        let deadline_ns = deadline.as_ref().map(|deadline| *deadline.get_ref()).or(period_ns);
+        if let (Some(wcet), Some(bound)) = (&wcet, deadline_ns) {
+            if *wcet.get_ref() > bound {
+                problems.at(
+                    &wcet.span(),
+                    &s.what(wcet_key),
+                    format!(
+                        "{} is longer than the deadline ({}): no job could ever finish in time",
+                        format_duration(*wcet.get_ref()),
+                        format_duration(bound)
+                    ),
+                );
+            }
+        }
+        if let (Some(name), Some(wcet)) = (name, wcet) {
+            threads.push(Thread {
+                name,
+                period_ns,
+                wcet_ns: wcet.into_inner(),
+                deadline_ns,
+                tickets: tickets.unwrap_or(DEFAULT_TICKETS),
+            });
+        }
+    }
+    threads
+}
+
+/// Reads a domain's `uses`: the devices it names that exist and that
+/// domains may use.
+fn read_uses(
+    domain: &Section,
+    board: Option<&Board>,
+    problems: &mut Problems,
+) -> Vec<Spanned<String>> {
+    let mut uses: Vec<Spanned<String>> = Vec::new();
+    for device in domain.strings("uses", problems) {
+        let what = domain.what("uses");
+        if uses.iter().any(|used| used.get_ref() == device.get_ref()) {
+            problems.at(&device.span(), &what, format!("{} is listed twice", device.get_ref()));
+            continue;
+        }
+        let Some(board) = board else { continue };
+        match board.device(device.get_ref()) {
+            None => {
+                let usable: Vec<&str> =
+                    board.devices.iter().filter(|d| !d.kernel).map(|d| d.name.as_str()).collect();
+                let hint = match super::reader::suggestion(device.get_ref(), &usable) {
+                    Some(close) => format!(" (did you mean {close}?)"),
+                    None => String::new(),
+                };
+                problems.at(
+                    &device.span(),
+                    &what,
+                    format!(
+                        "no device is called {:?} on board {}{hint}; its devices are: {}",
+                        device.get_ref(),
+                        board.name,
+                        usable.join(", ")
+                    ),
+                );
+            }
+            Some(found) if found.kernel => problems.at(
+                &device.span(),
+                &what,
+                format!(
+                    "{} ({}) belongs to the kernel: no domain may use it",
+                    found.name, found.description
+                ),
+            ),
+            Some(_) => uses.push(device),
+        }
+    }
+    uses
+}
+
+/// Reads a domain's `interrupts` table: `"DEVICE.NAME" = bit`. Returns the
+/// interrupts that exist on devices the domain uses, and their routes.
+fn read_interrupts(
+    domain: &Section,
+    board: Option<&Board>,
+    uses: &[Spanned<String>],
+    problems: &mut Problems,
+) -> (Vec<Spanned<String>>, Vec<InterruptRoute>) {
+    let mut taken = Vec::new();
+    let mut routes = Vec::new();
+    let Some((table, _)) = domain.table("interrupts", problems) else {
+        return (taken, routes);
+    };
+    let what = domain.what("interrupts");
+    let mut bits: BTreeMap<u64, String> = BTreeMap::new();
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        let bit = integer_value(value, NOTIFICATION_BITS - 1)
+            .map_err(|reason| {
+                problems.at(
+                    &value.span(),
+                    &format!("{what}, interrupt {name}"),
+                    format!("the notification bit {reason}"),
+                )
+            })
+            .ok();
+        if let Some(bit) = &bit {
+            if let Some(other) = bits.insert(*bit.get_ref(), name.to_string()) {
+                problems.at(
+                    &bit.span(),
+                    &what,
+                    format!("{name} and {other} both set notification bit {}", bit.get_ref()),
+                );
+            }
+        }
+        let Some(board) = board else { continue };
+        let Some(interrupt) = board.interrupt(name) else {
+            problems.at(&key.span(), &what, unknown_interrupt(board, name));
+            continue;
+        };
+        if !uses.iter().any(|device| device.get_ref() == &interrupt.device.name) {
+            problems.at(
+                &key.span(),
+                &what,
+                format!(
+                    "{name} is an interrupt of {}, which this domain does not list in `uses`",
+                    interrupt.device.name
+                ),
+            );
+            continue;
+        }
+        taken.push(Spanned::new(key.span(), name.to_string()));
+        if let Some(bit) = bit {
+            routes.push(InterruptRoute {
+                interrupt: name.to_string(),
+                number: interrupt.number,
+                bit: bit.into_inner(),
+            });
+        }
+    }
+    routes.sort_by_key(|route| route.bit);
+    (taken, routes)
+}
+
+/// Why `name` is not an interrupt of `board`.
+fn unknown_interrupt(board: &Board, name: &str) -> String {
+    let device_name = name.split_once('.').map_or(name, |(device, _)| device);
+    match board.device(device_name) {
+        Some(device) if device.interrupts.is_empty() => {
+            format!("{} has no interrupts a domain may take", device.name)
+        }
+        Some(device) => {
+            let names: Vec<String> =
+                device.interrupts.keys().map(|irq| format!("{}.{irq}", device.name)).collect();
+            format!(
+                "no interrupt is called {name:?}: interrupts are named DEVICE.NAME, and those of \
+                 {} are {}",
+                device.name,
+                names.join(", ")
+            )
+        }
+        None => format!(
+            "no interrupt is called {name:?}: interrupts are named DEVICE.NAME, and board {} \
+             has no device {device_name:?}",
+            board.name
+        ),
+    }
+}
+
+/// Reads one `[[share]]`.
+fn read_share(
+    index: usize,
+    table: &DeTable,
+    span: Range<usize>,
+    board: Option<&Board>,
+    console: &str,
+    drafts: &[DomainDraft],
+    problems: &mut Problems,
+) -> ShareDraft {
+    let label = format!("share #{}", index + 1);
+    let s = Section::new(table, span.clone(), label.clone(), "a [[share]]", &SHARE_KEYS, problems);
+    let device = s.string("device", problems);
+    let interrupt = s.string("interrupt", problems);
+    let target = match (device, interrupt) {
+        (Some(_), Some(interrupt)) => {
+            problems.at(
+                &interrupt.span(),
+                &s.what("interrupt"),
+                "give `device` or `interrupt`, not both",
+            );
+            None
+        }
+        (None, None) => {
+            if s.get("device").is_none() && s.get("interrupt").is_none() {
+                problems.at(
+                    &span,
+                    &s.what("device"),
+                    "missing: a share names a `device` or an `interrupt`",
+                );
+            }
+            None
+        }
+        (Some(device), None) => {
+            let known = board.map(|board| board.device(device.get_ref()));
+            match known {
+                Some(None) => {
+                    problems.at(
+                        &device.span(),
+                        &s.what("device"),
+                        format!("no device is called {:?} on this board", device.get_ref()),
+                    );
+                    None
+                }
+                Some(Some(found)) if found.kernel => {
+                    problems.at(
+                        &device.span(),
+                        &s.what("device"),
+                        format!("{} belongs to the kernel: it cannot be shared", found.name),
+                    );
+                    None
+                }
+                _ => Some(Spanned::new(device.span(), ShareTarget::Device(device.into_inner()))),
+            }
+        }
+        (None, Some(interrupt)) => match board {
+            Some(board) if board.interrupt(interrupt.get_ref()).is_none() => {
+                let reason = unknown_interrupt(board, interrupt.get_ref());
+                problems.at(&interrupt.span(), &s.what("interrupt"), reason);
+                None
+            }
+            _ => {
+                Some(Spanned::new(interrupt.span(), ShareTarget::Interrupt(interrupt.into_inner())))
+            }
+        },
+    };
+    if s.get("domains").is_none() {
+        s.missing("domains", problems);
+    }
+    let mut domains: Vec<Spanned<String>> = Vec::new();
+    for name in s.strings("domains", problems) {
+        let what = s.what("domains");
+        let draft = drafts.iter().find(|draft| draft.name.as_deref() == Some(name.get_ref()));
+        let reason = if domains.iter().any(|listed| listed.get_ref() == name.get_ref()) {
+            Some(format!("{} is listed twice", name.get_ref()))
+        } else {
+            match (draft, target.as_ref().map(Spanned::get_ref)) {
+                (None, _) => Some(no_domain(name.get_ref(), drafts)),
+                (Some(draft), Some(ShareTarget::Device(device)))
+                    if !draft.uses.iter().any(|used| used.get_ref() == device) =>
+                {
+                    Some(format!(
+                        "domain {:?} does not use {device} (its `uses` does not list it), so it \
+                         cannot share it",
+                        name.get_ref()
+                    ))
+                }
+                (Some(draft), Some(ShareTarget::Interrupt(interrupt)))
+                    if !draft.interrupts.iter().any(|taken| taken.get_ref() == interrupt) =>
+                {
+                    Some(format!(
+                        "domain {:?} does not take {interrupt} (its `interrupts` does not list \
+                         it), so it cannot share it",
+                        name.get_ref()
+                    ))
+                }
+                _ => None,
+            }
+        };
+        match reason {
+            Some(reason) => problems.at(&name.span(), &what, reason),
+            None => domains.push(name),
+        }
+    }
+    if let Some(target) = &target {
+        let with_kernel = *target.get_ref() == ShareTarget::Device(console.to_string());
+        let least = if with_kernel { 1 } else { 2 };
+        if s.get("domains").is_some() && domains.len() < least {
+            let reason = if with_kernel {
+                "must list at least one domain (the console is shared with the kernel)".to_string()
+            } else {
+                "must list at least two domains: sharing takes two".to_string()
+            };
+            problems.at(&s.get("domains").map_or(span, |v| v.span()), &s.what("domains"), reason);
+        }
+    }
+    ShareDraft { label, target, domains }
+}
+
+/// Why `name` is not a domain of the manifest.
+fn no_domain(name: &str, drafts: &[DomainDraft]) -> String {
+    let names: Vec<&str> = drafts.iter().filter_map(|d| d.name.as_deref()).collect();
+    unknown_domain(name, &names)
+}
+
+/// Why `name`, which should name a domain, names none of `names`.
+fn unknown_domain(name: &str, names: &[&str]) -> String {
+    let hint = match super::reader::suggestion(name, names) {
+        Some(close) => format!(" (did you mean {close}?)"),
+        None => String::new(),
+    };
+    format!("no domain is called {name:?}{hint}; the domains are: {}", names.join(", "))
+}
+
+/// Checks that each device and interrupt has one owner, unless a share
+/// lists every domain that uses it; the console device is the kernel's, so
+/// any domain that uses it needs a share.
+fn check_owners(
+    board: &Board,
+    console: &str,
+    drafts: &[DomainDraft],
+    shares: &[ShareDraft],
+    problems: &mut Problems,
+) {
+    let mut seen_targets: HashMap<&ShareTarget, &str> = HashMap::new();
+    for share in shares {
+        if let Some(target) = &share.target {
+            if let Some(first) = seen_targets.insert(target.get_ref(), &share.label) {
+                let what = match target.get_ref() {
+                    ShareTarget::Device(device) => format!("device {device}"),
+                    ShareTarget::Interrupt(interrupt) => format!("interrupt {interrupt}"),
+                };
+                problems.at(
+                    &target.span(),
+                    &share.label,
+                    format!("{what} is shared by {first} already: list every domain there"),
+                );
+            }
+        }
+    }
+    let sharers = |target: &ShareTarget| -> Option<Vec<&str>> {
+        shares
+            .iter()
+            .find(|share| share.target.as_ref().map(Spanned::get_ref) == Some(target))
+            .map(|share| share.domains.iter().map(|d| d.get_ref().as_str()).collect())
+    };
+    for device in &board.devices {
+        let users: Vec<(&str, &Spanned<String>)> = drafts
+            .iter()
+            .filter_map(|draft| {
+                let name = draft.name.as_deref()?;
+                Some((name, draft.uses.iter().find(|used| *used.get_ref() == device.name)?))
+            })
+            .collect();
+        let is_console = device.name == console;
+        let target = ShareTarget::Device(device.name.clone());
+        report_unshared(&users, "uses", is_console, sharers(&target), problems, |users| {
+            if is_console {
+                format!(
+                    "{0} is the kernel's console ([image] console): to use it beside the kernel, \
+                     add a [[share]] with device = \"{0}\" and domains = [{users}]",
+                    device.name
+                )
+            } else {
+                format!(
+                    "device {0} is used by another domain too: a device has one owner unless a \
+                     [[share]] with device = \"{0}\" lists every domain that uses it ({users})",
+                    device.name
+                )
+            }
+        });
+    }
+    let interrupts: BTreeSet<&str> = drafts
+        .iter()
+        .flat_map(|draft| draft.interrupts.iter().map(|taken| taken.get_ref().as_str()))
+        .collect();
+    for interrupt in interrupts {
+        let users: Vec<(&str, &Spanned<String>)> = drafts
+            .iter()
+            .filter_map(|draft| {
+                let name = draft.name.as_deref()?;
+                Some((name, draft.interrupts.iter().find(|taken| taken.get_ref() == interrupt)?))
+            })
+            .collect();
+        let target = ShareTarget::Interrupt(interrupt.to_string());
+        report_unshared(&users, "interrupts", false, sharers(&target), problems, |users| {
+            format!(
+                "interrupt {interrupt} is taken by another domain too: an interrupt has one owner \
+                 unless a [[share]] with interrupt = \"{interrupt}\" lists every domain that \
+                 takes it ({users})"
+            )
+        });
+    }
+}
+
+/// Reports each of `users` (domain, where it names the shared thing) that
+/// is not in `sharers`, when sharing is needed: two users or more, or one
+/// beside the kernel.
+fn report_unshared(
+    users: &[(&str, &Spanned<String>)],
+    key: &str,
+    beside_kernel: bool,
+    sharers: Option<Vec<&str>>,
+    problems: &mut Problems,
+    reason: impl Fn(&str) -> String,
+) {
+    if users.len() < if beside_kernel { 1 } else { 2 } {
+        return;
+    }
+    let list: Vec<String> = users.iter().map(|(name, _)| format!("{name:?}")).collect();
+    let list = list.join(", ");
+    // Without a share the first user owns it; with one, all must be listed.
+    let skip = usize::from(sharers.is_none() && !beside_kernel);
+    let sharers = sharers.unwrap_or_default();
+    for (name, at) in users.iter().skip(skip) {
+        if !sharers.contains(name) {
+            problems.at(&at.span(), &format!("domain {name:?}, key `{key}`"), reason(&list));
+        }
+    }
+}
+
+/// Reads one `[[region]]` (its name already checked).
+fn read_region(
+    label: String,
+    name: String,
+    table: &DeTable,
+    span: Range<usize>,
+    domains: &[&str],
+    problems: &mut Problems,
+) -> RegionDraft {
+    let s = Section::new(table, span, label.clone(), "a [[region]]", &REGION_KEYS, problems);
+    let _ = s.string("name", problems);
+    if s.get("size").is_none() {
+        s.missing("size", problems);
+    }
+    let size = s.size("size", problems).and_then(|size| {
+        let reason = match *size.get_ref() {
+            0 => "must be greater than 0".to_string(),
+            bytes => match check_pages(bytes) {
+                Ok(()) => return Some(size),
+                Err(reason) => reason,
+            },
+        };
+        problems.at(&size.span(), &s.what("size"), reason);
+        None
+    });
+    let address = s.integer("address", u64::MAX, problems).and_then(|address| {
+        if address.get_ref().is_multiple_of(PAGE_SIZE) {
+            return Some(address);
+        }
+        problems.at(
+            &address.span(),
+            &s.what("address"),
+            format!("{:#x} is not page-aligned (a multiple of 0x1000)", address.get_ref()),
+        );
+        None
+    });
+    let mut access = Vec::new();
+    if s.get("domains").is_none() {
+        s.missing("domains", problems);
+    }
+    if let Some((table, table_span)) = s.table("domains", problems) {
+        if table.is_empty() {
+            problems.at(&table_span, &s.what("domains"), "must name at least one domain");
+        }
+        for (domain, value) in table.iter() {
+            let domain_name = domain.get_ref().as_ref();
+            if !domains.contains(&domain_name) {
+                let reason = unknown_domain(domain_name, domains);
+                problems.at(&domain.span(), &s.what("domains"), reason);
+                continue;
+            }
+            let rights = match value.get_ref() {
+                DeValue::String(text) if text == "r" => Some(RegionRights::Read),
+                DeValue::String(text) if text == "rw" => Some(RegionRights::ReadWrite),
+                _ => None,
+            };
+            match rights {
+                Some(rights) => access.push((domain_name.to_string(), rights)),
+                None => problems.at(
+                    &value.span(),
+                    &format!("{}, domain {domain_name:?}", s.what("domains")),
+                    "rights must be \"r\" (read) or \"rw\" (read and write)",
+                ),
+            }
+        }
+    }
+    RegionDraft { label, name, size, address, access }
+}
+
+/// Reads one `[[channel]]` (its name already checked).
+fn read_channel(
+    label: String,
+    name: String,
+    table: &DeTable,
+    span: Range<usize>,
+    domains: &[&str],
+    problems: &mut Problems,
+) -> Option<Channel> {
+    let s = Section::new(table, span, label, "a [[channel]]", &CHANNEL_KEYS, problems);
+    let _ = s.string("name", problems);
+    if s.get("ends").is_none() {
+        s.missing("ends", problems);
+    }
+    let (table, table_span) = s.table("ends", problems)?;
+    if table.len() != 2 {
+        problems.at(
+            &table_span,
+            &s.what("ends"),
+            format!(
+                "a channel has exactly two ends, each a domain and its rights (found {})",
+                table.len()
+            ),
+        );
+    }
+    let mut ends = Vec::new();
+    for (domain, value) in table.iter() {
+        let domain_name = domain.get_ref().as_ref();
+        if !domains.contains(&domain_name) {
+            let reason =
+                format!("the end {domain_name:?}: {}", unknown_domain(domain_name, domains));
+            problems.at(&domain.span(), &s.what("ends"), reason);
+            continue;
+        }
+        let rights = match value.get_ref() {
+            DeValue::String(text) => match text.as_ref() {
+                "send" => Some(ChannelRights::Send),
+                "receive" => Some(ChannelRights::Receive),
+                "send-receive" => Some(ChannelRights::SendReceive),
+                _ => None,
+            },
+            _ => None,
+        };
+        match rights {
+            Some(rights) => ends.push((domain_name.to_string(), rights)),
+            None => problems.at(
+                &value.span(),
+                &format!("{}, end {domain_name:?}", s.what("ends")),
+                "rights must be \"send\", \"receive\" or \"send-receive\"",
+            ),
+        }
+    }
+    if let [(_, a), (_, b)] = ends.as_slice() {
+        if !(a.sends() && b.receives() || b.sends() && a.receives()) {
+            problems.at(
+                &table_span,
+                &s.what("ends"),
+                "neither end may send to the other: one end needs \"send\" and the other \"receive\"",
+            );
+        }
+    }
+    (ends.len() == 2 && !name.is_empty()).then_some(Channel { name, ends })
+}
+
+/// Places the regions in the address space and checks the whole image
+/// against the board's RAM: regions with an `address` where they say
+/// (page-aligned, in RAM, clear of the kernel, the slots and each other),
+/// the others first-fit from [`REGION_AREA_BASE`]. Returns the regions if
+/// every one is complete and placed.
+fn place_regions(
+    board: &Board,
+    domain_count: usize,
+    domains: Option<&[Domain]>,
+    regions: &[RegionDraft],
+    problems: &mut Problems,
+) -> Option<Vec<Region>> {
+    let ram = board.memory.ram;
+    let slots = domain_count.min(MAX_DOMAINS);
+    let slots_end = slot_base(slots);
+    if slots_end > ram.end {
+        problems.global(format!(
+            "the image is larger than RAM: {slots} domain slots end at {slots_end:#x}, past the \
+             end of board {}'s ARM RAM at {:#x}",
+            board.name, ram.end
+        ));
+    }
+    let mut taken: Vec<(AddressRange, String)> =
+        vec![(KERNEL_AREA, "the kernel and firmware area".to_string())];
+    for index in 0..slots {
+        let owner = domains
+            .and_then(|domains| domains.get(index))
+            .map_or_else(|| format!("domain #{}", index + 1), |d| format!("domain {:?}", d.name));
+        let range = AddressRange { start: slot_base(index), end: slot_base(index + 1) };
+        taken.push((range, format!("the slot of {owner}")));
+    }
+    let mut placed: Vec<Option<Region>> = vec![None; regions.len()];
+    let describe = |range: AddressRange| format!("{:#x}-{:#x}", range.start, range.end);
+    // Fixed regions first, in manifest order; then the others.
+    for (index, region) in regions.iter().enumerate() {
+        let (Some(size), Some(address)) = (&region.size, &region.address) else { continue };
+        let Some(end) = address.get_ref().checked_add(*size.get_ref()) else {
+            problems.at(
+                &address.span(),
+                &format!("{}, key `address`", region.label),
+                "the region wraps around the address space",
+            );
+            continue;
+        };
+        let range = AddressRange { start: *address.get_ref(), end };
+        let what = format!("{}, key `address`", region.label);
+        if !ram.contains(&range) {
+            problems.at(
+                &address.span(),
+                &what,
+                format!(
+                    "{} ({}) is not inside board {}'s ARM RAM ({})",
+                    describe(range),
+                    format_size(*size.get_ref()),
+                    board.name,
+                    describe(ram)
+                ),
+            );
+            continue;
+        }
+        if let Some((other, owner)) = taken.iter().find(|(other, _)| other.overlaps(&range)) {
+            problems.at(
+                &address.span(),
+                &what,
+                format!("{} overlaps {owner} ({})", describe(range), describe(*other)),
+            );
+            continue;
+        }
+        taken.push((range, format!("region {:?}", region.name)));
+        placed[index] = Some(region_at(region, range, true));
+    }
+    let mut used: u64 = taken.iter().map(|(range, _)| range.len()).sum();
+    for (index, region) in regions.iter().enumerate() {
+        let (Some(size), None) = (&region.size, &region.address) else { continue };
+        let ranges: Vec<AddressRange> = taken.iter().map(|(range, _)| *range).collect();
+        match first_fit(&ranges, *size.get_ref(), REGION_AREA_BASE, REGION_ALIGN, ram.end) {
+            Some(start) => {
+                let range = AddressRange { start, end: start + size.get_ref() };
+                used += range.len();
+                taken.push((range, format!("region {:?}", region.name)));
+                placed[index] = Some(region_at(region, range, false));
+            }
+            None => problems.at(
+                &size.span(),
+                &format!("{}, key `size`", region.label),
+                format!(
+                    "the image is larger than RAM: no room for {} from {REGION_AREA_BASE:#x} up \
+                     to the end of board {}'s ARM RAM at {:#x} ({} already taken by the kernel, \
+                     the slots and the other regions)",
+                    format_size(*size.get_ref()),
+                    board.name,
+                    ram.end,
+                    format_size(used)
+                ),
+            ),
+        }
+    }
+    placed.into_iter().collect()
+}
+
+/// A complete region draft placed at `range`.
+fn region_at(draft: &RegionDraft, range: AddressRange, fixed: bool) -> Region {
+    let mut access = draft.access.clone();
+    access.sort();
+    Region { name: draft.name.clone(), range, fixed, access }
+}

@@ -1,0 +1,855 @@
+//! One test per validation rule: each asserts that the message names the
+//! file, line and column, the table and key, and the reason. Then a
+//! property test: parsing and validating never panic.
+
+use super::*;
+use crate::layout::SLOT_ROOM;
+use vesper_abi::layout::MAX_DOMAINS;
+
+fn programs() -> BTreeSet<String> {
+    ["hello", "sleeper", "spin"].into_iter().map(String::from).collect()
+}
+
+fn parse(text: &str) -> Result<Manifest> {
+    Manifest::parse(text, Path::new("images/test.toml"), &programs())
+}
+
+fn error(text: &str) -> String {
+    format!("{:#}", parse(text).unwrap_err())
+}
+
+/// Asserts that `text` is refused with a message containing each of
+/// `expected`.
+fn refused(text: &str, expected: &[&str]) -> String {
+    let err = error(text);
+    for line in expected {
+        assert!(err.contains(line), "missing {line:?} in:\n{err}");
+    }
+    err
+}
+
+/// A `[[domain]]` table with the required keys, then `more` lines.
+fn domain(name: &str, program: &str, period: &str, slice: &str) -> String {
+    format!(
+        "[[domain]]\nname = {name:?}\nprogram = {program:?}\nperiod = {period:?}\n\
+         slice = {slice:?}\n"
+    )
+}
+
+/// A domain `name` with a 10% reservation and `extra` lines.
+fn with(name: &str, extra: &str) -> String {
+    format!("{}{extra}\n", domain(name, "spin", "10ms", "1ms"))
+}
+
+const FULL: &str = include_str!("../../tests/full.toml");
+
+#[test]
+fn a_minimal_manifest_gets_the_defaults() {
+    let manifest = parse(&domain("a", "spin", "1ms", "1ms")).unwrap();
+    assert_eq!(manifest.name, "test");
+    assert_eq!(manifest.board.name, "rpi3");
+    assert_eq!(manifest.console, "uart0");
+    assert_eq!(manifest.run_for_ns, None);
+    assert_eq!(manifest.utilisation_ppb(), PPB_ONE);
+    let a = &manifest.domains[0];
+    assert_eq!((a.extra, a.latency_ns, a.stack_bytes, a.memory_bytes), (false, 1_000_000, 0, 0));
+    assert_eq!(a.scheduler, Scheduler::Fifo);
+    assert!(a.threads.is_empty() && a.uses.is_empty() && a.interrupts.is_empty());
+    assert_eq!(a.layout, DomainLayout::new(0, 0, 0).unwrap());
+    assert!(manifest.shares.is_empty() && manifest.regions.is_empty());
+    assert!(manifest.channels.is_empty());
+}
+
+#[test]
+fn every_key_of_the_full_example_is_read() {
+    let manifest = Manifest::parse(FULL, Path::new("full.toml"), &programs()).unwrap();
+    assert_eq!(manifest.name, "full");
+    assert_eq!(manifest.run_for_ns, Some(100_000_000));
+    let [sensor, leds, work] = &manifest.domains[..] else { panic!("three domains") };
+    assert_eq!(sensor.latency_ns, 500_000);
+    assert_eq!((sensor.stack_bytes, sensor.memory_bytes), (64 << 10, 256 << 10));
+    assert_eq!(sensor.uses, ["systimer", "gpio"]);
+    assert_eq!(
+        sensor.interrupts,
+        [
+            InterruptRoute { interrupt: "systimer.c1".into(), number: 1, bit: 0 },
+            InterruptRoute { interrupt: "gpio.bank0".into(), number: 49, bit: 1 },
+        ]
+    );
+    assert_eq!(sensor.sizes_at, Location { line: 21, column: 10 });
+    assert_eq!(leds.uses, ["gpio"]);
+    assert_eq!(work.scheduler, Scheduler::Edf);
+    assert!(work.extra);
+    assert_eq!(
+        work.threads,
+        [
+            Thread {
+                name: "video".into(),
+                period_ns: Some(10_000_000),
+                wcet_ns: 2_000_000,
+                deadline_ns: Some(10_000_000),
+                tickets: 1
+            },
+            Thread {
+                name: "audio".into(),
+                period_ns: Some(5_000_000),
+                wcet_ns: 1_000_000,
+                deadline_ns: Some(4_000_000),
+                tickets: 3
+            },
+            Thread {
+                name: "batch".into(),
+                period_ns: None,
+                wcet_ns: 30_000_000,
+                deadline_ns: None,
+                tickets: 1
+            },
+        ]
+    );
+    assert_eq!(
+        manifest.shares,
+        [Share {
+            target: ShareTarget::Device("gpio".into()),
+            domains: vec!["sensor".into(), "leds".into()]
+        }]
+    );
+    let [samples, dma] = &manifest.regions[..] else { panic!("two regions") };
+    assert_eq!(samples.range, AddressRange { start: 0x400_0000, end: 0x401_0000 });
+    assert!(!samples.fixed);
+    assert_eq!(
+        samples.access,
+        [("sensor".to_string(), RegionRights::ReadWrite), ("work".to_string(), RegionRights::Read)]
+    );
+    assert_eq!(dma.range, AddressRange { start: 0x800_0000, end: 0x810_0000 });
+    assert!(dma.fixed);
+    assert_eq!(
+        manifest.channels,
+        [Channel {
+            name: "readings".into(),
+            ends: vec![
+                ("sensor".into(), ChannelRights::Send),
+                ("work".into(), ChannelRights::Receive)
+            ]
+        }]
+    );
+    assert_eq!(manifest.memory_end(), 0x810_0000);
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    refused("[[domain]]\nname = \"a\nperiod = 3\n", &["images/test.toml:2:", "TOML syntax: "]);
+    refused("a = [1,\nb = 2\n", &["images/test.toml:2:3: TOML syntax: unexpected `=`"]);
+}
+
+#[test]
+fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
+    let err = refused(
+        &format!(
+            "[image]\nrun_for = \"1s\"\n[images]\n{}slise = \"1ms\"\nthreads = [{{ name = \"t\", \
+             period = \"1ms\", wcet = \"1ms\", colour = 1 }}]\n",
+            domain("a", "spin", "1ms", "1ms")
+        ),
+        &[
+            "images/test.toml:2:1: [image]: unknown key `run_for`; did you mean `run-for`? \
+             ([image] has the keys name, board, run-for, console)",
+            "images/test.toml:3:2: the manifest: unknown key `images`; did you mean `image`?",
+            r#"images/test.toml:9:1: domain "a": unknown key `slise`; did you mean `slice`?"#,
+            r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
+        ],
+    );
+    assert!(err.contains("(4 problems)"), "{err}");
+}
+
+#[test]
+fn missing_keys_are_named() {
+    refused(
+        "[[domain]]\nname = \"a\"\n[[region]]\nname = \"r\"\n[[channel]]\nname = \"c\"\n\
+         [[share]]\ndevice = \"gpio\"\n",
+        &[
+            r#"images/test.toml:1:1: domain "a", key `program`: missing (it is required)"#,
+            r#"domain "a", key `period`: missing"#,
+            r#"domain "a", key `slice`: missing"#,
+            r#"images/test.toml:3:1: region "r", key `size`: missing"#,
+            r#"region "r", key `domains`: missing"#,
+            r#"images/test.toml:5:1: channel "c", key `ends`: missing"#,
+            "share #1, key `domains`: missing",
+        ],
+    );
+    refused("[[domain]]\nprogram = \"spin\"\n", &["domain #1, key `name`: missing"]);
+    refused(
+        "[[share]]\ndomains = []\n",
+        &["share #1, key `device`: missing: a share names a `device` or an `interrupt`"],
+    );
+}
+
+#[test]
+fn wrong_types_are_named() {
+    refused(
+        &format!(
+            "{}extra = \"yes\"\nuses = \"gpio\"\nstack = 4096\ninterrupts = 3\n[image]\nname = 7\n",
+            domain("a", "spin", "1ms", "1ms")
+        ),
+        &[
+            r#"images/test.toml:6:9: domain "a", key `extra`: must be true or false (found the string "yes")"#,
+            r#"domain "a", key `uses`: must be an array of strings (found the string "gpio")"#,
+            r#"domain "a", key `stack`: must be a string (found the integer 4096)"#,
+            r#"domain "a", key `interrupts`: must be a table (found the integer 3)"#,
+            "[image], key `name`: must be a string (found the integer 7)",
+        ],
+    );
+    refused("domain = 1\n", &["the manifest, key `domain`: must be an array of tables"]);
+    refused(
+        "[domain]\nname = \"a\"\n",
+        &["the manifest, key `domain`: must be an array of tables (found a table)"],
+    );
+}
+
+#[test]
+fn names_must_be_unique() {
+    let region = |name: &str| {
+        format!("[[region]]\nname = {name:?}\nsize = \"4KiB\"\ndomains = {{ a = \"r\" }}\n")
+    };
+    let channel = |name: &str| {
+        format!("[[channel]]\nname = {name:?}\nends = {{ a = \"send\", b = \"receive\" }}\n")
+    };
+    let thread = "{ name = \"t\", period = \"10ms\", wcet = \"1ms\" }";
+    refused(
+        &format!(
+            "{}{}{}{}{}{}{}",
+            with("a", &format!("threads = [{thread}, {thread}]")),
+            domain("b", "spin", "10ms", "1ms"),
+            domain("a", "spin", "10ms", "1ms"),
+            region("r"),
+            region("r"),
+            channel("c"),
+            channel("c"),
+        ),
+        &[
+            r#"domain "a", thread "t", key `name`: another thread of this domain has this name"#,
+            r#"domain "a", key `name`: domain #1 has this name already (names must be unique)"#,
+            r#"region "r", key `name`: region #1 has this name already"#,
+            r#"channel "c", key `name`: channel #1 has this name already"#,
+        ],
+    );
+}
+
+#[test]
+fn names_are_checked() {
+    assert!(check_name("a").is_ok());
+    assert!(check_name("Net_driver-2").is_ok());
+    assert!(check_name(&"x".repeat(MAX_NAME_LEN)).is_ok());
+    assert!(check_name(&"x".repeat(MAX_NAME_LEN + 1)).unwrap_err().contains("at most 31"));
+    assert!(check_name("").unwrap_err().contains("empty"));
+    assert!(check_name("é").unwrap_err().contains("'é'"));
+    assert!(check_name("a.b").is_err());
+    refused(
+        &domain("bad name", "spin", "1ms", "1ms"),
+        &[r#"images/test.toml:2:8: domain "bad name", key `name`: ' ' is not allowed"#],
+    );
+}
+
+#[test]
+fn name_limits_match_the_dcb() {
+    let dcb = vesper_abi::dcb::DcbReadOnly::default();
+    assert_eq!(dcb.name.len(), MAX_NAME_LEN + 1, "room for a terminating NUL");
+    let spec = vesper_abi::dcb::ThreadSpec::default();
+    assert_eq!(spec.name.len(), MAX_THREAD_NAME_LEN + 1);
+    assert_eq!(MAX_THREADS, vesper_abi::dcb::MAX_THREAD_SPECS);
+}
+
+#[test]
+fn image_names_come_from_the_file_or_the_image_table() {
+    let named =
+        parse(&format!("[image]\nname = \"pi-demo\"\n{}", domain("a", "spin", "1s", "1ms")));
+    assert_eq!(named.unwrap().name, "pi-demo");
+    refused(
+        &format!("[image]\nname = \"board\"\n{}", domain("a", "spin", "1s", "1ms")),
+        &["images/test.toml:2:8: [image], key `name`: \"board\" names the output folder of a kernel variant"],
+    );
+    let err = format!(
+        "{:#}",
+        Manifest::parse(&domain("a", "spin", "1s", "1ms"), Path::new("my image.toml"), &programs())
+            .unwrap_err()
+    );
+    assert!(err.contains("the image is named after the file (\"my image\")"), "{err}");
+    assert!(err.contains("set [image] name"), "{err}");
+    let err = format!(
+        "{:#}",
+        Manifest::parse(&domain("a", "spin", "1s", "1ms"), Path::new("qemu.toml"), &programs())
+            .unwrap_err()
+    );
+    assert!(err.contains("kernel variant"), "{err}");
+    assert!(check_image_name("selftest-x").is_err());
+    assert!(check_image_name("qemu-demo").is_ok());
+}
+
+#[test]
+fn bad_durations_name_the_key_and_the_forms() {
+    refused(
+        &format!(
+            "[image]\nrun-for = \"0s\"\n{}latency = \"0ns\"\n{}",
+            domain("a", "spin", "10", "0ms"),
+            domain("b", "spin", "1ms", "1 ms"),
+        ),
+        &[
+            "images/test.toml:2:11: [image], key `run-for`: must be greater than 0 (leave it out to run until halted)",
+            r#"images/test.toml:6:10: domain "a", key `period`: "10" is not a duration: write an integer followed by one of the units ns, us, ms, s"#,
+            r#"domain "a", key `slice`: must be greater than 0"#,
+            r#"domain "a", key `latency`: must be greater than 0"#,
+            r#"domain "b", key `slice`: "1 ms" is not a duration"#,
+        ],
+    );
+}
+
+#[test]
+fn bad_sizes_name_the_key_and_the_forms() {
+    refused(
+        &format!(
+            "{}{}{}",
+            with("a", "stack = \"64KB\""),
+            with("b", "memory = \"1000B\""),
+            with("c", "memory = \"lots\""),
+        ),
+        &[
+            r#"domain "a", key `stack`: "64KB" is not a size: write 64KiB (KB is ambiguous"#,
+            r#"domain "b", key `memory`: 1000B is not a whole number of 4KiB pages"#,
+            r#"domain "c", key `memory`: "lots" is not a size: write an integer followed by one of the units B, KiB, MiB, GiB"#,
+        ],
+    );
+}
+
+#[test]
+fn a_slice_longer_than_its_period_is_refused() {
+    refused(
+        &domain("a", "spin", "1ms", "2ms"),
+        &[r#"images/test.toml:5:9: domain "a", key `slice`: 2ms is longer than the period (1ms)"#],
+    );
+}
+
+#[test]
+fn admission_control_prints_the_utilisation_and_each_share() {
+    let err = refused(
+        &format!(
+            "{}{}{}",
+            domain("a", "spin", "10ms", "2ms"),
+            domain("b", "spin", "10ms", "6ms"),
+            domain("c", "spin", "10ms", "3ms")
+        ),
+        &["images/test.toml: admission control: utilisation 1.10 > 1: a 0.20, b 0.60, c 0.30"],
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    // Other problems in the domains do not hide an overload.
+    refused(
+        &format!("{}{}", with("a", "stack = \"7B\""), domain("b", "spin", "1ms", "1ms")),
+        &[
+            "domain \"a\", key `stack`: 7B is not a whole number",
+            "utilisation 1.10 > 1: a 0.10, b 1.00",
+        ],
+    );
+    let third = |name| domain(name, "spin", "3ns", "1ns");
+    refused(
+        &format!("{}{}{}", third("a"), third("b"), third("c")),
+        &["utilisation 1.000000002 > 1"],
+    );
+}
+
+#[test]
+fn an_unknown_program_lists_the_programs() {
+    refused(
+        &domain("a", "spinn", "1s", "1ms"),
+        &[
+            r#"images/test.toml:3:11: domain "a", key `program`: no domain program is called "spinn"; the programs are: hello, sleeper, spin"#,
+        ],
+    );
+    let err = format!(
+        "{:#}",
+        Manifest::parse(&domain("a", "spin", "1s", "1ms"), Path::new("x.toml"), &BTreeSet::new())
+            .unwrap_err()
+    );
+    assert!(err.contains("the programs are: none"), "{err}");
+}
+
+#[test]
+fn the_domain_count_is_bounded() {
+    refused("", &["images/test.toml: no domains: an image needs at least one [[domain]] table"]);
+    let one = |i: usize| domain(&format!("d{i}"), "hello", "1s", "1ms");
+    let many: String = (0..=MAX_DOMAINS).map(one).collect();
+    refused(&many, &["17 domains, but an image holds at most 16"]);
+    let most: String = (0..MAX_DOMAINS).map(one).collect();
+    assert_eq!(parse(&most).unwrap().domains.len(), MAX_DOMAINS);
+}
+
+#[test]
+fn an_unknown_board_is_refused() {
+    refused(
+        &format!("[image]\nboard = \"rpi4\"\n{}", domain("a", "spin", "1s", "1ms")),
+        &["images/test.toml:2:9: [image], key `board`: no board is called \"rpi4\"; the builder knows: rpi3"],
+    );
+}
+
+#[test]
+fn the_console_must_be_a_device_with_a_kernel_driver() {
+    refused(
+        &format!("[image]\nconsole = \"uart1\"\n{}", domain("a", "spin", "1s", "1ms")),
+        &["[image], key `console`: uart1 cannot be the console: the kernel has a console driver only for uart0"],
+    );
+    refused(
+        &format!("[image]\nconsole = \"tty\"\n{}", domain("a", "spin", "1s", "1ms")),
+        &["[image], key `console`: no device is called \"tty\" on board rpi3; the consoles are: uart0"],
+    );
+}
+
+#[test]
+fn an_unknown_device_is_refused_with_a_suggestion() {
+    refused(
+        &with("a", "uses = [\"gpoi\", \"uart9\"]"),
+        &[
+            r#"images/test.toml:6:9: domain "a", key `uses`: no device is called "gpoi" on board rpi3 (did you mean gpio?); its devices are: uart0, uart1, systimer, gpio, emmc, mailbox"#,
+            r#"domain "a", key `uses`: no device is called "uart9""#,
+        ],
+    );
+    refused(
+        &with("a", "uses = [\"gpio\", \"gpio\"]"),
+        &[r#"domain "a", key `uses`: gpio is listed twice"#],
+    );
+}
+
+#[test]
+fn the_kernels_devices_are_refused() {
+    refused(
+        &with("a", "uses = [\"intc\", \"local\"]"),
+        &[
+            r#"domain "a", key `uses`: intc (peripheral interrupt controller (basic, pending 1/2, enables)) belongs to the kernel: no domain may use it"#,
+            r#"domain "a", key `uses`: local (ARM-local block"#,
+        ],
+    );
+}
+
+#[test]
+fn a_device_used_by_two_domains_needs_a_share() {
+    let two =
+        format!("{}{}", with("a", "uses = [\"gpio\"]"), with("b", "uses = [\"emmc\", \"gpio\"]"));
+    let err = refused(
+        &two,
+        &[
+            r#"images/test.toml:12:17: domain "b", key `uses`: device gpio is used by another domain too: a device has one owner unless a [[share]] with device = "gpio" lists every domain that uses it ("a", "b")"#,
+        ],
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    let shared = format!("{two}[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n");
+    assert_eq!(parse(&shared).unwrap().shares.len(), 1);
+    // A share that leaves a user out does not cover it.
+    let three = format!("{two}{}", with("c", "uses = [\"gpio\"]"));
+    refused(
+        &format!("{three}[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n"),
+        &[r#"domain "c", key `uses`: device gpio is used by another domain too"#],
+    );
+}
+
+#[test]
+fn an_interrupt_taken_by_two_domains_needs_a_share() {
+    let taker = |name| with(name, "uses = [\"gpio\"]\ninterrupts = { \"gpio.bank0\" = 3 }");
+    let both = format!(
+        "{}{}[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n",
+        taker("a"),
+        taker("b")
+    );
+    refused(
+        &both,
+        &[
+            r#"domain "b", key `interrupts`: interrupt gpio.bank0 is taken by another domain too: an interrupt has one owner unless a [[share]] with interrupt = "gpio.bank0" lists every domain that takes it ("a", "b")"#,
+        ],
+    );
+    let shared = format!("{both}[[share]]\ninterrupt = \"gpio.bank0\"\ndomains = [\"a\", \"b\"]\n");
+    assert_eq!(parse(&shared).unwrap().shares.len(), 2);
+}
+
+#[test]
+fn the_console_device_is_the_kernels_unless_shared() {
+    let user = with("a", "uses = [\"uart0\"]");
+    refused(
+        &user,
+        &[
+            r#"domain "a", key `uses`: uart0 is the kernel's console ([image] console): to use it beside the kernel, add a [[share]] with device = "uart0" and domains = ["a"]"#,
+        ],
+    );
+    let shared = format!("{user}[[share]]\ndevice = \"uart0\"\ndomains = [\"a\"]\n");
+    assert!(parse(&shared).is_ok());
+}
+
+#[test]
+fn shares_are_checked() {
+    let base = format!("{}{}", with("a", "uses = [\"gpio\"]"), with("b", ""));
+    refused(
+        &format!(
+            "{base}[[share]]\ndevice = \"gpio\"\ndomains = [\"a\"]\n\
+             [[share]]\ndevice = \"gpio\"\ninterrupt = \"gpio.bank0\"\ndomains = [\"a\", \"b\"]\n\
+             [[share]]\ndevice = \"nope\"\ndomains = [\"a\", \"zz\"]\n\
+             [[share]]\ndevice = \"intc\"\ndomains = [\"a\"]\n\
+             [[share]]\ninterrupt = \"gpio.bank9\"\ndomains = [\"a\"]\n"
+        ),
+        &[
+            "share #1, key `domains`: must list at least two domains: sharing takes two",
+            "share #2, key `interrupt`: give `device` or `interrupt`, not both",
+            r#"share #3, key `device`: no device is called "nope" on this board"#,
+            r#"share #3, key `domains`: no domain is called "zz"; the domains are: a, b"#,
+            "share #4, key `device`: intc belongs to the kernel: it cannot be shared",
+            r#"share #5, key `interrupt`: no interrupt is called "gpio.bank9": interrupts are named DEVICE.NAME, and those of gpio are gpio.bank0, gpio.bank1, gpio.bank2, gpio.bank3"#,
+        ],
+    );
+    refused(
+        &format!("{base}[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n"),
+        &[
+            r#"share #1, key `domains`: domain "b" does not use gpio (its `uses` does not list it), so it cannot share it"#,
+        ],
+    );
+    let two = format!("{}{}", with("a", "uses = [\"gpio\"]"), with("b", "uses = [\"gpio\"]"));
+    refused(
+        &format!(
+            "{two}[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n\
+             [[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n"
+        ),
+        &["share #2: device gpio is shared by share #1 already: list every domain there"],
+    );
+}
+
+#[test]
+fn interrupts_must_exist_on_a_used_device_with_a_free_bit() {
+    refused(
+        &with(
+            "a",
+            "uses = [\"gpio\"]\ninterrupts = { \"uart0.irq\" = 0, \"gpio\" = 1, \"gpio.bank0\" = 32, \
+             \"gpio.bank1\" = 5, \"gpio.bank2\" = 5, \"nodev.x\" = 2, \"intc.x\" = 3 }",
+        ),
+        &[
+            r#"domain "a", key `interrupts`: uart0.irq is an interrupt of uart0, which this domain does not list in `uses`"#,
+            r#"domain "a", key `interrupts`: no interrupt is called "gpio": interrupts are named DEVICE.NAME, and those of gpio are gpio.bank0"#,
+            r#"domain "a", key `interrupts`, interrupt gpio.bank0: the notification bit 32 is out of range: it must be between 0 and 31"#,
+            r#"domain "a", key `interrupts`: gpio.bank2 and gpio.bank1 both set notification bit 5"#,
+            r#"board rpi3 has no device "nodev""#,
+            "intc has no interrupts a domain may take",
+        ],
+    );
+}
+
+#[test]
+fn overlapping_memory_is_refused() {
+    let region = |name: &str, address: &str, size: &str| {
+        format!("[[region]]\nname = {name:?}\nsize = {size:?}\naddress = {address}\ndomains = {{ a = \"rw\" }}\n")
+    };
+    refused(
+        &format!(
+            "{}{}{}{}{}{}",
+            with("a", ""),
+            with("b", ""),
+            region("on-b", "0x0220_1000", "4KiB"),
+            region("low", "0x1000", "4KiB"),
+            region("one", "0x0500_0000", "2MiB"),
+            region("two", "0x0510_0000", "2MiB"),
+        ),
+        &[
+            r#"region "on-b", key `address`: 0x2201000-0x2202000 overlaps the slot of domain "b" (0x2200000-0x2400000)"#,
+            r#"region "low", key `address`: 0x1000-0x2000 overlaps the kernel and firmware area (0x0-0x2000000)"#,
+            r#"region "two", key `address`: 0x5100000-0x5300000 overlaps region "one" (0x5000000-0x5200000)"#,
+        ],
+    );
+    refused(
+        &format!("{}{}", with("a", ""), region("x", "0x0500_0800", "4KiB")),
+        &[r#"region "x", key `address`: 0x5000800 is not page-aligned"#],
+    );
+}
+
+#[test]
+fn an_image_larger_than_ram_is_refused() {
+    let err = refused(
+        &format!(
+            "{}[[region]]\nname = \"huge\"\nsize = \"1GiB\"\ndomains = {{ a = \"rw\" }}\n",
+            with("a", "")
+        ),
+        &[
+            r#"images/test.toml:9:8: region "huge", key `size`: the image is larger than RAM: no room for 1GiB from 0x4000000 up to the end of board rpi3's ARM RAM at 0x3c000000"#,
+        ],
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    refused(
+        &format!(
+            "{}[[region]]\nname = \"past\"\nsize = \"4KiB\"\naddress = 0x3C00_0000\ndomains = {{ a = \"r\" }}\n",
+            with("a", "")
+        ),
+        &[r#"region "past", key `address`: 0x3c000000-0x3c001000 (4KiB) is not inside board rpi3's ARM RAM"#],
+    );
+}
+
+#[test]
+fn stack_and_memory_must_fit_in_the_slot() {
+    refused(
+        &with("a", "stack = \"1MiB\"\nmemory = \"1MiB\""),
+        &[
+            r#"images/test.toml:7:10: domain "a", key `memory`: stack 1MiB and memory 1MiB (with a guard page: 2052 KiB) do not fit in a slot"#,
+        ],
+    );
+    let fits = parse(&with("a", &format!("memory = \"{}KiB\"", (SLOT_ROOM - 0x1000) / 1024)));
+    assert_eq!(fits.unwrap().domains[0].layout.program_room(), 0);
+}
+
+#[test]
+fn regions_are_checked() {
+    refused(
+        &format!(
+            "{}[[region]]\nname = \"r\"\nsize = \"0B\"\ndomains = {{ zz = \"rw\", a = \"rwx\" }}\n\
+             [[region]]\nname = \"s\"\nsize = \"4KiB\"\ndomains = {{}}\n",
+            with("a", "")
+        ),
+        &[
+            r#"region "r", key `size`: must be greater than 0"#,
+            r#"region "r", key `domains`: no domain is called "zz"; the domains are: a"#,
+            r#"region "r", key `domains`, domain "a": rights must be "r" (read) or "rw" (read and write)"#,
+            r#"region "s", key `domains`: must name at least one domain"#,
+        ],
+    );
+}
+
+#[test]
+fn a_channel_end_naming_a_missing_domain_is_refused() {
+    refused(
+        &format!(
+            "{}[[channel]]\nname = \"c\"\nends = {{ a = \"send\", ghost = \"receive\" }}\n",
+            with("a", "")
+        ),
+        &[
+            r#"images/test.toml:9:22: channel "c", key `ends`: the end "ghost": no domain is called "ghost"; the domains are: a"#,
+        ],
+    );
+}
+
+#[test]
+fn channels_are_checked() {
+    let base = format!("{}{}{}", with("a", ""), with("b", ""), with("c", ""));
+    refused(
+        &format!(
+            "{base}[[channel]]\nname = \"one\"\nends = {{ a = \"send\" }}\n\
+             [[channel]]\nname = \"three\"\nends = {{ a = \"send\", b = \"receive\", c = \"receive\" }}\n\
+             [[channel]]\nname = \"deaf\"\nends = {{ a = \"send\", b = \"send\" }}\n\
+             [[channel]]\nname = \"odd\"\nends = {{ a = \"shout\", b = \"receive\" }}\n"
+        ),
+        &[
+            r#"channel "one", key `ends`: a channel has exactly two ends, each a domain and its rights (found 1)"#,
+            r#"channel "three", key `ends`: a channel has exactly two ends"#,
+            r#"channel "deaf", key `ends`: neither end may send to the other"#,
+            r#"channel "odd", key `ends`, end "a": rights must be "send", "receive" or "send-receive""#,
+        ],
+    );
+    let both = format!(
+        "{base}[[channel]]\nname = \"x\"\nends = {{ a = \"send-receive\", b = \"send\" }}\n"
+    );
+    assert_eq!(parse(&both).unwrap().channels[0].ends[0].1, ChannelRights::SendReceive);
+}
+
+#[test]
+fn every_scheduler_is_accepted_and_others_are_refused() {
+    for (scheduler, name) in Scheduler::ALL {
+        let manifest = parse(&with("a", &format!("scheduler = {name:?}"))).unwrap();
+        assert_eq!(manifest.domains[0].scheduler, scheduler);
+        assert_eq!(scheduler.name(), name);
+        assert_eq!(scheduler.runs_today(), name == "fifo");
+    }
+    refused(
+        &with("a", "scheduler = \"cfs\""),
+        &[
+            r#"domain "a", key `scheduler`: no scheduler is called "cfs"; the schedulers are: fifo, edf, round-robin, lottery, stride"#,
+        ],
+    );
+}
+
+#[test]
+fn threads_can_be_tables_of_their_own() {
+    let text = format!(
+        "{}scheduler = \"lottery\"\n[[domain.threads]]\nname = \"a\"\nwork = \"1ms\"\ntickets = 5\n\
+         [[domain.threads]]\nname = \"b\"\nperiod = \"10ms\"\nwcet = \"2ms\"\n",
+        domain("d", "spin", "10ms", "1ms")
+    );
+    let manifest = parse(&text).unwrap();
+    let threads = &manifest.domains[0].threads;
+    assert_eq!(
+        (threads[0].name.as_str(), threads[0].tickets, threads[0].period_ns),
+        ("a", 5, None)
+    );
+    assert_eq!((threads[1].wcet_ns, threads[1].deadline_ns), (2_000_000, Some(10_000_000)));
+}
+
+#[test]
+fn threads_are_checked() {
+    let thread = |fields: &str| format!("{{ {fields} }}");
+    let threads = [
+        thread("name = \"slow\", period = \"10ms\", wcet = \"11ms\""),
+        thread("name = \"late\", period = \"10ms\", wcet = \"1ms\", deadline = \"20ms\""),
+        thread("name = \"tight\", period = \"10ms\", wcet = \"5ms\", deadline = \"4ms\""),
+        thread("name = \"free\", period = \"10ms\", wcet = \"1ms\", tickets = 0"),
+        thread("name = \"a-very-long-thread\", period = \"10ms\", wcet = \"1ms\""),
+        thread("name = \"lazy\""),
+        thread("name = \"twice\", wcet = \"1ms\", work = \"1ms\""),
+        thread("name = \"once\", work = \"2ms\", deadline = \"1ms\""),
+    ];
+    refused(
+        &with("a", &format!("scheduler = \"lottery\"\nthreads = [{}]", threads.join(", "))),
+        &[
+            r#"domain "a", thread "slow", key `wcet`: 11ms is longer than the deadline (10ms): no job could ever finish in time"#,
+            r#"domain "a", thread "late", key `deadline`: 20ms is longer than the period (10ms)"#,
+            r#"domain "a", thread "tight", key `wcet`: 5ms is longer than the deadline (4ms)"#,
+            r#"domain "a", thread "free", key `tickets`: must be at least 1"#,
+            r#"thread "a-very-long-thread", key `name`: 18 bytes long, but thread names have at most 15"#,
+            r#"domain "a", thread "lazy", key `wcet`: missing (it is required)"#,
+            r#"domain "a", thread "twice", key `work`: `work` and `wcet` are the same key: give one"#,
+            r#"domain "a", thread "once", key `work`: 2ms is longer than the deadline (1ms)"#,
+        ],
+    );
+    let many: Vec<String> = (0..=MAX_THREADS)
+        .map(|i| thread(&format!("name = \"t{i}\", period = \"10ms\", wcet = \"1ms\"")))
+        .collect();
+    refused(
+        &with("a", &format!("threads = [{}]", many.join(", "))),
+        &[&format!(
+            "domain \"a\", key `threads`: {} threads, but a domain has at most {MAX_THREADS}",
+            MAX_THREADS + 1
+        )],
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let err = refused(
+        r#"[image]
+run-for = "0s"
+
+[[domain]]
+name = "a"
+program = "spinn"
+period = "10"
+slice = "2ms"
+uses = ["gpoi"]
+
+[[domain]]
+name = "a"
+program = "spin"
+period = "1ms"
+slice = "2ms"
+
+[[domain]]
+name = "bad name"
+period = "0ms"
+slice = "1ms"
+latency = "0ns"
+
+[[domain]]
+program = "hello"
+period = "1ms"
+slice = "1ms"
+
+[[channel]]
+name = "c"
+ends = { a = "send", nobody = "receive" }
+"#,
+        &[
+            "invalid manifest images/test.toml (12 problems):",
+            "images/test.toml:2:11: [image], key `run-for`: must be greater than 0",
+            r#"images/test.toml:6:11: domain "a", key `program`: no domain program is called "spinn""#,
+            r#"images/test.toml:7:10: domain "a", key `period`: "10" is not a duration"#,
+            r#"images/test.toml:9:9: domain "a", key `uses`: no device is called "gpoi""#,
+            r#"images/test.toml:12:8: domain "a", key `name`: domain #1 has this name already"#,
+            r#"images/test.toml:15:9: domain "a", key `slice`: 2ms is longer than the period (1ms)"#,
+            r#"images/test.toml:17:1: domain "bad name", key `program`: missing (it is required)"#,
+            r#"images/test.toml:18:8: domain "bad name", key `name`: ' ' is not allowed"#,
+            r#"images/test.toml:19:10: domain "bad name", key `period`: must be greater than 0"#,
+            r#"images/test.toml:21:11: domain "bad name", key `latency`: must be greater than 0"#,
+            "images/test.toml:23:1: domain #4, key `name`: missing (it is required)",
+            r#"images/test.toml:30:22: channel "c", key `ends`: the end "nobody": no domain is called "nobody""#,
+        ],
+    );
+    // In file order, and no admission check over an invalid set.
+    let first = err.find(":2:11:").unwrap();
+    let last = err.find(":30:22:").unwrap();
+    assert!(first < last, "{err}");
+    assert!(!err.contains("utilisation"), "{err}");
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces a mutation inserts: the manifest's own vocabulary, so that
+    /// mutated files stay close to valid ones.
+    const PIECES: &[&str] = &[
+        "[[domain]]\n",
+        "[[region]]\n",
+        "[[channel]]\n",
+        "[[share]]\n",
+        "[image]\n",
+        "name = \"a\"\n",
+        "program = \"spin\"\n",
+        "period = \"10ms\"\n",
+        "slice = \"11ms\"\n",
+        "stack = \"2MiB\"\n",
+        "memory = \"99999999999GiB\"\n",
+        "address = 0xFFFF_FFFF_FFFF_F000\n",
+        "size = \"18446744073709551615B\"\n",
+        "uses = [\"gpio\", \"uart0\"]\n",
+        "interrupts = { \"gpio.bank0\" = 99 }\n",
+        "domains = { a = \"rw\" }\n",
+        "ends = { a = \"send\" }\n",
+        "threads = [{ name = \"t\" }]\n",
+        "\"",
+        "[",
+        "]",
+        "{",
+        "}",
+        "=",
+        ",",
+        "\n",
+        "é",
+        "0",
+        "-1",
+        "0x",
+        "\u{0}",
+        "#",
+        "'''",
+        "\"\"\"",
+    ];
+
+    fn mutate(text: &str, edits: &[(usize, usize, usize)]) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        for &(at, cut, piece) in edits {
+            let at = at % (bytes.len() + 1);
+            let end = (at + cut % 16).min(bytes.len());
+            let piece = PIECES[piece % PIECES.len()].as_bytes();
+            bytes.splice(at..end, piece.iter().copied());
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn on_arbitrary_text(text in any::<String>()) {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn on_arbitrary_toml_like_text(text in "[\\[\\]{}=,.\"a-z0-9 \n#_-]{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn on_mutated_valid_manifests(
+            edits in proptest::collection::vec((any::<usize>(), any::<usize>(), any::<usize>()), 1..6),
+            full in any::<bool>(),
+        ) {
+            let base = if full { FULL } else { include_str!("../../../demo.toml") };
+            let text = mutate(base, &edits);
+            if let Ok(manifest) = parse(&text) {
+                // A valid result also summarises without panicking.
+                let _ = crate::Summary::checked(&manifest).to_string();
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Images for a physical Pi 3: the SD card image read back with FAT and
+//! MBR libraries, the `kernel8.img` on it booted in QEMU with the card
+//! attached, and the board kernel (no semihosting) halting at the end.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use vesper_builder::sdcard::{DEFAULT_SIZE, FIRMWARE_FILES};
+use vesper_builder::{write_card, Machine};
+use vesper_tests::{boot_with, built_image, QemuExit};
+
+/// A short image: two domains, 50 ms of virtual time.
+const MANIFEST: &str = "tests/manifests/two-hellos.toml";
+
+/// `hlt #0xf000`, the semihosting call, little-endian.
+const SEMIHOSTING_HLT: [u8; 4] = 0xD45E_0000u32.to_le_bytes();
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vesper-sdcard-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The files in the root folder of the card's first partition, read with
+/// mbrman and fatfs, after checking the partition table.
+fn read_card(card: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut file = File::options().read(true).write(true).open(card).unwrap();
+    let mbr = mbrman::MBR::read_from(&mut file, 512).unwrap();
+    let boot = &mbr[1];
+    assert_eq!(boot.sys, 0x0C, "FAT32 (LBA)");
+    assert!(boot.is_active());
+    assert_eq!(boot.starting_lba, 8192, "the partition starts at 4 MiB");
+    assert_eq!(u64::from(boot.sectors) * 512, DEFAULT_SIZE - (4 << 20));
+    assert!((2..=4).all(|i| mbr[i].is_unused()), "one partition only");
+    let start = u64::from(boot.starting_lba) * 512;
+    let end = start + u64::from(boot.sectors) * 512;
+    let partition = fscommon::StreamSlice::new(file, start, end).unwrap();
+    let fs = fatfs::FileSystem::new(partition, fatfs::FsOptions::new()).unwrap();
+    assert_eq!(fs.fat_type(), fatfs::FatType::Fat32);
+    let mut files = Vec::new();
+    for entry in fs.root_dir().iter() {
+        let entry = entry.unwrap();
+        let mut bytes = Vec::new();
+        entry.to_file().read_to_end(&mut bytes).unwrap();
+        files.push((entry.file_name(), bytes));
+    }
+    files
+}
+
+#[test]
+fn the_card_holds_the_boot_files_and_its_kernel_boots_in_qemu() {
+    let image = built_image(Path::new(MANIFEST), Machine::Qemu);
+    let dir = temp_dir("card");
+    let firmware = dir.join("firmware");
+    std::fs::create_dir_all(&firmware).unwrap();
+    for name in FIRMWARE_FILES {
+        std::fs::write(firmware.join(name), format!("stand-in for {name}")).unwrap();
+    }
+    let card = dir.join("sd.img");
+    write_card(&image, &card, DEFAULT_SIZE, Some(&firmware)).unwrap();
+    assert_eq!(std::fs::metadata(&card).unwrap().len(), DEFAULT_SIZE);
+
+    let files = read_card(&card);
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["bootcode.bin", "start.elf", "fixup.dat", "config.txt", "kernel8.img"]);
+    let file = |wanted: &str| &files.iter().find(|(name, _)| name == wanted).unwrap().1;
+    assert_eq!(file("start.elf"), b"stand-in for start.elf");
+    let config = String::from_utf8(file("config.txt").clone()).unwrap();
+    for line in ["arm_64bit=1", "kernel=kernel8.img", "enable_uart=1", "dtoverlay=disable-bt"] {
+        assert!(config.lines().any(|l| l == line), "config.txt lacks {line}:\n{config}");
+    }
+    let kernel = file("kernel8.img");
+    assert_eq!(kernel, &std::fs::read(&image.kernel.flat).unwrap());
+
+    // Boot the kernel taken off the card, with the card as QEMU's SD card
+    // (QEMU refuses cards whose size is not a power of two).
+    let extracted = dir.join("kernel8.img");
+    std::fs::write(&extracted, kernel).unwrap();
+    let drive = format!("file={},if=sd,format=raw", card.display());
+    let run = boot_with(&extracted, &["-drive", &drive], Duration::from_secs(60));
+    run.assert_exit(0)
+        .assert_contains("Vesper 0.1.0 on Raspberry Pi 3 Model B")
+        .assert_contains("hello from first at ")
+        .assert_contains("hello from second at ");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn board_kernels_have_no_semihosting_and_halt_at_the_end() {
+    let qemu = built_image(Path::new(MANIFEST), Machine::Qemu).kernel;
+    let board = built_image(Path::new(MANIFEST), Machine::Board).kernel;
+    assert_ne!(qemu.flat, board.flat, "the two builds have their own folders");
+    assert!(board.flat.starts_with(xtask::workspace_root().join("target/images/board")));
+    let has_hlt =
+        |path: &Path| std::fs::read(path).unwrap().windows(4).any(|w| w == SEMIHOSTING_HLT);
+    assert!(has_hlt(&qemu.flat), "the QEMU kernel ends the run through semihosting");
+    assert!(!has_hlt(&board.flat), "semihosting traps on a physical board");
+
+    // It runs as on QEMU, then halts: QEMU has to be stopped.
+    let run = boot_with(&board.flat, &[], Duration::from_secs(4));
+    run.check(run.outcome.exit == QemuExit::TimedOut, "a board kernel cannot end QEMU")
+        .assert_contains("hello from second at ")
+        .assert_contains("run ended at ")
+        .assert_contains("stats domain=first");
+}
