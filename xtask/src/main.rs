@@ -96,6 +96,9 @@ enum Cmd {
     /// Count instructions (PMU, exact under -icount) on kernel paths:
     /// prints `bench NAME instructions=N` lines.
     Bench,
+    /// Simulate a task set under user-level schedulers, without booting:
+    /// per-job rows and `job domain=..` summaries (see docs/schedulers.md).
+    Sim(vesper_sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -212,6 +215,10 @@ fn run(command: Cmd) -> Result<ExitCode> {
             let code = boot.run_interactive()?;
             eprintln!("xtask: QEMU exited with code {code}");
             Ok(exit_code(code))
+        }
+        Cmd::Sim(args) => {
+            print!("{}", vesper_sim::run(&args)?);
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench => {
             setup::ensure_qemu()?;

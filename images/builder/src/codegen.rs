@@ -106,6 +106,26 @@ fn write_source(
             )?;
         }
         writeln!(out, "        ],")?;
+        writeln!(out, "        scheduler: {:?},", domain.scheduler.name())?;
+        if domain.threads.is_empty() {
+            writeln!(out, "        threads: &[],")?;
+            writeln!(out, "    }},")?;
+            continue;
+        }
+        writeln!(out, "        threads: &[")?;
+        for thread in &domain.threads {
+            writeln!(
+                out,
+                "            ThreadConfig {{ name: {:?}, period_ns: {}, wcet_ns: {}, \
+                 deadline_ns: {}, tickets: {} }},",
+                thread.name,
+                thread.period_ns.unwrap_or(0),
+                thread.wcet_ns,
+                thread.deadline_ns.unwrap_or(0),
+                thread.tickets
+            )?;
+        }
+        writeln!(out, "        ],")?;
         writeln!(out, "    }},")?;
     }
     writeln!(out, "];")
@@ -168,6 +188,8 @@ pub static DOMAINS: &[DomainConfig] = &[
             Segment { start: 0x2005000, end: 0x2006000, rights: SegmentRights::ReadOnly },
             Segment { start: 0x2006000, end: 0x2008000, rights: SegmentRights::ReadWrite },
         ],
+        scheduler: "fifo",
+        threads: &[],
     },
 ];
 "#;

@@ -287,6 +287,7 @@ impl Summary {
                 .collect();
             lines.push(("channels", format!("{}: {}", channel.name, ends.join(", "))));
         }
+        let mut threads = Vec::new();
         for d in &m.domains {
             for t in &d.threads {
                 let mut line = format!("{}.{}: {}", d.name, t.name, format_duration(t.wcet_ns));
@@ -299,8 +300,12 @@ impl Summary {
                 }
                 let plural = if t.tickets == 1 { "" } else { "s" };
                 line.push_str(&format!(", {} ticket{plural}", t.tickets));
-                lines.push(("threads", line));
+                threads.push(line);
             }
+        }
+        for (i, line) in threads.iter().enumerate() {
+            let label = if i == 0 { "threads" } else { "" };
+            writeln!(f, "{label:<10}  {line}")?;
         }
         if !lines.is_empty() || !m.regions.is_empty() {
             writeln!(f, "checked now, used by the kernel in later issues (see docs/manifest.md):")?;
@@ -314,15 +319,6 @@ impl Summary {
                 writeln!(f, "  {label:<10}  {line}")?;
                 last = kind;
             }
-        }
-        for d in m.domains.iter().filter(|d| !d.scheduler.runs_today()) {
-            writeln!(
-                f,
-                "note: domain {} asks for scheduler {}, but the kernel does not pass the \
-                 manifest's scheduler to the domain yet: it runs fifo",
-                d.name,
-                d.scheduler.name()
-            )?;
         }
         Ok(())
     }

@@ -32,6 +32,21 @@ pub struct Segment {
     pub rights: SegmentRights,
 }
 
+/// A thread the manifest declares for a workload domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadConfig {
+    /// Its name.
+    pub name: &'static str,
+    /// Its period (0: a single job).
+    pub period_ns: u64,
+    /// The work of each job.
+    pub wcet_ns: u64,
+    /// Each job's relative deadline (0: the period).
+    pub deadline_ns: u64,
+    /// Its tickets, for lottery and stride.
+    pub tickets: u64,
+}
+
 /// One domain of the image.
 #[derive(Clone, Copy, Debug)]
 pub struct DomainConfig {
@@ -52,6 +67,10 @@ pub struct DomainConfig {
     pub image: &'static [u8],
     /// The program's segments and their rights.
     pub segments: &'static [Segment],
+    /// The user-level scheduler its threads run under (`fifo`, `edf`, ...).
+    pub scheduler: &'static str,
+    /// The threads the manifest declares (workload domains).
+    pub threads: &'static [ThreadConfig],
 }
 
 include!(concat!(env!("OUT_DIR"), "/image_config.rs"));

@@ -57,6 +57,8 @@ mod tests {
         activation_sp: SLOT + 0x9000,
         image: &[],
         segments: &SEGMENTS,
+        scheduler: "fifo",
+        threads: &[],
     };
 
     #[test]

@@ -12,7 +12,9 @@ use crate::bsp::rpi3::memory_map::ARM_RAM_END;
 use crate::memory::{phys_to_virt, virt_to_phys};
 use crate::sched::atropos::{AdmitError, Atropos, MAX_DOMAINS};
 use crate::sync::KernelCell;
-use vesper_abi::dcb::{Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation};
+use vesper_abi::dcb::{
+    Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation, MAX_THREAD_SPECS,
+};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE};
 
 static TABLES: KernelCell<[DomainTables; MAX_DOMAINS]> =
@@ -37,6 +39,8 @@ pub enum LoadError {
     BadEntry,
     /// The name does not fit the DCB.
     NameTooLong,
+    /// The scheduler's name or the threads do not fit the DCB.
+    BadThreads,
     /// The reservation was refused.
     Admission(AdmitError),
 }
@@ -54,6 +58,10 @@ impl core::fmt::Display for LoadError {
                 f.write_str("its entry is not in code or its activation stack not in data")
             }
             Self::NameTooLong => f.write_str("its name is longer than 31 bytes"),
+            Self::BadThreads => f.write_str(
+                "its scheduler name is longer than 15 bytes, or it declares more than \
+                 16 threads or a thread name longer than 15 bytes",
+            ),
             Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
                 f,
                 "admission control: total utilisation would be {}.{:09}",
@@ -103,6 +111,13 @@ fn check(config: &DomainConfig, loaded: &[Option<Domain>]) -> Result<(), LoadErr
     }
     if config.name.len() >= core::mem::size_of::<[u8; 32]>() {
         return Err(LoadError::NameTooLong);
+    }
+    let fits = |name: &str| name.len() < core::mem::size_of::<[u8; 16]>();
+    if !fits(config.scheduler)
+        || config.threads.len() > MAX_THREAD_SPECS
+        || !config.threads.iter().all(|t| fits(t.name))
+    {
+        return Err(LoadError::BadThreads);
     }
     Ok(())
 }
@@ -161,6 +176,15 @@ fn populate(index: usize, config: &DomainConfig) {
     };
     ro.accounting = Accounting::default();
     ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
+    ro.scheduler[..config.scheduler.len()].copy_from_slice(config.scheduler.as_bytes());
+    ro.thread_count = config.threads.len() as u64;
+    for (spec, thread) in ro.threads.iter_mut().zip(config.threads) {
+        spec.name[..thread.name.len()].copy_from_slice(thread.name.as_bytes());
+        spec.period_ns = thread.period_ns;
+        spec.wcet_ns = thread.wcet_ns;
+        spec.deadline_ns = thread.deadline_ns;
+        spec.tickets = thread.tickets;
+    }
     rw.activation_pc = config.entry;
     rw.activation_sp = config.activation_sp;
     rw.activations_enabled = 1;

@@ -130,7 +130,7 @@ impl Domain {
 /// A user-level thread scheduler, linked into a domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scheduler {
-    /// First in, first out (the thread library's policy today).
+    /// First in, first out (the default).
     Fifo,
     /// Earliest deadline first.
     Edf,
@@ -160,14 +160,6 @@ impl Scheduler {
     /// Its name in manifests.
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(scheduler, _)| *scheduler == self).map_or("?", |(_, name)| name)
-    }
-
-    /// Whether a domain that names it runs it today. The thread library
-    /// has every scheduler (`docs/schedulers.md`) and takes the name from
-    /// the DCB, but the kernel's domain table does not carry the manifest's
-    /// choice into the DCB yet, so every domain runs FIFO.
-    pub fn runs_today(self) -> bool {
-        self == Scheduler::Fifo
     }
 }
 

@@ -651,7 +651,6 @@ fn every_scheduler_is_accepted_and_others_are_refused() {
         let manifest = parse(&with("a", &format!("scheduler = {name:?}"))).unwrap();
         assert_eq!(manifest.domains[0].scheduler, scheduler);
         assert_eq!(scheduler.name(), name);
-        assert_eq!(scheduler.runs_today(), name == "fifo");
     }
     refused(
         &with("a", "scheduler = \"cfs\""),

@@ -58,7 +58,6 @@ memory (virtual = physical):
   0x02000000-0x02200000   2MiB  domain a: DCB 0x02000000, program 0x02004000-0x02007000 (12KiB of 2032KiB), entry 0x02004010
   0x02200000-0x02400000   2MiB  domain b: DCB 0x02200000, program 0x02204000-0x02207000 (12KiB of 1004KiB), entry 0x02204010, memory 0x02300000-0x02400000 (1MiB)
   RAM 0x00000000-0x3c000000 (960MiB): 36MiB used, 924MiB free
-note: domain b asks for scheduler stride, but the kernel does not pass the manifest's scheduler to the domain yet: it runs fifo
 ";
     assert_eq!(summary.to_string(), expected);
 }
