@@ -16,10 +16,30 @@ build *ARGS:
 gdb *ARGS:
     cargo xtask gdb {{ARGS}}
 
-# Clippy on the host crates and on the kernel for the board.
+# Clippy on the host crates, and on the kernel and domains for the board.
 clippy:
     cargo xtask clippy
 
 # Format everything.
 fmt:
     cargo fmt --all
+
+# Validate a manifest without building.
+check *ARGS:
+    cargo xtask check {{ARGS}}
+
+# Build a physical-board image into a folder: just image MANIFEST --out DIR
+image *ARGS:
+    cargo xtask image {{ARGS}}
+
+# Write an SD card image: just sdcard MANIFEST --out sd.img
+sdcard *ARGS:
+    cargo xtask sdcard {{ARGS}}
+
+# Simulate a manifest's task sets under user-level schedulers.
+sim *ARGS:
+    cargo xtask sim {{ARGS}}
+
+# Count instructions on kernel paths.
+bench:
+    cargo xtask bench
