@@ -7,11 +7,19 @@ use vesper_abi::syscall::{decode, Error, Syscall};
 /// Makes system call `call` with two arguments and returns the raw `x0`.
 #[inline(always)]
 fn raw(call: Syscall, a0: u64, a1: u64) -> u64 {
+    raw_number(call as u64, a0, a1)
+}
+
+/// Makes the system call with any `number`, even one that does not exist,
+/// and returns the raw `x0`: for programs that test the kernel's checks.
+#[inline(always)]
+pub fn raw_number(number: u64, a0: u64, a1: u64) -> u64 {
     let ret;
     // SAFETY: the kernel preserves every register but x0 and touches only
-    // memory the arguments name, after checking it belongs to this domain.
+    // memory the arguments name, after checking it belongs to this domain;
+    // whatever the arguments, the kernel refuses what is not allowed.
     unsafe {
-        asm!("svc #0", inlateout("x0") a0 => ret, in("x1") a1, in("x8") call as u64,
+        asm!("svc #0", inlateout("x0") a0 => ret, in("x1") a1, in("x8") number,
              options(nostack));
     }
     ret

@@ -1,30 +1,11 @@
-//! Task sets from image manifests.
-//!
-//! Only what the simulator needs is read, and every other key is ignored,
-//! so any manifest the image builder accepts can be simulated:
-//!
-//! ```toml
-//! [image]
-//! run-for = "500ms"            # the default duration
-//!
-//! [[domain]]
-//! name = "w"
-//! period = "10ms"              # the domain's reservation: the CPU share
-//! slice = "5ms"
-//! latency = "1ms"              # optional
-//! scheduler = "edf"            # optional, default "fifo"
-//! threads = [
-//!   { name = "t1", period = "20ms", work = "4ms" },       # `wcet` is the same key
-//!   { name = "t2", period = "50ms", work = "10ms", deadline = "40ms", tickets = 300 },
-//! ]
-//! ```
-//!
-//! A thread without a period has a single job, released at 0.
+//! Task sets from image manifests. The image builder reads and validates
+//! the manifest (the same rules and messages as `cargo xtask check`); this
+//! module only picks out the domains that declare threads.
 
 use crate::{CpuShare, Task};
-use anyhow::{anyhow, bail, Context, Result};
-use serde::Deserialize;
+use anyhow::{anyhow, Result};
 use std::path::Path;
+use vesper_builder::Manifest;
 
 /// A domain of a manifest, ready to simulate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,123 +20,52 @@ pub struct SimDomain {
     pub tasks: Vec<Task>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct RawManifest {
-    #[serde(default)]
-    image: RawImage,
-    #[serde(default)]
-    domain: Vec<RawDomain>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct RawImage {
-    run_for: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawDomain {
-    name: String,
-    period: String,
-    slice: String,
-    latency: Option<String>,
-    scheduler: Option<String>,
-    #[serde(default)]
-    threads: Vec<RawThread>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawThread {
-    name: String,
-    #[serde(alias = "wcet")]
-    work: String,
-    period: Option<String>,
-    deadline: Option<String>,
-    tickets: Option<u32>,
-}
-
-/// Parses a duration such as `"10ms"`: an integer and a unit (`ns`, `us`,
-/// `ms` or `s`), as manifests write them.
+/// Parses a duration as manifests write them (`"10ms"`), in nanoseconds.
 pub fn parse_duration(text: &str) -> Result<u64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    let scale: u64 = match unit {
-        "ns" => 1,
-        "us" => 1_000,
-        "ms" => 1_000_000,
-        "s" => 1_000_000_000,
-        _ => bail!("{text:?} is not a duration: write an integer and ns, us, ms or s (\"10ms\")"),
-    };
-    if digits.is_empty() {
-        bail!("{text:?} is not a duration: write an integer and ns, us, ms or s (\"10ms\")");
-    }
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|value| value.checked_mul(scale))
-        .ok_or_else(|| anyhow!("{text:?} is too long: durations must fit in 2^64 ns"))
+    vesper_builder::units::parse_duration(text).map_err(|message| anyhow!(message))
 }
 
-/// Reads the manifest at `path`: its domains that have threads, and its
-/// `run-for`.
+/// Reads and validates the manifest at `path`: its domains that have
+/// threads, and its `run-for`.
 pub fn load_manifest(path: &Path) -> Result<(Vec<SimDomain>, Option<u64>)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse_manifest(&text).with_context(|| format!("in {}", path.display()))
+    Ok(simulated_domains(&Manifest::load_any_program(path)?))
 }
 
-/// Parses manifest `text`: its domains that have threads, and its
-/// `run-for`.
+/// Parses and validates manifest `text`: its domains that have threads,
+/// and its `run-for`.
 pub fn parse_manifest(text: &str) -> Result<(Vec<SimDomain>, Option<u64>)> {
-    let raw: RawManifest = toml::from_str(text)?;
-    let run_for = raw.image.run_for.as_deref().map(parse_duration).transpose()?;
-    let mut domains = Vec::new();
-    for domain in raw.domain {
-        if domain.threads.is_empty() {
-            continue;
-        }
-        let what = format!("domain {:?}", domain.name);
-        let duration = |key: &str, value: &str| {
-            parse_duration(value).with_context(|| format!("{what}, key `{key}`"))
-        };
-        let share = CpuShare::Reservation {
-            period_ns: duration("period", &domain.period)?,
-            slice_ns: duration("slice", &domain.slice)?,
-            latency_ns: domain
-                .latency
-                .as_deref()
-                .map(|l| duration("latency", l))
-                .transpose()?
-                .unwrap_or(0),
-        };
-        let mut tasks = Vec::new();
-        for thread in domain.threads {
-            let what = format!("{what}, thread {:?}", thread.name);
-            let duration = |key: &str, value: &str| {
-                parse_duration(value).with_context(|| format!("{what}, key `{key}`"))
-            };
-            tasks.push(Task {
-                wcet_ns: duration("work", &thread.work)?,
-                period_ns: thread.period.as_deref().map(|p| duration("period", p)).transpose()?,
-                deadline_ns: thread
-                    .deadline
-                    .as_deref()
-                    .map(|d| duration("deadline", d))
-                    .transpose()?,
-                tickets: thread.tickets,
-                name: thread.name,
-            });
-        }
-        domains.push(SimDomain {
-            name: domain.name,
-            share,
-            scheduler: domain.scheduler.unwrap_or_else(|| "fifo".to_string()),
-            tasks,
-        });
-    }
-    Ok((domains, run_for))
+    Ok(simulated_domains(&Manifest::parse_any_program(text, Path::new("manifest.toml"))?))
+}
+
+/// The domains of `manifest` that have threads, each with its reservation
+/// as its CPU share, and the manifest's `run-for`.
+pub fn simulated_domains(manifest: &Manifest) -> (Vec<SimDomain>, Option<u64>) {
+    let domains = manifest
+        .domains
+        .iter()
+        .filter(|domain| !domain.threads.is_empty())
+        .map(|domain| SimDomain {
+            name: domain.name.clone(),
+            share: CpuShare::Reservation {
+                period_ns: domain.period_ns,
+                slice_ns: domain.slice_ns,
+                latency_ns: domain.latency_ns,
+            },
+            scheduler: domain.scheduler.name().to_string(),
+            tasks: domain
+                .threads
+                .iter()
+                .map(|thread| Task {
+                    name: thread.name.clone(),
+                    period_ns: thread.period_ns,
+                    wcet_ns: thread.wcet_ns,
+                    deadline_ns: thread.deadline_ns,
+                    tickets: Some(u32::try_from(thread.tickets).unwrap_or(u32::MAX)),
+                })
+                .collect(),
+        })
+        .collect();
+    (domains, manifest.run_for_ns)
 }
 
 #[cfg(test)]
@@ -214,7 +124,13 @@ mod tests {
                 latency_ns: 1_000_000
             }
         );
-        assert_eq!(w.tasks[0], Task::periodic("t1", 20_000_000, 4_000_000));
+        // The builder fills in the defaults: deadline = period, 100 tickets.
+        let t1 = Task {
+            deadline_ns: Some(20_000_000),
+            tickets: Some(100),
+            ..Task::periodic("t1", 20_000_000, 4_000_000)
+        };
+        assert_eq!(w.tasks[0], t1);
         assert_eq!(w.tasks[1].deadline_ns, Some(40_000_000));
         assert_eq!(w.tasks[1].tickets, Some(300));
         assert_eq!(w.tasks[2].period_ns, None);
@@ -222,7 +138,7 @@ mod tests {
 
     #[test]
     fn reports_bad_threads() {
-        let base = "[[domain]]\nname = \"w\"\nperiod = \"10ms\"\nslice = \"5ms\"\n";
+        let base = "[[domain]]\nname = \"w\"\nprogram = \"periodic\"\nperiod = \"10ms\"\nslice = \"5ms\"\n";
         let bad_key = format!("{base}threads = [{{ name = \"t\", work = \"1ms\", colour = 1 }}]");
         assert!(parse_manifest(&bad_key).is_err());
         let bad_duration = format!("{base}threads = [{{ name = \"t\", work = \"1 ms\" }}]");

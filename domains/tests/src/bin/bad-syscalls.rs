@@ -4,23 +4,11 @@
 #![no_std]
 #![no_main]
 
-use core::arch::asm;
 use vesper_abi::syscall::{decode, Syscall};
 use vesper_activations::println;
+use vesper_activations::syscall::raw_number as raw;
 
 vesper_activations::main!(run);
-
-/// A raw system call, so that any number and arguments can be sent.
-fn raw(number: u64, a0: u64, a1: u64) -> u64 {
-    let ret;
-    // SAFETY: the kernel preserves every register but x0; what it does with
-    // bad arguments is what this program tests.
-    unsafe {
-        asm!("svc #0", inlateout("x0") a0 => ret, in("x1") a1, in("x8") number,
-             options(nostack));
-    }
-    ret
-}
 
 fn run() {
     let kernel = 0xFFFF_FF80_0008_0000u64;

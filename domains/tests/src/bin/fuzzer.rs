@@ -11,8 +11,8 @@
 #![no_std]
 #![no_main]
 
-use core::arch::asm;
 use vesper_abi::syscall::{decode, Error, Syscall};
+use vesper_activations::syscall::raw_number as raw;
 use vesper_activations::{now_ns, println};
 
 vesper_activations::main!(run);
@@ -44,17 +44,6 @@ impl Rng {
             _ => self.next(),
         }
     }
-}
-
-fn raw(number: u64, a0: u64, a1: u64) -> u64 {
-    let ret;
-    // SAFETY: the kernel preserves every register but x0; what it does with
-    // these arguments is what this program tests.
-    unsafe {
-        asm!("svc #0", inlateout("x0") a0 => ret, in("x1") a1, in("x8") number,
-             options(nostack));
-    }
-    ret
 }
 
 fn run() {

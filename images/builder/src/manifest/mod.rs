@@ -48,8 +48,9 @@ pub const MAX_THREADS: usize = vesper_abi::dcb::MAX_THREAD_SPECS;
 /// The longest thread name, in bytes (NUL-padded into 16 bytes of the DCB).
 pub const MAX_THREAD_NAME_LEN: usize = 15;
 
-/// A thread's tickets when the manifest gives none.
-pub const DEFAULT_TICKETS: u64 = 1;
+/// A thread's tickets when the manifest gives none: the schedulers' own
+/// default, so that `tickets = 300` means three times a default thread.
+pub const DEFAULT_TICKETS: u64 = vesper_schedulers::DEFAULT_TICKETS as u64;
 
 /// The console when `[image]` names none.
 pub const DEFAULT_CONSOLE: &str = "uart0";
@@ -299,6 +300,26 @@ impl Manifest {
     /// `programs` are the binaries that domains may run. The error lists
     /// every problem found.
     pub fn parse(text: &str, path: &Path, programs: &BTreeSet<String>) -> Result<Self> {
+        Self::parse_with(text, path, Some(programs))
+    }
+
+    /// Reads and validates the manifest at `path` like [`Manifest::load`],
+    /// but accepts any program name: for tools that do not run the
+    /// programs, such as the scheduling simulator.
+    pub fn load_any_program(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse_any_program(&text, path)
+    }
+
+    /// [`Manifest::parse`], accepting any program name (see
+    /// [`Manifest::load_any_program`]).
+    pub fn parse_any_program(text: &str, path: &Path) -> Result<Self> {
+        Self::parse_with(text, path, None)
+    }
+
+    /// [`Manifest::parse`], checking programs against `programs` if given.
+    fn parse_with(text: &str, path: &Path, programs: Option<&BTreeSet<String>>) -> Result<Self> {
         let file = path.display().to_string();
         let mut problems = Problems::new(&file, text);
         let (document, syntax_errors) = DeTable::parse_recoverable(text);

@@ -85,7 +85,7 @@ struct RegionDraft {
 pub(super) fn read(
     root: &Section,
     path: &Path,
-    programs: &BTreeSet<String>,
+    programs: Option<&BTreeSet<String>>,
     problems: &mut Problems,
 ) -> Option<Manifest> {
     let image = read_image(root, path, problems);
@@ -310,7 +310,7 @@ fn read_domain(
     table: &DeTable,
     span: Range<usize>,
     board: Option<&Board>,
-    programs: &BTreeSet<String>,
+    programs: Option<&BTreeSet<String>>,
     seen: &mut HashMap<String, usize>,
     problems: &mut Problems,
 ) -> DomainDraft {
@@ -334,6 +334,9 @@ fn read_domain(
         }
     });
     let program = s.required_string("program", problems).and_then(|program| {
+        let Some(programs) = programs else {
+            return Some(program.into_inner());
+        };
         if programs.contains(program.get_ref()) {
             return Some(program.into_inner());
         }

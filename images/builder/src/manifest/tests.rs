@@ -88,21 +88,21 @@ fn every_key_of_the_full_example_is_read() {
                 period_ns: Some(10_000_000),
                 wcet_ns: 2_000_000,
                 deadline_ns: Some(10_000_000),
-                tickets: 1
+                tickets: DEFAULT_TICKETS
             },
             Thread {
                 name: "audio".into(),
                 period_ns: Some(5_000_000),
                 wcet_ns: 1_000_000,
                 deadline_ns: Some(4_000_000),
-                tickets: 3
+                tickets: 300
             },
             Thread {
                 name: "batch".into(),
                 period_ns: None,
                 wcet_ns: 30_000_000,
                 deadline_ns: None,
-                tickets: 1
+                tickets: DEFAULT_TICKETS
             },
         ]
     );

@@ -7,17 +7,19 @@ use core::arch::asm;
 /// The Cortex-A53's data cache line size in bytes.
 const CACHE_LINE: usize = 64;
 
+/// The start address of every cache line that `[start, start + len)` touches.
+fn lines(start: usize, len: usize) -> impl Iterator<Item = usize> {
+    (start & !(CACHE_LINE - 1)..start + len).step_by(CACHE_LINE)
+}
+
 /// Cleans and invalidates every data cache line of `[start, start + len)`
 /// to the point of coherency, so that another bus master sees what the CPU
 /// wrote and the CPU then sees what the other master writes.
 pub fn clean_invalidate(start: usize, len: usize) {
-    let end = start + len;
-    let mut line = start & !(CACHE_LINE - 1);
-    while line < end {
+    for line in lines(start, len) {
         // SAFETY: `dc civac` only moves data between cache and memory; it
         // changes no memory contents as seen by this CPU.
         unsafe { asm!("dc civac, {}", in(reg) line, options(nostack, preserves_flags)) };
-        line += CACHE_LINE;
     }
     // SAFETY: a barrier has no memory effects of its own.
     unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
@@ -27,12 +29,9 @@ pub fn clean_invalidate(start: usize, len: usize) {
 /// instruction fetch: cleans `[start, start + len)` to the point of
 /// unification and invalidates the instruction cache.
 pub fn sync_instructions(start: usize, len: usize) {
-    let end = start + len;
-    let mut line = start & !(CACHE_LINE - 1);
-    while line < end {
+    for line in lines(start, len) {
         // SAFETY: cleaning a line writes it back; contents stay the same.
         unsafe { asm!("dc cvau, {}", in(reg) line, options(nostack, preserves_flags)) };
-        line += CACHE_LINE;
     }
     // SAFETY: barriers and instruction cache invalidation have no effect on
     // memory contents.
