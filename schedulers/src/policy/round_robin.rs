@@ -1,7 +1,6 @@
 //! Round-robin with a quantum.
 
-use super::{Enqueue, Policy, Why};
-use crate::queue::RunQueue;
+use super::{Enqueue, Fifo, Policy};
 use crate::{SchedError, ThreadId, ThreadParams, MAX_THREADS};
 
 /// Round-robin: threads run in turn, each for at most one quantum (its own,
@@ -12,18 +11,20 @@ use crate::{SchedError, ThreadId, ThreadParams, MAX_THREADS};
 ///
 /// Guarantee: a runnable thread waits at most `(n - 1) * q` of CPU time
 /// before it runs, `n` the runnable threads and `q` the longest quantum.
+///
+/// The order is FIFO's; what round-robin adds is the quantum.
 #[derive(Clone, Debug)]
 pub struct RoundRobin {
     quantum_ns: u64,
     quanta: [Option<u64>; MAX_THREADS],
-    queue: RunQueue,
+    order: Fifo,
 }
 
 impl RoundRobin {
     /// Round-robin with a default quantum of `quantum_ns` (at least 1).
     pub const fn new(quantum_ns: u64) -> Self {
         let quantum_ns = if quantum_ns == 0 { 1 } else { quantum_ns };
-        Self { quantum_ns, quanta: [None; MAX_THREADS], queue: RunQueue::new() }
+        Self { quantum_ns, quanta: [None; MAX_THREADS], order: Fifo::new() }
     }
 }
 
@@ -39,18 +40,15 @@ impl Policy for RoundRobin {
     }
 
     fn enqueue(&mut self, id: ThreadId, entry: Enqueue) -> Result<(), SchedError> {
-        match entry.why {
-            Why::Interrupted => self.queue.push_front(id),
-            _ => self.queue.push_back(id),
-        }
+        self.order.enqueue(id, entry)
     }
 
     fn dequeue(&mut self, id: ThreadId) {
-        self.queue.remove(id);
+        self.order.dequeue(id);
     }
 
     fn pick(&mut self) -> Option<ThreadId> {
-        self.queue.pop_front()
+        self.order.pick()
     }
 
     fn quantum_ns(&self, id: ThreadId) -> Option<u64> {
