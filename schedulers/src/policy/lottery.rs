@@ -1,7 +1,8 @@
 //! Lottery scheduling (Waldspurger & Weihl, 1994).
 
-use super::{Enqueue, Policy, Run, RunEnd, Why};
-use crate::{Pcg32, SchedError, ThreadId, ThreadParams, ThreadSet, MAX_THREADS};
+use super::ready::ReadySet;
+use super::{Enqueue, Policy, Run, RunEnd};
+use crate::{Pcg32, SchedError, ThreadId, ThreadParams, MAX_THREADS};
 
 /// The largest effective ticket count of one thread, so that the sum over
 /// all threads fits a `u64`.
@@ -32,9 +33,7 @@ pub struct Lottery {
     /// Compensation as `(quantum, used)`: tickets count `quantum / used`
     /// times until the thread next wins.
     compensation: [Option<(u64, u64)>; MAX_THREADS],
-    ready: ThreadSet,
-    /// An interrupted thread that is owed the rest of its quantum.
-    resume: Option<ThreadId>,
+    ready: ReadySet,
     rng: Pcg32,
 }
 
@@ -47,8 +46,7 @@ impl Lottery {
             quantum_ns,
             tickets: [0; MAX_THREADS],
             compensation: [None; MAX_THREADS],
-            ready: ThreadSet::EMPTY,
-            resume: None,
+            ready: ReadySet::new(),
             rng: Pcg32::new(seed),
         }
     }
@@ -70,13 +68,13 @@ impl Lottery {
 
     /// Draws the winner among the ready threads.
     fn draw(&mut self) -> Option<ThreadId> {
-        let total: u64 = self.ready.iter().map(|id| self.effective_tickets(id)).sum();
+        let total: u64 = self.ready.threads().iter().map(|id| self.effective_tickets(id)).sum();
         if total == 0 {
             // Only possible with no ready thread.
-            return self.ready.iter().next();
+            return self.ready.threads().iter().next();
         }
         let mut winning = self.rng.below(total);
-        for id in self.ready.iter() {
+        for id in self.ready.threads().iter() {
             let tickets = self.effective_tickets(id);
             if winning < tickets {
                 return Some(id);
@@ -100,28 +98,15 @@ impl Policy for Lottery {
     }
 
     fn enqueue(&mut self, id: ThreadId, entry: Enqueue) -> Result<(), SchedError> {
-        if id.0 >= MAX_THREADS {
-            return Err(SchedError::BadThread);
-        }
-        self.ready.insert(id);
-        if entry.why == Why::Interrupted {
-            self.resume = Some(id);
-        }
-        Ok(())
+        self.ready.insert(id, entry.why)
     }
 
     fn dequeue(&mut self, id: ThreadId) {
         self.ready.remove(id);
-        if self.resume == Some(id) {
-            self.resume = None;
-        }
     }
 
     fn pick(&mut self) -> Option<ThreadId> {
-        let winner = match self.resume.take() {
-            Some(id) if self.ready.contains(id) => Some(id),
-            _ => self.draw(),
-        }?;
+        let winner = self.ready.take_resumed().or_else(|| self.draw())?;
         self.ready.remove(winner);
         self.compensation[winner.0] = None;
         Some(winner)

@@ -13,6 +13,7 @@ mod any;
 mod edf;
 mod fifo;
 mod lottery;
+mod ready;
 mod round_robin;
 mod stride;
 

@@ -1,7 +1,8 @@
 //! Stride scheduling (Waldspurger & Weihl, 1995).
 
-use super::{Enqueue, Policy, Run, RunEnd, Why};
-use crate::{SchedError, ThreadId, ThreadParams, ThreadSet, MAX_THREADS};
+use super::ready::ReadySet;
+use super::{Enqueue, Policy, Run, RunEnd};
+use crate::{SchedError, ThreadId, ThreadParams, MAX_THREADS};
 
 /// The stride of one ticket: `stride = STRIDE1 / tickets`. Large, so that
 /// the rounding of the division is negligible (below 2^-8 of a quantum
@@ -50,8 +51,7 @@ fn stride_of(tickets: u32) -> i128 {
 pub struct Stride {
     quantum_ns: u64,
     clients: [Client; MAX_THREADS],
-    ready: ThreadSet,
-    resume: Option<ThreadId>,
+    ready: ReadySet,
     global_tickets: u64,
     global_pass: i128,
 }
@@ -63,8 +63,7 @@ impl Stride {
         Self {
             quantum_ns,
             clients: [Client::EMPTY; MAX_THREADS],
-            ready: ThreadSet::EMPTY,
-            resume: None,
+            ready: ReadySet::new(),
             global_tickets: 0,
             global_pass: 0,
         }
@@ -117,26 +116,18 @@ impl Policy for Stride {
             return Err(SchedError::BadThread);
         }
         self.join(id);
-        self.ready.insert(id);
-        if entry.why == Why::Interrupted {
-            self.resume = Some(id);
-        }
-        Ok(())
+        self.ready.insert(id, entry.why)
     }
 
     fn dequeue(&mut self, id: ThreadId) {
         self.ready.remove(id);
-        if self.resume == Some(id) {
-            self.resume = None;
-        }
         self.leave(id);
     }
 
     fn pick(&mut self) -> Option<ThreadId> {
-        let winner = match self.resume.take() {
-            Some(id) if self.ready.contains(id) => Some(id),
-            _ => self.ready.iter().min_by_key(|id| (self.clients[id.0].pass, id.0)),
-        }?;
+        let winner = self.ready.take_resumed().or_else(|| {
+            self.ready.threads().iter().min_by_key(|id| (self.clients[id.0].pass, id.0))
+        })?;
         self.ready.remove(winner);
         Some(winner)
     }
