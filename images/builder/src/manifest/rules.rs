@@ -970,11 +970,10 @@ fn read_region(
                 problems.at(&domain.span(), &s.what("domains"), reason);
                 continue;
             }
-            let rights = match value.get_ref() {
-                DeValue::String(text) if text == "r" => Some(RegionRights::Read),
-                DeValue::String(text) if text == "rw" => Some(RegionRights::ReadWrite),
-                _ => None,
-            };
+            let rights = named(
+                value.get_ref(),
+                &[("r", RegionRights::Read), ("rw", RegionRights::ReadWrite)],
+            );
             match rights {
                 Some(rights) => access.push((domain_name.to_string(), rights)),
                 None => problems.at(
@@ -986,6 +985,12 @@ fn read_region(
         }
     }
     RegionDraft { label, name, size, address, access }
+}
+
+/// The value of `choices` whose name the string `value` is, if any.
+fn named<T: Copy>(value: &DeValue<'_>, choices: &[(&str, T)]) -> Option<T> {
+    let DeValue::String(text) = value else { return None };
+    choices.iter().find(|(name, _)| *name == text.as_ref()).map(|&(_, choice)| choice)
 }
 
 /// Reads one `[[channel]]` (its name already checked).
@@ -1022,15 +1027,14 @@ fn read_channel(
             problems.at(&domain.span(), &s.what("ends"), reason);
             continue;
         }
-        let rights = match value.get_ref() {
-            DeValue::String(text) => match text.as_ref() {
-                "send" => Some(ChannelRights::Send),
-                "receive" => Some(ChannelRights::Receive),
-                "send-receive" => Some(ChannelRights::SendReceive),
-                _ => None,
-            },
-            _ => None,
-        };
+        let rights = named(
+            value.get_ref(),
+            &[
+                ("send", ChannelRights::Send),
+                ("receive", ChannelRights::Receive),
+                ("send-receive", ChannelRights::SendReceive),
+            ],
+        );
         match rights {
             Some(rights) => ends.push((domain_name.to_string(), rights)),
             None => problems.at(
