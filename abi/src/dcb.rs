@@ -15,6 +15,7 @@
 //! and simply resumed later. The `rfa` system call resumes a context and sets
 //! `activations_enabled` to 1 in one step.
 
+use crate::cap::{CapInfo, CAP_SLOTS, EVENT_SLOTS};
 use core::mem::{offset_of, size_of};
 
 /// Why the kernel activated a domain: what happened since it last had the
@@ -27,7 +28,8 @@ pub enum ActivationReason {
     /// The domain lost the CPU to the timer (its slice ran out, or an
     /// earlier deadline came due); it runs again on guaranteed time.
     Preempted = 1,
-    /// The domain blocked and has been woken (its timeout passed).
+    /// The domain blocked and has been woken (an event arrived or its
+    /// timeout passed), or an alarm it set came due.
     Event = 2,
     /// The domain runs on slack time (it has `extra`), after losing the CPU.
     Extra = 3,
@@ -120,6 +122,20 @@ pub struct DcbReadOnly {
     pub thread_count: u64,
     /// The threads the manifest declares (`threads`), for workload domains.
     pub threads: [ThreadSpec; MAX_THREAD_SPECS],
+    /// Events delivered to the domain so far, over all slots. `block_until`
+    /// takes the value the domain last saw, so that an event arriving
+    /// between its look at the counts and its call is not slept through.
+    pub events_total: u64,
+    /// Event counts, one per event slot: how many events each channel end
+    /// has received and how many times each interrupt has fired. They only
+    /// grow (monotonic event counts, as in Nemesis), so a domain compares
+    /// them with the values it has dealt with; nothing needs clearing.
+    pub events: [u64; EVENT_SLOTS],
+    /// For each event slot: the handle of the latest capability another
+    /// domain moved here with an event on it (0: none yet).
+    pub inbox: [u64; EVENT_SLOTS],
+    /// The domain's capability table, as the kernel keeps it.
+    pub caps: [CapInfo; CAP_SLOTS],
 }
 
 /// The most threads a manifest can declare for one domain.
@@ -169,6 +185,11 @@ impl DcbReadOnly {
     pub fn thread_specs(&self) -> &[ThreadSpec] {
         let count = (self.thread_count as usize).min(MAX_THREAD_SPECS);
         &self.threads[..count]
+    }
+
+    /// The capability called `name` (the first, if several are).
+    pub fn cap(&self, name: &str) -> Option<&CapInfo> {
+        self.caps.iter().find(|cap| cap.handle != 0 && cap.name() == name)
     }
 }
 

@@ -2,11 +2,13 @@
 //! once and used by both (and by the image builder).
 //!
 //! - [`syscall`]: the system call numbers, calling convention and errors.
+//! - [`cap`]: capability handles, kinds and rights.
 //! - [`dcb`]: the domain control block, in Nemesis's two halves.
 //! - [`layout`]: where a domain's memory lies in the single address space.
 
 #![no_std]
 
+pub mod cap;
 pub mod dcb;
 pub mod layout;
 pub mod syscall;

@@ -14,9 +14,12 @@ pub enum Syscall {
     /// again at its next period (activation reason `Reactivated`) or earlier
     /// on slack time if it has `extra`.
     Yield = 1,
-    /// `block_until(time_ns)`: sleeps until the absolute time (nanoseconds
-    /// since boot). Returns 0 when woken; with activations on, the domain is
-    /// woken by an activation with reason `Event` instead.
+    /// `block_until(time_ns, events_seen)`: sleeps until the absolute time
+    /// (nanoseconds since boot) or until an event arrives (a channel end or
+    /// interrupt of the domain's counts one). Returns 0 when woken; with
+    /// activations on, the domain is woken by an activation with reason
+    /// `Event` instead. Returns 1 at once if the DCB's `events_total` is no
+    /// longer `events_seen`: an event came after the domain last looked.
     BlockUntil = 2,
     /// `rfa(context)`: resumes the [`Context`](crate::dcb::Context) at that
     /// address in the domain's own memory and turns activations on, in one
@@ -44,6 +47,36 @@ pub enum Syscall {
     /// checks its clocks at every activation. User-level schedulers use it
     /// for quanta and job releases.
     SetAlarm = 8,
+    /// `cap_mint(handle, rights)`: copies a capability into a free slot of
+    /// the caller's table with `rights` (which must be a subset of its
+    /// own). Returns the new handle. The copy is derived from the original:
+    /// revoking the original deletes it, wherever it has moved.
+    CapMint = 9,
+    /// `cap_delete(handle)`: empties the slot. What was derived from it
+    /// stays (revoke first to remove that too). A region whose last
+    /// capability goes is unmapped.
+    CapDelete = 10,
+    /// `cap_revoke(handle)`: deletes every capability derived from this
+    /// one, in every domain, and keeps this one. Returns how many went.
+    CapRevoke = 11,
+    /// `event_send(handle, transfer)`: signals the other end of a channel
+    /// (needs `SEND`): its event count goes up by one and, if its owner is
+    /// blocked, the owner wakes. If `transfer` is not 0 it is a handle of
+    /// the caller's that moves with the event (needs `GRANT` and no bound
+    /// right) into the receiver's table; its new handle appears in the
+    /// receiver's `inbox` for that event slot.
+    EventSend = 12,
+    /// `irq_ack(handle)`: the interrupt has been dealt with (needs `ACK`);
+    /// the kernel unmasks its line once every domain it is delivered to has
+    /// acknowledged it. Returns 1 if the line was unmasked, else 0.
+    IrqAck = 13,
+    /// `domain_stop(handle)`: stops the domain the capability names, for
+    /// good (needs `CONTROL`).
+    DomainStop = 14,
+    /// `reservation_set(handle, period_ns, slice_ns)`: changes the CPU
+    /// reservation the capability names (needs `WRITE`), under admission
+    /// control; the new values apply from the domain's next period.
+    ReservationSet = 15,
 }
 
 /// The largest `console_write` the kernel accepts in one call.
@@ -62,6 +95,13 @@ impl Syscall {
             6 => Self::ConsoleWrite,
             7 => Self::BenchMark,
             8 => Self::SetAlarm,
+            9 => Self::CapMint,
+            10 => Self::CapDelete,
+            11 => Self::CapRevoke,
+            12 => Self::EventSend,
+            13 => Self::IrqAck,
+            14 => Self::DomainStop,
+            15 => Self::ReservationSet,
             _ => return None,
         })
     }
@@ -78,17 +118,45 @@ pub enum Error {
     /// A pointer argument does not lie in the caller's own memory with the
     /// rights the call needs.
     BadPointer = -3,
+    /// The handle names no capability of the caller: it was never issued
+    /// (forged), or its slot is empty (deleted, moved away or revoked).
+    BadCapability = -4,
+    /// The handle's slot holds a newer capability: the one it named is gone.
+    StaleCapability = -5,
+    /// The capability is of the wrong type for the call.
+    WrongType = -6,
+    /// The capability lacks a right the call needs (or a mint asked for
+    /// rights it does not have).
+    MissingRight = -7,
+    /// The capability holds a right bound to its holder (`RECEIVE`, `ACK`)
+    /// and cannot move; mint a copy without it.
+    Bound = -8,
+    /// A fixed-size kernel table is full: the receiver's capability table,
+    /// or a domain's translation tables.
+    Exhausted = -9,
+    /// Admission control refused: the reservations would need more than
+    /// the whole CPU.
+    Overloaded = -10,
 }
+
+/// Every error, in code order.
+pub const ERRORS: [Error; 10] = [
+    Error::UnknownSyscall,
+    Error::BadArgument,
+    Error::BadPointer,
+    Error::BadCapability,
+    Error::StaleCapability,
+    Error::WrongType,
+    Error::MissingRight,
+    Error::Bound,
+    Error::Exhausted,
+    Error::Overloaded,
+];
 
 impl Error {
     /// The error encoded by a negative return value.
     pub fn from_code(code: i64) -> Option<Self> {
-        Some(match code {
-            -1 => Self::UnknownSyscall,
-            -2 => Self::BadArgument,
-            -3 => Self::BadPointer,
-            _ => return None,
-        })
+        ERRORS.iter().copied().find(|error| *error as i64 == code)
     }
 }
 
@@ -114,16 +182,17 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for n in 0..9 {
+        for n in 0..16 {
             assert_eq!(Syscall::from_number(n).map(|s| s as u64), Some(n));
         }
-        assert_eq!(Syscall::from_number(9), None);
+        assert_eq!(Syscall::from_number(16), None);
         assert_eq!(Syscall::from_number(u64::MAX), None);
     }
 
     #[test]
     fn results_round_trip() {
-        for error in [Error::UnknownSyscall, Error::BadArgument, Error::BadPointer] {
+        for (i, error) in ERRORS.into_iter().enumerate() {
+            assert_eq!(error as i64, -(i as i64) - 1);
             assert_eq!(decode(encode(Err(error))), Err(error));
         }
         assert_eq!(decode(encode(Ok(42))), Ok(42));

@@ -16,6 +16,7 @@
 
 mod arch;
 mod bsp;
+mod cap;
 #[cfg(not(test))]
 mod dispatch;
 mod domain;

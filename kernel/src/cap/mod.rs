@@ -1,0 +1,312 @@
+//! Capabilities: every domain's table of what it may name, and the
+//! operations on it (look up, mint, delete, move, revoke).
+//!
+//! Pure bookkeeping, tested on the host; the dispatcher acts on what it
+//! returns (mapping regions, updating the DCB mirrors). The tables are
+//! fixed-size, so nothing is allocated after boot.
+//!
+//! Each capability remembers the one it was minted from (its parent) by
+//! table address and generation. Revoking a capability deletes everything
+//! whose chain of parents leads to it; deleting one leaves its children in
+//! place (orphans, revocable no more), as the slot's new generation no
+//! longer matches their parent link.
+
+use crate::sched::atropos::MAX_DOMAINS;
+use vesper_abi::cap::{CapKind, Handle, Rights, CAP_SLOTS};
+use vesper_abi::syscall::Error;
+
+/// What a capability names. Indexes refer to the image's tables in
+/// `domain::config` (channels, interrupts, regions) or to domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    /// End `end` (0 or 1) of channel `channel`.
+    Channel {
+        /// Index into `CHANNELS`.
+        channel: usize,
+        /// Which end.
+        end: usize,
+    },
+    /// Interrupt `irq` of the image.
+    Irq {
+        /// Index into `IRQS`.
+        irq: usize,
+    },
+    /// Memory region `region` (shared memory or a device).
+    Region {
+        /// Index into `REGIONS`.
+        region: usize,
+    },
+    /// A domain, to control.
+    Domain {
+        /// The domain's index.
+        domain: usize,
+    },
+    /// A domain's CPU reservation.
+    Reservation {
+        /// The domain's index.
+        domain: usize,
+    },
+}
+
+impl Object {
+    /// Its type.
+    pub fn kind(self) -> CapKind {
+        match self {
+            Self::Channel { .. } => CapKind::Channel,
+            Self::Irq { .. } => CapKind::Irq,
+            Self::Region { .. } => CapKind::Region,
+            Self::Domain { .. } => CapKind::Domain,
+            Self::Reservation { .. } => CapKind::Reservation,
+        }
+    }
+}
+
+/// Where a capability lives: a domain's table and a slot, at a generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapAddr {
+    /// The domain whose table holds it.
+    pub domain: usize,
+    /// The slot in that table.
+    pub slot: usize,
+    /// The slot's generation when the capability was put there.
+    pub generation: u32,
+}
+
+/// A capability: an object and the rights to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capability {
+    /// What it names.
+    pub object: Object,
+    /// What it allows.
+    pub rights: Rights,
+    /// The capability it was minted from, if any.
+    parent: Option<CapAddr>,
+}
+
+impl Capability {
+    /// An original capability (derived from nothing), as the manifest or
+    /// the kernel hands it out.
+    pub const fn original(object: Object, rights: Rights) -> Self {
+        Self { object, rights, parent: None }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    cap: Option<Capability>,
+    /// Bumped whenever the slot is emptied; never 0.
+    generation: u32,
+}
+
+const EMPTY: Entry = Entry { cap: None, generation: 1 };
+
+/// Domains whose tables an operation changed, as a bit set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changed(pub u32);
+
+impl Changed {
+    fn add(&mut self, domain: usize) {
+        self.0 |= 1 << domain;
+    }
+
+    /// The domains, in index order.
+    pub fn domains(self) -> impl Iterator<Item = usize> {
+        (0..MAX_DOMAINS).filter(move |d| self.0 & (1 << d) != 0)
+    }
+}
+
+/// The capability tables of every domain.
+pub struct CapSpace {
+    tables: [[Entry; CAP_SLOTS]; MAX_DOMAINS],
+}
+
+impl Default for CapSpace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CapSpace {
+    /// Empty tables (usable in a `static`).
+    pub const fn new() -> Self {
+        Self { tables: [[EMPTY; CAP_SLOTS]; MAX_DOMAINS] }
+    }
+
+    fn entry(&self, addr: CapAddr) -> Option<&Capability> {
+        let entry = self.tables.get(addr.domain)?.get(addr.slot)?;
+        entry.cap.as_ref().filter(|_| entry.generation == addr.generation)
+    }
+
+    /// Puts `cap` in the first free slot of `domain`'s table.
+    pub fn insert(&mut self, domain: usize, cap: Capability) -> Result<Handle, Error> {
+        let table = self.tables.get_mut(domain).ok_or(Error::BadArgument)?;
+        let (slot, entry) =
+            table.iter_mut().enumerate().find(|(_, e)| e.cap.is_none()).ok_or(Error::Exhausted)?;
+        entry.cap = Some(cap);
+        Ok(Handle::new(slot, entry.generation))
+    }
+
+    /// Where `handle` points in `domain`'s table, if it names a capability.
+    fn resolve(&self, domain: usize, handle: Handle) -> Result<CapAddr, Error> {
+        let table = self.tables.get(domain).ok_or(Error::BadCapability)?;
+        let entry = table.get(handle.slot()).ok_or(Error::BadCapability)?;
+        let generation = u32::try_from(handle.generation()).map_err(|_| Error::BadCapability)?;
+        match entry.cap {
+            None => Err(Error::BadCapability),
+            Some(_) if generation == entry.generation => {
+                Ok(CapAddr { domain, slot: handle.slot(), generation })
+            }
+            // Issued for this slot before: what it named has gone.
+            Some(_) if generation != 0 && generation < entry.generation => {
+                Err(Error::StaleCapability)
+            }
+            Some(_) => Err(Error::BadCapability),
+        }
+    }
+
+    /// The capability `handle` names in `domain`'s table.
+    pub fn get(&self, domain: usize, handle: Handle) -> Result<Capability, Error> {
+        let addr = self.resolve(domain, handle)?;
+        Ok(*self.entry(addr).expect("resolve found it"))
+    }
+
+    /// The object `handle` names, checked to be of `kind` and to hold
+    /// `rights`: the check every capability-taking system call makes.
+    pub fn lookup(
+        &self,
+        domain: usize,
+        handle: Handle,
+        kind: CapKind,
+        rights: Rights,
+    ) -> Result<Object, Error> {
+        let cap = self.get(domain, handle)?;
+        if cap.object.kind() != kind {
+            return Err(Error::WrongType);
+        }
+        if !cap.rights.contains(rights) {
+            return Err(Error::MissingRight);
+        }
+        Ok(cap.object)
+    }
+
+    /// Copies the capability into a free slot of the same table with
+    /// `rights`, which must be a subset of its own; the copy is its child.
+    pub fn mint(&mut self, domain: usize, handle: Handle, rights: Rights) -> Result<Handle, Error> {
+        let parent = self.resolve(domain, handle)?;
+        let cap = *self.entry(parent).expect("resolve found it");
+        if !cap.rights.contains(rights) {
+            return Err(Error::MissingRight);
+        }
+        self.insert(domain, Capability { object: cap.object, rights, parent: Some(parent) })
+    }
+
+    fn free(&mut self, addr: CapAddr) -> Option<Capability> {
+        let entry = &mut self.tables[addr.domain][addr.slot];
+        let cap = entry.cap.take();
+        entry.generation = entry.generation.checked_add(1).unwrap_or(1);
+        cap
+    }
+
+    /// Empties the slot `handle` names and returns what it held.
+    pub fn delete(&mut self, domain: usize, handle: Handle) -> Result<Capability, Error> {
+        let addr = self.resolve(domain, handle)?;
+        Ok(self.free(addr).expect("resolve found it"))
+    }
+
+    /// Moves the capability to `to`'s table (it needs `GRANT` and no bound
+    /// right) and returns its handle there. It keeps its parent, and its
+    /// children follow it, so revocation still reaches everything.
+    pub fn transfer(&mut self, from: usize, handle: Handle, to: usize) -> Result<Handle, Error> {
+        let old = self.resolve(from, handle)?;
+        let cap = *self.entry(old).expect("resolve found it");
+        if !cap.rights.contains(Rights::GRANT) {
+            return Err(Error::MissingRight);
+        }
+        if cap.rights.intersects(Rights::BOUND) {
+            return Err(Error::Bound);
+        }
+        let new = self.insert(to, cap)?;
+        let new_addr =
+            CapAddr { domain: to, slot: new.slot(), generation: new.generation() as u32 };
+        self.free(old);
+        for entry in self.tables.iter_mut().flatten() {
+            if let Some(child) = entry.cap.as_mut().filter(|c| c.parent == Some(old)) {
+                child.parent = Some(new_addr);
+            }
+        }
+        Ok(new)
+    }
+
+    /// Deletes every capability derived from the one `handle` names (its
+    /// children, their children, ...), in every table, keeping the
+    /// capability itself. Calls `deleted` for each, with its domain, and
+    /// returns how many went and whose tables changed.
+    pub fn revoke(
+        &mut self,
+        domain: usize,
+        handle: Handle,
+        mut deleted: impl FnMut(usize, Capability),
+    ) -> Result<(u64, Changed), Error> {
+        let root = self.resolve(domain, handle)?;
+        let mut doomed = [[false; CAP_SLOTS]; MAX_DOMAINS];
+        // Each pass marks one more generation of descendants; a chain of
+        // parents is at most every slot long.
+        loop {
+            let mut marked = false;
+            for d in 0..MAX_DOMAINS {
+                for s in 0..CAP_SLOTS {
+                    let Some(parent) = self.tables[d][s].cap.and_then(|c| c.parent) else {
+                        continue;
+                    };
+                    let parent_doomed = self.entry(parent).is_some()
+                        && (parent == root || doomed[parent.domain][parent.slot]);
+                    if parent_doomed && !doomed[d][s] {
+                        doomed[d][s] = true;
+                        marked = true;
+                    }
+                }
+            }
+            if !marked {
+                break;
+            }
+        }
+        let mut count = 0;
+        let mut changed = Changed::default();
+        for d in 0..MAX_DOMAINS {
+            for s in 0..CAP_SLOTS {
+                if doomed[d][s] {
+                    let generation = self.tables[d][s].generation;
+                    if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
+                        deleted(d, cap);
+                        count += 1;
+                        changed.add(d);
+                    }
+                }
+            }
+        }
+        Ok((count, changed))
+    }
+
+    /// The capabilities in `domain`'s table: each slot's handle and content.
+    pub fn entries(
+        &self,
+        domain: usize,
+    ) -> impl Iterator<Item = (Handle, Option<Capability>)> + '_ {
+        self.tables[domain]
+            .iter()
+            .enumerate()
+            .map(|(slot, entry)| (Handle::new(slot, entry.generation), entry.cap))
+    }
+
+    /// The rights `domain` holds over `object`, over all its capabilities.
+    pub fn rights_over(&self, domain: usize, object: Object) -> Rights {
+        self.tables[domain]
+            .iter()
+            .filter_map(|e| e.cap)
+            .filter(|cap| cap.object == object)
+            .fold(Rights::empty(), |all, cap| all | cap.rights)
+    }
+}
+
+#[cfg(test)]
+mod tests;
