@@ -16,6 +16,12 @@ pub const IMAGE_NAME: &str = \"kernel-only\";
 pub const RUN_FOR_NS: Option<u64> = None;
 /// No domains.
 pub static DOMAINS: &[DomainConfig] = &[];
+/// No shared regions or devices.
+pub static REGIONS: &[RegionConfig] = &[];
+/// No channels.
+pub static CHANNELS: &[ChannelConfig] = &[];
+/// No interrupts delivered to domains.
+pub static IRQS: &[IrqConfig] = &[];
 ";
 
 fn main() {

@@ -34,6 +34,8 @@ pub mod console;
 #[cfg(target_os = "none")]
 mod entry;
 #[cfg(target_os = "none")]
+pub mod events;
+#[cfg(target_os = "none")]
 mod panic;
 #[cfg(target_os = "none")]
 mod runtime;
@@ -42,9 +44,9 @@ pub mod syscall;
 
 #[cfg(target_os = "none")]
 pub use runtime::{
-    activation_history, check_deadlines, current_thread, dcb, domain_name, exit_thread, job_done,
-    now_ns, scheduler_name, set_activation_entry, sleep_ns, sleep_until, spawn, spawn_with,
-    thread_stats, yield_now,
+    activation_history, await_event, check_deadlines, current_thread, dcb, domain_name,
+    event_count, exit_thread, job_done, now_ns, scheduler_name, set_activation_entry, sleep_ns,
+    sleep_until, spawn, spawn_with, thread_stats, yield_now,
 };
 #[cfg(target_os = "none")]
 pub use syscall::yield_slice;

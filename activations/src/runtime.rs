@@ -21,6 +21,7 @@ use crate::syscall;
 use crate::threads::{Next, Threads};
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{compiler_fence, AtomicUsize, Ordering};
+use vesper_abi::cap::EVENT_SLOTS;
 use vesper_abi::dcb::{ActivationReason, Context, DcbReadOnly, DcbWritable, CONTEXT_SLOTS};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_schedulers::{
@@ -181,7 +182,12 @@ extern "C" fn schedule() -> ! {
     // SAFETY: every caller has turned activations off.
     let rt = unsafe { runtime() };
     loop {
-        match rt.threads.next(syscall::time_ns()) {
+        // Read before the counts: an event after this makes the block below
+        // return at once instead of sleeping through it.
+        let seen = events_total();
+        let now = syscall::time_ns();
+        rt.threads.wake_on_events(&event_counts(), now);
+        match rt.threads.next(now) {
             Next::Run { thread, alarm } => {
                 // An alarm left from earlier only costs a spurious Event
                 // activation, so none is cancelled.
@@ -197,7 +203,7 @@ extern "C" fn schedule() -> ! {
                 // round on the activation stack. (If the time has already
                 // passed, the call returns at once instead.)
                 set_activations(true);
-                let _ = syscall::block_until(until);
+                let _ = syscall::block_until(until, seen);
                 set_activations(false);
             }
             Next::Done => syscall::exit(0),
@@ -272,6 +278,35 @@ pub fn yield_now() {
 /// Sleeps until `time_ns` (ns since boot).
 pub fn sleep_until(time_ns: u64) {
     switch_out(|threads, now| threads.sleep_current(time_ns, now));
+}
+
+/// Blocks the calling thread until event slot `slot` has counted `value`
+/// events (Nemesis's `await` on an event count); returns the count then.
+pub fn await_event(slot: usize, value: u64) -> u64 {
+    if event_count(slot).wrapping_sub(value) as i64 >= 0 {
+        return event_count(slot);
+    }
+    switch_out(|threads, now| threads.await_current(slot, value, now));
+    event_count(slot)
+}
+
+/// The count of event slot `slot` (0 for a slot that does not exist).
+pub fn event_count(slot: usize) -> u64 {
+    let Some(count) = dcb().events.get(slot) else { return 0 };
+    // SAFETY: a field of the mapped read-only DCB half; read volatile
+    // because the kernel changes it under the domain's feet.
+    unsafe { core::ptr::read_volatile(count) }
+}
+
+/// Every event slot's count.
+fn event_counts() -> [u64; EVENT_SLOTS] {
+    core::array::from_fn(event_count)
+}
+
+/// The DCB's `events_total`.
+fn events_total() -> u64 {
+    // SAFETY: as in `event_count`.
+    unsafe { core::ptr::read_volatile(&dcb().events_total) }
 }
 
 /// Sleeps for `duration_ns`.

@@ -1,25 +1,27 @@
 //! System call wrappers (see `vesper_abi::syscall` for the convention).
 
 use core::arch::asm;
+use vesper_abi::cap::Rights;
 use vesper_abi::dcb::Context;
 use vesper_abi::syscall::{decode, Error, Syscall};
 
 /// Makes system call `call` with two arguments and returns the raw `x0`.
 #[inline(always)]
 fn raw(call: Syscall, a0: u64, a1: u64) -> u64 {
-    raw_number(call as u64, a0, a1)
+    raw_number(call as u64, [a0, a1, 0])
 }
 
 /// Makes the system call with any `number`, even one that does not exist,
-/// and returns the raw `x0`: for programs that test the kernel's checks.
+/// with three arguments, and returns the raw `x0`: for programs that test
+/// the kernel's checks.
 #[inline(always)]
-pub fn raw_number(number: u64, a0: u64, a1: u64) -> u64 {
+pub fn raw_number(number: u64, [a0, a1, a2]: [u64; 3]) -> u64 {
     let ret;
     // SAFETY: the kernel preserves every register but x0 and touches only
     // memory the arguments name, after checking it belongs to this domain;
     // whatever the arguments, the kernel refuses what is not allowed.
     unsafe {
-        asm!("svc #0", inlateout("x0") a0 => ret, in("x1") a1, in("x8") number,
+        asm!("svc #0", inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x8") number,
              options(nostack));
     }
     ret
@@ -35,9 +37,11 @@ pub fn yield_slice() {
     raw(Syscall::Yield, 0, 0);
 }
 
-/// Blocks the domain until `time_ns` (ns since boot).
-pub fn block_until(time_ns: u64) -> Result<u64, Error> {
-    decode(raw(Syscall::BlockUntil, time_ns, 0))
+/// Blocks the domain until `time_ns` (ns since boot) or the next event;
+/// returns 1 at once if the DCB's `events_total` is no longer
+/// `events_seen`.
+pub fn block_until(time_ns: u64, events_seen: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::BlockUntil, time_ns, events_seen))
 }
 
 /// Resumes `context` with activations on. Returns only if the kernel
@@ -78,4 +82,41 @@ pub fn bench_mark(count: u64) -> Result<u64, Error> {
 /// the CPU then; `u64::MAX` cancels.
 pub fn set_alarm(time_ns: u64) {
     raw(Syscall::SetAlarm, time_ns, 0);
+}
+
+/// Copies capability `handle` with `rights` (a subset of its own); returns
+/// the copy's handle.
+pub fn cap_mint(handle: u64, rights: Rights) -> Result<u64, Error> {
+    decode(raw(Syscall::CapMint, handle, rights.bits()))
+}
+
+/// Deletes capability `handle`.
+pub fn cap_delete(handle: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::CapDelete, handle, 0))
+}
+
+/// Deletes everything derived from capability `handle`; returns how many.
+pub fn cap_revoke(handle: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::CapRevoke, handle, 0))
+}
+
+/// Signals the other end of channel end `handle`, moving capability
+/// `transfer` with the event unless it is 0.
+pub fn event_send(handle: u64, transfer: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::EventSend, handle, transfer))
+}
+
+/// Acknowledges interrupt `handle`; returns 1 if its line was unmasked.
+pub fn irq_ack(handle: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::IrqAck, handle, 0))
+}
+
+/// Stops the domain capability `handle` names.
+pub fn domain_stop(handle: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::DomainStop, handle, 0))
+}
+
+/// Changes the reservation capability `handle` names.
+pub fn reservation_set(handle: u64, period_ns: u64, slice_ns: u64) -> Result<u64, Error> {
+    decode(raw_number(Syscall::ReservationSet as u64, [handle, period_ns, slice_ns]))
 }

@@ -17,6 +17,8 @@ pub struct Threads<S> {
     contexts: [Context; MAX_THREADS],
     alive: [bool; MAX_THREADS],
     sleep_until: [Option<u64>; MAX_THREADS],
+    /// The event count (slot, value) each blocked thread awaits.
+    awaiting: [Option<(usize, u64)>; MAX_THREADS],
     scheduler: S,
     /// The running thread and when its quantum ends.
     current: Option<(ThreadId, Option<u64>)>,
@@ -48,6 +50,7 @@ impl<S: Scheduler> Threads<S> {
             contexts: [Context::ZERO; MAX_THREADS],
             alive: [false; MAX_THREADS],
             sleep_until: [None; MAX_THREADS],
+            awaiting: [None; MAX_THREADS],
             scheduler,
             current: None,
         }
@@ -101,6 +104,7 @@ impl<S: Scheduler> Threads<S> {
         self.contexts[index] = make_context(thread);
         self.alive[index] = true;
         self.sleep_until[index] = None;
+        self.awaiting[index] = None;
         Ok(thread)
     }
 
@@ -132,6 +136,28 @@ impl<S: Scheduler> Threads<S> {
         }
     }
 
+    /// The running thread waits until event count `slot` reaches `value`
+    /// (see [`Threads::wake_on_events`]).
+    pub fn await_current(&mut self, slot: usize, value: u64, now: u64) {
+        if let Some((thread, _)) = self.current.take() {
+            let _ = self.scheduler.block(thread, now);
+            self.awaiting[thread.0] = Some((slot, value));
+        }
+    }
+
+    /// Readies the threads whose awaited event count `events` has reached.
+    /// Counts wrap, so "reached" means at most half the range behind.
+    pub fn wake_on_events(&mut self, events: &[u64], now: u64) {
+        for (index, awaited) in self.awaiting.iter_mut().enumerate() {
+            let Some((slot, value)) = *awaited else { continue };
+            let count = events.get(slot).copied().unwrap_or(0);
+            if count.wrapping_sub(value) as i64 >= 0 {
+                *awaited = None;
+                let _ = self.scheduler.ready(ThreadId(index), now);
+            }
+        }
+    }
+
     /// The running thread finished its job; it runs again at its next
     /// release.
     pub fn complete_current(&mut self, now: u64) -> Result<Completion, SchedError> {
@@ -145,6 +171,7 @@ impl<S: Scheduler> Threads<S> {
             let _ = self.scheduler.remove(thread, now);
             self.alive[thread.0] = false;
             self.sleep_until[thread.0] = None;
+            self.awaiting[thread.0] = None;
         }
     }
 
@@ -182,8 +209,8 @@ impl<S: Scheduler> Threads<S> {
             }
             None => match wake {
                 Some(until) => Next::Wait { until },
-                // Alive but blocked for good: wait for ever (an event may
-                // wake them, once events exist).
+                // Alive but waiting for events (or blocked for good): wait
+                // until an event arrives.
                 None if self.any_alive() => Next::Wait { until: u64::MAX },
                 None => Next::Done,
             },
@@ -276,5 +303,27 @@ mod tests {
         }
         assert!(!t.any_alive());
         assert_eq!(t.next(0), Next::Done);
+    }
+
+    #[test]
+    fn threads_await_event_counts() {
+        let mut t = threads("fifo");
+        let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
+        let b = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
+        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        t.await_current(3, 2, 1);
+        assert_eq!(t.next(1), Next::Run { thread: b, alarm: None });
+        t.await_current(0, 1, 2);
+        assert_eq!(t.next(2), Next::Wait { until: u64::MAX }, "both wait for events");
+        let mut events = [0u64; 4];
+        events[3] = 1;
+        t.wake_on_events(&events, 3);
+        assert_eq!(t.next(3), Next::Wait { until: u64::MAX }, "one event short");
+        events[3] = 2;
+        t.wake_on_events(&events, 4);
+        assert_eq!(t.next(4), Next::Run { thread: a, alarm: None });
+        t.wake_on_events(&[1000, 0, 0, 0], 5);
+        t.yield_current(5);
+        assert_eq!(t.next(5), Next::Run { thread: b, alarm: None }, "a count far ahead counts");
     }
 }

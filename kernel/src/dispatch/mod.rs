@@ -11,6 +11,8 @@
 //! `actctx` if activations were on (the next dispatch is an upcall telling
 //! why), else `resctx` (the next dispatch resumes it silently).
 
+mod caps;
+mod events;
 mod report;
 mod syscall;
 
@@ -18,6 +20,7 @@ use crate::arch::aarch64::esr::Syndrome;
 use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{cpu, fpu, time, timer, user};
 use crate::bsp::rpi3::local_intc;
+use crate::cap::CapSpace;
 use crate::domain::config::{self, DomainConfig};
 use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
@@ -39,6 +42,14 @@ pub struct Dispatcher {
     run_end_ns: Option<u64>,
     /// What the one-shot timer is set to.
     timer_ns: u64,
+    /// Every domain's capabilities.
+    caps: CapSpace,
+    /// Each manifest domain's index in `domains`, if it started.
+    index_of: [Option<usize>; MAX_DOMAINS],
+    /// For each interrupt of the image: the domains (bit set) it was
+    /// delivered to that have not acknowledged it yet. Its line is masked
+    /// while any has not.
+    irq_waiting: [u32; events::MAX_IRQS],
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -52,6 +63,9 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     address_space: None,
     run_end_ns: None,
     timer_ns: u64::MAX,
+    caps: CapSpace::new(),
+    index_of: [None; MAX_DOMAINS],
+    irq_waiting: [0; events::MAX_IRQS],
 });
 
 /// The kernel address of a domain's read-only DCB half.
@@ -70,9 +84,15 @@ fn dcb_rw(config: &DomainConfig) -> &'static mut DcbWritable {
     unsafe { &mut *(phys_to_virt((config.slot_base + DCB_RW_OFFSET) as usize) as *mut _) }
 }
 
-/// Loads the image's domains. Returns how many started.
+/// Loads the image's domains and hands out their capabilities. Returns how
+/// many started.
 pub fn load_domains() -> usize {
-    DISPATCHER.with(|d| setup::load_all(&mut d.domains, &mut d.atropos, time::now_ns()))
+    DISPATCHER.with(|d| {
+        let count =
+            setup::load_all(&mut d.domains, &mut d.index_of, &mut d.atropos, time::now_ns());
+        d.grant_initial_caps();
+        count
+    })
 }
 
 /// Starts the first domain; never returns to the caller.
@@ -86,19 +106,28 @@ pub fn start() -> ! {
             dcb_ro(domain.config).run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
         }
         local_intc::enable_timer_irq();
+        d.enable_interrupts();
         user::enable_user_address_spaces();
         d.reschedule(&mut frame, now);
     });
     user::enter(&frame)
 }
 
-/// A timer interrupt arrived while a domain ran.
+/// An interrupt arrived while a domain ran: the kernel's timer, or a
+/// peripheral's, which goes to the domains that take it as events.
 pub fn on_interrupt(frame: &mut TrapFrame) {
-    if !local_intc::timer_pending() {
+    let peripheral = local_intc::peripheral_pending();
+    if !peripheral && !local_intc::timer_pending() {
         log::warn!("spurious interrupt (sources {:#x})", local_intc::pending_sources());
         return;
     }
-    DISPATCHER.with(|d| d.reschedule(frame, time::now_ns()));
+    DISPATCHER.with(|d| {
+        let now = time::now_ns();
+        if peripheral {
+            d.deliver_interrupts(now);
+        }
+        d.reschedule(frame, now)
+    });
 }
 
 /// A domain made a system call (`svc`).
@@ -135,6 +164,11 @@ impl Dispatcher {
 
     fn config(&self, index: usize) -> &'static DomainConfig {
         self.domains[index].as_ref().expect("the scheduler only knows loaded domains").config
+    }
+
+    /// The manifest index of loaded domain `index`.
+    fn manifest_index(&self, index: usize) -> Option<usize> {
+        self.index_of.iter().position(|&loaded| loaded == Some(index))
     }
 
     /// Takes the CPU from `index` and saves its registers where its DCB

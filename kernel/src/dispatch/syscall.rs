@@ -13,7 +13,7 @@ use vesper_abi::dcb::{ActivationReason, Context};
 use vesper_abi::syscall::{encode, Error, Syscall, CONSOLE_WRITE_MAX};
 
 /// What to do with the caller after its call.
-enum Outcome {
+pub(super) enum Outcome {
     /// Return this result to it.
     Return(Result<u64, Error>),
     /// The frame already holds what runs next (the caller resumed
@@ -29,6 +29,7 @@ impl Dispatcher {
             return;
         };
         let args = [frame.x[0], frame.x[1]];
+        let third = frame.x[2];
         let outcome = match Syscall::from_number(frame.x[8]) {
             None => Outcome::Return(Err(Error::UnknownSyscall)),
             Some(Syscall::Nop) => Outcome::Return(Ok(0)),
@@ -43,11 +44,20 @@ impl Dispatcher {
                 self.reschedule(frame, now);
                 Outcome::FrameSet
             }
-            Some(Syscall::BlockUntil) => self.block_until(frame, index, args[0]),
+            Some(Syscall::BlockUntil) => self.block_until(frame, index, args),
             Some(Syscall::BenchMark) => Outcome::Return(bench_mark(args[0])),
             Some(Syscall::SetAlarm) => {
                 self.set_alarm(index, args[0]);
                 Outcome::Return(Ok(0))
+            }
+            Some(Syscall::CapMint) => Outcome::Return(self.cap_mint(index, args)),
+            Some(Syscall::CapDelete) => Outcome::Return(self.cap_delete(index, args[0])),
+            Some(Syscall::CapRevoke) => Outcome::Return(self.cap_revoke(index, args[0])),
+            Some(Syscall::EventSend) => self.event_send(frame, index, args),
+            Some(Syscall::IrqAck) => Outcome::Return(self.irq_ack(index, args[0])),
+            Some(Syscall::DomainStop) => self.domain_stop(frame, index, args[0]),
+            Some(Syscall::ReservationSet) => {
+                Outcome::Return(self.reservation_set(index, [args[0], args[1], third]))
             }
             Some(Syscall::Exit) => {
                 let now = time::now_ns();
@@ -66,7 +76,7 @@ impl Dispatcher {
         if len > CONSOLE_WRITE_MAX {
             return Err(Error::BadArgument);
         }
-        if !readable(self.config(index), ptr, len) {
+        if !readable(self.domain(index), ptr, len) {
             return Err(Error::BadPointer);
         }
         // SAFETY: the range lies in the caller's own memory (checked above),
@@ -81,7 +91,7 @@ impl Dispatcher {
 
     fn rfa(&mut self, frame: &mut TrapFrame, index: usize, ptr: u64) -> Outcome {
         let size = core::mem::size_of::<Context>() as u64;
-        if !ptr.is_multiple_of(16) || !readable(self.config(index), ptr, size) {
+        if !ptr.is_multiple_of(16) || !readable(self.domain(index), ptr, size) {
             return Outcome::Return(Err(Error::BadPointer));
         }
         // SAFETY: a 16-byte aligned Context in the caller's own memory
@@ -93,7 +103,15 @@ impl Dispatcher {
         Outcome::FrameSet
     }
 
-    fn block_until(&mut self, frame: &mut TrapFrame, index: usize, until: u64) -> Outcome {
+    fn block_until(
+        &mut self,
+        frame: &mut TrapFrame,
+        index: usize,
+        [until, events_seen]: [u64; 2],
+    ) -> Outcome {
+        if super::dcb_ro(self.config(index)).events_total != events_seen {
+            return Outcome::Return(Ok(1));
+        }
         let now = time::now_ns();
         if until <= now {
             return Outcome::Return(Ok(0));

@@ -5,7 +5,9 @@
 //! text at boot: the table below is compiled in, and `domain::setup` still
 //! checks every entry before trusting it.
 
+use crate::cap::Object;
 use crate::sched::atropos::Reservation;
+use vesper_abi::cap::Rights;
 
 /// What a domain may do with one of its program's segments.
 // Constructed only by the generated table, which need not use every right.
@@ -71,6 +73,77 @@ pub struct DomainConfig {
     pub scheduler: &'static str,
     /// The threads the manifest declares (workload domains).
     pub threads: &'static [ThreadConfig],
+    /// The capabilities the manifest gives it (`uses`, `interrupts`,
+    /// channels, regions), in table order after its own two (`self` and
+    /// `reservation`, which the kernel adds).
+    pub caps: &'static [CapConfig],
+}
+
+/// A capability the manifest gives a domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapConfig {
+    /// Its name in the DCB mirror: the channel, region, device or
+    /// interrupt.
+    pub name: &'static str,
+    /// What it names.
+    pub object: Object,
+    /// What it allows.
+    pub rights: Rights,
+}
+
+/// What kind of memory a region is.
+// Constructed only by the generated table.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// RAM shared between domains.
+    Normal,
+    /// A device's registers (mapped as device memory, never executable).
+    Device,
+}
+
+/// A memory region domains may map: a `[[region]]`, or the registers of a
+/// device in some domain's `uses` (rounded out to whole pages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegionConfig {
+    /// The region's or the device's name.
+    pub name: &'static str,
+    /// First address (page-aligned).
+    pub start: u64,
+    /// One past the last address (page-aligned).
+    pub end: u64,
+    /// RAM or device registers.
+    pub kind: RegionKind,
+}
+
+/// Where an event is counted: a domain and an event slot of its DCB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventTarget {
+    /// The domain's index.
+    pub domain: usize,
+    /// The event slot (`0..EVENT_SLOTS`).
+    pub event: usize,
+}
+
+/// An event channel between two domains: each end counts, in its owner's
+/// DCB, the events the other end sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelConfig {
+    /// The channel's name.
+    pub name: &'static str,
+    /// Its two ends.
+    pub ends: [EventTarget; 2],
+}
+
+/// An interrupt line delivered to domains as events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqConfig {
+    /// Its name, `DEVICE.NAME`.
+    pub name: &'static str,
+    /// Its number in the BCM2835 interrupt table (0-63 GPU, 64-71 basic).
+    pub line: u32,
+    /// The domains it is delivered to (several with a `[[share]]`).
+    pub owners: &'static [EventTarget],
 }
 
 include!(concat!(env!("OUT_DIR"), "/image_config.rs"));

@@ -2,37 +2,73 @@
 //! every pointer a domain passes to a system call.
 //!
 //! A range is accepted only if it lies entirely inside one of the domain's
-//! own regions (its two DCB pages and its program's segments) and that
-//! region grants the access. Because domain memory is mapped at its physical
+//! own regions (its two DCB pages and its program's segments) or one shared
+//! region mapped in it (it holds a capability for it), and that region
+//! grants the access. Device registers are never accepted: reading them
+//! for a domain could have side effects. Because domain memory is mapped at its physical
 //! address, an accepted address can then be reached by the kernel through
 //! its linear map.
 
-use super::config::{DomainConfig, SegmentRights};
+use super::config::{DomainConfig, RegionConfig, RegionKind, SegmentRights, REGIONS};
+use super::Domain;
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, PAGE_SIZE};
 
-/// The domain's regions as (start, end, writable).
-fn regions(config: &DomainConfig) -> impl Iterator<Item = (u64, u64, bool)> + '_ {
-    let ro = config.slot_base + DCB_RO_OFFSET;
-    let rw = config.slot_base + DCB_RW_OFFSET;
-    [(ro, ro + PAGE_SIZE, false), (rw, rw + PAGE_SIZE, true)].into_iter().chain(
-        config.segments.iter().map(|s| (s.start, s.end, s.rights == SegmentRights::ReadWrite)),
-    )
+/// Which shared regions (bit `i`: region `i` of the image) a domain has
+/// mapped, and which of those writable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mapped {
+    /// Mapped readable.
+    pub read: u32,
+    /// Mapped writable.
+    pub write: u32,
 }
 
-/// Whether `[start, start + len)` lies in one region of `config` that the
-/// domain may read (and, if `write`, write). An empty range is accepted
-/// anywhere in such a region.
-pub fn allows(config: &DomainConfig, start: u64, len: u64, write: bool) -> bool {
+/// The domain's regions as (start, end, writable).
+fn regions<'a>(
+    config: &'a DomainConfig,
+    mapped: Mapped,
+    table: &'a [RegionConfig],
+) -> impl Iterator<Item = (u64, u64, bool)> + 'a {
+    let ro = config.slot_base + DCB_RO_OFFSET;
+    let rw = config.slot_base + DCB_RW_OFFSET;
+    let bit = |set: u32, i: usize| i < 32 && set & (1 << i) != 0;
+    [(ro, ro + PAGE_SIZE, false), (rw, rw + PAGE_SIZE, true)]
+        .into_iter()
+        .chain(
+            config.segments.iter().map(|s| (s.start, s.end, s.rights == SegmentRights::ReadWrite)),
+        )
+        .chain(
+            table
+                .iter()
+                .enumerate()
+                .filter(move |(i, r)| r.kind == RegionKind::Normal && bit(mapped.read, *i))
+                .map(move |(i, r)| (r.start, r.end, bit(mapped.write, i))),
+        )
+}
+
+/// Whether `[start, start + len)` lies in one region of `config` (or of
+/// the shared regions `table` it has `mapped`) that the domain may read
+/// (and, if `write`, write). An empty range is accepted anywhere in such a
+/// region.
+fn allows_in(
+    config: &DomainConfig,
+    mapped: Mapped,
+    table: &[RegionConfig],
+    start: u64,
+    len: u64,
+    write: bool,
+) -> bool {
     let Some(end) = start.checked_add(len) else {
         return false;
     };
-    regions(config)
+    regions(config, mapped, table)
         .any(|(r_start, r_end, writable)| start >= r_start && end <= r_end && (writable || !write))
 }
 
-/// Whether the domain may read `[start, start + len)`.
-pub fn readable(config: &DomainConfig, start: u64, len: u64) -> bool {
-    allows(config, start, len, false)
+/// Whether `domain` may read `[start, start + len)`.
+pub fn readable(domain: &Domain, start: u64, len: u64) -> bool {
+    let mapped = Mapped { read: domain.mapped_read, write: domain.mapped_write };
+    allows_in(domain.config, mapped, REGIONS, start, len, false)
 }
 
 #[cfg(test)]
@@ -48,6 +84,15 @@ mod tests {
         Segment { start: SLOT + 0x6000, end: SLOT + 0x9000, rights: SegmentRights::ReadWrite },
     ];
 
+    fn allows(config: &DomainConfig, start: u64, len: u64, write: bool) -> bool {
+        allows_in(config, Mapped::default(), &SHARED, start, len, write)
+    }
+
+    static SHARED: [RegionConfig; 2] = [
+        RegionConfig { name: "s", start: 0x0400_0000, end: 0x0401_0000, kind: RegionKind::Normal },
+        RegionConfig { name: "d", start: 0x3F00_3000, end: 0x3F00_4000, kind: RegionKind::Device },
+    ];
+
     static CONFIG: DomainConfig = DomainConfig {
         name: "t",
         program: "test",
@@ -59,6 +104,7 @@ mod tests {
         segments: &SEGMENTS,
         scheduler: "fifo",
         threads: &[],
+        caps: &[],
     };
 
     #[test]
@@ -78,5 +124,17 @@ mod tests {
         assert!(!allows(&CONFIG, 0xFFFF_FF80_0008_0000, 8, false), "the kernel");
         assert!(!allows(&CONFIG, u64::MAX - 4, 16, false), "wraps around");
         assert!(!allows(&CONFIG, 0x0220_4000, 8, false), "another domain's slot");
+    }
+
+    #[test]
+    fn shared_regions_count_only_while_mapped() {
+        let read_only = Mapped { read: 0b11, write: 0 };
+        let read_write = Mapped { read: 0b11, write: 0b11 };
+        let check = |mapped, start, write| allows_in(&CONFIG, mapped, &SHARED, start, 16, write);
+        assert!(!check(Mapped::default(), 0x0400_0100, false), "not mapped");
+        assert!(check(read_only, 0x0400_0100, false));
+        assert!(!check(read_only, 0x0400_0100, true), "mapped read-only");
+        assert!(check(read_write, 0x0400_0100, true));
+        assert!(!check(read_write, 0x3F00_3000, false), "device registers never");
     }
 }

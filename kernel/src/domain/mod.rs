@@ -18,6 +18,8 @@ pub enum DomainState {
     Exited(u64),
     /// Stopped by the kernel after a fault or a broken DCB.
     Faulted,
+    /// Stopped by a domain holding a capability to control it.
+    Stopped,
 }
 
 /// What the next dispatch of a domain does.
@@ -46,12 +48,18 @@ pub struct Domain {
     pub preemptions: u64,
     /// When it asked to be activated (`set_alarm`); `u64::MAX`: never.
     pub alarm_ns: u64,
+    /// The ASID of its address space.
+    pub asid: u16,
+    /// The regions (by index) mapped readable in its address space.
+    pub mapped_read: u32,
+    /// The regions mapped writable.
+    pub mapped_write: u32,
 }
 
 impl Domain {
     /// A freshly loaded domain, whose first dispatch is an upcall with
     /// reason `Allocated`.
-    pub fn new(config: &'static DomainConfig, ttbr0: u64) -> Self {
+    pub fn new(config: &'static DomainConfig, ttbr0: u64, asid: u16) -> Self {
         Self {
             config,
             ttbr0,
@@ -60,10 +68,14 @@ impl Domain {
             activations: 0,
             preemptions: 0,
             alarm_ns: u64::MAX,
+            asid,
+            mapped_read: 0,
+            mapped_write: 0,
         }
     }
 
-    /// The state as a word for reports: `running`, `exited(N)`, `faulted`.
+    /// The state as a word for reports: `running`, `exited(N)`, `faulted`,
+    /// `stopped`.
     pub fn state_word(&self) -> StateWord {
         StateWord(self.state)
     }
@@ -78,6 +90,7 @@ impl core::fmt::Display for StateWord {
             DomainState::Live => f.write_str("running"),
             DomainState::Exited(code) => write!(f, "exited({code})"),
             DomainState::Faulted => f.write_str("faulted"),
+            DomainState::Stopped => f.write_str("stopped"),
         }
     }
 }

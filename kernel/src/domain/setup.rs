@@ -3,15 +3,18 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{DomainConfig, SegmentRights, DOMAINS};
+use super::config::{CapConfig, DomainConfig, SegmentRights, CHANNELS, DOMAINS, IRQS, REGIONS};
 use super::Domain;
 use crate::arch::aarch64::cache;
 use crate::arch::aarch64::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
 use crate::arch::aarch64::user::ttbr0;
+use crate::bsp::rpi3::intc;
 use crate::bsp::rpi3::memory_map::ARM_RAM_END;
+use crate::cap::Object;
 use crate::memory::{phys_to_virt, virt_to_phys};
 use crate::sched::atropos::{AdmitError, Atropos, MAX_DOMAINS};
 use crate::sync::KernelCell;
+use vesper_abi::cap::EVENT_SLOTS;
 use vesper_abi::dcb::{
     Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation, MAX_THREAD_SPECS,
 };
@@ -41,6 +44,9 @@ pub enum LoadError {
     NameTooLong,
     /// The scheduler's name or the threads do not fit the DCB.
     BadThreads,
+    /// A capability names a channel end, interrupt or region that is not
+    /// the domain's or does not exist.
+    BadCapability(&'static str),
     /// The reservation was refused.
     Admission(AdmitError),
 }
@@ -62,6 +68,11 @@ impl core::fmt::Display for LoadError {
                 "its scheduler name is longer than 15 bytes, or it declares more than \
                  16 threads or a thread name longer than 15 bytes",
             ),
+            Self::BadCapability(name) => write!(
+                f,
+                "its capability {name:?} names a channel end, interrupt or region that \
+                 does not exist or is not its own"
+            ),
             Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
                 f,
                 "admission control: total utilisation would be {}.{:09}",
@@ -73,7 +84,33 @@ impl core::fmt::Display for LoadError {
     }
 }
 
-fn check(config: &DomainConfig, loaded: &[Option<Domain>]) -> Result<(), LoadError> {
+/// The most regions (shared memory and devices) an image can have: the
+/// kernel keeps a domain's mapped regions as bit sets.
+pub const MAX_REGIONS: usize = 32;
+
+/// Whether `cap`, given to manifest domain `me`, names something that
+/// exists and, for channel ends and interrupts, delivers to `me`.
+fn cap_is_sound(cap: &CapConfig, me: usize) -> bool {
+    let mine =
+        |target: &super::config::EventTarget| target.domain == me && target.event < EVENT_SLOTS;
+    match cap.object {
+        Object::Channel { channel, end } => {
+            CHANNELS.get(channel).and_then(|c| c.ends.get(end)).is_some_and(mine)
+        }
+        Object::Irq { irq } => {
+            IRQS.get(irq).is_some_and(|i| i.line < intc::LINES && i.owners.iter().any(mine))
+        }
+        Object::Region { region } => {
+            region < MAX_REGIONS
+                && REGIONS.get(region).is_some_and(|r| {
+                    r.start % PAGE_SIZE == 0 && r.end % PAGE_SIZE == 0 && r.start < r.end
+                })
+        }
+        Object::Domain { .. } | Object::Reservation { .. } => false,
+    }
+}
+
+fn check(config: &DomainConfig, me: usize, loaded: &[Option<Domain>]) -> Result<(), LoadError> {
     let kernel_end = virt_to_phys(core::ptr::addr_of!(__kernel_end) as usize) as u64;
     let slot = config.slot_base;
     if !slot.is_multiple_of(SLOT_SIZE) || slot < kernel_end || slot + SLOT_SIZE > ARM_RAM_END {
@@ -118,6 +155,9 @@ fn check(config: &DomainConfig, loaded: &[Option<Domain>]) -> Result<(), LoadErr
         || !config.threads.iter().all(|t| fits(t.name))
     {
         return Err(LoadError::BadThreads);
+    }
+    if let Some(bad) = config.caps.iter().find(|cap| !cap_is_sound(cap, me)) {
+        return Err(LoadError::BadCapability(bad.name));
     }
     Ok(())
 }
@@ -194,12 +234,13 @@ fn populate(index: usize, config: &DomainConfig) {
 
 fn load(
     index: usize,
+    manifest_index: usize,
     config: &'static DomainConfig,
     loaded: &[Option<Domain>],
     atropos: &mut Atropos,
     now: u64,
 ) -> Result<Domain, LoadError> {
-    check(config, loaded)?;
+    check(config, manifest_index, loaded)?;
     let admitted = atropos.admit(config.reservation, now).map_err(LoadError::Admission)?;
     debug_assert_eq!(admitted, index);
     populate(index, config);
@@ -210,18 +251,37 @@ fn load(
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
     let asid = (index + 1) as u16;
-    Ok(Domain::new(config, ttbr0(l1_phys, asid)))
+    Ok(Domain::new(config, ttbr0(l1_phys, asid), asid))
+}
+
+/// Runs `f` on the translation tables of domain `index` and their physical
+/// address.
+pub fn with_tables<R>(index: usize, f: impl FnOnce(&mut DomainTables, u64) -> R) -> R {
+    TABLES.with(|tables| {
+        let mine = &mut tables[index];
+        let phys = virt_to_phys(mine as *mut DomainTables as usize) as u64;
+        f(mine, phys)
+    })
 }
 
 /// Loads every domain of the image into `domains` (in admission order,
 /// which is also the scheduler's numbering) and returns how many started.
+/// `index_of` maps each manifest index (which the image's channels and
+/// interrupts use) to the domain's index in `domains`, if it started.
 pub fn load_all(
     domains: &mut [Option<Domain>; MAX_DOMAINS],
+    index_of: &mut [Option<usize>; MAX_DOMAINS],
     atropos: &mut Atropos,
     now: u64,
 ) -> usize {
     let mut count = 0;
-    for config in DOMAINS.iter() {
+    if REGIONS.len() > MAX_REGIONS {
+        log::error!(
+            "the image has {} regions; the kernel maps only the first {MAX_REGIONS}",
+            REGIONS.len()
+        );
+    }
+    for (manifest_index, config) in DOMAINS.iter().enumerate() {
         if count == MAX_DOMAINS {
             log::error!(
                 "domain {}: not started: the kernel holds {MAX_DOMAINS} domains",
@@ -229,7 +289,7 @@ pub fn load_all(
             );
             continue;
         }
-        match load(count, config, &domains[..count], atropos, now) {
+        match load(count, manifest_index, config, &domains[..count], atropos, now) {
             Ok(domain) => {
                 log::info!(
                     "domain {} ({}): slot {:#x}, slice {} us every {} us{}",
@@ -241,6 +301,9 @@ pub fn load_all(
                     if config.reservation.extra { ", extra time" } else { "" }
                 );
                 domains[count] = Some(domain);
+                if let Some(slot) = index_of.get_mut(manifest_index) {
+                    *slot = Some(count);
+                }
                 count += 1;
             }
             Err(error) => log::error!("domain {}: not started: {error}", config.name),

@@ -399,14 +399,39 @@ impl Atropos {
     /// Wakes domain `idx` at `now` if it is blocked (see the unblocking rule
     /// in the module documentation); otherwise does nothing. The caller
     /// should call [`Atropos::schedule`] soon: the woken domain may have the
-    /// earliest deadline.
-    #[cfg(test)]
-    pub fn wake(&mut self, idx: usize, now: u64) {
+    /// earliest deadline. Returns whether it was blocked.
+    pub fn wake(&mut self, idx: usize, now: u64) -> bool {
         if let Some(slot) = self.slot_mut(idx) {
             if let State::Blocked { since, .. } = slot.state {
                 slot.wake(since, now);
+                return true;
             }
         }
+        false
+    }
+
+    /// Gives domain `idx` the reservation `res` (its latency hint and
+    /// `extra` included), under the same admission control as
+    /// [`Atropos::admit`] with its old share given back. The current period
+    /// keeps its deadline and what is left of its slice; the next period is
+    /// the new one.
+    pub fn set_reservation(&mut self, idx: usize, res: Reservation) -> Result<(), AdmitError> {
+        if res.period_ns == 0 {
+            return Err(AdmitError::ZeroPeriod);
+        }
+        let ppb = res.utilisation_ppb().ok_or(AdmitError::BadSlice)?;
+        let total = self.utilisation_ppb;
+        let Some(slot) = self.slots[..self.len].get_mut(idx) else {
+            return Err(AdmitError::Full);
+        };
+        let total = total - slot.ppb + ppb;
+        if total > PPB_ONE {
+            return Err(AdmitError::OverUtilised { utilisation_ppb: total });
+        }
+        slot.res = res;
+        slot.ppb = ppb;
+        self.utilisation_ppb = total;
+        Ok(())
     }
 
     /// Domain `idx` gives up the rest of its guarantee for the current
@@ -446,7 +471,6 @@ impl Atropos {
     }
 
     /// The reservation of domain `idx`, if it exists.
-    #[cfg(test)]
     pub fn reservation(&self, idx: usize) -> Option<Reservation> {
         self.slot(idx).map(|s| s.res)
     }
@@ -465,7 +489,6 @@ impl Atropos {
     }
 
     /// Whether domain `idx` is blocked (false for an unknown index).
-    #[cfg(test)]
     pub fn is_blocked(&self, idx: usize) -> bool {
         self.slot(idx).is_some_and(|s| matches!(s.state, State::Blocked { .. }))
     }
@@ -597,6 +620,28 @@ mod tests {
         assert_eq!(a.admit(res(10, 11, false), 0), Err(AdmitError::BadSlice));
         assert!(a.is_empty());
         assert_eq!(a.utilisation_ppb(), 0);
+    }
+
+    #[test]
+    fn reservations_change_under_admission_control_from_the_next_period() {
+        let mut a = Atropos::new();
+        a.admit(res(10 * MS, 3 * MS, false), 0).unwrap();
+        a.admit(res(10 * MS, 5 * MS, false), 0).unwrap();
+        assert_eq!(
+            a.set_reservation(0, res(10 * MS, 6 * MS, false)),
+            Err(AdmitError::OverUtilised { utilisation_ppb: 1_100_000_000 })
+        );
+        assert_eq!(a.set_reservation(0, res(0, 0, false)), Err(AdmitError::ZeroPeriod));
+        assert_eq!(a.set_reservation(0, res(10 * MS, 11 * MS, false)), Err(AdmitError::BadSlice));
+        assert_eq!(a.set_reservation(7, res(10 * MS, 1 * MS, false)), Err(AdmitError::Full));
+        assert_eq!(a.utilisation_ppb(), 800_000_000, "nothing changed");
+        a.set_reservation(0, res(20 * MS, 10 * MS, false)).unwrap();
+        assert_eq!(a.utilisation_ppb(), 1_000_000_000);
+        assert_eq!(a.deadline(0), Some(10 * MS), "the current period stays");
+        assert_eq!(a.remain(0), (3 * MS) as i64);
+        a.schedule(10 * MS);
+        assert_eq!(a.deadline(0), Some(30 * MS), "the next period is the new one");
+        assert_eq!(a.remain(0), (10 * MS) as i64);
     }
 
     #[test]

@@ -3,17 +3,23 @@
 //! kernel must refuse what is wrong with error codes and stay up; the other
 //! domains must keep their reservations and their data.
 //!
+//! Capability arguments are often handles it really holds (from its DCB's
+//! mirror of its table, which changes as it mints, deletes and moves), so
+//! the type and rights checks are reached, not only the handle check.
+//!
 //! Calls that would end the experiment early or flood the console are
-//! tamed: `exit` is never made and `yield` only rarely, `rfa` and
-//! `console_write` get only pointers or lengths the kernel must refuse, and
-//! `block_until` and `set_alarm` never reach more than 10 us ahead.
+//! tamed: `exit` is never made, `domain_stop` never on its own `self`
+//! capability, and `yield` only rarely; `rfa` and `console_write` get only
+//! pointers or lengths the kernel must refuse, and `block_until` and
+//! `set_alarm` never reach more than 10 us ahead.
 
 #![no_std]
 #![no_main]
 
-use vesper_abi::syscall::{decode, Error, Syscall};
+use vesper_abi::syscall::{decode, Error, Syscall, ERRORS};
+use vesper_activations::events::cap;
 use vesper_activations::syscall::raw_number as raw;
-use vesper_activations::{now_ns, println};
+use vesper_activations::{dcb, now_ns, println};
 
 vesper_activations::main!(run);
 
@@ -32,9 +38,11 @@ impl Rng {
     }
 
     /// A value that is often on an edge: zero, all ones, a kernel address,
-    /// an address in another domain's slot, one in this domain, or random.
+    /// an address in another domain's slot, one in this domain, a handle
+    /// the domain holds (or held), or random.
     fn argument(&mut self, own: u64) -> u64 {
-        match self.next() % 8 {
+        match self.next() % 10 {
+            8 | 9 => dcb().caps[(self.next() % 32) as usize].handle ^ (self.next() % 4 / 3),
             0 => 0,
             1 => u64::MAX,
             2 => 0xFFFF_FF80_0008_0000 + (self.next() & 0xFFFF),
@@ -49,12 +57,14 @@ impl Rng {
 fn run() {
     let mut rng = Rng(0x5EED_0000_0000_0001);
     let own = &rng as *const Rng as u64;
-    let mut refused = [0u32; 4];
+    let mut counts = [0u32; ERRORS.len() + 1];
+    let me = cap("self").map_or(0, |c| c.handle);
     for _ in 0..CALLS {
-        let number = rng.next() % 12;
-        let (a0, a1) = (rng.argument(own), rng.argument(own));
+        let number = rng.next() % 18;
+        let (a0, a1, a2) = (rng.argument(own), rng.argument(own), rng.argument(own));
         let result = match Syscall::from_number(number) {
             Some(Syscall::Exit) => continue,
+            Some(Syscall::DomainStop) if a0 == me => continue,
             Some(Syscall::Yield) if !rng.next().is_multiple_of(256) => continue,
             Some(Syscall::ConsoleWrite) => {
                 let (pointer, len) = if a1.is_multiple_of(2) {
@@ -62,27 +72,39 @@ fn run() {
                 } else {
                     (0xFFFF_FF80_0008_0000, a1 % 64)
                 };
-                raw(number, pointer, len)
+                raw(number, [pointer, len, a2])
             }
             Some(Syscall::Rfa) => {
                 // Only pointers the kernel must refuse: misaligned, or in the kernel.
                 let bad = if a0.is_multiple_of(2) { a0 | 1 } else { 0xFFFF_FF80_0008_0000 };
-                raw(number, bad, a1)
+                raw(number, [bad, a1, a2])
             }
             Some(Syscall::BlockUntil | Syscall::SetAlarm) => {
-                raw(number, now_ns() + (a0 % 10_000), a1)
+                raw(number, [now_ns() + (a0 % 10_000), a1, a2])
             }
-            _ => raw(number, a0, a1),
+            _ => raw(number, [a0, a1, a2]),
         };
-        match decode(result) {
-            Err(Error::UnknownSyscall) => refused[0] += 1,
-            Err(Error::BadArgument) => refused[1] += 1,
-            Err(Error::BadPointer) => refused[2] += 1,
-            _ => refused[3] += 1,
-        }
+        let kind = match decode(result) {
+            Err(error) => ERRORS.iter().position(|e| *e == error).unwrap_or(0),
+            Ok(_) => ERRORS.len(),
+        };
+        counts[kind] += 1;
     }
+    let count = |error: Error| counts[ERRORS.iter().position(|e| *e == error).unwrap_or(0)];
     println!(
-        "fuzzer: {CALLS} calls: {} unknown, {} bad argument, {} bad pointer, {} accepted",
-        refused[0], refused[1], refused[2], refused[3]
+        "fuzzer: {CALLS} calls: {} unknown, {} bad argument, {} bad pointer, {} bad capability, \
+         {} stale, {} wrong type, {} missing right, {} bound, {} exhausted, {} overloaded, \
+         {} accepted",
+        count(Error::UnknownSyscall),
+        count(Error::BadArgument),
+        count(Error::BadPointer),
+        count(Error::BadCapability),
+        count(Error::StaleCapability),
+        count(Error::WrongType),
+        count(Error::MissingRight),
+        count(Error::Bound),
+        count(Error::Exhausted),
+        count(Error::Overloaded),
+        counts[ERRORS.len()]
     );
 }

@@ -43,6 +43,17 @@ pub fn switch_address_space(ttbr0: u64) {
     barrier::isb(barrier::SY);
 }
 
+/// Makes changed translation tables of address space `asid` take effect:
+/// the table writes complete before any walk, and the TLB forgets the
+/// address space's old entries.
+pub fn flush_address_space(asid: u16) {
+    barrier::dsb(barrier::ISHST);
+    // SAFETY: invalidates cached translations of one ASID; nothing else.
+    unsafe { core::arch::asm!("tlbi aside1, {}", in(reg) u64::from(asid) << 48) };
+    barrier::dsb(barrier::ISH);
+    barrier::isb(barrier::SY);
+}
+
 /// Copies the general registers of an interrupted domain into `context`.
 pub fn save_registers(frame: &TrapFrame, context: &mut Context) {
     // SAFETY: both start with the same 34 words (checked above).

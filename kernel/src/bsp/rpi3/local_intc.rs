@@ -45,6 +45,12 @@ pub fn timer_pending() -> bool {
     block().core0_irq_source.is_set(IRQ_SOURCE::CNTPNSIRQ)
 }
 
+/// Whether a peripheral (GPU) interrupt is pending at core 0, which
+/// receives them all (the routing register's reset value).
+pub fn peripheral_pending() -> bool {
+    block().core0_irq_source.is_set(IRQ_SOURCE::GPU)
+}
+
 /// The raw pending-source word of core 0, for reports.
 pub fn pending_sources() -> u32 {
     block().core0_irq_source.get()

@@ -14,6 +14,8 @@ pub const LOCAL_BASE: u64 = 0x4000_0000;
 pub const PL011_BASE: u64 = PERIPHERAL_BASE + 0x20_1000;
 /// GPIO function select, pull control and levels.
 pub const GPIO_BASE: u64 = PERIPHERAL_BASE + 0x20_0000;
+/// The peripheral interrupt controller.
+pub const INTC_BASE: u64 = PERIPHERAL_BASE + 0xB200;
 /// The VideoCore mailboxes.
 pub const MAILBOX_BASE: u64 = PERIPHERAL_BASE + 0xB880;
 

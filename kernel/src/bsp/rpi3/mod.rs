@@ -3,6 +3,8 @@
 #[cfg(not(test))]
 mod gpio;
 #[cfg(not(test))]
+pub mod intc;
+#[cfg(not(test))]
 pub mod local_intc;
 #[cfg(not(test))]
 pub mod mailbox;

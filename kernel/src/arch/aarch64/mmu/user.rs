@@ -3,11 +3,12 @@
 //! Domain memory is mapped at its physical address (see
 //! `vesper_abi::layout`), with 4 KiB pages, not global (tagged with the
 //! domain's ASID), and never executable by the kernel. A domain's slot is
-//! one 2 MiB-aligned block of at most 2 MiB, so its tables are one table
-//! per level; everything outside the pages it is given stays unmapped.
+//! one 2 MiB-aligned block of at most 2 MiB, one level-3 table's reach;
+//! shared regions and device registers it holds capabilities for take a
+//! few more level-3 tables. Everything else stays unmapped.
 
 use super::descriptor::{self, Access, Attributes, Execute, MemoryKind};
-use super::tables::{TranslationTable, ENTRIES, L1_BLOCK, L2_BLOCK};
+use super::tables::{TranslationTable, L1_BLOCK, L2_BLOCK};
 
 /// Bytes in a page.
 pub const PAGE: u64 = 0x1000;
@@ -35,16 +36,22 @@ pub struct UserRegion {
     pub rights: UserRights,
 }
 
-/// The three tables of one domain, kept together so one physical offset
-/// locates them all.
+/// Level-3 tables a domain has: one for its slot, the rest for shared
+/// regions and device registers elsewhere in the first GiB.
+pub const LEVEL3_TABLES: usize = 5;
+
+/// The tables of one domain, kept together so one physical offset locates
+/// them all.
 #[repr(C)]
 pub struct DomainTables {
     /// Level 1: entry 0 points at `l2`.
     pub l1: TranslationTable,
-    /// Level 2: the slot's entry points at `l3`.
+    /// Level 2: the entries of the 2 MiB spans in use point at tables of
+    /// `l3`.
     pub l2: TranslationTable,
-    /// Level 3: one entry per page of the slot.
-    pub l3: TranslationTable,
+    /// Level 3: one entry per page of a 2 MiB span; the slot takes the
+    /// first.
+    pub l3: [TranslationTable; LEVEL3_TABLES],
 }
 
 impl DomainTables {
@@ -53,7 +60,7 @@ impl DomainTables {
         Self {
             l1: TranslationTable::empty(),
             l2: TranslationTable::empty(),
-            l3: TranslationTable::empty(),
+            l3: [const { TranslationTable::empty() }; LEVEL3_TABLES],
         }
     }
 }
@@ -63,21 +70,117 @@ impl DomainTables {
 pub enum UserMapError {
     /// The slot is not a 2 MiB-aligned block in the first GiB.
     BadSlot(u64),
-    /// A region is not page-aligned, is empty, or leaves the slot.
+    /// A region is not page-aligned, is empty, or leaves the slot (or, for
+    /// a shared region, the first GiB).
     BadRegion(UserRegion),
+    /// The region needs more level-3 tables than the domain has.
+    NoTable(UserRegion),
 }
 
-fn attributes(rights: UserRights) -> Attributes {
+fn attributes(rights: UserRights, kind: MemoryKind) -> Attributes {
     let (access, execute) = match rights {
         UserRights::ReadOnly => (Access::UserReadOnly, Execute::Never),
         UserRights::ReadWrite => (Access::UserReadWrite, Execute::Never),
         UserRights::ReadExecute => (Access::UserReadOnly, Execute::User),
     };
-    Attributes { kind: MemoryKind::Normal, access, execute, global: false }
+    Attributes { kind, access, execute, global: false }
+}
+
+const TABLE_SIZE: u64 = core::mem::size_of::<TranslationTable>() as u64;
+
+/// Physical address of level-3 table `index` of the tables at `tables_phys`.
+fn level3_phys(tables_phys: u64, index: usize) -> u64 {
+    tables_phys + (2 + index as u64) * TABLE_SIZE
+}
+
+/// The level-3 table `l2` entry `span` points at, if any.
+fn level3_of(tables: &DomainTables, tables_phys: u64, span: usize) -> Option<usize> {
+    let entry = tables.l2.0[span];
+    (entry & 1 != 0).then(|| {
+        (0..LEVEL3_TABLES)
+            .find(|&i| descriptor::table(level3_phys(tables_phys, i)) == entry)
+            .expect("level-2 entries point only at the domain's own tables")
+    })
+}
+
+/// The level-3 table for `span`, taking a free one if it has none.
+fn level3_for(tables: &mut DomainTables, tables_phys: u64, span: usize) -> Option<usize> {
+    if let Some(index) = level3_of(tables, tables_phys, span) {
+        return Some(index);
+    }
+    let free = (0..LEVEL3_TABLES).find(|&i| {
+        let phys = descriptor::table(level3_phys(tables_phys, i));
+        !tables.l2.0.contains(&phys)
+    })?;
+    tables.l3[free] = TranslationTable::empty();
+    tables.l2.0[span] = descriptor::table(level3_phys(tables_phys, free));
+    Some(free)
+}
+
+fn check_range(region: UserRegion) -> Result<(), UserMapError> {
+    let aligned = region.start.is_multiple_of(PAGE) && region.end.is_multiple_of(PAGE);
+    if !aligned || region.start >= region.end || region.end > L1_BLOCK {
+        return Err(UserMapError::BadRegion(region));
+    }
+    Ok(())
+}
+
+/// Maps `region` (page-aligned, in the first GiB) at its physical address
+/// as `kind` memory, taking level-3 tables as needed. Pages already mapped
+/// get the new rights. `tables_phys` is the physical address of `tables`.
+pub fn map_range(
+    tables: &mut DomainTables,
+    tables_phys: u64,
+    region: UserRegion,
+    kind: MemoryKind,
+) -> Result<(), UserMapError> {
+    check_range(region)?;
+    let first = (region.start / L2_BLOCK) as usize;
+    let last = ((region.end - 1) / L2_BLOCK) as usize;
+    // Take every table first, so that a failure maps nothing.
+    let needed = (first..=last).filter(|&s| level3_of(tables, tables_phys, s).is_none()).count();
+    let free = (0..LEVEL3_TABLES)
+        .filter(|&i| !tables.l2.0.contains(&descriptor::table(level3_phys(tables_phys, i))))
+        .count();
+    if needed > free {
+        return Err(UserMapError::NoTable(region));
+    }
+    let mut page = region.start;
+    while page < region.end {
+        let span = (page / L2_BLOCK) as usize;
+        let table = level3_for(tables, tables_phys, span).expect("counted above");
+        let index = ((page % L2_BLOCK) / PAGE) as usize;
+        tables.l3[table].0[index] = descriptor::page(page, attributes(region.rights, kind));
+        page += PAGE;
+    }
+    Ok(())
+}
+
+/// Unmaps `region`'s pages; a level-3 table left empty is released. The
+/// caller invalidates the domain's TLB entries.
+pub fn unmap_range(
+    tables: &mut DomainTables,
+    tables_phys: u64,
+    region: UserRegion,
+) -> Result<(), UserMapError> {
+    check_range(region)?;
+    let mut page = region.start;
+    while page < region.end {
+        let span = (page / L2_BLOCK) as usize;
+        if let Some(table) = level3_of(tables, tables_phys, span) {
+            tables.l3[table].0[((page % L2_BLOCK) / PAGE) as usize] = 0;
+            if tables.l3[table].0.iter().all(|&d| d == 0) {
+                tables.l2.0[span] = 0;
+            }
+        }
+        page += PAGE;
+    }
+    Ok(())
 }
 
 /// Fills `tables` to map `regions` of the slot at `slot_base`, each at its
-/// physical address. `tables_phys` is the physical address of `tables`.
+/// physical address, as normal memory. `tables_phys` is the physical
+/// address of `tables`.
 pub fn map_domain(
     tables: &mut DomainTables,
     tables_phys: u64,
@@ -87,22 +190,13 @@ pub fn map_domain(
     if !slot_base.is_multiple_of(L2_BLOCK) || slot_base + L2_BLOCK > L1_BLOCK {
         return Err(UserMapError::BadSlot(slot_base));
     }
-    let table_size = core::mem::size_of::<TranslationTable>() as u64;
     *tables = DomainTables::empty();
-    tables.l1.0[0] = descriptor::table(tables_phys + table_size);
-    tables.l2.0[(slot_base / L2_BLOCK) as usize] = descriptor::table(tables_phys + 2 * table_size);
+    tables.l1.0[0] = descriptor::table(tables_phys + TABLE_SIZE);
     for region in regions {
-        let inside = region.start >= slot_base && region.end <= slot_base + L2_BLOCK;
-        let aligned = region.start.is_multiple_of(PAGE) && region.end.is_multiple_of(PAGE);
-        if !inside || !aligned || region.start >= region.end {
+        if region.start < slot_base || region.end > slot_base + L2_BLOCK {
             return Err(UserMapError::BadRegion(region));
         }
-        let mut page = region.start;
-        while page < region.end {
-            let index = ((page - slot_base) / PAGE) as usize % ENTRIES;
-            tables.l3.0[index] = descriptor::page(page, attributes(region.rights));
-            page += PAGE;
-        }
+        map_range(tables, tables_phys, region, MemoryKind::Normal)?;
     }
     Ok(())
 }
@@ -139,7 +233,7 @@ mod tests {
         .unwrap();
         assert_eq!(output_address_of(tables.l1.0[0]), TABLES + 0x1000);
         assert_eq!(output_address_of(tables.l2.0[16]), TABLES + 0x2000);
-        let l3 = &tables.l3.0;
+        let l3 = &tables.l3[0].0;
         assert_eq!(output_address_of(l3[0]), SLOT);
         assert_eq!((l3[0] >> 6) & 3, 0b11, "read-only for EL0");
         assert_eq!(l3[0] & (1 << 54), 1 << 54, "not executable");
@@ -172,6 +266,61 @@ mod tests {
         assert_eq!(
             map_domain(&mut tables, TABLES, L1_BLOCK, []),
             Err(UserMapError::BadSlot(L1_BLOCK))
+        );
+    }
+
+    #[test]
+    fn shared_regions_and_devices_take_more_tables() {
+        let mut tables =
+            map(&[UserRegion { start: SLOT, end: SLOT + PAGE, rights: UserRights::ReadOnly }])
+                .unwrap();
+        let device =
+            UserRegion { start: 0x3F00_3000, end: 0x3F00_4000, rights: UserRights::ReadWrite };
+        map_range(&mut tables, TABLES, device, MemoryKind::Device).unwrap();
+        let span = (0x3F00_3000 / L2_BLOCK) as usize;
+        assert_eq!(output_address_of(tables.l2.0[span]), TABLES + 3 * 0x1000, "the second L3");
+        let entry = tables.l3[1].0[3];
+        assert_eq!(output_address_of(entry), 0x3F00_3000);
+        assert_eq!((entry >> 2) & 7, MemoryKind::Device as u64);
+        assert_eq!(entry & (1 << 54), 1 << 54, "devices are never executable");
+        // A region across two spans takes two more tables.
+        let shared = UserRegion {
+            start: 0x0400_0000 + L2_BLOCK - PAGE,
+            end: 0x0400_0000 + L2_BLOCK + PAGE,
+            rights: UserRights::ReadOnly,
+        };
+        map_range(&mut tables, TABLES, shared, MemoryKind::Normal).unwrap();
+        assert_eq!(tables.l3[2].0[511] & 1, 1);
+        assert_eq!(tables.l3[3].0[0] & 1, 1);
+        // Remapping read-write changes the rights in place.
+        let writable = UserRegion { rights: UserRights::ReadWrite, ..shared };
+        map_range(&mut tables, TABLES, writable, MemoryKind::Normal).unwrap();
+        assert_eq!((tables.l3[2].0[511] >> 6) & 3, 0b01);
+        // Unmapping frees the tables again.
+        unmap_range(&mut tables, TABLES, shared).unwrap();
+        assert_eq!(tables.l2.0[(0x0400_0000 / L2_BLOCK) as usize], 0);
+        assert_eq!(tables.l2.0[(0x0400_0000 / L2_BLOCK) as usize + 1], 0);
+        assert_eq!(tables.l2.0[span] & 1, 1, "the device stays");
+    }
+
+    #[test]
+    fn running_out_of_tables_maps_nothing() {
+        let mut tables = map(&[]).unwrap();
+        let wide = UserRegion {
+            start: 0x0400_0000,
+            end: 0x0400_0000 + (LEVEL3_TABLES as u64 + 1) * L2_BLOCK,
+            rights: UserRights::ReadOnly,
+        };
+        assert_eq!(
+            map_range(&mut tables, TABLES, wide, MemoryKind::Normal),
+            Err(UserMapError::NoTable(wide))
+        );
+        assert!(tables.l2.0.iter().all(|&d| d == 0));
+        let above =
+            UserRegion { start: L1_BLOCK, end: L1_BLOCK + PAGE, rights: UserRights::ReadOnly };
+        assert_eq!(
+            map_range(&mut tables, TABLES, above, MemoryKind::Normal),
+            Err(UserMapError::BadRegion(above))
         );
     }
 }

@@ -1,0 +1,128 @@
+//! Capabilities, event channels and interrupts, on top of the system calls
+//! and the DCB.
+//!
+//! A domain finds its capabilities by name in its DCB (the kernel mirrors
+//! its capability table there). A channel end counts the events the other
+//! end sends; a thread waits for a count with [`EventChannel::await_count`]
+//! and signals the other end with [`EventChannel::advance`]. Requests and
+//! replies travel through a shared region both domains map: in the single
+//! address space a pointer into it means the same to both.
+
+use crate::runtime::{await_event, dcb, event_count};
+use crate::syscall;
+use vesper_abi::cap::{CapInfo, CapKind};
+use vesper_abi::syscall::Error;
+
+/// The capability called `name`, from the DCB's mirror of the table.
+pub fn cap(name: &str) -> Option<CapInfo> {
+    // SAFETY: the mapped read-only DCB half; read volatile because the
+    // kernel rewrites the mirror when the table changes.
+    let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
+    caps.into_iter().find(|cap| cap.handle != 0 && cap.name() == name)
+}
+
+/// The capability whose handle is `handle`, if the domain holds it.
+pub fn cap_by_handle(handle: u64) -> Option<CapInfo> {
+    // SAFETY: as in `cap`.
+    let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
+    caps.into_iter().find(|cap| cap.handle == handle && handle != 0)
+}
+
+/// One end of an event channel this domain holds.
+#[derive(Clone, Copy, Debug)]
+pub struct EventChannel {
+    handle: u64,
+    slot: usize,
+}
+
+impl EventChannel {
+    /// The channel end called `name` (the manifest's channel name).
+    pub fn named(name: &str) -> Option<Self> {
+        let cap = cap(name).filter(|c| c.kind() == CapKind::Channel)?;
+        Some(Self { handle: cap.handle, slot: cap.event as usize })
+    }
+
+    /// Its capability handle.
+    pub fn handle(&self) -> u64 {
+        self.handle
+    }
+
+    /// Events received on this end so far.
+    pub fn count(&self) -> u64 {
+        event_count(self.slot)
+    }
+
+    /// Blocks the calling thread until this end has received `value`
+    /// events; returns the count.
+    pub fn await_count(&self, value: u64) -> u64 {
+        await_event(self.slot, value)
+    }
+
+    /// Sends one event to the other end.
+    pub fn advance(&self) -> Result<(), Error> {
+        syscall::event_send(self.handle, 0).map(|_| ())
+    }
+
+    /// Sends one event to the other end, moving capability `transfer` with
+    /// it into the other domain.
+    pub fn advance_with(&self, transfer: u64) -> Result<(), Error> {
+        syscall::event_send(self.handle, transfer).map(|_| ())
+    }
+
+    /// The handle of the capability that came with the latest event on
+    /// this end (0: none).
+    pub fn inbox(&self) -> u64 {
+        let Some(handle) = dcb().inbox.get(self.slot) else { return 0 };
+        // SAFETY: as in `cap`.
+        unsafe { core::ptr::read_volatile(handle) }
+    }
+}
+
+/// An interrupt this domain takes.
+#[derive(Clone, Copy, Debug)]
+pub struct Interrupt {
+    handle: u64,
+    slot: usize,
+}
+
+impl Interrupt {
+    /// The interrupt called `name` (`DEVICE.NAME`).
+    pub fn named(name: &str) -> Option<Self> {
+        let cap = cap(name).filter(|c| c.kind() == CapKind::Irq)?;
+        Some(Self { handle: cap.handle, slot: cap.event as usize })
+    }
+
+    /// Times it has been delivered.
+    pub fn count(&self) -> u64 {
+        event_count(self.slot)
+    }
+
+    /// Blocks the calling thread until it has been delivered `value` times;
+    /// returns the count.
+    pub fn await_count(&self, value: u64) -> u64 {
+        await_event(self.slot, value)
+    }
+
+    /// Tells the kernel it has been dealt with: the line is unmasked (once
+    /// every domain it goes to has acknowledged it).
+    pub fn ack(&self) -> Result<(), Error> {
+        syscall::irq_ack(self.handle).map(|_| ())
+    }
+}
+
+/// A memory region (shared memory or device registers) this domain maps.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    /// First address.
+    pub base: u64,
+    /// Length in bytes.
+    pub size: u64,
+}
+
+impl Region {
+    /// The region (or device) called `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        let cap = cap(name).filter(|c| c.kind() == CapKind::Region)?;
+        Some(Self { base: cap.base, size: cap.size })
+    }
+}

@@ -1,0 +1,261 @@
+//! Capability system calls, and what follows a change to a table: the
+//! domain's DCB mirror and its mapped regions are brought up to date.
+
+use super::syscall::Outcome;
+use super::{dcb_ro, Dispatcher};
+use crate::arch::aarch64::mmu::descriptor::MemoryKind;
+use crate::arch::aarch64::mmu::user::{map_range, unmap_range, UserRegion, UserRights};
+use crate::arch::aarch64::trap_frame::TrapFrame;
+use crate::arch::aarch64::{time, user};
+use crate::cap::{Capability, Object};
+use crate::domain::config::{RegionKind, CHANNELS, IRQS, REGIONS};
+use crate::domain::setup::{with_tables, MAX_REGIONS};
+use crate::domain::DomainState;
+use crate::sched::atropos::{AdmitError, Reservation};
+use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights};
+use vesper_abi::syscall::Error;
+
+/// Copies `name` NUL-padded into a DCB name field, cut to fit.
+fn padded<const N: usize>(name: &str) -> [u8; N] {
+    let mut out = [0; N];
+    let len = name.len().min(N - 1);
+    out[..len].copy_from_slice(&name.as_bytes()[..len]);
+    out
+}
+
+impl Dispatcher {
+    /// Gives every loaded domain its capabilities: control of itself
+    /// (`self`) and of its reservation (`reservation`), then those its
+    /// manifest lists; maps its regions and fills its DCB mirror.
+    pub(super) fn grant_initial_caps(&mut self) {
+        for index in 0..self.domains.len() {
+            let Some(domain) = self.domains[index] else { continue };
+            let own = [
+                Capability::original(
+                    Object::Domain { domain: index },
+                    Rights::CONTROL | Rights::GRANT,
+                ),
+                Capability::original(
+                    Object::Reservation { domain: index },
+                    Rights::READ | Rights::WRITE | Rights::GRANT,
+                ),
+            ];
+            let listed =
+                domain.config.caps.iter().map(|cap| Capability::original(cap.object, cap.rights));
+            for (cap, name) in own
+                .into_iter()
+                .zip(["self", "reservation"])
+                .chain(listed.zip(domain.config.caps.iter().map(|c| c.name)))
+            {
+                if self.caps.insert(index, cap).is_err() {
+                    log::error!(
+                        "domain {}: capability {name} left out: its table is full",
+                        domain.config.name
+                    );
+                }
+            }
+            self.sync_regions(index);
+            self.mirror(index);
+        }
+    }
+
+    /// Rewrites domain `index`'s DCB mirror of its capability table.
+    pub(super) fn mirror(&mut self, index: usize) {
+        let ro = dcb_ro(self.config(index));
+        for ((handle, cap), info) in self.caps.entries(index).zip(ro.caps.iter_mut()) {
+            *info = match cap {
+                Some(cap) => self.cap_info(index, handle, cap),
+                None => CapInfo::default(),
+            };
+        }
+    }
+
+    fn cap_info(&self, holder: usize, handle: Handle, cap: Capability) -> CapInfo {
+        let mut info = CapInfo {
+            handle: handle.0,
+            kind: cap.object.kind() as u64,
+            rights: cap.rights.bits(),
+            event: u64::MAX,
+            ..CapInfo::default()
+        };
+        let manifest_index = self.manifest_index(holder);
+        let name = match cap.object {
+            Object::Channel { channel, end } => {
+                let channel = &CHANNELS[channel];
+                info.event = channel.ends[end].event as u64;
+                channel.name
+            }
+            Object::Irq { irq } => {
+                let irq = &IRQS[irq];
+                if let Some(owner) = irq.owners.iter().find(|o| Some(o.domain) == manifest_index) {
+                    info.event = owner.event as u64;
+                }
+                irq.name
+            }
+            Object::Region { region } => {
+                let region = &REGIONS[region];
+                info.base = region.start;
+                info.size = region.end - region.start;
+                region.name
+            }
+            Object::Domain { domain } => {
+                info.base = domain as u64;
+                if domain == holder {
+                    "self"
+                } else {
+                    self.config(domain).name
+                }
+            }
+            Object::Reservation { domain } => {
+                info.base = domain as u64;
+                "reservation"
+            }
+        };
+        info.name = padded(name);
+        info
+    }
+
+    /// Maps in domain `index` exactly the regions it holds capabilities
+    /// for, with the union of their rights (write only with read).
+    pub(super) fn sync_regions(&mut self, index: usize) {
+        let (mut read, mut write) = (0u32, 0u32);
+        for region in 0..REGIONS.len().min(MAX_REGIONS) {
+            let rights = self.caps.rights_over(index, Object::Region { region });
+            if rights.contains(Rights::READ) {
+                read |= 1 << region;
+                if rights.contains(Rights::WRITE) {
+                    write |= 1 << region;
+                }
+            }
+        }
+        let domain = self.domain(index);
+        let changed = (read ^ domain.mapped_read) | (write ^ domain.mapped_write);
+        if changed == 0 {
+            return;
+        }
+        let name = domain.config.name;
+        with_tables(index, |tables, phys| {
+            for (i, config) in REGIONS.iter().enumerate().filter(|(i, _)| changed & (1 << i) != 0) {
+                let rights = if write & (1 << i) != 0 {
+                    UserRights::ReadWrite
+                } else {
+                    UserRights::ReadOnly
+                };
+                let range = UserRegion { start: config.start, end: config.end, rights };
+                let kind = match config.kind {
+                    RegionKind::Normal => MemoryKind::Normal,
+                    RegionKind::Device => MemoryKind::Device,
+                };
+                let result = if read & (1 << i) != 0 {
+                    map_range(tables, phys, range, kind)
+                } else {
+                    unmap_range(tables, phys, range)
+                };
+                if let Err(error) = result {
+                    log::error!("domain {name}: region {} not mapped: {error:?}", config.name);
+                    read &= !(1 << i);
+                    write &= !(1 << i);
+                }
+            }
+        });
+        let domain = self.domain(index);
+        domain.mapped_read = read;
+        domain.mapped_write = write;
+        user::flush_address_space(domain.asid);
+    }
+
+    /// After a capability of `object` changed hands in `domains`: their
+    /// mirrors, and their mappings if it is a region.
+    pub(super) fn refresh(&mut self, object: Object, domains: impl IntoIterator<Item = usize>) {
+        for index in domains {
+            if matches!(object, Object::Region { .. }) {
+                self.sync_regions(index);
+            }
+            self.mirror(index);
+        }
+    }
+
+    pub(super) fn cap_mint(
+        &mut self,
+        index: usize,
+        [handle, rights]: [u64; 2],
+    ) -> Result<u64, Error> {
+        let rights = Rights::from_bits(rights).ok_or(Error::BadArgument)?;
+        let minted = self.caps.mint(index, Handle(handle), rights)?;
+        self.mirror(index);
+        Ok(minted.0)
+    }
+
+    pub(super) fn cap_delete(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
+        let cap = self.caps.delete(index, Handle(handle))?;
+        self.refresh(cap.object, [index]);
+        Ok(0)
+    }
+
+    pub(super) fn cap_revoke(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
+        let mut regions = false;
+        let (count, changed) = self.caps.revoke(index, Handle(handle), |_, cap| {
+            regions |= matches!(cap.object, Object::Region { .. });
+        })?;
+        for domain in changed.domains() {
+            if regions {
+                self.sync_regions(domain);
+            }
+            self.mirror(domain);
+        }
+        Ok(count)
+    }
+
+    pub(super) fn domain_stop(
+        &mut self,
+        frame: &mut TrapFrame,
+        index: usize,
+        handle: u64,
+    ) -> Outcome {
+        let target = match self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::CONTROL)
+        {
+            Ok(Object::Domain { domain }) => domain,
+            Ok(_) => return Outcome::Return(Err(Error::WrongType)),
+            Err(error) => return Outcome::Return(Err(error)),
+        };
+        if self.domain(target).state != DomainState::Live {
+            return Outcome::Return(Ok(0));
+        }
+        let now = time::now_ns();
+        log::info!(
+            "domain {} stopped by domain {}",
+            self.config(target).name,
+            self.config(index).name
+        );
+        self.stop(target, DomainState::Stopped, now);
+        if target != index {
+            return Outcome::Return(Ok(0));
+        }
+        self.reschedule(frame, now);
+        Outcome::FrameSet
+    }
+
+    pub(super) fn reservation_set(
+        &mut self,
+        index: usize,
+        [handle, period_ns, slice_ns]: [u64; 3],
+    ) -> Result<u64, Error> {
+        let Object::Reservation { domain } =
+            self.caps.lookup(index, Handle(handle), CapKind::Reservation, Rights::WRITE)?
+        else {
+            return Err(Error::WrongType);
+        };
+        let old = self.atropos.reservation(domain).ok_or(Error::BadArgument)?;
+        let latency_ns = if old.latency_ns == old.period_ns { period_ns } else { old.latency_ns };
+        let new = Reservation { period_ns, slice_ns, latency_ns, extra: old.extra };
+        self.atropos.set_reservation(domain, new).map_err(|error| match error {
+            AdmitError::OverUtilised { .. } => Error::Overloaded,
+            _ => Error::BadArgument,
+        })?;
+        let ro = dcb_ro(self.config(domain));
+        ro.reservation.period_ns = period_ns;
+        ro.reservation.slice_ns = slice_ns;
+        ro.reservation.latency_ns = latency_ns;
+        Ok(0)
+    }
+}

@@ -1,0 +1,151 @@
+//! Events: channel sends, interrupts delivered as events, and their
+//! acknowledgement.
+//!
+//! An event is a count going up in the receiver's DCB (`events[slot]`, and
+//! `events_total`); a blocked receiver wakes. The kernel never activates a
+//! domain just because an event arrived while it ran: the domain sees the
+//! count when it next looks. An interrupt line is masked when it fires and
+//! unmasked when every domain it was delivered to has acknowledged it, so
+//! each line is delivered at most once per acknowledgement, and a driver
+//! under load ends up polling its counts rather than taking an interrupt
+//! per request.
+
+use super::syscall::Outcome;
+use super::{dcb_ro, Dispatcher};
+use crate::arch::aarch64::time;
+use crate::arch::aarch64::trap_frame::TrapFrame;
+use crate::bsp::rpi3::intc;
+use crate::cap::Object;
+use crate::domain::config::{EventTarget, CHANNELS, IRQS};
+use crate::domain::DomainState;
+use vesper_abi::cap::{CapKind, Handle, Rights};
+use vesper_abi::syscall::Error;
+
+/// The most interrupts an image can deliver to domains.
+pub const MAX_IRQS: usize = 32;
+
+impl Dispatcher {
+    /// The domains (as a bit set over loaded indexes) interrupt `irq` is
+    /// delivered to.
+    fn irq_owners(&self, irq: usize) -> u32 {
+        IRQS[irq]
+            .owners
+            .iter()
+            .filter_map(|owner| self.index_of.get(owner.domain).copied().flatten())
+            .fold(0, |set, index| set | 1 << index)
+    }
+
+    /// Unmasks every interrupt some started domain takes.
+    pub(super) fn enable_interrupts(&mut self) {
+        for (irq, config) in IRQS.iter().enumerate() {
+            if irq >= MAX_IRQS {
+                log::error!(
+                    "interrupt {}: not delivered: the kernel takes {MAX_IRQS}",
+                    config.name
+                );
+            } else if self.irq_owners(irq) != 0 {
+                intc::enable(config.line);
+            }
+        }
+    }
+
+    /// Counts an event for `target` and wakes its domain if it is blocked.
+    /// Returns whether it woke. Events for a domain that never started are
+    /// dropped.
+    pub(super) fn deliver(&mut self, target: EventTarget, now: &mut Option<u64>) -> bool {
+        let Some(index) = self.index_of.get(target.domain).copied().flatten() else {
+            return false;
+        };
+        let ro = dcb_ro(self.config(index));
+        if let Some(count) = ro.events.get_mut(target.event) {
+            *count = count.wrapping_add(1);
+            ro.events_total = ro.events_total.wrapping_add(1);
+        }
+        if self.domain(index).state != DomainState::Live || !self.atropos.is_blocked(index) {
+            return false;
+        }
+        let now = *now.get_or_insert_with(time::now_ns);
+        self.atropos.wake(index, now)
+    }
+
+    /// A peripheral interrupt is pending: masks each pending line the image
+    /// routes and delivers it to its domains.
+    pub(super) fn deliver_interrupts(&mut self, now: u64) {
+        let pending = intc::pending();
+        let mut now = Some(now);
+        for (irq, config) in IRQS.iter().enumerate().take(MAX_IRQS) {
+            if config.line >= intc::LINES || pending & (1 << config.line) == 0 {
+                continue;
+            }
+            intc::disable(config.line);
+            self.irq_waiting[irq] = self.irq_owners(irq);
+            for owner in config.owners {
+                self.deliver(*owner, &mut now);
+            }
+        }
+    }
+
+    /// `irq_ack`: the caller has dealt with the interrupt.
+    pub(super) fn irq_ack(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
+        let Object::Irq { irq } =
+            self.caps.lookup(index, Handle(handle), CapKind::Irq, Rights::ACK)?
+        else {
+            return Err(Error::WrongType);
+        };
+        let Some(waiting) = self.irq_waiting.get_mut(irq) else {
+            return Ok(0);
+        };
+        if *waiting & (1 << index) == 0 {
+            return Ok(0);
+        }
+        *waiting &= !(1 << index);
+        if *waiting != 0 {
+            return Ok(0);
+        }
+        intc::enable(IRQS[irq].line);
+        Ok(1)
+    }
+
+    /// `event_send`: signals the other end of the channel, moving the
+    /// capability `transfer` with it unless that is 0.
+    pub(super) fn event_send(
+        &mut self,
+        frame: &mut TrapFrame,
+        index: usize,
+        [handle, transfer]: [u64; 2],
+    ) -> Outcome {
+        let object = self.caps.lookup(index, Handle(handle), CapKind::Channel, Rights::SEND);
+        let (channel, end) = match object {
+            Ok(Object::Channel { channel, end }) => (channel, end),
+            Ok(_) => return Outcome::Return(Err(Error::WrongType)),
+            Err(error) => return Outcome::Return(Err(error)),
+        };
+        let target = CHANNELS[channel].ends[1 - end];
+        let Some(receiver) = self.index_of.get(target.domain).copied().flatten() else {
+            return Outcome::Return(Ok(0));
+        };
+        if transfer != 0 {
+            let moved = match self.caps.get(index, Handle(transfer)) {
+                Ok(cap) => cap.object,
+                Err(error) => return Outcome::Return(Err(error)),
+            };
+            let new = match self.caps.transfer(index, Handle(transfer), receiver) {
+                Ok(new) => new,
+                Err(error) => return Outcome::Return(Err(error)),
+            };
+            if let Some(slot) = dcb_ro(self.config(receiver)).inbox.get_mut(target.event) {
+                *slot = new.0;
+            }
+            self.refresh(moved, [index, receiver]);
+        }
+        let mut now = None;
+        if !self.deliver(target, &mut now) {
+            return Outcome::Return(Ok(0));
+        }
+        // The receiver may have the earlier deadline now.
+        frame.x[0] = 0;
+        let now = now.unwrap_or_else(time::now_ns);
+        self.reschedule(frame, now);
+        Outcome::FrameSet
+    }
+}
