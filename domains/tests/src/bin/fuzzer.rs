@@ -9,7 +9,10 @@
 //!
 //! Calls that would end the experiment early or flood the console are
 //! tamed: `exit` is never made, `domain_stop` never on its own `self`
-//! capability, and `yield` only rarely; `rfa` and `console_write` get only
+//! capability, its original capabilities are never deleted or moved away
+//! (copies it mints are fair game), a reservation change always keeps at
+//! least 1 ms every 10 ms (less would starve it before it is done, which
+//! is allowed but ends the experiment), and `yield` only rarely; `rfa` and `console_write` get only
 //! pointers or lengths the kernel must refuse, and `block_until` and
 //! `set_alarm` never reach more than 10 us ahead.
 
@@ -22,6 +25,8 @@ use vesper_activations::syscall::raw_number as raw;
 use vesper_activations::{dcb, now_ns, println};
 
 vesper_activations::main!(run);
+
+const MS: u64 = 1_000_000;
 
 /// Calls made.
 const CALLS: u32 = 20_000;
@@ -37,12 +42,21 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// A handle the domain holds now, or (one time in four) the one next
+    /// to it: often stale or empty.
+    fn held_handle(&mut self) -> u64 {
+        let held = dcb().caps.iter().filter(|c| c.handle != 0).count() as u64;
+        let pick = self.next() % held.max(1);
+        let handle = dcb().caps.iter().filter(|c| c.handle != 0).nth(pick as usize);
+        handle.map_or(0, |c| c.handle) ^ u64::from(self.next().is_multiple_of(4))
+    }
+
     /// A value that is often on an edge: zero, all ones, a kernel address,
     /// an address in another domain's slot, one in this domain, a handle
     /// the domain holds (or held), or random.
     fn argument(&mut self, own: u64) -> u64 {
         match self.next() % 10 {
-            8 | 9 => dcb().caps[(self.next() % 32) as usize].handle ^ (self.next() % 4 / 3),
+            8 | 9 => self.held_handle(),
             0 => 0,
             1 => u64::MAX,
             2 => 0xFFFF_FF80_0008_0000 + (self.next() & 0xFFFF),
@@ -59,12 +73,17 @@ fn run() {
     let own = &rng as *const Rng as u64;
     let mut counts = [0u32; ERRORS.len() + 1];
     let me = cap("self").map_or(0, |c| c.handle);
+    let originals: [u64; 4] =
+        ["self", "reservation", "poke", "vault"].map(|name| cap(name).map_or(0, |c| c.handle));
     for _ in 0..CALLS {
         let number = rng.next() % 18;
         let (a0, a1, a2) = (rng.argument(own), rng.argument(own), rng.argument(own));
         let result = match Syscall::from_number(number) {
             Some(Syscall::Exit) => continue,
             Some(Syscall::DomainStop) if a0 == me => continue,
+            Some(Syscall::CapDelete) if originals.contains(&a0) => continue,
+            Some(Syscall::EventSend) if originals.contains(&a1) => continue,
+            Some(Syscall::ReservationSet) => raw(number, [a0, 10 * MS, MS + a2 % (9 * MS)]),
             Some(Syscall::Yield) if !rng.next().is_multiple_of(256) => continue,
             Some(Syscall::ConsoleWrite) => {
                 let (pointer, len) = if a1.is_multiple_of(2) {
