@@ -47,6 +47,11 @@ impl EventChannel {
         self.handle
     }
 
+    /// Its event slot in this domain's DCB.
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
     /// Events received on this end so far.
     pub fn count(&self) -> u64 {
         event_count(self.slot)

@@ -9,6 +9,8 @@
 use anyhow::{anyhow, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use vesper_abi::cap::MAX_CAP_NAME_LEN;
+use vesper_abi::layout::PAGE_SIZE;
 
 /// The boards the builder knows: name and description file.
 const BOARDS: &[(&str, &str)] = &[("rpi3", include_str!("../../boards/rpi3.toml"))];
@@ -91,6 +93,16 @@ impl Device {
     pub fn registers(&self) -> AddressRange {
         AddressRange { start: self.base, end: self.base.saturating_add(self.size) }
     }
+
+    /// Its register range rounded out to whole pages: what a domain that
+    /// uses it maps.
+    pub fn pages(&self) -> AddressRange {
+        let registers = self.registers();
+        AddressRange {
+            start: registers.start - registers.start % PAGE_SIZE,
+            end: registers.end.saturating_add(PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE,
+        }
+    }
 }
 
 /// A board description.
@@ -148,6 +160,15 @@ impl Board {
         self.devices.iter().find(|device| device.name == name)
     }
 
+    /// A device of the kernel whose registers lie in one of `device`'s
+    /// pages, if any: a domain mapping `device` would reach them.
+    pub fn kernel_device_near(&self, device: &Device) -> Option<&Device> {
+        let pages = device.pages();
+        self.devices.iter().find(|other| {
+            other.kernel && other.name != device.name && other.registers().overlaps(&pages)
+        })
+    }
+
     /// The interrupt called `DEVICE.NAME`.
     pub fn interrupt(&self, full_name: &str) -> Option<Interrupt<'_>> {
         let (device, name) = full_name.split_once('.')?;
@@ -159,8 +180,9 @@ impl Board {
     /// Checks that the description is self-consistent: the memory map's
     /// ranges are non-empty and disjoint, device names are unique, every
     /// device lies in the peripherals or the local block without
-    /// overlapping another, and interrupt numbers are in range and unique.
-    /// Returns every problem found.
+    /// overlapping another, interrupt numbers are in range and unique, and
+    /// device and interrupt names (`DEVICE.NAME`) fit a capability's name
+    /// ([`MAX_CAP_NAME_LEN`] bytes). Returns every problem found.
     pub fn check(&self) -> std::result::Result<(), Vec<String>> {
         let mut problems = Vec::new();
         let map = &self.memory;
@@ -183,6 +205,13 @@ impl Board {
         let mut numbers: BTreeMap<u32, String> = BTreeMap::new();
         for (i, device) in self.devices.iter().enumerate() {
             let registers = device.registers();
+            if device.name.len() > MAX_CAP_NAME_LEN {
+                problems.push(format!(
+                    "device {}: the name is longer than {MAX_CAP_NAME_LEN} bytes (capabilities \
+                     are named after devices)",
+                    device.name
+                ));
+            }
             if device.size == 0 || device.base.checked_add(device.size).is_none() {
                 problems.push(format!("device {}: bad register range", device.name));
             }
@@ -205,6 +234,12 @@ impl Board {
             }
             for (name, number) in &device.interrupts {
                 let full = format!("{}.{name}", device.name);
+                if full.len() > MAX_CAP_NAME_LEN {
+                    problems.push(format!(
+                        "interrupt {full}: the name is longer than {MAX_CAP_NAME_LEN} bytes \
+                         (capabilities are named after interrupts)"
+                    ));
+                }
                 if *number > MAX_INTERRUPT {
                     problems.push(format!("interrupt {full}: {number} is above {MAX_INTERRUPT}"));
                 }
@@ -286,6 +321,36 @@ mod tests {
     }
 
     #[test]
+    fn every_device_and_interrupt_name_fits_a_capability_name() {
+        for name in Board::names() {
+            let board = Board::named(name).unwrap().unwrap();
+            for device in &board.devices {
+                assert!(device.name.len() <= MAX_CAP_NAME_LEN, "{name}: {}", device.name);
+                for irq in device.interrupts.keys() {
+                    let full = format!("{}.{irq}", device.name);
+                    assert!(full.len() <= MAX_CAP_NAME_LEN, "{name}: {full}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn devices_are_mapped_by_whole_pages_and_the_mailbox_shares_the_kernels() {
+        let board = rpi3();
+        let pages = |name: &str| board.device(name).unwrap().pages();
+        assert_eq!(pages("gpio"), AddressRange { start: 0x3F20_0000, end: 0x3F20_1000 });
+        assert_eq!(pages("systimer"), AddressRange { start: 0x3F00_3000, end: 0x3F00_4000 });
+        assert_eq!(pages("mailbox"), AddressRange { start: 0x3F00_B000, end: 0x3F00_C000 });
+        let near = |name: &str| {
+            board.kernel_device_near(board.device(name).unwrap()).map(|d| d.name.as_str())
+        };
+        assert_eq!(near("mailbox"), Some("intc"));
+        for device in board.devices.iter().filter(|d| !d.kernel && d.name != "mailbox") {
+            assert_eq!(near(&device.name), None, "{}", device.name);
+        }
+    }
+
+    #[test]
     fn interrupts_are_found_by_device_and_name() {
         let board = rpi3();
         let c3 = board.interrupt("systimer.c3").unwrap();
@@ -304,6 +369,8 @@ mod tests {
         board.devices[3].base = 0x1000;
         board.devices[4].interrupts.insert("big".into(), 200);
         board.devices.push(board.devices[0].clone());
+        board.devices[5].name = "mailbox-of-the-gpu".into();
+        board.devices[1].interrupts.insert("longer-name".into(), 70);
         let problems = board.check().unwrap_err();
         let all = problems.join("\n");
         for expected in [
@@ -313,6 +380,8 @@ mod tests {
             "device gpio: registers 0x1000-0x10b4 are outside",
             "interrupt emmc.big: 200 is above 71",
             "device uart0 is described twice",
+            "device mailbox-of-the-gpu: the name is longer than 15 bytes",
+            "interrupt uart1.longer-name: the name is longer than 15 bytes",
         ] {
             assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
         }

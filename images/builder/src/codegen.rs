@@ -1,8 +1,11 @@
 //! The image configuration as Rust source: `image_config.rs`, which the
 //! kernel's build script copies and `kernel/src/domain/config.rs`
 //! `include!`s, with each domain's relocated program beside it as
-//! `<domain>.bin` (pulled in with `include_bytes!`).
+//! `<domain>.bin` (pulled in with `include_bytes!`). Besides the domains it
+//! holds the image's regions, channels and interrupts and each domain's
+//! capabilities to them, as [`crate::caps`] works them out.
 
+use crate::caps::{rights_names, Cap, ImageCaps, Object, RegionKind};
 use crate::cargo::write_if_changed;
 use crate::manifest::Manifest;
 use crate::units::format_duration;
@@ -37,8 +40,8 @@ pub fn write_image(dir: &Path, manifest: &Manifest, domains: &[PlacedDomain]) ->
 
 /// The source of `image_config.rs` for `manifest`, its programs placed as
 /// `domains`, their bytes in `dir` (see [`program_path`]). It defines
-/// `IMAGE_NAME`, `RUN_FOR_NS` and `DOMAINS` in the scope of
-/// `kernel/src/domain/config.rs`.
+/// `IMAGE_NAME`, `RUN_FOR_NS`, `DOMAINS`, `REGIONS`, `CHANNELS` and `IRQS`
+/// in the scope of `kernel/src/domain/config.rs`.
 pub fn config_source(manifest: &Manifest, domains: &[PlacedDomain], dir: &Path) -> Result<String> {
     let mut paths = Vec::new();
     for placed in domains {
@@ -80,6 +83,7 @@ fn write_source(
             writeln!(out, "pub const RUN_FOR_NS: Option<u64> = None;")?;
         }
     }
+    let caps = ImageCaps::of(manifest);
     writeln!(out, "/// The image's domains, in manifest order: domain `i` lives in slot `i`.")?;
     writeln!(out, "pub static DOMAINS: &[DomainConfig] = &[")?;
     for (placed, path) in domains.iter().zip(paths) {
@@ -109,24 +113,121 @@ fn write_source(
         writeln!(out, "        scheduler: {:?},", domain.scheduler.name())?;
         if domain.threads.is_empty() {
             writeln!(out, "        threads: &[],")?;
-            writeln!(out, "    }},")?;
-            continue;
+        } else {
+            writeln!(out, "        threads: &[")?;
+            for thread in &domain.threads {
+                writeln!(
+                    out,
+                    "            ThreadConfig {{ name: {:?}, period_ns: {}, wcet_ns: {}, \
+                     deadline_ns: {}, tickets: {} }},",
+                    thread.name,
+                    thread.period_ns.unwrap_or(0),
+                    thread.wcet_ns,
+                    thread.deadline_ns.unwrap_or(0),
+                    thread.tickets
+                )?;
+            }
+            writeln!(out, "        ],")?;
         }
-        writeln!(out, "        threads: &[")?;
-        for thread in &domain.threads {
-            writeln!(
-                out,
-                "            ThreadConfig {{ name: {:?}, period_ns: {}, wcet_ns: {}, \
-                 deadline_ns: {}, tickets: {} }},",
-                thread.name,
-                thread.period_ns.unwrap_or(0),
-                thread.wcet_ns,
-                thread.deadline_ns.unwrap_or(0),
-                thread.tickets
-            )?;
-        }
-        writeln!(out, "        ],")?;
+        let table = manifest.domain_index(&domain.name).and_then(|index| caps.domains.get(index));
+        write_caps(out, table.map_or(&[], Vec::as_slice))?;
         writeln!(out, "    }},")?;
+    }
+    writeln!(out, "];")?;
+    write_tables(out, &caps)
+}
+
+/// Writes a domain's `caps` field.
+fn write_caps(out: &mut String, caps: &[Cap]) -> std::fmt::Result {
+    if caps.is_empty() {
+        return writeln!(out, "        caps: &[],");
+    }
+    writeln!(out, "        caps: &[")?;
+    for cap in caps {
+        let object = match cap.object {
+            Object::Channel { channel, end } => {
+                format!("Object::Channel {{ channel: {channel}, end: {end} }}")
+            }
+            Object::Irq { irq } => format!("Object::Irq {{ irq: {irq} }}"),
+            Object::Region { region } => format!("Object::Region {{ region: {region} }}"),
+        };
+        writeln!(
+            out,
+            "            CapConfig {{ name: {:?}, object: {object}, rights: \
+             Rights::from_bits_retain({:#x}) }}, // {}",
+            cap.name,
+            cap.rights.bits(),
+            rights_names(cap.rights)
+        )?;
+    }
+    writeln!(out, "        ],")
+}
+
+/// Writes `REGIONS`, `CHANNELS` and `IRQS`.
+fn write_tables(out: &mut String, caps: &ImageCaps) -> std::fmt::Result {
+    writeln!(
+        out,
+        "/// The memory regions domains may map: the `[[region]]`s in manifest order, then the \
+         registers of each device a domain uses, in board order, rounded out to whole pages."
+    )?;
+    write_list(out, "REGIONS: &[RegionConfig]", &caps.regions, |region| {
+        let kind = match region.kind {
+            RegionKind::Normal => "Normal",
+            RegionKind::Device => "Device",
+        };
+        format!(
+            "RegionConfig {{ name: {:?}, start: {:#x}, end: {:#x}, kind: RegionKind::{kind} }},",
+            region.name, region.range.start, region.range.end
+        )
+    })?;
+    writeln!(
+        out,
+        "/// The event channels, in manifest order: each end's domain and the event slot that \
+         counts its events."
+    )?;
+    write_list(out, "CHANNELS: &[ChannelConfig]", &caps.channels, |channel| {
+        let [a, b] = channel.ends;
+        format!(
+            "ChannelConfig {{ name: {:?}, ends: [EventTarget {{ domain: {}, event: {} }}, \
+             EventTarget {{ domain: {}, event: {} }}] }},",
+            channel.name, a.domain, a.event, b.domain, b.event
+        )
+    })?;
+    writeln!(
+        out,
+        "/// The interrupts delivered to domains, in board order: each domain taking it and its \
+         event slot there."
+    )?;
+    write_list(out, "IRQS: &[IrqConfig]", &caps.irqs, |irq| {
+        let owners: Vec<String> = irq
+            .owners
+            .iter()
+            .map(|owner| {
+                format!("EventTarget {{ domain: {}, event: {} }}", owner.domain, owner.event)
+            })
+            .collect();
+        format!(
+            "IrqConfig {{ name: {:?}, line: {}, owners: &[{}] }},",
+            irq.name,
+            irq.line,
+            owners.join(", ")
+        )
+    })
+}
+
+/// Writes `pub static {declaration} = &[...];`, one line per item.
+fn write_list<T>(
+    out: &mut String,
+    declaration: &str,
+    items: &[T],
+    line: impl Fn(&T) -> String,
+) -> std::fmt::Result {
+    if items.is_empty() {
+        return writeln!(out, "pub static {declaration} = &[];");
+    }
+    writeln!(out, "pub static {declaration} = &[")?;
+    for item in items {
+        writeln!(out, "    {}", line(item))?;
     }
     writeln!(out, "];")
 }
@@ -190,8 +291,15 @@ pub static DOMAINS: &[DomainConfig] = &[
         ],
         scheduler: "fifo",
         threads: &[],
+        caps: &[],
     },
 ];
+/// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.
+pub static REGIONS: &[RegionConfig] = &[];
+/// The event channels, in manifest order: each end's domain and the event slot that counts its events.
+pub static CHANNELS: &[ChannelConfig] = &[];
+/// The interrupts delivered to domains, in board order: each domain taking it and its event slot there.
+pub static IRQS: &[IrqConfig] = &[];
 "#;
         assert_eq!(source, expected);
     }
@@ -201,7 +309,141 @@ pub static DOMAINS: &[DomainConfig] = &[
         let manifest = manifest(None);
         let source = config_source(&manifest, &[], Path::new("/out")).unwrap();
         assert!(source.contains("pub const RUN_FOR_NS: Option<u64> = None;\n"), "{source}");
-        assert!(source.ends_with("pub static DOMAINS: &[DomainConfig] = &[\n];\n"), "{source}");
+        assert!(source.contains("pub static DOMAINS: &[DomainConfig] = &[\n];\n"), "{source}");
+        assert!(source.ends_with("pub static IRQS: &[IrqConfig] = &[];\n"), "{source}");
+    }
+
+    /// Two domains sharing a device and its interrupt, with a region and a
+    /// channel between them.
+    const SHARING: &str = r#"
+[[domain]]
+name = "drv"
+program = "spin"
+period = "10ms"
+slice = "1ms"
+uses = ["gpio"]
+interrupts = { "gpio.bank0" = 3 }
+
+[[domain]]
+name = "app"
+program = "spin"
+period = "10ms"
+slice = "1ms"
+uses = ["uart1", "gpio"]
+interrupts = { "gpio.bank0" = 0 }
+
+[[share]]
+device = "gpio"
+domains = ["drv", "app"]
+
+[[share]]
+interrupt = "gpio.bank0"
+domains = ["drv", "app"]
+
+[[region]]
+name = "buf"
+size = "8KiB"
+domains = { drv = "rw", app = "r" }
+
+[[channel]]
+name = "req"
+ends = { drv = "receive", app = "send-receive" }
+"#;
+
+    #[test]
+    fn devices_interrupts_regions_and_channels_become_tables_and_capabilities() {
+        let programs = ["spin".to_string()].into();
+        let manifest = Manifest::parse(SHARING, Path::new("images/sharing.toml"), &programs)
+            .unwrap_or_else(|err| panic!("{err:#}"));
+        let domains: Vec<PlacedDomain> = manifest
+            .domains
+            .iter()
+            .map(|domain| {
+                let base = domain.layout.program_base;
+                PlacedDomain {
+                    domain: domain.clone(),
+                    slot_base: domain.layout.slot.start,
+                    program: PlacedProgram {
+                        base,
+                        entry: base,
+                        activation_sp: base + 0x1000,
+                        image: vec![0],
+                        segments: vec![Segment {
+                            start: base,
+                            end: base + 0x1000,
+                            rights: Rights::ReadExecute,
+                        }],
+                    },
+                }
+            })
+            .collect();
+        let source = config_source(&manifest, &domains, Path::new("/out")).unwrap();
+        let expected = r#"// Generated by vesper-builder from "images/sharing.toml": do not edit.
+
+/// The image's name (its manifest's file stem).
+pub const IMAGE_NAME: &str = "sharing";
+/// Run until halted (the manifest sets no `run-for`).
+pub const RUN_FOR_NS: Option<u64> = None;
+/// The image's domains, in manifest order: domain `i` lives in slot `i`.
+pub static DOMAINS: &[DomainConfig] = &[
+    DomainConfig {
+        name: "drv",
+        program: "spin",
+        reservation: Reservation { period_ns: 10000000, slice_ns: 1000000, extra: false, latency_ns: 10000000 },
+        slot_base: 0x2000000,
+        entry: 0x2004000,
+        activation_sp: 0x2005000,
+        image: include_bytes!("/out/drv.bin"),
+        segments: &[
+            Segment { start: 0x2004000, end: 0x2005000, rights: SegmentRights::ReadExecute },
+        ],
+        scheduler: "fifo",
+        threads: &[],
+        caps: &[
+            CapConfig { name: "gpio", object: Object::Region { region: 2 }, rights: Rights::from_bits_retain(0x43) }, // READ | WRITE | GRANT
+            CapConfig { name: "gpio.bank0", object: Object::Irq { irq: 0 }, rights: Rights::from_bits_retain(0x10) }, // ACK
+            CapConfig { name: "req", object: Object::Channel { channel: 0, end: 1 }, rights: Rights::from_bits_retain(0x48) }, // RECEIVE | GRANT
+            CapConfig { name: "buf", object: Object::Region { region: 0 }, rights: Rights::from_bits_retain(0x43) }, // READ | WRITE | GRANT
+        ],
+    },
+    DomainConfig {
+        name: "app",
+        program: "spin",
+        reservation: Reservation { period_ns: 10000000, slice_ns: 1000000, extra: false, latency_ns: 10000000 },
+        slot_base: 0x2200000,
+        entry: 0x2204000,
+        activation_sp: 0x2205000,
+        image: include_bytes!("/out/app.bin"),
+        segments: &[
+            Segment { start: 0x2204000, end: 0x2205000, rights: SegmentRights::ReadExecute },
+        ],
+        scheduler: "fifo",
+        threads: &[],
+        caps: &[
+            CapConfig { name: "uart1", object: Object::Region { region: 1 }, rights: Rights::from_bits_retain(0x43) }, // READ | WRITE | GRANT
+            CapConfig { name: "gpio", object: Object::Region { region: 2 }, rights: Rights::from_bits_retain(0x43) }, // READ | WRITE | GRANT
+            CapConfig { name: "gpio.bank0", object: Object::Irq { irq: 0 }, rights: Rights::from_bits_retain(0x10) }, // ACK
+            CapConfig { name: "req", object: Object::Channel { channel: 0, end: 0 }, rights: Rights::from_bits_retain(0x4c) }, // SEND | RECEIVE | GRANT
+            CapConfig { name: "buf", object: Object::Region { region: 0 }, rights: Rights::from_bits_retain(0x41) }, // READ | GRANT
+        ],
+    },
+];
+/// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.
+pub static REGIONS: &[RegionConfig] = &[
+    RegionConfig { name: "buf", start: 0x4000000, end: 0x4002000, kind: RegionKind::Normal },
+    RegionConfig { name: "uart1", start: 0x3f215000, end: 0x3f216000, kind: RegionKind::Device },
+    RegionConfig { name: "gpio", start: 0x3f200000, end: 0x3f201000, kind: RegionKind::Device },
+];
+/// The event channels, in manifest order: each end's domain and the event slot that counts its events.
+pub static CHANNELS: &[ChannelConfig] = &[
+    ChannelConfig { name: "req", ends: [EventTarget { domain: 1, event: 1 }, EventTarget { domain: 0, event: 0 }] },
+];
+/// The interrupts delivered to domains, in board order: each domain taking it and its event slot there.
+pub static IRQS: &[IrqConfig] = &[
+    IrqConfig { name: "gpio.bank0", line: 49, owners: &[EventTarget { domain: 0, event: 3 }, EventTarget { domain: 1, event: 0 }] },
+];
+"#;
+        assert_eq!(source, expected);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! Used by `cargo xtask` and by the QEMU integration tests.
 
 pub mod board;
+pub mod caps;
 mod cargo;
 pub mod codegen;
 pub mod config_txt;

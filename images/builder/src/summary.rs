@@ -1,8 +1,9 @@
 //! What an image holds, for the terminal: its domains and reservations,
-//! the utilisation, the memory map, and what the manifest declares for the
-//! kernel mechanisms of later issues (devices, interrupts, regions,
-//! channels, threads).
+//! the utilisation, the memory map, the threads, and what the domains are
+//! given (devices, interrupts, regions and channels, with their event slots,
+//! and each domain's capabilities).
 
+use crate::caps::{ImageCaps, CAP_SLOTS, KERNEL_CAP_NAMES};
 use crate::layout::KERNEL_AREA;
 use crate::manifest::{Manifest, ShareTarget};
 use crate::units::{format_duration, format_share, format_size};
@@ -234,7 +235,8 @@ impl Summary {
         )
     }
 
-    /// The keys checked now whose kernel mechanisms arrive later.
+    /// The threads, then the devices, interrupts, regions and channels the
+    /// domains are given, and each domain's capabilities.
     fn write_declared(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = &self.manifest;
         let mut lines: Vec<(&str, String)> = Vec::new();
@@ -264,11 +266,11 @@ impl Summary {
             .flat_map(|d| {
                 d.interrupts
                     .iter()
-                    .map(move |r| (r.interrupt.as_str(), d.name.as_str(), r.number, r.bit))
+                    .map(move |r| (r.interrupt.as_str(), d.name.as_str(), r.number, r.event))
             })
             .collect();
         routes.sort();
-        for (interrupt, domain, number, bit) in routes {
+        for (interrupt, domain, number, event) in routes {
             let share = if shared(ShareTarget::Interrupt(interrupt.to_string())) {
                 " (shared)"
             } else {
@@ -276,16 +278,30 @@ impl Summary {
             };
             lines.push((
                 "interrupts",
-                format!("{interrupt} (IRQ {number}) -> {domain} bit {bit}{share}"),
+                format!("{interrupt} (IRQ {number}) -> {domain} event {event}{share}"),
             ));
         }
         for channel in &m.channels {
             let ends: Vec<String> = channel
                 .ends
                 .iter()
-                .map(|(domain, rights)| format!("{domain} {}", rights.name()))
+                .map(|end| format!("{} {} event {}", end.domain, end.rights.name(), end.event))
                 .collect();
             lines.push(("channels", format!("{}: {}", channel.name, ends.join(", "))));
+        }
+        let caps = ImageCaps::of(m);
+        for (domain, table) in m.domains.iter().zip(&caps.domains) {
+            if table.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = KERNEL_CAP_NAMES
+                .into_iter()
+                .chain(table.iter().map(|cap| cap.name.as_str()))
+                .collect();
+            lines.push((
+                "caps",
+                format!("{}: {} ({} of {CAP_SLOTS})", domain.name, names.join(", "), names.len()),
+            ));
         }
         let mut threads = Vec::new();
         for d in &m.domains {
@@ -308,7 +324,7 @@ impl Summary {
             writeln!(f, "{label:<10}  {line}")?;
         }
         if !lines.is_empty() || !m.regions.is_empty() {
-            writeln!(f, "checked now, used by the kernel in later issues (see docs/manifest.md):")?;
+            writeln!(f, "given to the domains (see docs/manifest.md):")?;
             if !m.regions.is_empty() {
                 let names: Vec<&str> = m.regions.iter().map(|r| r.name.as_str()).collect();
                 writeln!(f, "  regions     {} (in the memory map above)", names.join(", "))?;

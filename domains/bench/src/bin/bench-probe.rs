@@ -19,33 +19,12 @@
 #![no_main]
 
 use core::arch::asm;
-use core::ptr::addr_of;
 use vesper_abi::syscall::Syscall;
+use vesper_activations::println;
 use vesper_activations::syscall::{bench_mark, yield_slice};
-use vesper_activations::{println, set_activation_entry};
-
-core::arch::global_asm!(
-    ".section .text, \"ax\"",
-    ".global bench_activation_entry",
-    "bench_activation_entry:",
-    "    mrs     x2, pmevcntr0_el0",
-    "    adrp    x3, BENCH_ENTRY_COUNT",
-    "    str     x2, [x3, :lo12:BENCH_ENTRY_COUNT]",
-    "    b       _start",
-);
-
-extern "C" {
-    fn bench_activation_entry();
-}
-
-/// The instruction count read by the activation entry, written by it alone.
-#[no_mangle]
-static mut BENCH_ENTRY_COUNT: u64 = 0;
+use vesper_domains_bench::{activation_count, count_activations, ROUNDS};
 
 vesper_activations::main!(run);
-
-/// Rounds per measurement.
-const ROUNDS: usize = 8;
 
 /// One system call `number` between two counter reads.
 fn syscall_round_trip(number: u64) -> u64 {
@@ -76,14 +55,11 @@ fn run() {
         println!("bench {name} instructions={best}");
     }
 
-    set_activation_entry(bench_activation_entry as *const () as u64);
+    count_activations();
     let mut best = u64::MAX;
     for _ in 0..ROUNDS {
         yield_slice();
-        // SAFETY: written only by the activation entry, which ran before
-        // this thread was resumed.
-        let count = unsafe { addr_of!(BENCH_ENTRY_COUNT).read_volatile() };
-        match bench_mark(count) {
+        match bench_mark(activation_count()) {
             Ok(instructions) => best = best.min(instructions),
             Err(error) => {
                 println!("bench_mark refused: {error:?} (not a benchmark kernel?)");

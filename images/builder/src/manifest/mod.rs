@@ -15,10 +15,10 @@
 //!
 //! Validation reports every problem it finds at once, each naming the file,
 //! line and column, the table (domain, region, ...) and the key, and the
-//! reason. Some keys describe what later kernel mechanisms will use (devices,
-//! interrupts, shared regions, channels, user-level schedulers and threads):
-//! they are checked now, against the board and against each other, and shown
-//! in the build summary.
+//! reason. Devices, interrupts, shared regions and channels become the
+//! domains' capabilities (see [`crate::caps`]); validation also gives each
+//! channel end an event slot and checks that every domain's capabilities,
+//! event slots and capability names fit the kernel's tables.
 
 mod reader;
 mod rules;
@@ -38,8 +38,21 @@ use toml::de::DeTable;
 /// 32-byte `name` field of the domain control block.
 pub const MAX_NAME_LEN: usize = 31;
 
-/// Notification bits a domain has for interrupts (`0..NOTIFICATION_BITS`).
-pub const NOTIFICATION_BITS: u64 = 32;
+/// Event slots in a domain's DCB (`0..EVENT_SLOTS`): each interrupt it
+/// takes and each channel end it holds counts its events in one.
+pub const EVENT_SLOTS: u64 = vesper_abi::cap::EVENT_SLOTS as u64;
+
+/// Slots in a domain's capability table.
+pub const CAP_SLOTS: usize = vesper_abi::cap::CAP_SLOTS;
+
+/// Capabilities the kernel gives every domain before the manifest's:
+/// `self` (the domain) and `reservation` (its CPU reservation).
+pub const KERNEL_CAPS: usize = 2;
+
+/// The longest region or channel name, in bytes: a capability is named
+/// after its region, channel, device or interrupt, NUL-padded into the 16
+/// bytes of its entry in the DCB's table mirror.
+pub const MAX_CAP_NAME_LEN: usize = vesper_abi::cap::MAX_CAP_NAME_LEN;
 
 /// The most threads a manifest declares for one domain: what its DCB
 /// holds.
@@ -110,7 +123,7 @@ pub struct Domain {
     pub threads: Vec<Thread>,
     /// The devices it uses, in manifest order.
     pub uses: Vec<String>,
-    /// Its interrupts and the notification bits they set.
+    /// Its interrupts and their event slots, by slot.
     pub interrupts: Vec<InterruptRoute>,
     /// Where its memory lies.
     pub layout: DomainLayout,
@@ -188,8 +201,9 @@ pub struct InterruptRoute {
     pub interrupt: String,
     /// Its number in the board's interrupt table.
     pub number: u32,
-    /// The notification bit it sets in the domain.
-    pub bit: u64,
+    /// The event slot its events count in, in the domain's DCB (the value
+    /// the manifest gives it).
+    pub event: u64,
 }
 
 /// What a `[[share]]` lets several domains use.
@@ -274,13 +288,27 @@ impl ChannelRights {
     }
 }
 
+/// One end of a channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelEnd {
+    /// The domain holding it.
+    pub domain: String,
+    /// What the domain may do with it.
+    pub rights: ChannelRights,
+    /// The event slot, in the domain's DCB, that counts the events the
+    /// other end sends: the lowest slot not taken by the domain's
+    /// interrupts nor by its ends of earlier channels (in manifest order).
+    pub event: u64,
+}
+
 /// A channel between two domains.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Channel {
     /// Its unique name.
     pub name: String,
-    /// Its two ends: domain and rights, sorted by domain name.
-    pub ends: Vec<(String, ChannelRights)>,
+    /// Its two ends, sorted by domain name (the order of the manifest's
+    /// `ends` table as read): end `i` is end `i` of the kernel's channel.
+    pub ends: [ChannelEnd; 2],
 }
 
 /// The top-level keys of a manifest.
@@ -353,6 +381,11 @@ impl Manifest {
     /// share rounded up, see [`Domain::share_ppb`]).
     pub fn utilisation_ppb(&self) -> u64 {
         self.domains.iter().map(Domain::share_ppb).sum()
+    }
+
+    /// The index of the domain called `name` (its slot).
+    pub fn domain_index(&self, name: &str) -> Option<usize> {
+        self.domains.iter().position(|domain| domain.name == name)
     }
 
     /// The highest address the image's domains and regions use.

@@ -1,12 +1,14 @@
 //! The rules a manifest follows: each table read key by key, then the
-//! tables checked against each other (names, shares, references) and
-//! against the board (devices, interrupts, RAM), every problem recorded.
+//! tables checked against each other (names, shares, references, event
+//! slots, capabilities) and against the board (devices, interrupts, RAM),
+//! every problem recorded.
 
 use super::reader::{array_of_tables, integer_value, Problems, Section};
 use super::{
-    admission, board_named, check_image_name, check_name, check_pages, Channel, ChannelRights,
-    Domain, InterruptRoute, Manifest, Region, RegionRights, Scheduler, Share, ShareTarget, Thread,
-    DEFAULT_CONSOLE, DEFAULT_TICKETS, MAX_THREADS, MAX_THREAD_NAME_LEN, NOTIFICATION_BITS,
+    admission, board_named, check_image_name, check_name, check_pages, Channel, ChannelEnd,
+    ChannelRights, Domain, InterruptRoute, Manifest, Region, RegionRights, Scheduler, Share,
+    ShareTarget, Thread, CAP_SLOTS, DEFAULT_CONSOLE, DEFAULT_TICKETS, EVENT_SLOTS, KERNEL_CAPS,
+    MAX_CAP_NAME_LEN, MAX_THREADS, MAX_THREAD_NAME_LEN,
 };
 use crate::board::{AddressRange, Board, DEFAULT_BOARD};
 use crate::layout::{first_fit, DomainLayout, KERNEL_AREA, REGION_ALIGN, REGION_AREA_BASE};
@@ -51,12 +53,18 @@ struct Image {
 
 /// A domain as read, before the cross-checks.
 struct DomainDraft {
+    /// How messages name it.
+    label: String,
+    /// Its table.
+    span: Range<usize>,
     /// Its name, if valid and unique.
     name: Option<String>,
     /// Devices it uses that the board has and domains may use.
     uses: Vec<Spanned<String>>,
     /// Interrupts it takes that the board has, on devices it uses.
     interrupts: Vec<Spanned<String>>,
+    /// The event slots of those interrupts (those with a valid slot).
+    events: Vec<u64>,
     /// Its label and CPU share, if its period and slice are valid.
     reservation: Option<(String, u64)>,
     /// The domain, if its own table is valid.
@@ -77,6 +85,16 @@ struct RegionDraft {
     size: Option<Spanned<u64>>,
     address: Option<Spanned<u64>>,
     access: Vec<(String, RegionRights)>,
+}
+
+/// A `[[channel]]` as read, before its ends get event slots.
+struct ChannelDraft {
+    /// How messages name its `ends` key.
+    ends_what: String,
+    /// Its name (empty if missing or invalid).
+    name: String,
+    /// Its ends that name a domain and valid rights, in table order.
+    ends: Vec<(Spanned<String>, ChannelRights)>,
 }
 
 /// Reads every table of the manifest under `root`, checks them against each
@@ -125,10 +143,12 @@ pub(super) fn read(
         .into_iter()
         .map(|(label, name, table, span)| read_region(label, name, table, span, &names, problems))
         .collect();
-    let channels: Vec<Option<Channel>> = read_named(root, "channel", "channel", problems)
+    let channels: Vec<ChannelDraft> = read_named(root, "channel", "channel", problems)
         .into_iter()
         .map(|(label, name, table, span)| read_channel(label, name, table, span, &names, problems))
         .collect();
+    check_capabilities(&drafts, &channels, &regions, problems);
+    let channels = assign_events(&drafts, channels, problems);
 
     // Admission control needs every reservation, not every other key.
     let reservations: Option<Vec<(String, u64)>> =
@@ -195,7 +215,7 @@ fn read_named<'t, 'i>(
             Some(value) => match value.get_ref() {
                 DeValue::String(name) => {
                     let what = format!("{label}, key `name`");
-                    if let Err(reason) = check_name(name) {
+                    if let Err(reason) = check_cap_name(name, kind) {
                         problems.at(&value.span(), &what, reason);
                         String::new()
                     } else if let Some(first) = seen.get(name.as_ref()) {
@@ -219,6 +239,20 @@ fn read_named<'t, 'i>(
         named.push((label, name, table, span));
     }
     named
+}
+
+/// Checks the name of a region or channel: a valid [`check_name`] that
+/// fits a capability's name.
+fn check_cap_name(name: &str, kind: &str) -> std::result::Result<(), String> {
+    check_name(name)?;
+    if name.len() > MAX_CAP_NAME_LEN {
+        return Err(format!(
+            "{} bytes long, but {kind} names have at most {MAX_CAP_NAME_LEN} (capabilities are \
+             named after them, in 16 bytes with a terminating NUL)",
+            name.len()
+        ));
+    }
+    Ok(())
 }
 
 /// How messages name the `index`th table of `kind`: by its name if it has
@@ -315,7 +349,8 @@ fn read_domain(
     problems: &mut Problems,
 ) -> DomainDraft {
     let label = label_of("domain", index, table);
-    let s = Section::new(table, span.clone(), label, "a [[domain]]", &DOMAIN_KEYS, problems);
+    let s =
+        Section::new(table, span.clone(), label.clone(), "a [[domain]]", &DOMAIN_KEYS, problems);
     let before = problems.count();
 
     let name = s.required_string("name", problems).and_then(|name| {
@@ -419,6 +454,7 @@ fn read_domain(
     let threads = read_threads(&s, problems);
     let uses = read_uses(&s, board, problems);
     let (interrupts, routes) = read_interrupts(&s, board, &uses, problems);
+    let events = routes.iter().map(|route| route.event).collect();
 
     let sizes_at = problems.locate(&sizes_span);
     let clean = problems.count() == before;
@@ -442,7 +478,7 @@ fn read_domain(
         })
     })()
     .filter(|_| clean);
-    DomainDraft { name, uses, interrupts, reservation, domain }
+    DomainDraft { label, span, name, uses, interrupts, events, reservation, domain }
 }
 
 /// Reads a domain's `threads`.
@@ -583,14 +619,35 @@ fn read_uses(
                     found.name, found.description
                 ),
             ),
-            Some(_) => uses.push(device),
+            Some(found) => {
+                if let Some(kernel) = board.kernel_device_near(found) {
+                    let pages = found.pages();
+                    problems.at(
+                        &device.span(),
+                        &what,
+                        format!(
+                            "{} shares a page with {}, which belongs to the kernel: a domain maps \
+                             a device by whole 4KiB pages ({:#x}-{:#x}), so it would reach the \
+                             kernel's registers ({:#x}-{:#x})",
+                            found.name,
+                            kernel.name,
+                            pages.start,
+                            pages.end,
+                            kernel.base,
+                            kernel.registers().end
+                        ),
+                    );
+                }
+                uses.push(device);
+            }
         }
     }
     uses
 }
 
-/// Reads a domain's `interrupts` table: `"DEVICE.NAME" = bit`. Returns the
-/// interrupts that exist on devices the domain uses, and their routes.
+/// Reads a domain's `interrupts` table: `"DEVICE.NAME" = event slot`.
+/// Returns the interrupts that exist on devices the domain uses, and their
+/// routes (by event slot).
 fn read_interrupts(
     domain: &Section,
     board: Option<&Board>,
@@ -603,24 +660,24 @@ fn read_interrupts(
         return (taken, routes);
     };
     let what = domain.what("interrupts");
-    let mut bits: BTreeMap<u64, String> = BTreeMap::new();
+    let mut slots: BTreeMap<u64, String> = BTreeMap::new();
     for (key, value) in table.iter() {
         let name = key.get_ref().as_ref();
-        let bit = integer_value(value, NOTIFICATION_BITS - 1)
+        let slot = integer_value(value, EVENT_SLOTS - 1)
             .map_err(|reason| {
                 problems.at(
                     &value.span(),
                     &format!("{what}, interrupt {name}"),
-                    format!("the notification bit {reason}"),
+                    format!("the event slot {reason}"),
                 )
             })
             .ok();
-        if let Some(bit) = &bit {
-            if let Some(other) = bits.insert(*bit.get_ref(), name.to_string()) {
+        if let Some(slot) = &slot {
+            if let Some(other) = slots.insert(*slot.get_ref(), name.to_string()) {
                 problems.at(
-                    &bit.span(),
+                    &slot.span(),
                     &what,
-                    format!("{name} and {other} both set notification bit {}", bit.get_ref()),
+                    format!("{name} and {other} both use event slot {}", slot.get_ref()),
                 );
             }
         }
@@ -641,15 +698,15 @@ fn read_interrupts(
             continue;
         }
         taken.push(Spanned::new(key.span(), name.to_string()));
-        if let Some(bit) = bit {
+        if let Some(slot) = slot {
             routes.push(InterruptRoute {
                 interrupt: name.to_string(),
                 number: interrupt.number,
-                bit: bit.into_inner(),
+                event: slot.into_inner(),
             });
         }
     }
-    routes.sort_by_key(|route| route.bit);
+    routes.sort_by_key(|route| route.event);
     (taken, routes)
 }
 
@@ -1001,13 +1058,17 @@ fn read_channel(
     span: Range<usize>,
     domains: &[&str],
     problems: &mut Problems,
-) -> Option<Channel> {
+) -> ChannelDraft {
     let s = Section::new(table, span, label, "a [[channel]]", &CHANNEL_KEYS, problems);
     let _ = s.string("name", problems);
     if s.get("ends").is_none() {
         s.missing("ends", problems);
     }
-    let (table, table_span) = s.table("ends", problems)?;
+    let mut ends = Vec::new();
+    let ends_what = s.what("ends");
+    let Some((table, table_span)) = s.table("ends", problems) else {
+        return ChannelDraft { ends_what, name, ends };
+    };
     if table.len() != 2 {
         problems.at(
             &table_span,
@@ -1018,7 +1079,6 @@ fn read_channel(
             ),
         );
     }
-    let mut ends = Vec::new();
     for (domain, value) in table.iter() {
         let domain_name = domain.get_ref().as_ref();
         if !domains.contains(&domain_name) {
@@ -1036,7 +1096,9 @@ fn read_channel(
             ],
         );
         match rights {
-            Some(rights) => ends.push((domain_name.to_string(), rights)),
+            Some(rights) => {
+                ends.push((Spanned::new(domain.span(), domain_name.to_string()), rights));
+            }
             None => problems.at(
                 &value.span(),
                 &format!("{}, end {domain_name:?}", s.what("ends")),
@@ -1053,7 +1115,109 @@ fn read_channel(
             );
         }
     }
-    (ends.len() == 2 && !name.is_empty()).then_some(Channel { name, ends })
+    ChannelDraft { ends_what, name, ends }
+}
+
+/// Gives every channel end an event slot in its domain's DCB: the lowest
+/// slot that neither the domain's interrupts nor its ends of earlier
+/// channels (in manifest order, each channel's ends in table order) use.
+/// Reports a domain whose interrupts and channel ends need more than
+/// [`EVENT_SLOTS`], at its first end left without one. Returns the complete
+/// channels.
+fn assign_events(
+    drafts: &[DomainDraft],
+    channels: Vec<ChannelDraft>,
+    problems: &mut Problems,
+) -> Vec<Option<Channel>> {
+    let mut used: HashMap<&str, u64> = HashMap::new();
+    let mut interrupts: HashMap<&str, usize> = HashMap::new();
+    for draft in drafts {
+        let Some(name) = draft.name.as_deref() else { continue };
+        used.insert(name, draft.events.iter().fold(0, |set, slot| set | 1 << slot));
+        interrupts.insert(name, draft.events.len());
+    }
+    let mut ends_of: HashMap<String, usize> = HashMap::new();
+    for (domain, _) in channels.iter().flat_map(|channel| &channel.ends) {
+        *ends_of.entry(domain.get_ref().clone()).or_default() += 1;
+    }
+    let mut reported = HashSet::new();
+    let mut complete = Vec::new();
+    for channel in channels {
+        let mut ends = Vec::new();
+        for (domain, rights) in &channel.ends {
+            let name = domain.get_ref().as_str();
+            // Ends name domains of the manifest (see `read_channel`).
+            let Some(set) = used.get_mut(name) else { continue };
+            match (0..EVENT_SLOTS).find(|slot| *set & (1 << slot) == 0) {
+                Some(slot) => {
+                    *set |= 1 << slot;
+                    ends.push(ChannelEnd {
+                        domain: name.to_string(),
+                        rights: *rights,
+                        event: slot,
+                    });
+                }
+                None if reported.insert(name.to_string()) => {
+                    let taken = interrupts.get(name).copied().unwrap_or(0);
+                    let ends = ends_of.get(name).copied().unwrap_or(0);
+                    problems.at(
+                        &domain.span(),
+                        &channel.ends_what,
+                        format!(
+                            "domain {name:?} has no event slot left for this end: its {taken} \
+                             interrupts and {ends} channel ends need {}, but a DCB has \
+                             {EVENT_SLOTS} event slots",
+                            taken + ends
+                        ),
+                    );
+                }
+                None => {}
+            }
+        }
+        let ends: Option<[ChannelEnd; 2]> = ends.try_into().ok();
+        complete.push(match ends {
+            Some(ends) if !channel.name.is_empty() => Some(Channel { name: channel.name, ends }),
+            _ => None,
+        });
+    }
+    complete
+}
+
+/// Checks that each domain's capabilities fit its table: the kernel's
+/// [`KERNEL_CAPS`], then one per device in `uses`, interrupt, channel end
+/// and region the domain maps.
+fn check_capabilities(
+    drafts: &[DomainDraft],
+    channels: &[ChannelDraft],
+    regions: &[RegionDraft],
+    problems: &mut Problems,
+) {
+    for draft in drafts {
+        let Some(name) = draft.name.as_deref() else { continue };
+        let ends = channels
+            .iter()
+            .flat_map(|channel| &channel.ends)
+            .filter(|(domain, _)| domain.get_ref() == name)
+            .count();
+        let mapped = regions
+            .iter()
+            .filter(|region| region.access.iter().any(|(domain, _)| domain == name))
+            .count();
+        let (uses, interrupts) = (draft.uses.len(), draft.interrupts.len());
+        let total = KERNEL_CAPS + uses + interrupts + ends + mapped;
+        if total > CAP_SLOTS {
+            problems.at(
+                &draft.span,
+                &draft.label,
+                format!(
+                    "needs {total} capabilities, but a domain's table has {CAP_SLOTS} slots: \
+                     {KERNEL_CAPS} the kernel adds (self, reservation), {uses} for devices \
+                     (`uses`), {interrupts} for `interrupts`, {ends} for channel ends and \
+                     {mapped} for regions"
+                ),
+            );
+        }
+    }
 }
 
 /// Places the regions in the address space and checks the whole image

@@ -72,8 +72,8 @@ fn every_key_of_the_full_example_is_read() {
     assert_eq!(
         sensor.interrupts,
         [
-            InterruptRoute { interrupt: "systimer.c1".into(), number: 1, bit: 0 },
-            InterruptRoute { interrupt: "gpio.bank0".into(), number: 49, bit: 1 },
+            InterruptRoute { interrupt: "systimer.c1".into(), number: 1, event: 0 },
+            InterruptRoute { interrupt: "gpio.bank0".into(), number: 49, event: 1 },
         ]
     );
     assert_eq!(sensor.sizes_at, Location { line: 21, column: 10 });
@@ -126,9 +126,10 @@ fn every_key_of_the_full_example_is_read() {
         manifest.channels,
         [Channel {
             name: "readings".into(),
-            ends: vec![
-                ("sensor".into(), ChannelRights::Send),
-                ("work".into(), ChannelRights::Receive)
+            ends: [
+                // The sensor's interrupts take its event slots 0 and 1.
+                ChannelEnd { domain: "sensor".into(), rights: ChannelRights::Send, event: 2 },
+                ChannelEnd { domain: "work".into(), rights: ChannelRights::Receive, event: 0 },
             ]
         }]
     );
@@ -255,6 +256,31 @@ fn name_limits_match_the_dcb() {
     let spec = vesper_abi::dcb::ThreadSpec::default();
     assert_eq!(spec.name.len(), MAX_THREAD_NAME_LEN + 1);
     assert_eq!(MAX_THREADS, vesper_abi::dcb::MAX_THREAD_SPECS);
+    assert_eq!(vesper_abi::cap::CapInfo::default().name.len(), MAX_CAP_NAME_LEN + 1);
+    assert_eq!(dcb.events.len() as u64, EVENT_SLOTS);
+}
+
+#[test]
+fn region_and_channel_names_fit_a_capability_name() {
+    let long = "x".repeat(MAX_CAP_NAME_LEN + 1);
+    let fits = "y".repeat(MAX_CAP_NAME_LEN);
+    let text = |region: &str, channel: &str| {
+        format!(
+            "{}{}[[region]]\nname = {region:?}\nsize = \"4KiB\"\ndomains = {{ a = \"r\" }}\n\
+             [[channel]]\nname = {channel:?}\nends = {{ a = \"send\", b = \"receive\" }}\n",
+            with("a", ""),
+            with("b", "")
+        )
+    };
+    refused(
+        &text(&long, &long),
+        &[
+            r#"images/test.toml:14:8: region "xxxxxxxxxxxxxxxx", key `name`: 16 bytes long, but region names have at most 15 (capabilities are named after them, in 16 bytes with a terminating NUL)"#,
+            r#"images/test.toml:18:8: channel "xxxxxxxxxxxxxxxx", key `name`: 16 bytes long, but channel names have at most 15"#,
+        ],
+    );
+    let manifest = parse(&text(&fits, &fits)).unwrap();
+    assert_eq!((manifest.regions[0].name.len(), manifest.channels[0].name.len()), (15, 15));
 }
 
 #[test]
@@ -426,6 +452,116 @@ fn the_kernels_devices_are_refused() {
 }
 
 #[test]
+fn a_device_sharing_a_page_with_the_kernels_registers_is_refused() {
+    // The mailbox (0x3F00_B880) and the interrupt controller (0x3F00_B200)
+    // share the page 0x3F00_B000.
+    let err = refused(
+        &with("a", "uses = [\"gpio\", \"mailbox\"]\ninterrupts = { \"mailbox.irq\" = 0 }"),
+        &[
+            r#"images/test.toml:6:17: domain "a", key `uses`: mailbox shares a page with intc, which belongs to the kernel: a domain maps a device by whole 4KiB pages (0x3f00b000-0x3f00c000), so it would reach the kernel's registers (0x3f00b200-0x3f00b400)"#,
+        ],
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    assert!(parse(&with("a", "uses = [\"gpio\", \"systimer\", \"uart1\", \"emmc\"]")).is_ok());
+}
+
+#[test]
+fn interrupts_keep_their_event_slot_and_channel_ends_take_the_lowest_free_ones() {
+    let base = format!(
+        "{}{}",
+        with(
+            "a",
+            "uses = [\"systimer\"]\ninterrupts = { \"systimer.c1\" = 0, \"systimer.c3\" = 2 }"
+        ),
+        with("b", "")
+    );
+    let channel = |name: &str, ends: &str| format!("[[channel]]\nname = {name:?}\nends = {ends}\n");
+    let manifest = parse(&format!(
+        "{base}{}{}{}",
+        channel("one", "{ a = \"send\", b = \"receive\" }"),
+        channel("two", "{ b = \"send\", a = \"receive\" }"),
+        channel("three", "{ a = \"send-receive\", b = \"send-receive\" }"),
+    ))
+    .unwrap();
+    let events: Vec<Vec<(&str, u64)>> = manifest
+        .channels
+        .iter()
+        .map(|c| c.ends.iter().map(|end| (end.domain.as_str(), end.event)).collect())
+        .collect();
+    // a: 0 and 2 are its interrupts'; b has none.
+    assert_eq!(
+        events,
+        [vec![("a", 1), ("b", 0)], vec![("a", 3), ("b", 1)], vec![("a", 4), ("b", 2)]]
+    );
+    let a = &manifest.domains[0];
+    let slots: Vec<u64> = a.interrupts.iter().map(|route| route.event).collect();
+    assert_eq!(slots, [0, 2]);
+}
+
+#[test]
+fn a_domain_needing_more_event_slots_than_its_dcb_has_is_refused() {
+    // 2 interrupts and 31 channel ends: 33 slots. (It needs too many
+    // capabilities too: every event slot is also a capability.)
+    let mut text = format!(
+        "{}{}{}",
+        with(
+            "a",
+            "uses = [\"systimer\"]\ninterrupts = { \"systimer.c1\" = 5, \"systimer.c3\" = 7 }"
+        ),
+        with("b", ""),
+        with("c", "")
+    );
+    for i in 0..31 {
+        let other = if i % 2 == 0 { "b" } else { "c" };
+        text.push_str(&format!(
+            "[[channel]]\nname = \"c{i}\"\nends = {{ a = \"receive\", {other} = \"send\" }}\n"
+        ));
+    }
+    let err = refused(
+        &text,
+        &[
+            r#"images/test.toml:112:10: channel "c30", key `ends`: domain "a" has no event slot left for this end: its 2 interrupts and 31 channel ends need 33, but a DCB has 32 event slots"#,
+            r#"images/test.toml:1:1: domain "a": needs 36 capabilities"#,
+        ],
+    );
+    assert!(err.contains("(2 problems)"), "{err}");
+}
+
+#[test]
+fn a_domain_needing_more_capabilities_than_its_table_holds_is_refused() {
+    // 2 of the kernel's, 2 devices, 1 interrupt, 20 channel ends and 9
+    // regions: 34.
+    let mut text = format!(
+        "{}{}",
+        with("a", "uses = [\"systimer\", \"gpio\"]\ninterrupts = { \"gpio.bank0\" = 0 }"),
+        with("b", "")
+    );
+    for i in 0..20 {
+        text.push_str(&format!(
+            "[[channel]]\nname = \"c{i}\"\nends = {{ a = \"send\", b = \"receive\" }}\n"
+        ));
+    }
+    for i in 0..9 {
+        text.push_str(&format!(
+            "[[region]]\nname = \"r{i}\"\nsize = \"4KiB\"\ndomains = {{ a = \"rw\" }}\n"
+        ));
+    }
+    let err = refused(
+        &text,
+        &[
+            r#"images/test.toml:1:1: domain "a": needs 34 capabilities, but a domain's table has 32 slots: 2 the kernel adds (self, reservation), 2 for devices (`uses`), 1 for `interrupts`, 20 for channel ends and 9 for regions"#,
+        ],
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    // Seven regions make 32: a full table.
+    let full: String =
+        text.lines().take(text.lines().count() - 8).map(|l| format!("{l}\n")).collect();
+    let manifest = parse(&full).unwrap();
+    assert_eq!(manifest.regions.len(), 7);
+    assert_eq!(crate::caps::ImageCaps::of(&manifest).domains[0].len() + KERNEL_CAPS, CAP_SLOTS);
+}
+
+#[test]
 fn a_device_used_by_two_domains_needs_a_share() {
     let two =
         format!("{}{}", with("a", "uses = [\"gpio\"]"), with("b", "uses = [\"emmc\", \"gpio\"]"));
@@ -524,8 +660,8 @@ fn interrupts_must_exist_on_a_used_device_with_a_free_bit() {
         &[
             r#"domain "a", key `interrupts`: uart0.irq is an interrupt of uart0, which this domain does not list in `uses`"#,
             r#"domain "a", key `interrupts`: no interrupt is called "gpio": interrupts are named DEVICE.NAME, and those of gpio are gpio.bank0"#,
-            r#"domain "a", key `interrupts`, interrupt gpio.bank0: the notification bit 32 is out of range: it must be between 0 and 31"#,
-            r#"domain "a", key `interrupts`: gpio.bank2 and gpio.bank1 both set notification bit 5"#,
+            r#"domain "a", key `interrupts`, interrupt gpio.bank0: the event slot 32 is out of range: it must be between 0 and 31"#,
+            r#"domain "a", key `interrupts`: gpio.bank2 and gpio.bank1 both use event slot 5"#,
             r#"board rpi3 has no device "nodev""#,
             "intc has no interrupts a domain may take",
         ],
@@ -642,7 +778,7 @@ fn channels_are_checked() {
     let both = format!(
         "{base}[[channel]]\nname = \"x\"\nends = {{ a = \"send-receive\", b = \"send\" }}\n"
     );
-    assert_eq!(parse(&both).unwrap().channels[0].ends[0].1, ChannelRights::SendReceive);
+    assert_eq!(parse(&both).unwrap().channels[0].ends[0].rights, ChannelRights::SendReceive);
 }
 
 #[test]

@@ -1,0 +1,78 @@
+//! What the benchmark domains share: reading the retired-instruction
+//! counter (PMU event counter 0, opened to EL0 by the kernel), an
+//! activation entry that reads it first, and the shared words the IPC pair
+//! exchange counts through.
+
+#![no_std]
+
+use core::ptr::addr_of_mut;
+use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
+
+core::arch::global_asm!(
+    ".section .text, \"ax\"",
+    ".global bench_activation_entry",
+    "bench_activation_entry:",
+    "    mrs     x2, pmevcntr0_el0",
+    "    adrp    x3, BENCH_ENTRY_COUNT",
+    "    str     x2, [x3, :lo12:BENCH_ENTRY_COUNT]",
+    "    b       _start",
+);
+
+extern "C" {
+    fn bench_activation_entry();
+}
+
+/// The instruction count read by the activation entry's first instruction,
+/// written by it alone.
+#[no_mangle]
+static mut BENCH_ENTRY_COUNT: u64 = 0;
+
+/// Rounds per measurement; the smallest is reported (the runs are
+/// deterministic, the first ones may differ by cold paths).
+pub const ROUNDS: usize = 8;
+
+/// Makes activations enter through [`bench_activation_entry`], which reads
+/// the counter and goes on to the library's entry.
+pub fn count_activations() {
+    vesper_activations::set_activation_entry(bench_activation_entry as *const () as u64);
+}
+
+/// The count the latest activation read first.
+pub fn activation_count() -> u64 {
+    // SAFETY: written only by the activation entry, which ran before this
+    // thread was resumed.
+    unsafe { addr_of_mut!(BENCH_ENTRY_COUNT).read_volatile() }
+}
+
+/// The retired-instruction counter now.
+pub fn instructions() -> u64 {
+    let count;
+    // SAFETY: reads a counter the kernel opened to EL0.
+    unsafe { core::arch::asm!("mrs {}, pmevcntr0_el0", out(reg) count, options(nomem, nostack)) };
+    count
+}
+
+/// Turns activations off for good: from now on a preemption resumes the
+/// domain where it was, so a hand-written loop keeps the CPU path minimal.
+pub fn activations_off() {
+    let dcb = vesper_activations::dcb() as *const _ as u64;
+    let rw = (dcb - DCB_RO_OFFSET + DCB_RW_OFFSET) as *mut u64;
+    // SAFETY: the first words of the writable half are activation_pc,
+    // activation_sp and activations_enabled, in this domain's own page.
+    unsafe { rw.add(2).write_volatile(0) };
+}
+
+/// The words the IPC pair shares at the start of their region.
+#[repr(C)]
+pub struct Shared {
+    /// The counter just before the client's `event_send`.
+    pub sent_at: u64,
+}
+
+/// The shared words at `base`.
+///
+/// # Safety
+/// `base` must be a region mapped read-write in this domain.
+pub unsafe fn shared(base: u64) -> *mut Shared {
+    base as *mut Shared
+}
