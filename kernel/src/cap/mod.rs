@@ -275,15 +275,13 @@ impl CapSpace {
         }
         let mut count = 0;
         let mut changed = Changed::default();
-        for d in 0..MAX_DOMAINS {
-            for s in 0..CAP_SLOTS {
-                if doomed[d][s] {
-                    let generation = self.tables[d][s].generation;
-                    if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
-                        deleted(d, cap);
-                        count += 1;
-                        changed.add(d);
-                    }
+        for (d, row) in doomed.iter().enumerate() {
+            for (s, _) in row.iter().enumerate().filter(|(_, &doomed)| doomed) {
+                let generation = self.tables[d][s].generation;
+                if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
+                    deleted(d, cap);
+                    count += 1;
+                    changed.add(d);
                 }
             }
         }

@@ -633,7 +633,7 @@ mod tests {
         );
         assert_eq!(a.set_reservation(0, res(0, 0, false)), Err(AdmitError::ZeroPeriod));
         assert_eq!(a.set_reservation(0, res(10 * MS, 11 * MS, false)), Err(AdmitError::BadSlice));
-        assert_eq!(a.set_reservation(7, res(10 * MS, 1 * MS, false)), Err(AdmitError::Full));
+        assert_eq!(a.set_reservation(7, res(10 * MS, MS, false)), Err(AdmitError::Full));
         assert_eq!(a.utilisation_ppb(), 800_000_000, "nothing changed");
         a.set_reservation(0, res(20 * MS, 10 * MS, false)).unwrap();
         assert_eq!(a.utilisation_ppb(), 1_000_000_000);

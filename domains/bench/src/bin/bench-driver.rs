@@ -33,8 +33,8 @@ fn run() {
     };
     let (cs, clo, c1) =
         (register(timer.base, CS), register(timer.base, CLO), register(timer.base, C1));
-    // SAFETY (here and below): the timer's registers are mapped as device
-    // memory in this domain, which holds its capability.
+    // SAFETY: the timer's registers are mapped as device memory in this
+    // domain, which holds its capability (so below too).
     unsafe { cs.write_volatile(MATCH_1) };
     let _ = irq.ack();
     count_activations();
