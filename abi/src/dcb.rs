@@ -111,6 +111,10 @@ pub struct DcbReadOnly {
     pub run_end_ns: u64,
     /// The reason for the latest activation (an [`ActivationReason`]).
     pub reason: u64,
+    /// 1 while an alarm has come due with activations off. A domain that
+    /// turns them back on should then make any system call but `nop`: the
+    /// kernel activates it (reason `Event`) on the way out.
+    pub alarm_pending: u64,
     /// Counters, updated at every dispatch.
     pub accounting: Accounting,
     /// The domain's name, NUL-padded UTF-8.

@@ -6,9 +6,20 @@
 //! that was interrupted, asks the domain's user-level scheduler (from
 //! `vesper_schedulers`, chosen by the manifest's `scheduler` key; FIFO by
 //! default) which thread runs next, and resumes it with the `rfa` system
-//! call. When no
-//! thread is runnable it blocks the domain until the earliest sleeper's
-//! wake-up time, and when every thread has finished it ends the domain.
+//! call. When no thread is runnable it blocks the domain until the earliest
+//! sleeper's wake-up time or the next event, and when every thread has
+//! finished it ends the domain.
+//!
+//! The `events` module is how a domain talks to others and hears its
+//! interrupts. It finds the domain's capabilities by name in the DCB's
+//! mirror of its capability table: `EventChannel` (wait for a channel end's
+//! event count with `await_count`, signal the other end with `advance`),
+//! `Interrupt` (`await_count`, then `ack` to unmask the line) and `Region`
+//! (shared memory or device registers, mapped while the capability is
+//! held). Events are monotonic counts, as in Nemesis: a thread awaiting a
+//! count blocks like a sleeper, and the scheduling loop readies it when the
+//! count arrives, passing `block_until` the `events_total` it saw so that
+//! no event is slept through. See `docs/capabilities-and-events.md`.
 //!
 //! A domain program provides its first thread with [`main!`]:
 //!

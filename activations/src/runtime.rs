@@ -86,7 +86,18 @@ fn with_runtime<R>(f: impl FnOnce(&mut Runtime) -> R) -> R {
     // SAFETY: activations are off.
     let result = f(unsafe { runtime() });
     set_activations(true);
+    take_pending_alarm();
     result
+}
+
+/// If an alarm came due while activations were off, asks the kernel for
+/// its activation now: any system call but `nop` ends in it.
+fn take_pending_alarm() {
+    // SAFETY: a field of the mapped read-only DCB half; read volatile
+    // because the kernel changes it under the domain's feet.
+    if unsafe { core::ptr::read_volatile(&dcb().alarm_pending) } != 0 {
+        syscall::time_ns();
+    }
 }
 
 /// Makes activations enter at `entry` instead of the library's own entry.

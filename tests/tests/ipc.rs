@@ -37,6 +37,15 @@ fn a_driver_gets_each_system_timer_interrupt_once_and_acknowledges_it() {
 }
 
 #[test]
+fn an_interrupt_that_arrives_while_the_kernel_idles_wakes_its_driver() {
+    let run = run("tests/manifests/systimer-idle.toml");
+    run.assert_contains(
+        "[driver] systimer: 50 compares set, 50 interrupts delivered, 50 matched, 50 acknowledged",
+    );
+    run.check(run.stats("driver").state == "exited(0)", "the driver finished");
+}
+
+#[test]
 fn every_capability_misuse_is_refused_and_a_revoked_loan_is_unmapped() {
     let run = run("tests/manifests/capabilities.toml");
     for (what, error) in [

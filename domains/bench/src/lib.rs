@@ -4,6 +4,8 @@
 //! exchange counts through.
 
 #![no_std]
+// Board-only: it reads the PMU and uses the library's board-side API.
+#![cfg(target_os = "none")]
 
 use core::ptr::addr_of_mut;
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};

@@ -226,10 +226,15 @@ impl Dispatcher {
                     _ => reason,
                 };
                 rw.activations_enabled = 0;
-                // The upcall serves any alarm that has come due.
-                if self.domain(index).alarm_ns <= now {
+                // The upcall serves any alarm that has come due, and says
+                // so: the alarm is what the domain asked to hear about.
+                let reason = if self.domain(index).alarm_ns <= now {
                     self.domain(index).alarm_ns = u64::MAX;
-                }
+                    dcb_ro(config).alarm_pending = 0;
+                    ActivationReason::Event
+                } else {
+                    reason
+                };
                 let dcb = config.slot_base + DCB_RO_OFFSET;
                 user::load_upcall(frame, rw.activation_pc, rw.activation_sp, dcb, reason as u64);
                 fpu::clear();
@@ -288,8 +293,12 @@ impl Dispatcher {
                         self.finish(now);
                     }
                     self.arm_timer(next_event);
-                    timer::wait_for_deadline();
+                    // A device's interrupt may be what wakes a domain.
+                    timer::wait_for_deadline_or(local_intc::peripheral_pending);
                     now = time::now_ns();
+                    if local_intc::peripheral_pending() {
+                        self.deliver_interrupts(now);
+                    }
                 }
             }
         }
@@ -301,12 +310,28 @@ impl Dispatcher {
         timer::set_deadline(deadline_ns);
     }
 
+    /// After a system call that returns to its caller: rings the caller's
+    /// alarm if it came due while its activations were off and they are on
+    /// again (see `alarm_pending` in the DCB).
+    fn ring_pending_alarm(&mut self, frame: &mut TrapFrame, index: usize) {
+        if self.domain(index).alarm_ns == u64::MAX
+            || dcb_rw(self.config(index)).activations_enabled == 0
+        {
+            return;
+        }
+        let now = time::now_ns();
+        if self.domain(index).alarm_ns <= now {
+            self.ring_alarm(frame, index, RunKind::Guaranteed, now);
+        }
+    }
+
     /// The alarm of `index`, which holds the CPU, is due. With activations
     /// on it is re-activated (reason Event), its running context saved in
     /// actctx; with them off the alarm waits a little and tries again.
     fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
         if dcb_rw(self.config(index)).activations_enabled == 0 {
             self.domain(index).alarm_ns = now.saturating_add(ALARM_RETRY_NS);
+            dcb_ro(self.config(index)).alarm_pending = 1;
             self.publish(index, now);
             return;
         }

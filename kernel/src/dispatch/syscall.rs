@@ -69,6 +69,9 @@ impl Dispatcher {
         };
         if let Outcome::Return(result) = outcome {
             frame.x[0] = encode(result);
+            if self.on_cpu == Some(index) {
+                self.ring_pending_alarm(frame, index);
+            }
         }
     }
 

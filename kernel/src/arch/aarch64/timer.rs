@@ -22,10 +22,11 @@ pub fn expired() -> bool {
     CNTP_CTL_EL0.is_set(CNTP_CTL_EL0::ENABLE) && CNTP_CTL_EL0.is_set(CNTP_CTL_EL0::ISTATUS)
 }
 
-/// Waits, in low power, until the deadline passes. Interrupts stay masked:
-/// `wfi` wakes on a pending interrupt all the same.
-pub fn wait_for_deadline() {
-    while !expired() {
+/// Waits, in low power, until the deadline passes or `other` says another
+/// interrupt is pending. Interrupts stay masked: `wfi` wakes on a pending
+/// interrupt all the same.
+pub fn wait_for_deadline_or(other: impl Fn() -> bool) {
+    while !expired() && !other() {
         aarch64_cpu::asm::wfi();
     }
 }
