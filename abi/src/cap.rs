@@ -82,6 +82,53 @@ impl CapKind {
     }
 }
 
+/// What a capability names. Channels, interrupts and regions are indexes
+/// into the image's tables (`CHANNELS`, `IRQS`, `REGIONS` in the generated
+/// image configuration); domains are the kernel's domain indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    /// End `end` (0 or 1) of channel `channel`.
+    Channel {
+        /// Index into the image's channels.
+        channel: usize,
+        /// Which end.
+        end: usize,
+    },
+    /// Interrupt `irq` of the image.
+    Irq {
+        /// Index into the image's interrupts.
+        irq: usize,
+    },
+    /// Memory region `region` (shared memory or a device's registers).
+    Region {
+        /// Index into the image's regions.
+        region: usize,
+    },
+    /// A domain, to control.
+    Domain {
+        /// The domain's index.
+        domain: usize,
+    },
+    /// A domain's CPU reservation.
+    Reservation {
+        /// The domain's index.
+        domain: usize,
+    },
+}
+
+impl Object {
+    /// Its type.
+    pub fn kind(self) -> CapKind {
+        match self {
+            Self::Channel { .. } => CapKind::Channel,
+            Self::Irq { .. } => CapKind::Irq,
+            Self::Region { .. } => CapKind::Region,
+            Self::Domain { .. } => CapKind::Domain,
+            Self::Reservation { .. } => CapKind::Reservation,
+        }
+    }
+}
+
 /// A domain's name for one of its capabilities: the table slot in the low
 /// 8 bits, the slot's generation above. Generation 0 is never used, so 0 is
 /// never a valid handle.

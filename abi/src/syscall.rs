@@ -131,8 +131,10 @@ pub enum Error {
     /// The capability holds a right bound to its holder (`RECEIVE`, `ACK`)
     /// and cannot move; mint a copy without it.
     Bound = -8,
-    /// A fixed-size kernel table is full: the receiver's capability table,
-    /// or a domain's translation tables.
+    /// A fixed-size kernel table is full: the caller's capability table (a
+    /// mint) or the receiver's (a move). (A region that finds no free
+    /// translation table in a domain is left unmapped and logged; the
+    /// capability is still held.)
     Exhausted = -9,
     /// Admission control refused: the reservations would need more than
     /// the whole CPU.

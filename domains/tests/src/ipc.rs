@@ -67,3 +67,19 @@ impl Mailbox {
         }
     }
 }
+
+/// The channel `calls` and the mailbox in the region `ipc`, as the ping-pong
+/// manifest gives them; `None` (after saying so) if it does not.
+#[cfg(target_os = "none")]
+pub fn connect(who: &str) -> Option<(vesper_activations::events::EventChannel, Mailbox)> {
+    use vesper_activations::events::{EventChannel, Region};
+    match (EventChannel::named("calls"), Region::named("ipc")) {
+        (Some(channel), Some(region)) => Some((channel, Mailbox::at(region.base))),
+        _ => {
+            vesper_activations::println!(
+                "{who}: the manifest gives no channel `calls` or region `ipc`"
+            );
+            None
+        }
+    }
+}

@@ -12,6 +12,7 @@
 
 use crate::board::AddressRange;
 use crate::manifest::{ChannelRights, Manifest, RegionRights};
+pub use vesper_abi::cap::Object;
 use vesper_abi::cap::Rights;
 
 pub use crate::manifest::{CAP_SLOTS, KERNEL_CAPS};
@@ -67,28 +68,6 @@ pub struct IrqEntry {
     pub line: u32,
     /// The domains taking it (several with a `[[share]]`), in domain order.
     pub owners: Vec<EventTarget>,
-}
-
-/// What a capability names: an index into one of the image's tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Object {
-    /// End `end` of channel `channel`.
-    Channel {
-        /// Index into [`ImageCaps::channels`].
-        channel: usize,
-        /// Which end (0 or 1).
-        end: usize,
-    },
-    /// An interrupt.
-    Irq {
-        /// Index into [`ImageCaps::irqs`].
-        irq: usize,
-    },
-    /// A memory region (shared memory or a device).
-    Region {
-        /// Index into [`ImageCaps::regions`].
-        region: usize,
-    },
 }
 
 /// A capability the manifest gives a domain.

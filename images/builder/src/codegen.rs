@@ -5,7 +5,7 @@
 //! holds the image's regions, channels and interrupts and each domain's
 //! capabilities to them, as [`crate::caps`] works them out.
 
-use crate::caps::{rights_names, Cap, ImageCaps, Object, RegionKind};
+use crate::caps::{rights_names, Cap, ImageCaps, RegionKind};
 use crate::cargo::write_if_changed;
 use crate::manifest::Manifest;
 use crate::units::format_duration;
@@ -144,13 +144,8 @@ fn write_caps(out: &mut String, caps: &[Cap]) -> std::fmt::Result {
     }
     writeln!(out, "        caps: &[")?;
     for cap in caps {
-        let object = match cap.object {
-            Object::Channel { channel, end } => {
-                format!("Object::Channel {{ channel: {channel}, end: {end} }}")
-            }
-            Object::Irq { irq } => format!("Object::Irq {{ irq: {irq} }}"),
-            Object::Region { region } => format!("Object::Region {{ region: {region} }}"),
-        };
+        // The kernel's `Object` is this one: its `Debug` form is the source.
+        let object = format!("Object::{:?}", cap.object);
         writeln!(
             out,
             "            CapConfig {{ name: {:?}, object: {object}, rights: \

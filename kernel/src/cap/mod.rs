@@ -12,57 +12,9 @@
 //! longer matches their parent link.
 
 use crate::sched::atropos::MAX_DOMAINS;
+pub use vesper_abi::cap::Object;
 use vesper_abi::cap::{CapKind, Handle, Rights, CAP_SLOTS};
 use vesper_abi::syscall::Error;
-
-/// What a capability names. Indexes refer to the image's tables in
-/// `domain::config` (channels, interrupts, regions) or to domains.
-// Channel ends and interrupts are constructed only by the generated image
-// table, which an image without channels or interrupts does not use.
-#[allow(dead_code)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Object {
-    /// End `end` (0 or 1) of channel `channel`.
-    Channel {
-        /// Index into `CHANNELS`.
-        channel: usize,
-        /// Which end.
-        end: usize,
-    },
-    /// Interrupt `irq` of the image.
-    Irq {
-        /// Index into `IRQS`.
-        irq: usize,
-    },
-    /// Memory region `region` (shared memory or a device).
-    Region {
-        /// Index into `REGIONS`.
-        region: usize,
-    },
-    /// A domain, to control.
-    Domain {
-        /// The domain's index.
-        domain: usize,
-    },
-    /// A domain's CPU reservation.
-    Reservation {
-        /// The domain's index.
-        domain: usize,
-    },
-}
-
-impl Object {
-    /// Its type.
-    pub fn kind(self) -> CapKind {
-        match self {
-            Self::Channel { .. } => CapKind::Channel,
-            Self::Irq { .. } => CapKind::Irq,
-            Self::Region { .. } => CapKind::Region,
-            Self::Domain { .. } => CapKind::Domain,
-            Self::Reservation { .. } => CapKind::Reservation,
-        }
-    }
-}
 
 /// Where a capability lives: a domain's table and a slot, at a generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,9 +6,8 @@
 #![no_std]
 #![no_main]
 
-use vesper_activations::events::{EventChannel, Region};
 use vesper_activations::println;
-use vesper_domains_tests::ipc::{reply_for, Mailbox};
+use vesper_domains_tests::ipc::{connect, reply_for};
 
 vesper_activations::main!(run);
 
@@ -16,11 +15,7 @@ vesper_activations::main!(run);
 const ROUNDS: u64 = 2000;
 
 fn run() {
-    let (Some(channel), Some(region)) = (EventChannel::named("calls"), Region::named("ipc")) else {
-        println!("ping: the manifest gives no channel `calls` or region `ipc`");
-        return;
-    };
-    let mailbox = Mailbox::at(region.base);
+    let Some((channel, mailbox)) = connect("ping") else { return };
     let mut wrong = 0;
     for round in 1..=ROUNDS {
         let request = round.wrapping_mul(0x9E37_79B9_7F4A_7C15);

@@ -4,9 +4,8 @@
 #![no_std]
 #![no_main]
 
-use vesper_activations::events::{EventChannel, Region};
 use vesper_activations::println;
-use vesper_domains_tests::ipc::{reply_for, Mailbox};
+use vesper_domains_tests::ipc::{connect, reply_for};
 
 vesper_activations::main!(run);
 
@@ -14,11 +13,7 @@ vesper_activations::main!(run);
 const ROUNDS: u64 = 2000;
 
 fn run() {
-    let (Some(channel), Some(region)) = (EventChannel::named("calls"), Region::named("ipc")) else {
-        println!("pong: the manifest gives no channel `calls` or region `ipc`");
-        return;
-    };
-    let mailbox = Mailbox::at(region.base);
+    let Some((channel, mailbox)) = connect("pong") else { return };
     for served in 1..=ROUNDS {
         channel.await_count(served);
         let (seq, request) = mailbox.request();
