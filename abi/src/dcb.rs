@@ -190,11 +190,6 @@ impl DcbReadOnly {
         let count = (self.thread_count as usize).min(MAX_THREAD_SPECS);
         &self.threads[..count]
     }
-
-    /// The capability called `name` (the first, if several are).
-    pub fn cap(&self, name: &str) -> Option<&CapInfo> {
-        self.caps.iter().find(|cap| cap.handle != 0 && cap.name() == name)
-    }
 }
 
 /// A full saved register context: general registers, SP, PC, PSTATE and the

@@ -13,19 +13,23 @@ use crate::syscall;
 use vesper_abi::cap::{CapInfo, CapKind};
 use vesper_abi::syscall::Error;
 
-/// The capability called `name`, from the DCB's mirror of the table.
-pub fn cap(name: &str) -> Option<CapInfo> {
+/// The first capability in the DCB's mirror of the table that `wanted`
+/// accepts (empty entries never are).
+fn find_cap(wanted: impl Fn(&CapInfo) -> bool) -> Option<CapInfo> {
     // SAFETY: the mapped read-only DCB half; read volatile because the
     // kernel rewrites the mirror when the table changes.
     let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
-    caps.into_iter().find(|cap| cap.handle != 0 && cap.name() == name)
+    caps.into_iter().find(|cap| cap.handle != 0 && wanted(cap))
+}
+
+/// The capability called `name`.
+pub fn cap(name: &str) -> Option<CapInfo> {
+    find_cap(|cap| cap.name() == name)
 }
 
 /// The capability whose handle is `handle`, if the domain holds it.
 pub fn cap_by_handle(handle: u64) -> Option<CapInfo> {
-    // SAFETY: as in `cap`.
-    let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
-    caps.into_iter().find(|cap| cap.handle == handle && handle != 0)
+    find_cap(|cap| cap.handle == handle)
 }
 
 /// One end of an event channel this domain holds.
@@ -78,7 +82,7 @@ impl EventChannel {
     /// this end (0: none).
     pub fn inbox(&self) -> u64 {
         let Some(handle) = dcb().inbox.get(self.slot) else { return 0 };
-        // SAFETY: as in `cap`.
+        // SAFETY: as in `find_cap`.
         unsafe { core::ptr::read_volatile(handle) }
     }
 }

@@ -9,6 +9,7 @@ use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{time, user};
 use crate::cap::{Capability, Object};
 use crate::domain::config::{RegionKind, CHANNELS, IRQS, REGIONS};
+use crate::domain::memory::Mapped;
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
 use crate::sched::atropos::{AdmitError, Reservation};
@@ -129,7 +130,7 @@ impl Dispatcher {
             }
         }
         let domain = self.domain(index);
-        let changed = (read ^ domain.mapped_read) | (write ^ domain.mapped_write);
+        let changed = (read ^ domain.mapped.read) | (write ^ domain.mapped.write);
         if changed == 0 {
             return;
         }
@@ -159,8 +160,7 @@ impl Dispatcher {
             }
         });
         let domain = self.domain(index);
-        domain.mapped_read = read;
-        domain.mapped_write = write;
+        domain.mapped = Mapped { read, write };
         user::flush_address_space(domain.asid);
     }
 

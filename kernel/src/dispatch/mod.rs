@@ -314,7 +314,9 @@ impl Dispatcher {
     /// alarm if it came due while its activations were off and they are on
     /// again (see `alarm_pending` in the DCB).
     fn ring_pending_alarm(&mut self, frame: &mut TrapFrame, index: usize) {
-        if self.domain(index).alarm_ns == u64::MAX
+        // Only the DCB flag is read on this path, which every system call
+        // takes: the clock is read only for an alarm known to be waiting.
+        if dcb_ro(self.config(index)).alarm_pending == 0
             || dcb_rw(self.config(index)).activations_enabled == 0
         {
             return;
@@ -336,6 +338,7 @@ impl Dispatcher {
             return;
         }
         self.domain(index).alarm_ns = u64::MAX;
+        dcb_ro(self.config(index)).alarm_pending = 0;
         self.save(frame, index, ActivationReason::Event, now);
         if self.domain(index).state == DomainState::Live {
             self.dispatch(frame, index, kind, now);
@@ -346,6 +349,7 @@ impl Dispatcher {
     /// the alarm comes first.
     fn set_alarm(&mut self, index: usize, time_ns: u64) {
         self.domain(index).alarm_ns = time_ns;
+        dcb_ro(self.config(index)).alarm_pending = 0;
         if time_ns < self.timer_ns {
             self.arm_timer(time_ns);
         }

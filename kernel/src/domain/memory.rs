@@ -67,8 +67,7 @@ fn allows_in(
 
 /// Whether `domain` may read `[start, start + len)`.
 pub fn readable(domain: &Domain, start: u64, len: u64) -> bool {
-    let mapped = Mapped { read: domain.mapped_read, write: domain.mapped_write };
-    allows_in(domain.config, mapped, REGIONS, start, len, false)
+    allows_in(domain.config, domain.mapped, REGIONS, start, len, false)
 }
 
 #[cfg(test)]

@@ -50,10 +50,8 @@ pub struct Domain {
     pub alarm_ns: u64,
     /// The ASID of its address space.
     pub asid: u16,
-    /// The regions (by index) mapped readable in its address space.
-    pub mapped_read: u32,
-    /// The regions mapped writable.
-    pub mapped_write: u32,
+    /// The shared regions mapped in its address space.
+    pub mapped: memory::Mapped,
 }
 
 impl Domain {
@@ -69,8 +67,7 @@ impl Domain {
             preemptions: 0,
             alarm_ns: u64::MAX,
             asid,
-            mapped_read: 0,
-            mapped_write: 0,
+            mapped: memory::Mapped::default(),
         }
     }
 

@@ -244,10 +244,8 @@ fn load(
     let admitted = atropos.admit(config.reservation, now).map_err(LoadError::Admission)?;
     debug_assert_eq!(admitted, index);
     populate(index, config);
-    let l1_phys = TABLES.with(|tables| {
-        let mine = &mut tables[index];
-        let phys = virt_to_phys(mine as *mut DomainTables as usize) as u64;
-        map_domain(mine, phys, config.slot_base, regions(config)).map(|()| phys)
+    let l1_phys = with_tables(index, |tables, phys| {
+        map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
     let asid = (index + 1) as u16;
