@@ -15,6 +15,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod arch;
+mod bitset;
 mod bsp;
 mod cap;
 #[cfg(not(test))]

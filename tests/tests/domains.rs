@@ -176,3 +176,18 @@ fn a_hostile_domain_cannot_hurt_the_kernel_or_the_others() {
     assert_near(&run, "steady keeps its share", steady.cpu_ns, 200_000_000 / 5, 1);
     run.assert_lacks("faulted");
 }
+
+#[test]
+fn a_domain_stopped_while_its_alarm_rings_never_runs_again() {
+    let run = run("tests/manifests/bad-slot.toml");
+    for domain in ["bad-timer", "bad-syscall"] {
+        run.assert_contains(&format!("domain {domain}: its DCB names save slot 99 ("));
+        let stats = run.stats(domain);
+        run.check(stats.state == "faulted", &format!("{domain} is stopped"));
+        // Stopped about 50 us into its first slice, not at the end of it.
+        run.check(stats.cpu_ns < 1_000_000, &format!("{domain} ran on: {stats:?}"));
+    }
+    run.assert_lacks("ran on after its alarm").assert_lacks("no domain on the CPU");
+    let steady = run.stats("steady");
+    assert_near(&run, "steady keeps its share", steady.cpu_ns, 100_000_000 / 5, 1);
+}

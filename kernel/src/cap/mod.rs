@@ -55,20 +55,8 @@ struct Entry {
 
 const EMPTY: Entry = Entry { cap: None, generation: 1 };
 
-/// Domains whose tables an operation changed, as a bit set.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Changed(pub u32);
-
-impl Changed {
-    fn add(&mut self, domain: usize) {
-        self.0 |= 1 << domain;
-    }
-
-    /// The domains, in index order.
-    pub fn domains(self) -> impl Iterator<Item = usize> {
-        (0..MAX_DOMAINS).filter(move |d| self.0 & (1 << d) != 0)
-    }
-}
+/// Domains whose tables an operation changed.
+pub type Changed = crate::bitset::IndexSet<MAX_DOMAINS>;
 
 /// The capability tables of every domain.
 pub struct CapSpace {
@@ -233,7 +221,7 @@ impl CapSpace {
                 if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
                     deleted(d, cap);
                     count += 1;
-                    changed.add(d);
+                    changed.insert(d);
                 }
             }
         }

@@ -97,7 +97,7 @@ fn revoke_reaches_descendants_wherever_they_moved() {
     let mut seen = Vec::new();
     let (count, changed) = space.revoke(0, root, |d, cap| seen.push((d, cap.object))).unwrap();
     assert_eq!(count, 3);
-    assert_eq!(changed.domains().collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(changed.iter().collect::<Vec<_>>(), [1, 2]);
     assert_eq!(seen.len(), 3);
     for (domain, handle) in [(1, child_in_1), (2, grandchild_in_2), (2, great)] {
         assert_eq!(space.get(domain, handle), Err(Error::BadCapability));

@@ -9,7 +9,7 @@ use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{time, user};
 use crate::cap::{Capability, Object};
 use crate::domain::config::{RegionKind, CHANNELS, IRQS, REGIONS};
-use crate::domain::memory::Mapped;
+use crate::domain::memory::{Mapped, RegionSet};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
 use crate::sched::atropos::{AdmitError, Reservation};
@@ -119,43 +119,45 @@ impl Dispatcher {
     /// Maps in domain `index` exactly the regions it holds capabilities
     /// for, with the union of their rights (write only with read).
     pub(super) fn sync_regions(&mut self, index: usize) {
-        let (mut read, mut write) = (0u32, 0u32);
+        let (mut read, mut write) = (RegionSet::EMPTY, RegionSet::EMPTY);
+        // Regions past MAX_REGIONS never get a capability (the builder and
+        // the boot check refuse them), and a RegionSet cannot hold them.
         for region in 0..REGIONS.len().min(MAX_REGIONS) {
             let rights = self.caps.rights_over(index, Object::Region { region });
             if rights.contains(Rights::READ) {
-                read |= 1 << region;
+                read.insert(region);
                 if rights.contains(Rights::WRITE) {
-                    write |= 1 << region;
+                    write.insert(region);
                 }
             }
         }
         let domain = self.domain(index);
-        let changed = (read ^ domain.mapped.read) | (write ^ domain.mapped.write);
-        if changed == 0 {
+        let changed = read
+            .symmetric_difference(domain.mapped.read)
+            .union(write.symmetric_difference(domain.mapped.write));
+        if changed.is_empty() {
             return;
         }
         let name = domain.config.name;
         with_tables(index, |tables, phys| {
-            for (i, config) in REGIONS.iter().enumerate().filter(|(i, _)| changed & (1 << i) != 0) {
-                let rights = if write & (1 << i) != 0 {
-                    UserRights::ReadWrite
-                } else {
-                    UserRights::ReadOnly
-                };
+            for i in changed.iter() {
+                let config = &REGIONS[i];
+                let rights =
+                    if write.contains(i) { UserRights::ReadWrite } else { UserRights::ReadOnly };
                 let range = UserRegion { start: config.start, end: config.end, rights };
                 let kind = match config.kind {
                     RegionKind::Normal => MemoryKind::Normal,
                     RegionKind::Device => MemoryKind::Device,
                 };
-                let result = if read & (1 << i) != 0 {
+                let result = if read.contains(i) {
                     map_range(tables, phys, range, kind)
                 } else {
                     unmap_range(tables, phys, range)
                 };
                 if let Err(error) = result {
                     log::error!("domain {name}: region {} not mapped: {error:?}", config.name);
-                    read &= !(1 << i);
-                    write &= !(1 << i);
+                    read.remove(i);
+                    write.remove(i);
                 }
             }
         });
@@ -197,7 +199,7 @@ impl Dispatcher {
         let (count, changed) = self.caps.revoke(index, Handle(handle), |_, cap| {
             regions |= matches!(cap.object, Object::Region { .. });
         })?;
-        for domain in changed.domains() {
+        for domain in changed.iter() {
             if regions {
                 self.sync_regions(domain);
             }

@@ -18,21 +18,24 @@ use crate::bsp::rpi3::intc;
 use crate::cap::Object;
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::DomainState;
+use crate::sched::atropos::MAX_DOMAINS;
 use vesper_abi::cap::{CapKind, Handle, Rights};
 use vesper_abi::syscall::Error;
 
 /// The most interrupts an image can deliver to domains.
 pub const MAX_IRQS: usize = 32;
 
+/// A set of domains, by loaded index.
+pub type DomainSet = crate::bitset::IndexSet<MAX_DOMAINS>;
+
 impl Dispatcher {
-    /// The domains (as a bit set over loaded indexes) interrupt `irq` is
-    /// delivered to.
-    fn irq_owners(&self, irq: usize) -> u32 {
+    /// The domains (by loaded index) interrupt `irq` is delivered to.
+    fn irq_owners(&self, irq: usize) -> DomainSet {
         IRQS[irq]
             .owners
             .iter()
             .filter_map(|owner| self.index_of.get(owner.domain).copied().flatten())
-            .fold(0, |set, index| set | 1 << index)
+            .collect()
     }
 
     /// Unmasks every interrupt some started domain takes.
@@ -43,7 +46,7 @@ impl Dispatcher {
                     "interrupt {}: not delivered: the kernel takes {MAX_IRQS}",
                     config.name
                 );
-            } else if self.irq_owners(irq) != 0 {
+            } else if !self.irq_owners(irq).is_empty() {
                 intc::enable(config.line);
             }
         }
@@ -95,11 +98,11 @@ impl Dispatcher {
         let Some(waiting) = self.irq_waiting.get_mut(irq) else {
             return Ok(0);
         };
-        if *waiting & (1 << index) == 0 {
+        if !waiting.contains(index) {
             return Ok(0);
         }
-        *waiting &= !(1 << index);
-        if *waiting != 0 {
+        waiting.remove(index);
+        if !waiting.is_empty() {
             return Ok(0);
         }
         intc::enable(IRQS[irq].line);

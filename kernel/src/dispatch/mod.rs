@@ -49,7 +49,7 @@ pub struct Dispatcher {
     /// For each interrupt of the image: the domains (bit set) it was
     /// delivered to that have not acknowledged it yet. Its line is masked
     /// while any has not.
-    irq_waiting: [u32; events::MAX_IRQS],
+    irq_waiting: [events::DomainSet; events::MAX_IRQS],
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -65,7 +65,7 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     timer_ns: u64::MAX,
     caps: CapSpace::new(),
     index_of: [None; MAX_DOMAINS],
-    irq_waiting: [0; events::MAX_IRQS],
+    irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
 });
 
 /// The kernel address of a domain's read-only DCB half.
@@ -278,7 +278,11 @@ impl Dispatcher {
                         self.preempt_on_cpu(frame, now);
                         self.dispatch(frame, index, kind, now);
                     } else if self.domain(index).alarm_ns <= now {
-                        self.ring_alarm(frame, index, kind, now);
+                        if !self.ring_alarm(frame, index, kind, now) {
+                            // Stopped while its context was saved: decide
+                            // again without it.
+                            continue;
+                        }
                     } else {
                         self.publish(index, now);
                     }
@@ -312,7 +316,8 @@ impl Dispatcher {
 
     /// After a system call that returns to its caller: rings the caller's
     /// alarm if it came due while its activations were off and they are on
-    /// again (see `alarm_pending` in the DCB).
+    /// again (see `alarm_pending` in the DCB). Ringing it may stop the
+    /// caller (a DCB naming no save slot); then someone else is dispatched.
     fn ring_pending_alarm(&mut self, frame: &mut TrapFrame, index: usize) {
         // Only the DCB flag is read on this path, which every system call
         // takes: the clock is read only for an alarm known to be waiting.
@@ -322,27 +327,34 @@ impl Dispatcher {
             return;
         }
         let now = time::now_ns();
-        if self.domain(index).alarm_ns <= now {
-            self.ring_alarm(frame, index, RunKind::Guaranteed, now);
+        if self.domain(index).alarm_ns <= now
+            && !self.ring_alarm(frame, index, RunKind::Guaranteed, now)
+        {
+            self.reschedule(frame, now);
         }
     }
 
     /// The alarm of `index`, which holds the CPU, is due. With activations
     /// on it is re-activated (reason Event), its running context saved in
     /// actctx; with them off the alarm waits a little and tries again.
-    fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
+    /// Returns whether `index` still holds the CPU: `false` if saving its
+    /// context stopped it, and the caller must then dispatch someone else.
+    #[must_use]
+    fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) -> bool {
         if dcb_rw(self.config(index)).activations_enabled == 0 {
             self.domain(index).alarm_ns = now.saturating_add(ALARM_RETRY_NS);
             dcb_ro(self.config(index)).alarm_pending = 1;
             self.publish(index, now);
-            return;
+            return true;
         }
         self.domain(index).alarm_ns = u64::MAX;
         dcb_ro(self.config(index)).alarm_pending = 0;
         self.save(frame, index, ActivationReason::Event, now);
-        if self.domain(index).state == DomainState::Live {
-            self.dispatch(frame, index, kind, now);
+        if self.domain(index).state != DomainState::Live {
+            return false;
         }
+        self.dispatch(frame, index, kind, now);
+        true
     }
 
     /// `set_alarm` for the domain on the CPU: brings the timer forward if

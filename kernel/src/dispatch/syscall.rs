@@ -25,7 +25,10 @@ impl Dispatcher {
     /// Handles the system call of the domain on the CPU.
     pub(super) fn syscall(&mut self, frame: &mut TrapFrame) {
         let Some(index) = self.on_cpu else {
+            // The frame holds registers of no domain the kernel lets run:
+            // never return to them.
             log::error!("system call with no domain on the CPU");
+            self.reschedule(frame, time::now_ns());
             return;
         };
         let args = [frame.x[0], frame.x[1]];
@@ -71,6 +74,10 @@ impl Dispatcher {
             frame.x[0] = encode(result);
             if self.on_cpu == Some(index) {
                 self.ring_pending_alarm(frame, index);
+            } else {
+                // The call stopped its caller: the frame must not return
+                // to it.
+                self.reschedule(frame, time::now_ns());
             }
         }
     }

@@ -11,16 +11,18 @@
 
 use super::config::{DomainConfig, RegionConfig, RegionKind, SegmentRights, REGIONS};
 use super::Domain;
-use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, PAGE_SIZE};
+use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, MAX_REGIONS, PAGE_SIZE};
 
-/// Which shared regions (bit `i`: region `i` of the image) a domain has
-/// mapped, and which of those writable.
+/// A set of the image's regions, by index.
+pub type RegionSet = crate::bitset::IndexSet<MAX_REGIONS>;
+
+/// Which shared regions a domain has mapped, and which of those writable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mapped {
     /// Mapped readable.
-    pub read: u32,
+    pub read: RegionSet,
     /// Mapped writable.
-    pub write: u32,
+    pub write: RegionSet,
 }
 
 /// The domain's regions as (start, end, writable).
@@ -31,7 +33,6 @@ fn regions<'a>(
 ) -> impl Iterator<Item = (u64, u64, bool)> + 'a {
     let ro = config.slot_base + DCB_RO_OFFSET;
     let rw = config.slot_base + DCB_RW_OFFSET;
-    let bit = |set: u32, i: usize| i < 32 && set & (1 << i) != 0;
     [(ro, ro + PAGE_SIZE, false), (rw, rw + PAGE_SIZE, true)]
         .into_iter()
         .chain(
@@ -41,8 +42,8 @@ fn regions<'a>(
             table
                 .iter()
                 .enumerate()
-                .filter(move |(i, r)| r.kind == RegionKind::Normal && bit(mapped.read, *i))
-                .map(move |(i, r)| (r.start, r.end, bit(mapped.write, i))),
+                .filter(move |(i, r)| r.kind == RegionKind::Normal && mapped.read.contains(*i))
+                .map(move |(i, r)| (r.start, r.end, mapped.write.contains(i))),
         )
 }
 
@@ -127,8 +128,9 @@ mod tests {
 
     #[test]
     fn shared_regions_count_only_while_mapped() {
-        let read_only = Mapped { read: 0b11, write: 0 };
-        let read_write = Mapped { read: 0b11, write: 0b11 };
+        let both: RegionSet = [0, 1].into_iter().collect();
+        let read_only = Mapped { read: both, write: RegionSet::EMPTY };
+        let read_write = Mapped { read: both, write: both };
         let check = |mapped, start, write| allows_in(&CONFIG, mapped, &SHARED, start, 16, write);
         assert!(!check(Mapped::default(), 0x0400_0100, false), "not mapped");
         assert!(check(read_only, 0x0400_0100, false));

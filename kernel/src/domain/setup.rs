@@ -84,9 +84,7 @@ impl core::fmt::Display for LoadError {
     }
 }
 
-/// The most regions (shared memory and devices) an image can have: the
-/// kernel keeps a domain's mapped regions as bit sets.
-pub const MAX_REGIONS: usize = 32;
+pub use vesper_abi::layout::MAX_REGIONS;
 
 /// Whether `cap`, given to manifest domain `me`, names something that
 /// exists and, for channel ends and interrupts, delivers to `me`.
@@ -275,7 +273,8 @@ pub fn load_all(
     let mut count = 0;
     if REGIONS.len() > MAX_REGIONS {
         log::error!(
-            "the image has {} regions; the kernel maps only the first {MAX_REGIONS}",
+            "the image has {} regions; the kernel holds {MAX_REGIONS}, and a domain \
+             given any region past them is not started",
             REGIONS.len()
         );
     }

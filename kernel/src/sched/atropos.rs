@@ -52,8 +52,7 @@
 //! bounded, `O(MAX_DOMAINS)` per decision. There is no allocation, and
 //! [`Atropos::new`] is `const` so the scheduler can live in a `static`.
 
-/// The most domains the scheduler holds (the size of its fixed array).
-pub const MAX_DOMAINS: usize = 16;
+pub use vesper_abi::layout::MAX_DOMAINS;
 
 /// The longest a domain runs in slack time before the scheduler is entered
 /// again to pass the slack on round-robin: 1 ms.
