@@ -28,6 +28,7 @@ pub mod user;
 #[cfg(not(test))]
 pub fn init() {
     time::init();
+    timer::init();
     exception::install_vectors();
     mmu::drop_identity_map();
     pmu::init();

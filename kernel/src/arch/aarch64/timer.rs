@@ -3,8 +3,25 @@
 //! event; nothing ticks periodically.
 
 use super::time;
-use aarch64_cpu::registers::{CNTP_CTL_EL0, CNTP_CVAL_EL0};
+use aarch64_cpu::registers::{CNTKCTL_EL1, CNTP_CTL_EL0, CNTP_CVAL_EL0};
 use tock_registers::interfaces::{Readable, Writeable};
+
+/// Decides what EL0 may touch of the generic timer, instead of relying on
+/// a reset value (QEMU resets CNTKCTL_EL1 to 0; a physical core's warm reset
+/// leaves it UNKNOWN). Domains may read the virtual counter and its
+/// frequency (CNTVCT_EL0, CNTFRQ_EL0): telling the time that way needs no
+/// kernel entry, and reveals nothing a domain cannot learn from the DCB's
+/// `now_ns` or by counting. The physical counter and both timers trap, so
+/// the one-shot timer the kernel schedules with stays the kernel's.
+pub fn init() {
+    CNTKCTL_EL1.write(
+        CNTKCTL_EL1::EL0PTEN::TrappedPhysical
+            + CNTKCTL_EL1::EL0VTEN::TrappedVirtual
+            + CNTKCTL_EL1::EL0VCTEN::TrappedNone
+            + CNTKCTL_EL1::EL0PCTEN::TrappedFreqPct
+            + CNTKCTL_EL1::EVNTEN::Disable,
+    );
+}
 
 /// Fires the timer interrupt at `deadline_ns` (ns since boot), or never
 /// for `u64::MAX`.
