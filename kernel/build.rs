@@ -14,6 +14,12 @@ const EMPTY_CONFIG: &str = "\
 pub const IMAGE_NAME: &str = \"kernel-only\";
 /// Run until halted.
 pub const RUN_FOR_NS: Option<u64> = None;
+/// No domains, so no switches to charge.
+pub const SWITCH_COST_NS: u64 = 0;
+/// No board limit: only a period of 0 is refused.
+pub const MIN_PERIOD_NS: u64 = 1;
+/// No board limit: only a slice of 0 is refused.
+pub const MIN_SLICE_NS: u64 = 1;
 /// No domains.
 pub static DOMAINS: &[DomainConfig] = &[];
 /// No shared regions or devices.

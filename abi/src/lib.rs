@@ -5,10 +5,12 @@
 //! - [`cap`]: capability handles, kinds and rights.
 //! - [`dcb`]: the domain control block, in Nemesis's two halves.
 //! - [`layout`]: where a domain's memory lies in the single address space.
+//! - [`console`]: how console lines show who wrote them.
 
 #![no_std]
 
 pub mod cap;
+pub mod console;
 pub mod dcb;
 pub mod layout;
 pub mod syscall;

@@ -30,8 +30,11 @@ pub enum Syscall {
     /// `exit(code)`: stops the domain for good. Does not return.
     Exit = 5,
     /// `console_write(ptr, len)`: writes bytes to the kernel's debug console.
-    /// Returns the number of bytes written. At most
-    /// [`CONSOLE_WRITE_MAX`] bytes per call.
+    /// At most [`CONSOLE_WRITE_MAX`] bytes per call. Returns how many bytes
+    /// the kernel took: fewer than `len`, possibly 0, while its console
+    /// buffer is full (it never waits for the UART), and the caller writes
+    /// the rest later. The console starts each of the domain's lines with
+    /// `[NAME] ` and escapes control characters (see [`crate::console`]).
     ConsoleWrite = 6,
     /// `bench_mark(count)`: in benchmark kernels only (elsewhere
     /// `UnknownSyscall`). `count` is the retired-instruction count (PMU
@@ -75,7 +78,11 @@ pub enum Syscall {
     DomainStop = 14,
     /// `reservation_set(handle, period_ns, slice_ns)`: changes the CPU
     /// reservation the capability names (needs `WRITE`), under admission
-    /// control; the new values apply from the domain's next period.
+    /// control; the new values apply from the domain's next period. A
+    /// period or slice shorter than the board's minimum gets
+    /// [`Error::BelowMinimum`]; a slice of 0 or longer than the period,
+    /// [`Error::BadArgument`]; a reservation the CPU cannot hold beside the
+    /// others, [`Error::Overloaded`].
     ReservationSet = 15,
 }
 
@@ -139,10 +146,14 @@ pub enum Error {
     /// Admission control refused: the reservations would need more than
     /// the whole CPU.
     Overloaded = -10,
+    /// A reservation's period or slice is shorter than the board allows
+    /// (`[timing] min-period`, `min-slice` in its description): so short a
+    /// period would spend its neighbours' time on switches.
+    BelowMinimum = -11,
 }
 
 /// Every error, in code order.
-pub const ERRORS: [Error; 10] = [
+pub const ERRORS: [Error; 11] = [
     Error::UnknownSyscall,
     Error::BadArgument,
     Error::BadPointer,
@@ -153,6 +164,7 @@ pub const ERRORS: [Error; 10] = [
     Error::Bound,
     Error::Exhausted,
     Error::Overloaded,
+    Error::BelowMinimum,
 ];
 
 impl Error {

@@ -1,9 +1,16 @@
-//! Printing to the kernel's debug console, one line per call, prefixed
-//! with the domain's name.
+//! Printing to the kernel's debug console. The kernel starts every line
+//! with `[NAME] ` (the domain's name) and escapes control characters, so
+//! this module sends only the text; it hands the kernel whole lines when
+//! they fit in one call, and waits a little when the kernel's console
+//! buffer is full (the kernel then takes fewer bytes than offered).
 
 use crate::syscall;
 use core::fmt::{self, Write};
 use vesper_abi::syscall::CONSOLE_WRITE_MAX;
+
+/// How long to let the console drain when it took nothing: about one UART
+/// FIFO's worth at 115200 baud.
+const CONSOLE_RETRY_NS: u64 = 1_000_000;
 
 /// Collects formatted text and hands it to the kernel in chunks.
 struct LineWriter {
@@ -12,10 +19,24 @@ struct LineWriter {
 
 impl LineWriter {
     fn flush(&mut self) {
-        // The console cannot refuse our own buffer; nothing to do on error.
-        let _ = syscall::console_write(&self.buffer);
+        let mut rest = &self.buffer[..];
+        while !rest.is_empty() {
+            match syscall::console_write(rest) {
+                Ok(0) => wait_for_console(),
+                Ok(taken) => rest = &rest[(taken as usize).min(rest.len())..],
+                // The console cannot refuse our own buffer; nothing to do.
+                Err(_) => break,
+            }
+        }
         self.buffer.clear();
     }
+}
+
+/// Gives the kernel's console time to drain (an event ends the wait
+/// early, which only means trying sooner).
+fn wait_for_console() {
+    let events_seen = crate::dcb().events_total;
+    let _ = syscall::block_until(syscall::time_ns() + CONSOLE_RETRY_NS, events_seen);
 }
 
 impl Write for LineWriter {
@@ -30,10 +51,10 @@ impl Write for LineWriter {
     }
 }
 
-/// Prints `args` and a newline, as `[domain] text`.
+/// Prints `args` and a newline; the console shows it as `[domain] text`.
 pub fn print_line(args: fmt::Arguments<'_>) {
     let mut writer = LineWriter { buffer: heapless::Vec::new() };
-    let _ = writeln!(writer, "[{}] {}", crate::domain_name(), args);
+    let _ = writeln!(writer, "{args}");
     writer.flush();
 }
 

@@ -65,7 +65,11 @@ pub fn dcb() -> &'static DcbReadOnly {
     unsafe { &*(DCB.load(Ordering::Relaxed) as *const DcbReadOnly) }
 }
 
-fn dcb_writable() -> *mut DcbWritable {
+/// The domain's writable DCB half (its mode word, upcall entry, save
+/// slots). Writing it is how a domain steers its own activations; the
+/// library does so itself, so a program writes it only to test the kernel
+/// or to measure it.
+pub fn dcb_writable() -> *mut DcbWritable {
     (DCB.load(Ordering::Relaxed) - DCB_RO_OFFSET as usize + DCB_RW_OFFSET as usize)
         as *mut DcbWritable
 }

@@ -16,3 +16,11 @@ pub enum ExitCode {
     /// error), reported with its decoded syndrome.
     KernelException = 3,
 }
+
+/// Ends the run: sends what the console still holds, then stops the core
+/// (or QEMU) with `code`.
+#[cfg(not(test))]
+pub fn halt(code: ExitCode) -> ! {
+    crate::console::flush();
+    crate::arch::aarch64::cpu::halt(code)
+}

@@ -5,8 +5,7 @@
 //! disguise, so a log is byte-identical from run to run.
 
 use crate::arch::aarch64::time;
-use crate::bsp::rpi3::console;
-use core::fmt::Write;
+use crate::console;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 struct KernelLogger;
@@ -34,18 +33,16 @@ impl Log for KernelLogger {
             Level::Debug => "DEBUG",
             Level::Trace => "TRACE",
         };
-        // The console cannot fail; a formatting error only truncates a line.
-        let _ = writeln!(
-            console(),
+        console::kernel(format_args!(
             "[{:>5}.{:06}] {level} {}",
             now.as_secs(),
             now.subsec_micros(),
             record.args()
-        );
+        ));
     }
 
     fn flush(&self) {
-        console().flush();
+        console::flush();
     }
 }
 

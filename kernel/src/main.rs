@@ -18,6 +18,7 @@ mod arch;
 mod bitset;
 mod bsp;
 mod cap;
+mod console;
 #[cfg(not(test))]
 mod dispatch;
 mod domain;
@@ -53,7 +54,7 @@ pub extern "C" fn kernel_main() -> ! {
 
     if dispatch::load_domains() == 0 {
         log::info!("boot complete, no domains to run");
-        arch::aarch64::cpu::halt(exit::ExitCode::Success)
+        exit::halt(exit::ExitCode::Success)
     }
     dispatch::start()
 }

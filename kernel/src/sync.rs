@@ -34,4 +34,14 @@ impl<T> KernelCell<T> {
         self.borrowed.set(false);
         result
     }
+
+    /// Runs `f` with exclusive access to the value, or returns `None` if
+    /// it is borrowed already: for the panic path, which may have been
+    /// entered from inside a borrow.
+    pub fn try_with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        if self.borrowed.get() {
+            return None;
+        }
+        Some(self.with(f))
+    }
 }

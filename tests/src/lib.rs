@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
+use vesper_abi::console::{origin, Origin};
 use vesper_builder::{
     build_image_for, build_kernel, BuiltImage, KernelImage, KernelVariant, Machine,
 };
@@ -101,15 +102,39 @@ impl Run {
         self
     }
 
-    /// Asserts that the serial output contains `needle`.
+    /// The lines the kernel wrote (domains' output left out: a domain can
+    /// print anything, but not a line the kernel would write).
+    pub fn kernel_lines(&self) -> impl Iterator<Item = &str> {
+        self.serial().lines().filter_map(|line| match origin(line) {
+            Origin::Kernel(line) => Some(line),
+            Origin::Domain { .. } => None,
+        })
+    }
+
+    /// What domain `domain` printed, line by line.
+    pub fn printed_by<'a>(&'a self, domain: &'a str) -> impl Iterator<Item = &'a str> {
+        self.serial().lines().filter_map(move |line| match origin(line) {
+            Origin::Domain { name, text } if name == domain => Some(text),
+            _ => None,
+        })
+    }
+
+    /// Asserts that someone wrote `needle`: `[NAME] TEXT` means that
+    /// domain NAME printed a line containing TEXT; anything else, that a
+    /// line the kernel wrote contains it. No domain can forge the other
+    /// writers' lines.
     pub fn assert_contains(&self, needle: &str) -> &Self {
-        if !self.serial().contains(needle) {
+        let found = match origin(needle) {
+            Origin::Domain { name, text } => self.printed_by(name).any(|line| line.contains(text)),
+            Origin::Kernel(needle) => self.kernel_lines().any(|line| line.contains(needle)),
+        };
+        if !found {
             self.fail(&format!("expected the serial output to contain {needle:?}"));
         }
         self
     }
 
-    /// Asserts that the serial output does not contain `needle`.
+    /// Asserts that no one (kernel or domain) wrote `needle`.
     pub fn assert_lacks(&self, needle: &str) -> &Self {
         if self.serial().contains(needle) {
             self.fail(&format!("expected the serial output not to contain {needle:?}"));
@@ -163,8 +188,7 @@ pub fn parse_stats(line: &str) -> Option<(String, Stats)> {
 impl Run {
     /// The `stats` line of `domain`; fails the test if there is none.
     pub fn stats(&self, domain: &str) -> Stats {
-        self.serial()
-            .lines()
+        self.kernel_lines()
             .filter_map(parse_stats)
             .find(|(name, _)| name == domain)
             .map(|(_, stats)| stats)
@@ -174,10 +198,8 @@ impl Run {
     /// The text after `[domain] prefix` on the first line the domain printed
     /// that starts with `prefix`; fails the test if there is none.
     pub fn domain_line(&self, domain: &str, prefix: &str) -> String {
-        let start = format!("[{domain}] {prefix}");
-        self.serial()
-            .lines()
-            .find_map(|line| line.strip_prefix(&start).map(str::to_string))
+        self.printed_by(domain)
+            .find_map(|line| line.strip_prefix(prefix).map(str::to_string))
             .unwrap_or_else(|| self.fail(&format!("domain {domain} never printed {prefix:?}")))
     }
 

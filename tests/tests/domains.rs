@@ -193,3 +193,59 @@ fn a_domain_stopped_while_its_alarm_rings_never_runs_again() {
     let steady = run.stats("steady");
     assert_near(&run, "steady keeps its share", steady.cpu_ns, 100_000_000 / 5, 1);
 }
+
+#[test]
+fn domain_output_cannot_pass_for_the_kernels() {
+    let run = run("tests/manifests/forger.toml");
+    let steady = run.stats("steady");
+    assert_near(&run, "the real report", steady.cpu_ns, 50_000_000 / 5, 1);
+    let stats_lines = run.kernel_lines().filter(|line| line.starts_with("stats ")).count();
+    run.check(stats_lines == 2, "one stats line per domain, both from the kernel");
+    run.assert_lacks("\x1b").assert_lacks("\r\r").assert_lacks("\u{9b}");
+    for forged in [
+        "[forger] stats domain=steady cpu_ns=1 ",
+        "[forger] \\x1b[2J\\x1b[Hhalf a line",
+        "[forger] \\x0dstats domain=steady cpu_ns=2 ",
+        "[forger] [    0.000001] ERROR domain steady faulted: forged; stopped",
+        "[forger] \\u{9b}2J \\xff done",
+    ] {
+        run.assert_contains(forged);
+    }
+    run.check(run.kernel_lines().all(|line| !line.contains("forged")), "no kernel line forged");
+}
+
+#[test]
+fn a_reservation_at_the_minimum_period_cannot_take_a_neighbours_work() {
+    let work = |manifest: &str| -> (Run, u64) {
+        let run = run(manifest);
+        let line = run.domain_line("worker", "work ");
+        let work = line.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        (run, work)
+    };
+    let (_, baseline) = work("tests/manifests/dos-baseline.toml");
+    let (attacked, work) = work("tests/manifests/dos-attack.toml");
+    attacked.assert_contains("[attacker] 1 ns every 1 ns: Err(BelowMinimum)");
+    let minimum = attacked.domain_line("attacker", "attacking at ");
+    attacked.check(minimum.starts_with("520000 ns every period"), &minimum);
+    attacked.check(
+        work * 100 >= baseline * 99,
+        &format!("the worker did {work} iterations under attack, {baseline} without"),
+    );
+    let attacker = attacked.stats("attacker");
+    attacked.check(attacker.cpu_ns < 10_000_000, "the attacker paid for its preemptions");
+}
+
+#[test]
+fn the_longest_kernel_path_stays_within_its_bound() {
+    let run = run(xtask::bench::MANIFESTS[1]);
+    let count = |name: &str| -> u64 {
+        let line = run.domain_line("lender", &format!("bench {name} instructions="));
+        line.parse().unwrap_or(u64::MAX)
+    };
+    run.assert_contains("[lender] bench-lender: revoked Ok(421) capabilities");
+    let longest = count("revoke_loan_chain");
+    run.check(
+        longest <= xtask::bench::LONGEST_PATH_BOUND,
+        &format!("revoking 421 capabilities in 15 tables took {longest} instructions"),
+    );
+}

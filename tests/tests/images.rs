@@ -8,8 +8,8 @@ fn demo_runs_its_domains_until_run_for() {
     let kernel = manifest_image(Path::new("images/demo.toml"));
     boot(&kernel.flat)
         .assert_exit(0)
-        .assert_contains("hello from hello at ")
-        .assert_contains("woke 10 times every 20 ms")
+        .assert_contains("[hello] hello from hello at ")
+        .assert_contains("[sleeper] woke 10 times every 20 ms")
         .assert_lacks("faulted")
         .assert_lacks("EXCEPTION")
         .assert_lacks("PANIC");
@@ -20,8 +20,8 @@ fn one_program_runs_relocated_in_two_slots() {
     let kernel = manifest_image(Path::new("tests/manifests/two-hellos.toml"));
     boot(&kernel.flat)
         .assert_exit(0)
-        .assert_contains("hello from first at ")
-        .assert_contains("hello from second at ")
+        .assert_contains("[first] hello from first at ")
+        .assert_contains("[second] hello from second at ")
         .assert_lacks("faulted")
         .assert_lacks("EXCEPTION");
 }

@@ -64,13 +64,15 @@ fn every_capability_misuse_is_refused_and_a_revoked_loan_is_unmapped() {
         ("move without GRANT", "MissingRight"),
         ("unknown rights", "BadArgument"),
         ("overload the CPU", "Overloaded"),
-        ("zero period", "BadArgument"),
+        ("zero period", "BelowMinimum"),
+        ("a 1 us period", "BelowMinimum"),
+        ("a slice longer than its period", "BadArgument"),
     ] {
         run.assert_contains(&format!("[misuse] misuse {what}: Err({error}) (as expected)"));
     }
     run.assert_contains("[misuse] misuse a fair change: Ok(0) (as expected)");
     run.assert_contains(
-        "[misuse] misuse: 17 of 17 checks as expected; reservation now 4000000 ns every 10000000 ns",
+        "[misuse] misuse: 19 of 19 checks as expected; reservation now 4000000 ns every 10000000 ns",
     );
     // The loan: moved, read intact with the minted rights (READ | GRANT),
     // revoked, gone, and unmapped.

@@ -110,5 +110,5 @@ fn lottery_misses_where_the_simulator_misses() {
 #[test]
 fn the_domain_reports_the_policy_it_ran() {
     let run = boot(manifest_image(Path::new(TASK_SET)).flat);
-    run.assert_exit(0).assert_contains("thread=t1 scheduler=edf jobs=");
+    run.assert_exit(0).assert_contains("[w] job domain=w thread=t1 scheduler=edf jobs=");
 }

@@ -81,8 +81,8 @@ fn the_card_holds_the_boot_files_and_its_kernel_boots_in_qemu() {
     let run = boot_with(&extracted, &["-drive", &drive], Duration::from_secs(60));
     run.assert_exit(0)
         .assert_contains("Vesper 0.1.0 on Raspberry Pi 3 Model B")
-        .assert_contains("hello from first at ")
-        .assert_contains("hello from second at ");
+        .assert_contains("[first] hello from first at ")
+        .assert_contains("[second] hello from second at ");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -100,7 +100,7 @@ fn board_kernels_have_no_semihosting_and_halt_at_the_end() {
     // It runs as on QEMU, then halts: QEMU has to be stopped.
     let run = boot_with(&board.flat, &[], Duration::from_secs(4));
     run.check(run.outcome.exit == QemuExit::TimedOut, "a board kernel cannot end QEMU")
-        .assert_contains("hello from second at ")
+        .assert_contains("[second] hello from second at ")
         .assert_contains("run ended at ")
         .assert_contains("stats domain=first");
 }

@@ -223,12 +223,16 @@ fn run(command: Cmd) -> Result<ExitCode> {
         Cmd::Bench => {
             setup::ensure_qemu()?;
             let root = workspace_root();
-            let image =
-                build_image_with_features(&root, &root.join(xtask::bench::MANIFEST), &["bench"])?;
-            let outcome = Boot::new(&image.kernel.flat).run_captured(BENCH_TIMEOUT)?;
-            let measurements = xtask::bench::parse(&outcome.serial);
+            let mut measurements = Vec::new();
+            let mut serial = String::new();
+            for manifest in xtask::bench::MANIFESTS {
+                let image = build_image_with_features(&root, &root.join(manifest), &["bench"])?;
+                let outcome = Boot::new(&image.kernel.flat).run_captured(BENCH_TIMEOUT)?;
+                measurements.extend(xtask::bench::parse(&outcome.serial));
+                serial.push_str(&outcome.serial);
+            }
             if let Err(error) = xtask::bench::check_complete(&measurements) {
-                eprint!("{}", outcome.serial);
+                eprint!("{serial}");
                 return Err(error);
             }
             for m in &measurements {

@@ -8,7 +8,6 @@
 #![cfg(target_os = "none")]
 
 use core::ptr::addr_of_mut;
-use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
 
 core::arch::global_asm!(
     ".section .text, \"ax\"",
@@ -57,11 +56,9 @@ pub fn instructions() -> u64 {
 /// Turns activations off for good: from now on a preemption resumes the
 /// domain where it was, so a hand-written loop keeps the CPU path minimal.
 pub fn activations_off() {
-    let dcb = vesper_activations::dcb() as *const _ as u64;
-    let rw = (dcb - DCB_RO_OFFSET + DCB_RW_OFFSET) as *mut u64;
-    // SAFETY: the first words of the writable half are activation_pc,
-    // activation_sp and activations_enabled, in this domain's own page.
-    unsafe { rw.add(2).write_volatile(0) };
+    let rw = vesper_activations::dcb_writable();
+    // SAFETY: a field of this domain's own writable DCB page.
+    unsafe { core::ptr::addr_of_mut!((*rw).activations_enabled).write_volatile(0) };
 }
 
 /// The words the IPC pair shares at the start of their region.

@@ -115,9 +115,35 @@ pub struct Board {
     pub description: String,
     /// The physical memory map.
     pub memory: MemoryMap,
+    /// The scheduling limits of the board.
+    pub timing: Timing,
     /// The peripherals, in file order.
     #[serde(rename = "device")]
     pub devices: Vec<Device>,
+}
+
+/// What a switch between domains costs on a board, and the reservation
+/// limits that follow from it (see docs/activations-and-atropos.md,
+/// "Minimum period and slice"). Durations as in manifests (`"500us"`).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Timing {
+    /// What a preemption costs the preempted domain (the switch back in and
+    /// its re-activation), charged to the preemptor.
+    #[serde(deserialize_with = "duration")]
+    pub switch_cost: u64,
+    /// The shortest period a reservation may have.
+    #[serde(deserialize_with = "duration")]
+    pub min_period: u64,
+    /// The shortest slice a reservation may have.
+    #[serde(deserialize_with = "duration")]
+    pub min_slice: u64,
+}
+
+/// Reads a duration string (`"2600ns"`) as nanoseconds.
+fn duration<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crate::units::parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
 /// An interrupt of a board, found by its `DEVICE.NAME`.
@@ -201,6 +227,10 @@ impl Board {
                     problems.push(format!("memory.{name} overlaps memory.{other}"));
                 }
             }
+        }
+        let timing = &self.timing;
+        if timing.min_slice == 0 || timing.min_slice > timing.min_period {
+            problems.push("timing.min-slice must be positive and at most timing.min-period".into());
         }
         let mut numbers: BTreeMap<u32, String> = BTreeMap::new();
         for (i, device) in self.devices.iter().enumerate() {

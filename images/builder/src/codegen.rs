@@ -83,6 +83,13 @@ fn write_source(
             writeln!(out, "pub const RUN_FOR_NS: Option<u64> = None;")?;
         }
     }
+    let timing = manifest.board.timing;
+    writeln!(out, "/// What a preemption costs its victim, charged to the preemptor.")?;
+    writeln!(out, "pub const SWITCH_COST_NS: u64 = {};", timing.switch_cost)?;
+    writeln!(out, "/// The shortest reservation period the board allows.")?;
+    writeln!(out, "pub const MIN_PERIOD_NS: u64 = {};", timing.min_period)?;
+    writeln!(out, "/// The shortest reservation slice the board allows.")?;
+    writeln!(out, "pub const MIN_SLICE_NS: u64 = {};", timing.min_slice)?;
     let caps = ImageCaps::of(manifest);
     writeln!(out, "/// The image's domains, in manifest order: domain `i` lives in slot `i`.")?;
     writeln!(out, "pub static DOMAINS: &[DomainConfig] = &[")?;
@@ -269,6 +276,12 @@ mod tests {
 pub const IMAGE_NAME: &str = "demo";
 /// Virtual time after which the kernel prints per-domain statistics and ends the run (300ms).
 pub const RUN_FOR_NS: Option<u64> = Some(300000000);
+/// What a preemption costs its victim, charged to the preemptor.
+pub const SWITCH_COST_NS: u64 = 2600;
+/// The shortest reservation period the board allows.
+pub const MIN_PERIOD_NS: u64 = 520000;
+/// The shortest reservation slice the board allows.
+pub const MIN_SLICE_NS: u64 = 10400;
 /// The image's domains, in manifest order: domain `i` lives in slot `i`.
 pub static DOMAINS: &[DomainConfig] = &[
     DomainConfig {
@@ -379,6 +392,12 @@ ends = { drv = "receive", app = "send-receive" }
 pub const IMAGE_NAME: &str = "sharing";
 /// Run until halted (the manifest sets no `run-for`).
 pub const RUN_FOR_NS: Option<u64> = None;
+/// What a preemption costs its victim, charged to the preemptor.
+pub const SWITCH_COST_NS: u64 = 2600;
+/// The shortest reservation period the board allows.
+pub const MIN_PERIOD_NS: u64 = 520000;
+/// The shortest reservation slice the board allows.
+pub const MIN_SLICE_NS: u64 = 10400;
 /// The image's domains, in manifest order: domain `i` lives in slot `i`.
 pub static DOMAINS: &[DomainConfig] = &[
     DomainConfig {

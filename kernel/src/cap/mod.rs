@@ -55,6 +55,19 @@ struct Entry {
 
 const EMPTY: Entry = Entry { cap: None, generation: 1 };
 
+/// Every slot of every table.
+const ALL_SLOTS: usize = MAX_DOMAINS * CAP_SLOTS;
+const _: () = assert!(ALL_SLOTS <= u16::MAX as usize, "slot numbers fit a u16");
+
+/// Whether a slot holds a descendant of the capability being revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Descends {
+    /// Not decided yet.
+    Unknown,
+    No,
+    Yes,
+}
+
 /// Domains whose tables an operation changed.
 pub type Changed = crate::bitset::IndexSet<MAX_DOMAINS>;
 
@@ -191,41 +204,65 @@ impl CapSpace {
         mut deleted: impl FnMut(usize, Capability),
     ) -> Result<(u64, Changed), Error> {
         let root = self.resolve(domain, handle)?;
-        let mut doomed = [[false; CAP_SLOTS]; MAX_DOMAINS];
-        // Each pass marks one more generation of descendants; a chain of
-        // parents is at most every slot long.
-        loop {
-            let mut marked = false;
-            for d in 0..MAX_DOMAINS {
-                for s in 0..CAP_SLOTS {
-                    let Some(parent) = self.tables[d][s].cap.and_then(|c| c.parent) else {
-                        continue;
-                    };
-                    let parent_doomed = self.entry(parent).is_some()
-                        && (parent == root || doomed[parent.domain][parent.slot]);
-                    if parent_doomed && !doomed[d][s] {
-                        doomed[d][s] = true;
-                        marked = true;
-                    }
-                }
-            }
-            if !marked {
-                break;
-            }
-        }
+        let doomed = self.descendants(root);
         let mut count = 0;
-        let mut changed = Changed::default();
-        for (d, row) in doomed.iter().enumerate() {
-            for (s, _) in row.iter().enumerate().filter(|(_, &doomed)| doomed) {
-                let generation = self.tables[d][s].generation;
-                if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
-                    deleted(d, cap);
-                    count += 1;
-                    changed.insert(d);
-                }
+        let mut changed = Changed::EMPTY;
+        for (index, _) in doomed.iter().enumerate().filter(|(_, &answer)| answer == Descends::Yes) {
+            let (d, s) = (index / CAP_SLOTS, index % CAP_SLOTS);
+            let generation = self.tables[d][s].generation;
+            if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
+                deleted(d, cap);
+                count += 1;
+                changed.insert(d);
             }
         }
         Ok((count, changed))
+    }
+
+    /// Which slots (numbered `domain * CAP_SLOTS + slot`) hold a descendant
+    /// of `root`. Each slot's answer is found by walking up its parent links
+    /// until the walk meets `root`, a slot already decided, or a link to
+    /// nothing; every slot on the way then gets the same answer. So every
+    /// slot is walked through at most once, and the decision costs
+    /// O(slots) however deep the chains are (a pass per generation of
+    /// descendants, as before, cost O(slots x depth): 135 us for one
+    /// 31-deep chain).
+    fn descendants(&self, root: CapAddr) -> [Descends; ALL_SLOTS] {
+        let mut answers = [Descends::Unknown; ALL_SLOTS];
+        let mut path = [0u16; ALL_SLOTS];
+        for start in 0..ALL_SLOTS {
+            if answers[start] != Descends::Unknown {
+                continue;
+            }
+            let (mut at, mut len) = (start, 0);
+            let answer = loop {
+                let Some(Capability { parent: Some(parent), .. }) =
+                    &self.tables[at / CAP_SLOTS][at % CAP_SLOTS].cap
+                else {
+                    break Descends::No;
+                };
+                let parent = *parent;
+                if self.entry(parent).is_none() {
+                    break Descends::No;
+                }
+                path[len] = at as u16;
+                len += 1;
+                if parent == root {
+                    break Descends::Yes;
+                }
+                at = parent.domain * CAP_SLOTS + parent.slot;
+                // A chain is never longer than the slots; a longer walk can
+                // only be a loop of stale links after a generation wrapped.
+                if answers[at] != Descends::Unknown || len == ALL_SLOTS {
+                    break if len == ALL_SLOTS { Descends::No } else { answers[at] };
+                }
+            };
+            answers[start] = answer;
+            for &index in &path[..len] {
+                answers[usize::from(index)] = answer;
+            }
+        }
+        answers
     }
 
     /// The capabilities in `domain`'s table: each slot's handle and content.
@@ -239,13 +276,18 @@ impl CapSpace {
             .map(|(slot, entry)| (Handle::new(slot, entry.generation), entry.cap))
     }
 
-    /// The rights `domain` holds over `object`, over all its capabilities.
-    pub fn rights_over(&self, domain: usize, object: Object) -> Rights {
-        self.tables[domain]
-            .iter()
-            .filter_map(|e| e.cap)
-            .filter(|cap| cap.object == object)
-            .fold(Rights::empty(), |all, cap| all | cap.rights)
+    /// The rights `domain` holds over each region (by index, up to `N`),
+    /// over all its capabilities: one pass over its table.
+    pub fn region_rights<const N: usize>(&self, domain: usize) -> [Rights; N] {
+        let mut rights = [Rights::empty(); N];
+        for cap in self.tables[domain].iter().filter_map(|entry| entry.cap) {
+            if let Object::Region { region } = cap.object {
+                if let Some(held) = rights.get_mut(region) {
+                    *held |= cap.rights;
+                }
+            }
+        }
+        rights
     }
 }
 

@@ -107,6 +107,42 @@ fn revoke_reaches_descendants_wherever_they_moved() {
 }
 
 #[test]
+fn a_chain_through_every_slot_is_revoked_whole() {
+    let rights = Rights::READ | Rights::GRANT;
+    let (mut space, root) = space_with(0, REGION, rights);
+    // Each step mints from the newest link and moves the copy one table on,
+    // so the chain winds through every slot of every table.
+    let (mut domain, mut newest) = (0, root);
+    let mut links = 0;
+    while let Ok(child) = space.mint(domain, newest, rights) {
+        let next = (domain + 1) % MAX_DOMAINS;
+        match space.transfer(domain, child, next) {
+            Ok(moved) => (domain, newest) = (next, moved),
+            Err(_) => newest = child,
+        }
+        links += 1;
+    }
+    assert!(links > MAX_DOMAINS * CAP_SLOTS * 9 / 10, "most slots hold a link: {links}");
+    let (count, changed) = space.revoke(0, root, |_, _| {}).unwrap();
+    assert_eq!(count, links as u64);
+    assert_eq!(changed.iter().count(), MAX_DOMAINS);
+    assert!(space.get(0, root).is_ok());
+}
+
+#[test]
+fn a_loop_of_stale_links_ends() {
+    let (mut space, root) = space_with(0, REGION, Rights::READ);
+    let a = space.mint(0, root, Rights::READ).unwrap();
+    let b = space.mint(0, a, Rights::READ).unwrap();
+    // As after a generation wrapped: `a`'s parent link names `b`.
+    let b_addr = space.resolve(0, b).unwrap();
+    let a_addr = space.resolve(0, a).unwrap();
+    space.tables[0][a_addr.slot].cap.as_mut().unwrap().parent = Some(b_addr);
+    let (count, _) = space.revoke(0, root, |_, _| {}).unwrap();
+    assert_eq!(count, 0, "neither descends from root any more");
+}
+
+#[test]
 fn deleting_a_parent_orphans_its_children() {
     let (mut space, root) = space_with(0, REGION, Rights::READ);
     let child = space.mint(0, root, Rights::READ).unwrap();
@@ -124,13 +160,17 @@ fn deleting_a_parent_orphans_its_children() {
 }
 
 #[test]
-fn rights_over_an_object_are_the_union() {
+fn rights_over_a_region_are_the_union() {
     let (mut space, handle) = space_with(3, REGION, Rights::READ | Rights::WRITE);
     space.mint(3, handle, Rights::READ).unwrap();
-    assert_eq!(space.rights_over(3, REGION), Rights::READ | Rights::WRITE);
+    space.insert(3, Capability::original(Object::Region { region: 40 }, Rights::READ)).unwrap();
+    space.insert(3, Capability::original(CHANNEL, Rights::SEND)).unwrap();
+    let rights = space.region_rights::<32>(3);
+    assert_eq!(rights[2], Rights::READ | Rights::WRITE);
+    assert!(rights.iter().enumerate().all(|(i, r)| i == 2 || r.is_empty()), "40 is past 32");
     space.delete(3, handle).unwrap();
-    assert_eq!(space.rights_over(3, REGION), Rights::READ);
-    assert_eq!(space.rights_over(2, REGION), Rights::empty());
+    assert_eq!(space.region_rights::<32>(3)[2], Rights::READ);
+    assert_eq!(space.region_rights::<32>(2)[2], Rights::empty());
 }
 
 /// One random operation on the tables.

@@ -8,7 +8,7 @@ use crate::arch::aarch64::mmu::user::{map_range, unmap_range, UserRegion, UserRi
 use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{time, user};
 use crate::cap::{Capability, Object};
-use crate::domain::config::{RegionKind, CHANNELS, IRQS, REGIONS};
+use crate::domain::config::{self, RegionKind, CHANNELS, IRQS, REGIONS};
 use crate::domain::memory::{Mapped, RegionSet};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
@@ -79,7 +79,6 @@ impl Dispatcher {
             event: u64::MAX,
             ..CapInfo::default()
         };
-        let manifest_index = self.manifest_index(holder);
         let name = match cap.object {
             Object::Channel { channel, end } => {
                 let channel = &CHANNELS[channel];
@@ -88,6 +87,7 @@ impl Dispatcher {
             }
             Object::Irq { irq } => {
                 let irq = &IRQS[irq];
+                let manifest_index = self.manifest_index(holder);
                 if let Some(owner) = irq.owners.iter().find(|o| Some(o.domain) == manifest_index) {
                     info.event = owner.event as u64;
                 }
@@ -122,8 +122,8 @@ impl Dispatcher {
         let (mut read, mut write) = (RegionSet::EMPTY, RegionSet::EMPTY);
         // Regions past MAX_REGIONS never get a capability (the builder and
         // the boot check refuse them), and a RegionSet cannot hold them.
-        for region in 0..REGIONS.len().min(MAX_REGIONS) {
-            let rights = self.caps.rights_over(index, Object::Region { region });
+        let held = self.caps.region_rights::<MAX_REGIONS>(index);
+        for (region, rights) in held.into_iter().enumerate().take(REGIONS.len()) {
             if rights.contains(Rights::READ) {
                 read.insert(region);
                 if rights.contains(Rights::WRITE) {
@@ -247,6 +247,9 @@ impl Dispatcher {
         else {
             return Err(Error::WrongType);
         };
+        if !config::meets_minimum(period_ns, slice_ns) {
+            return Err(Error::BelowMinimum);
+        }
         let old = self.atropos.reservation(domain).ok_or(Error::BadArgument)?;
         let latency_ns = if old.latency_ns == old.period_ns { period_ns } else { old.latency_ns };
         let new = Reservation { period_ns, slice_ns, latency_ns, extra: old.extra };

@@ -54,8 +54,14 @@ impl Dispatcher {
 
     /// Counts an event for `target` and wakes its domain if it is blocked.
     /// Returns whether it woke. Events for a domain that never started are
-    /// dropped.
-    pub(super) fn deliver(&mut self, target: EventTarget, now: &mut Option<u64>) -> bool {
+    /// dropped. `sender` is the domain whose call sent it (`None` for an
+    /// interrupt): it is not owed a switch if the woken domain preempts it.
+    pub(super) fn deliver(
+        &mut self,
+        target: EventTarget,
+        sender: Option<usize>,
+        now: &mut Option<u64>,
+    ) -> bool {
         let Some(index) = self.index_of.get(target.domain).copied().flatten() else {
             return false;
         };
@@ -68,7 +74,7 @@ impl Dispatcher {
             return false;
         }
         let now = *now.get_or_insert_with(time::now_ns);
-        self.atropos.wake(index, now)
+        self.atropos.wake(index, now, sender)
     }
 
     /// A peripheral interrupt is pending: masks each pending line the image
@@ -83,7 +89,7 @@ impl Dispatcher {
             intc::disable(config.line);
             self.irq_waiting[irq] = self.irq_owners(irq);
             for owner in config.owners {
-                self.deliver(*owner, &mut now);
+                self.deliver(*owner, None, &mut now);
             }
         }
     }
@@ -142,7 +148,7 @@ impl Dispatcher {
             self.refresh(moved, [index, receiver]);
         }
         let mut now = None;
-        if !self.deliver(target, &mut now) {
+        if !self.deliver(target, Some(index), &mut now) {
             return Outcome::Return(Ok(0));
         }
         // The receiver may have the earlier deadline now.

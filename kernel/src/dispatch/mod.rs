@@ -18,9 +18,10 @@ mod syscall;
 
 use crate::arch::aarch64::esr::Syndrome;
 use crate::arch::aarch64::trap_frame::TrapFrame;
-use crate::arch::aarch64::{cpu, fpu, time, timer, user};
+use crate::arch::aarch64::{fpu, time, timer, user};
 use crate::bsp::rpi3::local_intc;
 use crate::cap::CapSpace;
+use crate::console;
 use crate::domain::config::{self, DomainConfig};
 use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
@@ -88,6 +89,7 @@ fn dcb_rw(config: &DomainConfig) -> &'static mut DcbWritable {
 /// many started.
 pub fn load_domains() -> usize {
     DISPATCHER.with(|d| {
+        d.atropos.set_switch_cost(config::SWITCH_COST_NS);
         let count =
             setup::load_all(&mut d.domains, &mut d.index_of, &mut d.atropos, time::now_ns());
         d.grant_initial_caps();
@@ -271,7 +273,9 @@ impl Dispatcher {
                 self.finish(now);
             }
             let decision = self.atropos.schedule(now);
-            let next_event = decision.timer_ns.min(end);
+            // The console drains here, and has the timer bring the kernel
+            // back while it holds bytes (see `console`).
+            let next_event = decision.timer_ns.min(end).min(console::drain(now));
             match decision.run {
                 Some((index, kind)) => {
                     if self.on_cpu != Some(index) {
@@ -326,10 +330,11 @@ impl Dispatcher {
         {
             return;
         }
+        // The flag means the alarm came due; `alarm_ns` now only holds the
+        // retry time, which must not delay the ringing the domain asked
+        // for by turning activations back on.
         let now = time::now_ns();
-        if self.domain(index).alarm_ns <= now
-            && !self.ring_alarm(frame, index, RunKind::Guaranteed, now)
-        {
+        if !self.ring_alarm(frame, index, RunKind::Guaranteed, now) {
             self.reschedule(frame, now);
         }
     }
@@ -378,6 +383,6 @@ impl Dispatcher {
     /// Prints the report and ends the run.
     fn finish(&mut self, now: u64) -> ! {
         report::print(self, now);
-        cpu::halt(ExitCode::Success)
+        crate::exit::halt(ExitCode::Success)
     }
 }

@@ -2,18 +2,15 @@
 //! can parse (`key=value` pairs after `stats`).
 
 use super::Dispatcher;
-use crate::bsp::rpi3::console;
-use core::fmt::Write;
+use crate::console;
 
 /// Prints one `stats` line per domain.
 pub fn print(dispatcher: &Dispatcher, now: u64) {
     log::info!("run ended at {now} ns");
-    let mut out = console();
     for (index, domain) in dispatcher.domains.iter().enumerate() {
         let Some(domain) = domain else { continue };
         let time = dispatcher.atropos.accounting(index);
-        let _ = writeln!(
-            out,
+        console::kernel(format_args!(
             "stats domain={} cpu_ns={} guaranteed_ns={} extra_ns={} activations={} \
              preemptions={} blocks={} state={}",
             domain.config.name,
@@ -24,6 +21,6 @@ pub fn print(dispatcher: &Dispatcher, now: u64) {
             domain.preemptions,
             time.blocks,
             domain.state_word()
-        );
+        ));
     }
 }

@@ -5,7 +5,7 @@
 use super::Dispatcher;
 use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{fpu, time, user};
-use crate::bsp::rpi3::console;
+use crate::console;
 use crate::domain::memory::readable;
 use crate::domain::DomainState;
 use crate::memory::phys_to_virt;
@@ -94,9 +94,7 @@ impl Dispatcher {
         let bytes = unsafe {
             core::slice::from_raw_parts(phys_to_virt(ptr as usize) as *const u8, len as usize)
         };
-        let text = core::str::from_utf8(bytes).unwrap_or("<not UTF-8>\n");
-        console().write_str(text);
-        Ok(len)
+        Ok(console::write_domain(index, self.config(index).name, bytes) as u64)
     }
 
     fn rfa(&mut self, frame: &mut TrapFrame, index: usize, ptr: u64) -> Outcome {

@@ -147,3 +147,10 @@ pub struct IrqConfig {
 }
 
 include!(concat!(env!("OUT_DIR"), "/image_config.rs"));
+
+/// Whether a reservation's period and slice are at least the board's
+/// minimum (`[timing]` in its description), the check behind both the
+/// boot check and `reservation_set`.
+pub fn meets_minimum(period_ns: u64, slice_ns: u64) -> bool {
+    period_ns >= MIN_PERIOD_NS && slice_ns >= MIN_SLICE_NS
+}

@@ -3,7 +3,10 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{CapConfig, DomainConfig, SegmentRights, CHANNELS, DOMAINS, IRQS, REGIONS};
+use super::config::{
+    meets_minimum, CapConfig, DomainConfig, SegmentRights, CHANNELS, DOMAINS, IRQS, MIN_PERIOD_NS,
+    MIN_SLICE_NS, REGIONS,
+};
 use super::Domain;
 use crate::arch::aarch64::cache;
 use crate::arch::aarch64::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
@@ -47,6 +50,8 @@ pub enum LoadError {
     /// A capability names a channel end, interrupt or region that is not
     /// the domain's or does not exist.
     BadCapability(&'static str),
+    /// The period or slice is shorter than the board allows.
+    BelowMinimum,
     /// The reservation was refused.
     Admission(AdmitError),
 }
@@ -72,6 +77,11 @@ impl core::fmt::Display for LoadError {
                 f,
                 "its capability {name:?} names a channel end, interrupt or region that \
                  does not exist or is not its own"
+            ),
+            Self::BelowMinimum => write!(
+                f,
+                "its period or slice is shorter than the board allows ({MIN_PERIOD_NS} ns, \
+                 {MIN_SLICE_NS} ns)"
             ),
             Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
                 f,
@@ -156,6 +166,9 @@ fn check(config: &DomainConfig, me: usize, loaded: &[Option<Domain>]) -> Result<
     }
     if let Some(bad) = config.caps.iter().find(|cap| !cap_is_sound(cap, me)) {
         return Err(LoadError::BadCapability(bad.name));
+    }
+    if !meets_minimum(config.reservation.period_ns, config.reservation.slice_ns) {
+        return Err(LoadError::BelowMinimum);
     }
     Ok(())
 }

@@ -34,6 +34,18 @@
 //!   rollover may change who should run); the wake-up time of every domain
 //!   blocked with a timeout. With nothing at all it is `u64::MAX`. It is
 //!   always later than `now` while `now < u64::MAX`.
+//! * **Preemption is the preemptor's cost** ([`Atropos::set_switch_cost`]):
+//!   when a domain running on its guarantee, still runnable with `r > 0`,
+//!   loses the CPU because another domain `Y` is picked on its guarantee (a
+//!   period of `Y` began, or `Y` woke, with an earlier deadline), it is
+//!   marked as owed by `Y`. When it is picked again, the switch cost `c`
+//!   moves from `Y` to it: `r += c` for it, `r -= c` for `Y` (which may go
+//!   negative, an overrun like any other), and `Y`'s `switches_paid` counts
+//!   it. So the time a preempted domain spends being switched back in and
+//!   re-activated comes out of the reservation of the domain that caused it,
+//!   not out of the victim's. A domain preempted by one it woke itself
+//!   (the `waker` of [`Atropos::wake`], by its own event) is owed nothing. With `c = 0`
+//!   (the default) nothing moves.
 //! * **Unblocking** ([`Atropos::wake`]): a domain blocked for longer than its
 //!   period starts afresh with `r = s` and `d = now + l` (`l = 0` means
 //!   `p`): the latency hint bounds how soon it gets its slice; a shorter
@@ -127,10 +139,13 @@ pub struct Accounting {
     pub blocks: u64,
     /// Number of times the domain was woken.
     pub wakeups: u64,
+    /// Switch costs it paid for domains it preempted.
+    pub switches_paid: u64,
 }
 
 impl Accounting {
-    const ZERO: Self = Self { cpu_ns: 0, guaranteed_ns: 0, extra_ns: 0, blocks: 0, wakeups: 0 };
+    const ZERO: Self =
+        Self { cpu_ns: 0, guaranteed_ns: 0, extra_ns: 0, blocks: 0, wakeups: 0, switches_paid: 0 };
 }
 
 /// Why [`Atropos::admit`] refused a reservation.
@@ -174,6 +189,12 @@ struct Slot {
     state: State,
     /// Yielded in this period: no slack until the next rollover.
     yielded: bool,
+    /// The domain whose pick preempted this one while it had guaranteed
+    /// time left: it pays this domain's switch back in.
+    owed_by: Option<usize>,
+    /// The domain whose event woke this one, until it is next picked: a
+    /// domain is not owed for a preemption it caused itself.
+    woken_by: Option<usize>,
     acct: Accounting,
 }
 
@@ -185,6 +206,8 @@ impl Slot {
         remain: 0,
         state: State::Stopped,
         yielded: false,
+        owed_by: None,
+        woken_by: None,
         acct: Accounting::ZERO,
     };
 
@@ -262,6 +285,8 @@ pub struct Atropos {
     slack_next: usize,
     /// Sum of the admitted domains' `ppb`.
     utilisation_ppb: u64,
+    /// What a preemption costs its victim, charged to the preemptor.
+    switch_cost_ns: u64,
 }
 
 impl Default for Atropos {
@@ -279,7 +304,14 @@ impl Atropos {
             running: None,
             slack_next: 0,
             utilisation_ppb: 0,
+            switch_cost_ns: 0,
         }
+    }
+
+    /// Sets the cost `c` of switching a preempted domain back in (see the
+    /// preemption rule in the module documentation).
+    pub fn set_switch_cost(&mut self, cost_ns: u64) {
+        self.switch_cost_ns = cost_ns;
     }
 
     /// Admits a domain with reservation `res` at time `now` and returns its
@@ -330,6 +362,7 @@ impl Atropos {
     /// rollovers, picks who runs (recorded as running since `now`) and
     /// computes when to decide again.
     pub fn schedule(&mut self, now: u64) -> Decision {
+        let previous = self.running;
         self.charge(now);
         // One pass over the domains: wake those whose timeout has come, roll
         // periods over, find the earliest deadline with guaranteed time
@@ -360,7 +393,10 @@ impl Atropos {
             }
         }
         let run = match earliest {
-            Some((idx, _)) => Some((idx, RunKind::Guaranteed)),
+            Some((idx, _)) => {
+                self.settle_switch(previous, idx);
+                Some((idx, RunKind::Guaranteed))
+            }
             None => self.pick_slack(),
         };
         let timer_ns = match run {
@@ -399,10 +435,13 @@ impl Atropos {
     /// in the module documentation); otherwise does nothing. The caller
     /// should call [`Atropos::schedule`] soon: the woken domain may have the
     /// earliest deadline. Returns whether it was blocked.
-    pub fn wake(&mut self, idx: usize, now: u64) -> bool {
+    /// `waker` is the domain whose event caused the wake-up, if any: if
+    /// `idx` then preempts it, it is not owed a switch.
+    pub fn wake(&mut self, idx: usize, now: u64, waker: Option<usize>) -> bool {
         if let Some(slot) = self.slot_mut(idx) {
             if let State::Blocked { since, .. } = slot.state {
                 slot.wake(since, now);
+                slot.woken_by = waker;
                 return true;
             }
         }
@@ -544,6 +583,35 @@ impl Atropos {
                 acct.guaranteed_ns = acct.guaranteed_ns.saturating_add(e);
             }
             RunKind::Extra => acct.extra_ns = acct.extra_ns.saturating_add(e),
+        }
+    }
+
+    /// Applies the preemption rule to a pick of `picked` on its guarantee,
+    /// `previous` having run until now: marks `previous` as owed if `picked`
+    /// preempted it, and moves the switch cost if `picked` was owed.
+    fn settle_switch(&mut self, previous: Option<Running>, picked: usize) {
+        let Some(slot) = self.slots[..self.len].get_mut(picked) else { return };
+        let woken_by = slot.woken_by.take();
+        let payer = slot.owed_by.take();
+        let cost = i64::try_from(self.switch_cost_ns).unwrap_or(i64::MAX);
+        if cost == 0 {
+            return;
+        }
+        if let Some(payer) = payer {
+            slot.remain = slot.remain.saturating_add(cost);
+            if let Some(payer) = self.slot_mut(payer) {
+                payer.remain = payer.remain.saturating_sub(cost);
+                payer.acct.switches_paid = payer.acct.switches_paid.saturating_add(1);
+            }
+        }
+        let Some(prev) = previous else { return };
+        if prev.kind != RunKind::Guaranteed || prev.idx == picked || woken_by == Some(prev.idx) {
+            return;
+        }
+        if let Some(victim) = self.slot_mut(prev.idx) {
+            if victim.state == State::Runnable && victim.remain > 0 {
+                victim.owed_by = Some(picked);
+            }
         }
     }
 
@@ -743,7 +811,7 @@ mod tests {
         a.admit(res(10 * MS, 3 * MS, false), 0).unwrap();
         a.schedule(0);
         a.block(0, None, MS); // ran 1 ms, 2 ms unused
-        a.wake(0, 2 * MS); // short block: keeps its 2 ms
+        a.wake(0, 2 * MS, None); // short block: keeps its 2 ms
         assert_eq!(a.remain(0), (2 * MS) as i64);
         // At the deadline the unused 2 ms are lost: a fresh 3 ms.
         let d = a.schedule(10 * MS);
@@ -956,8 +1024,8 @@ mod tests {
         // Blocking twice or waking a runnable domain changes nothing.
         a.block(0, Some(MS), 6 * MS);
         assert_eq!(a.accounting(0).blocks, 1);
-        a.wake(0, 7 * MS);
-        a.wake(0, 7 * MS);
+        a.wake(0, 7 * MS, None);
+        a.wake(0, 7 * MS, None);
         assert_eq!(a.accounting(0).wakeups, 1);
         assert_eq!(a.schedule(7 * MS), Decision { run: guaranteed(0), timer_ns: 9 * MS });
     }
@@ -970,7 +1038,7 @@ mod tests {
         a.schedule(0);
         a.block(0, None, MS);
         // Blocked 25 ms > 10 ms: a fresh slice due within the latency.
-        a.wake(0, 26 * MS);
+        a.wake(0, 26 * MS, None);
         assert_eq!(a.remain(0), (2 * MS) as i64);
         assert_eq!(a.deadline(0), Some(27 * MS));
         assert_eq!(a.schedule(26 * MS), Decision { run: guaranteed(0), timer_ns: 27 * MS });
@@ -998,16 +1066,16 @@ mod tests {
         a.schedule(0);
         a.block(0, None, 3 * MS); // 1 ms left in the period ending at 10 ms
                                   // Blocked 9 ms (<= period), crossing the deadline: one rollover.
-        a.wake(0, 12 * MS);
+        a.wake(0, 12 * MS, None);
         assert_eq!(a.deadline(0), Some(20 * MS));
         assert_eq!(a.remain(0), (4 * MS) as i64);
         // Blocked exactly one period: still the short rule.
         a.block(0, None, 12 * MS);
-        a.wake(0, 22 * MS);
+        a.wake(0, 22 * MS, None);
         assert_eq!(a.deadline(0), Some(30 * MS));
         // Within the period: nothing changes.
         a.block(0, None, 22 * MS);
-        a.wake(0, 23 * MS);
+        a.wake(0, 23 * MS, None);
         assert_eq!(a.deadline(0), Some(30 * MS));
         assert_eq!(a.remain(0), (4 * MS) as i64);
         assert_eq!(a.accounting(0).wakeups, 3);
@@ -1031,7 +1099,7 @@ mod tests {
         // Still counted in admission; block and wake leave it stopped.
         assert_eq!(a.utilisation_ppb(), 210_000_000);
         a.block(0, None, 3 * MS);
-        a.wake(0, 3 * MS);
+        a.wake(0, 3 * MS, None);
         a.yield_slice(0, 3 * MS);
         assert!(a.is_stopped(0) && !a.is_blocked(0));
         assert_eq!(a.schedule(200 * MS).run, guaranteed(1));
@@ -1059,7 +1127,7 @@ mod tests {
         a.schedule(0);
         for idx in [1, MAX_DOMAINS - 1, MAX_DOMAINS, usize::MAX] {
             a.block(idx, Some(1), 1);
-            a.wake(idx, 1);
+            a.wake(idx, 1, None);
             a.yield_slice(idx, 1);
             a.stop(idx, 1);
             assert_eq!(a.accounting(idx), Accounting::default());
@@ -1308,8 +1376,10 @@ mod tests {
         fn decisions_are_always_sane(
             start in prop_oneof![0..=1_000_000 * MS, (u64::MAX - 100 * MS)..=u64::MAX],
             ops in prop::collection::vec((op(), 0..=3 * MS), 1..200),
+            switch_cost in prop_oneof![Just(0), 1..=MS, Just(u64::MAX)],
         ) {
             let mut a = Atropos::new();
+            a.set_switch_cost(switch_cost);
             let mut now = start;
             for (op, dt) in ops {
                 now = now.saturating_add(dt);
@@ -1357,7 +1427,7 @@ mod tests {
                         prop_assert!(a.running().is_none_or(|(i, _)| i != idx));
                     }
                     Op::Wake(idx) => {
-                        a.wake(idx, now);
+                        a.wake(idx, now, None);
                         prop_assert!(!a.is_blocked(idx));
                     }
                     Op::Yield(idx) => {
@@ -1390,6 +1460,52 @@ mod tests {
             }
             prop_assert_eq!(remain_after(r, s, k), naive);
         }
+    }
+
+    #[test]
+    fn a_preemptor_pays_for_switching_its_victim_back_in() {
+        let mut a = Atropos::new();
+        a.set_switch_cost(3);
+        let victim = a.admit(res(100, 50, false), 0).unwrap();
+        let attacker = a.admit(res(10, 1, false), 0).unwrap();
+        assert_eq!(a.schedule(0).run, guaranteed(attacker));
+        assert_eq!(a.schedule(1).run, guaranteed(victim), "the attacker's slice is used up");
+        // The attacker's next period preempts the victim, which has 41 left.
+        assert_eq!(a.schedule(10).run, guaranteed(attacker));
+        assert_eq!(a.remain(victim), 41);
+        let back = a.schedule(11);
+        assert_eq!(back.run, guaranteed(victim));
+        assert_eq!(a.remain(victim), 44, "the switch back in is refunded");
+        assert_eq!(back.timer_ns, 20, "the attacker's next period");
+        assert_eq!(a.remain(attacker), -3, "and charged to the preemptor");
+        assert_eq!(a.accounting(attacker).switches_paid, 1);
+        // The overrun is carried: its next period gives it nothing.
+        assert_eq!(a.schedule(20).run, guaranteed(victim));
+        assert_eq!(a.remain(attacker), -2);
+        assert_eq!(a.accounting(victim).switches_paid, 0);
+    }
+
+    #[test]
+    fn no_switch_is_owed_for_a_preemption_the_victim_caused() {
+        let mut a = Atropos::new();
+        a.set_switch_cost(3);
+        let sender = a.admit(res(100, 50, false), 0).unwrap();
+        let receiver = a.admit(res(10, 5, false), 0).unwrap();
+        a.block(receiver, None, 0);
+        assert_eq!(a.schedule(0).run, guaranteed(sender));
+        assert!(a.wake(receiver, 2, Some(sender)));
+        assert_eq!(a.schedule(2).run, guaranteed(receiver), "the earlier deadline");
+        a.block(receiver, None, 3);
+        assert_eq!(a.schedule(3).run, guaranteed(sender));
+        assert_eq!(a.remain(sender), 48, "no refund");
+        assert_eq!(a.remain(receiver), 4, "no charge");
+        // Woken by an interrupt (no sender), the receiver pays.
+        assert!(a.wake(receiver, 4, None));
+        assert_eq!(a.schedule(4).run, guaranteed(receiver));
+        a.block(receiver, None, 5);
+        a.schedule(5);
+        assert_eq!(a.remain(sender), 47 + 3);
+        assert_eq!(a.remain(receiver), 3 - 3);
     }
 
     #[test]

@@ -9,10 +9,8 @@
 #![no_main]
 
 use core::ptr::{addr_of, addr_of_mut};
-use vesper_abi::dcb::DcbWritable;
-use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_activations::syscall::{set_alarm, time_ns};
-use vesper_activations::{dcb, domain_name, println};
+use vesper_activations::{dcb, dcb_writable, domain_name, println};
 
 vesper_activations::main!(run);
 
@@ -24,21 +22,17 @@ const AHEAD_NS: u64 = 50_000;
 /// instructions, and under `-icount` an instruction is a nanosecond).
 const RUN_ON: u64 = 50_000;
 
-fn writable() -> *mut DcbWritable {
-    (dcb() as *const _ as usize - DCB_RO_OFFSET as usize + DCB_RW_OFFSET as usize)
-        as *mut DcbWritable
-}
-
 fn write(field: *mut u64, value: u64) {
     // SAFETY: a field of this domain's own writable DCB page.
     unsafe { field.write_volatile(value) }
 }
 
 fn run() {
-    let rw = writable();
-    // SAFETY (both): fields of this domain's own writable DCB page.
-    let (actctx, enabled) =
-        unsafe { (addr_of_mut!((*rw).actctx), addr_of_mut!((*rw).activations_enabled)) };
+    let rw = dcb_writable();
+    // SAFETY: field addresses in this domain's own writable DCB page.
+    let actctx = unsafe { addr_of_mut!((*rw).actctx) };
+    // SAFETY: as above.
+    let enabled = unsafe { addr_of_mut!((*rw).activations_enabled) };
     if domain_name().ends_with("syscall") {
         write(enabled, 0);
         set_alarm(time_ns() + AHEAD_NS);

@@ -99,7 +99,17 @@ fn run() {
         reservation_set(reservation, 10 * MS, 9 * MS),
         Err(Error::Overloaded),
     );
-    checks.expect("zero period", reservation_set(reservation, 0, 0), Err(Error::BadArgument));
+    checks.expect("zero period", reservation_set(reservation, 0, 0), Err(Error::BelowMinimum));
+    checks.expect(
+        "a 1 us period",
+        reservation_set(reservation, 1_000, 100),
+        Err(Error::BelowMinimum),
+    );
+    checks.expect(
+        "a slice longer than its period",
+        reservation_set(reservation, 10 * MS, 11 * MS),
+        Err(Error::BadArgument),
+    );
     checks.expect("a fair change", reservation_set(reservation, 10 * MS, 4 * MS), Ok(0));
     println!(
         "misuse: {} of {} checks as expected; reservation now {} ns every {} ns",

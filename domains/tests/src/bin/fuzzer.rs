@@ -113,7 +113,7 @@ fn run() {
     println!(
         "fuzzer: {CALLS} calls: {} unknown, {} bad argument, {} bad pointer, {} bad capability, \
          {} stale, {} wrong type, {} missing right, {} bound, {} exhausted, {} overloaded, \
-         {} accepted",
+         {} below minimum, {} accepted",
         count(Error::UnknownSyscall),
         count(Error::BadArgument),
         count(Error::BadPointer),
@@ -124,6 +124,7 @@ fn run() {
         count(Error::Bound),
         count(Error::Exhausted),
         count(Error::Overloaded),
+        count(Error::BelowMinimum),
         counts[ERRORS.len()]
     );
 }

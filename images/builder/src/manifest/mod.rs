@@ -19,6 +19,12 @@
 //! domains' capabilities (see [`crate::caps`]); validation also gives each
 //! channel end an event slot and checks that every domain's capabilities,
 //! event slots and capability names fit the kernel's tables.
+//!
+//! More tables than an image can hold (domains, regions, and a domain's
+//! threads, devices and interrupts) are one problem, at the first table
+//! beyond the limit, and the tables from there on are not checked: a
+//! manifest with thousands of them is refused as quickly as one that fits,
+//! and the problems it lists are the ones worth reading.
 
 mod reader;
 mod rules;
@@ -314,6 +320,12 @@ pub struct Channel {
 /// The top-level keys of a manifest.
 const TOP_KEYS: [&str; 5] = ["image", "domain", "share", "region", "channel"];
 
+/// The whole document as the section the rules start from (its unknown
+/// top-level keys reported).
+fn root_section<'t, 'i>(document: &'t DeTable<'i>, problems: &mut Problems) -> Section<'t, 'i> {
+    Section::new(document, 0..0, "the manifest".into(), "a manifest", &TOP_KEYS, problems)
+}
+
 impl Manifest {
     /// Reads and validates the manifest at `path`. `programs` are the
     /// binaries that domains may run.
@@ -362,14 +374,7 @@ impl Manifest {
             }
             return Err(invalid(&file, problems));
         }
-        let root = Section::new(
-            document.get_ref(),
-            0..0,
-            "the manifest".into(),
-            "a manifest",
-            &TOP_KEYS,
-            &mut problems,
-        );
+        let root = root_section(document.get_ref(), &mut problems);
         let manifest = rules::read(&root, path, programs, &mut problems);
         match manifest {
             Some(manifest) if problems.count() == 0 => Ok(manifest),

@@ -20,22 +20,72 @@ pub struct Location {
     pub column: usize,
 }
 
-/// The location of byte `offset` in `text`.
-pub(crate) fn locate(text: &str, offset: usize) -> Location {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+/// Bytes per step of [`LineIndex`]'s character counts: locating an offset
+/// counts the characters of at most twice this many bytes.
+const CHARS_STEP: usize = 1024;
+
+/// Where each line of a text starts, and how many characters precede every
+/// [`CHARS_STEP`]th byte: a manifest with a problem in each of thousands of
+/// tables is located in logarithmic time per problem, not by rescanning
+/// the text (or a long line) from its start for each.
+struct LineIndex<'a> {
+    text: &'a str,
+    /// The byte offset of each line's first byte.
+    line_starts: Vec<usize>,
+    /// Entry `i`: the characters in the first `i * CHARS_STEP` bytes.
+    chars_before: Vec<usize>,
+}
+
+/// The characters in `bytes`, a slice of UTF-8 that may cut characters:
+/// those whose first byte it holds (every byte but `0b10xx_xxxx`).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| byte & 0xC0 != 0x80).count()
+}
+
+impl<'a> LineIndex<'a> {
+    /// The index of `text`, in one pass over it.
+    fn new(text: &'a str) -> Self {
+        let newlines = text.bytes().enumerate().filter(|&(_, byte)| byte == b'\n');
+        let line_starts = std::iter::once(0).chain(newlines.map(|(at, _)| at + 1)).collect();
+        let mut chars_before = vec![0];
+        let mut count = 0;
+        for step in text.as_bytes().chunks(CHARS_STEP) {
+            count += chars_in(step);
+            chars_before.push(count);
+        }
+        Self { text, line_starts, chars_before }
     }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    Location { line, column: before[line_start..].chars().count() + 1 }
+
+    /// The characters before byte `offset` (at most the text's length).
+    fn chars_to(&self, offset: usize) -> usize {
+        let step = offset / CHARS_STEP;
+        self.chars_before[step] + chars_in(&self.text.as_bytes()[step * CHARS_STEP..offset])
+    }
+
+    /// The location of byte `offset` (of the character holding it, if it
+    /// is inside one; of the text's end, if past it).
+    fn locate(&self, offset: usize) -> Location {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The first line starts at 0, so at least one start is <= offset.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        // A short line is quicker to count than two steps' remainders.
+        let chars = if offset - line_start <= CHARS_STEP {
+            chars_in(&self.text.as_bytes()[line_start..offset])
+        } else {
+            self.chars_to(offset) - self.chars_to(line_start)
+        };
+        Location { line, column: chars + 1 }
+    }
 }
 
 /// The problems found so far in one manifest.
 pub(crate) struct Problems<'a> {
     file: &'a str,
-    text: &'a str,
+    lines: LineIndex<'a>,
     /// Byte offset (none for problems of the whole file) and message.
     list: Vec<(Option<usize>, String)>,
 }
@@ -43,13 +93,13 @@ pub(crate) struct Problems<'a> {
 impl<'a> Problems<'a> {
     /// No problems yet in `text`, read from `file`.
     pub fn new(file: &'a str, text: &'a str) -> Self {
-        Self { file, text, list: Vec::new() }
+        Self { file, lines: LineIndex::new(text), list: Vec::new() }
     }
 
     /// Records `reason` about `what` (such as ``domain "a", key `slice` ``)
     /// at `span`.
     pub fn at(&mut self, span: &Range<usize>, what: &str, reason: impl AsRef<str>) {
-        let Location { line, column } = locate(self.text, span.start);
+        let Location { line, column } = self.lines.locate(span.start);
         let message = format!("{}:{line}:{column}: {what}: {}", self.file, reason.as_ref());
         self.list.push((Some(span.start), message));
     }
@@ -66,7 +116,7 @@ impl<'a> Problems<'a> {
 
     /// The location of `span` in the file.
     pub fn locate(&self, span: &Range<usize>) -> Location {
-        locate(self.text, span.start)
+        self.lines.locate(span.start)
     }
 
     /// Every problem, in file order, problems of the whole file last.
@@ -357,6 +407,25 @@ pub(crate) fn integer_value(value: &Spanned<DeValue>, max: u64) -> Result<Spanne
 mod tests {
     use super::*;
 
+    fn locate(text: &str, offset: usize) -> Location {
+        LineIndex::new(text).locate(offset)
+    }
+
+    /// What [`LineIndex::locate`] must find, by scanning `text` up to
+    /// `offset`.
+    fn scanned(text: &str, offset: usize) -> Location {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        Location {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+
     #[test]
     fn columns_count_characters() {
         assert_eq!(locate("ab\ncd", 0), Location { line: 1, column: 1 });
@@ -364,6 +433,26 @@ mod tests {
         assert_eq!(locate("é = 1", 3), Location { line: 1, column: 3 });
         assert_eq!(locate("é", 1), Location { line: 1, column: 1 }, "inside a character");
         assert_eq!(locate("ab", 99), Location { line: 1, column: 3 });
+        assert_eq!(locate("", 0), Location { line: 1, column: 1 });
+        assert_eq!(locate("a\n", 2), Location { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn long_lines_of_many_scripts_are_located_like_a_scan_finds() {
+        // Lines and characters straddling the index's steps.
+        let line: String = "aé€😀 =\t".repeat(CHARS_STEP / 3);
+        let text = format!("{line}\n\n{line}\r\n{}", "x".repeat(CHARS_STEP));
+        let index = LineIndex::new(&text);
+        for offset in (0..=text.len() + 1).step_by(7).chain([CHARS_STEP, 2 * CHARS_STEP]) {
+            assert_eq!(index.locate(offset), scanned(&text, offset), "offset {offset}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_offset_is_located_like_a_scan_finds(text in "(?s).{0,300}", offset in 0usize..1300) {
+            proptest::prop_assert_eq!(locate(&text, offset), scanned(&text, offset));
+        }
     }
 
     #[test]

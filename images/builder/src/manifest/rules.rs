@@ -13,12 +13,13 @@ use super::{
 use crate::board::{AddressRange, Board, DEFAULT_BOARD};
 use crate::layout::{first_fit, DomainLayout, KERNEL_AREA, REGION_ALIGN, REGION_AREA_BASE};
 use crate::units::{format_duration, format_size, share_ppb};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
-use vesper_abi::layout::{slot_base, MAX_DOMAINS, PAGE_SIZE};
+use vesper_abi::layout::{slot_base, MAX_DOMAINS, MAX_REGIONS, PAGE_SIZE};
 
 const IMAGE_KEYS: [&str; 4] = ["name", "board", "run-for", "console"];
 const DOMAIN_KEYS: [&str; 12] = [
@@ -42,6 +43,14 @@ const CHANNEL_KEYS: [&str; 2] = ["name", "ends"];
 
 /// The most tickets a thread may hold.
 const MAX_TICKETS: u64 = 1_000_000;
+
+/// The most devices a domain's `uses` may list: each is a capability, in
+/// the slots the kernel's own leave.
+const MAX_USES: usize = CAP_SLOTS - KERNEL_CAPS;
+
+/// The most interrupts a domain's `interrupts` may hold: each has an event
+/// slot of its own.
+const MAX_INTERRUPTS: usize = EVENT_SLOTS as usize;
 
 /// `[image]` as read.
 struct Image {
@@ -113,40 +122,57 @@ pub(super) fn read(
     if domain_tables.is_empty() {
         problems.global("no domains: an image needs at least one [[domain]] table");
     }
-    if domain_tables.len() > MAX_DOMAINS {
-        problems.global(format!(
-            "{} domains, but an image holds at most {MAX_DOMAINS}",
-            domain_tables.len()
-        ));
-    }
+    let domain_tables = within_limit(root, "domain", domain_tables, MAX_DOMAINS, problems, |n| {
+        format!("{n} domains, but an image holds at most {MAX_DOMAINS} (one per memory slot)")
+    });
     let mut seen = HashMap::new();
     let drafts: Vec<DomainDraft> = domain_tables
+        .checked
         .iter()
         .enumerate()
         .map(|(index, (table, span))| {
             read_domain(index, table, span.clone(), board, programs, &mut seen, problems)
         })
         .collect();
-    let names: Vec<&str> = drafts.iter().filter_map(|d| d.name.as_deref()).collect();
+    let domains = DomainNames::new(&drafts, &domain_tables.unchecked);
 
     let shares: Vec<ShareDraft> = tables_of(root, "share", problems)
         .into_iter()
         .enumerate()
         .map(|(i, (table, span))| {
-            read_share(i, table, span, board, &image.console, &drafts, problems)
+            read_share(i, table, span, board, &image.console, &domains, problems)
         })
         .collect();
     if let Some(board) = board {
         check_owners(board, &image.console, &drafts, &shares, problems);
     }
-    let regions: Vec<RegionDraft> = read_named(root, "region", "region", problems)
+    // A device's registers are a region of the kernel's too (see `caps`).
+    let devices: BTreeSet<&str> =
+        drafts.iter().flat_map(|draft| &draft.uses).map(|used| used.get_ref().as_str()).collect();
+    let region_tables = tables_of(root, "region", problems);
+    let region_limit = MAX_REGIONS.saturating_sub(devices.len());
+    let region_tables = within_limit(root, "region", region_tables, region_limit, problems, |n| {
+        let devices = match devices.len() {
+            0 => String::new(),
+            1 => " and the domains use 1 device, whose registers are a region too".into(),
+            used => format!(" and the domains use {used} devices, whose registers are regions too"),
+        };
+        format!(
+            "{n} regions{devices}, but an image holds at most {MAX_REGIONS} (the kernel keeps the \
+             regions a domain maps as {MAX_REGIONS}-bit sets)"
+        )
+    });
+    let regions: Vec<RegionDraft> = read_named(region_tables.checked, "region", problems)
         .into_iter()
-        .map(|(label, name, table, span)| read_region(label, name, table, span, &names, problems))
+        .map(|(label, name, table, span)| read_region(label, name, table, span, &domains, problems))
         .collect();
-    let channels: Vec<ChannelDraft> = read_named(root, "channel", "channel", problems)
-        .into_iter()
-        .map(|(label, name, table, span)| read_channel(label, name, table, span, &names, problems))
-        .collect();
+    let channels: Vec<ChannelDraft> =
+        read_named(tables_of(root, "channel", problems), "channel", problems)
+            .into_iter()
+            .map(|(label, name, table, span)| {
+                read_channel(label, name, table, span, &domains, problems)
+            })
+            .collect();
     check_capabilities(&drafts, &channels, &regions, problems);
     let channels = assign_events(&drafts, channels, problems);
 
@@ -156,10 +182,10 @@ pub(super) fn read(
     if let Some(reason) = reservations.as_deref().and_then(admission) {
         problems.global(reason);
     }
+    let slots = drafts.len();
     let domains: Option<Vec<Domain>> = drafts.into_iter().map(|draft| draft.domain).collect();
-    let placed = board.and_then(|board| {
-        place_regions(board, domain_tables.len(), domains.as_deref(), &regions, problems)
-    });
+    let placed =
+        board.and_then(|board| place_regions(board, slots, domains.as_deref(), &regions, problems));
 
     Some(Manifest {
         name: image.name?,
@@ -194,18 +220,100 @@ fn tables_of<'t, 'i>(
     }
 }
 
-/// `[[key]]` tables with a unique, valid `name`: label, name (empty if
+/// The tables of a top-level array split at a limit on their number.
+struct Limited<'t, 'i> {
+    /// The tables up to the limit, which are checked.
+    checked: Vec<(&'t DeTable<'i>, Range<usize>)>,
+    /// The tables beyond it, which are not.
+    unchecked: Vec<(&'t DeTable<'i>, Range<usize>)>,
+}
+
+/// Splits `tables`, those of the top-level array `key`, at `limit`: more
+/// cannot be an image, so one problem, at the first table beyond the limit,
+/// says so (`reason` of their number), and the tables beyond it are left
+/// unchecked, keeping a manifest with thousands of tables as quick to check
+/// as one that fits.
+fn within_limit<'t, 'i>(
+    root: &Section<'t, 'i>,
+    key: &str,
+    mut tables: Vec<(&'t DeTable<'i>, Range<usize>)>,
+    limit: usize,
+    problems: &mut Problems,
+    reason: impl FnOnce(usize) -> String,
+) -> Limited<'t, 'i> {
+    let count = tables.len();
+    let unchecked = tables.split_off(count.min(limit));
+    if let Some((_, span)) = unchecked.first() {
+        let why = reason(count);
+        problems.at(
+            span,
+            &root.what(key),
+            format!("{why}; the tables from this one on are not checked"),
+        );
+    }
+    Limited { checked: tables, unchecked }
+}
+
+/// The domains that other tables name.
+struct DomainNames<'d> {
+    /// The valid names of the domains checked, in manifest order.
+    names: Vec<&'d str>,
+    /// The drafts of those domains, by name.
+    drafts: HashMap<&'d str, &'d DomainDraft>,
+    /// The names of the domains beyond [`MAX_DOMAINS`], which are not
+    /// checked: the problem of their number covers every table that names
+    /// one of them.
+    unchecked: HashSet<&'d str>,
+}
+
+impl<'d> DomainNames<'d> {
+    /// The names of `drafts` and of the `unchecked` domain tables.
+    fn new<'i: 'd>(
+        drafts: &'d [DomainDraft],
+        unchecked: &'d [(&'d DeTable<'i>, Range<usize>)],
+    ) -> Self {
+        let named = drafts.iter().filter_map(|draft| Some((draft.name.as_deref()?, draft)));
+        let unchecked = unchecked.iter().filter_map(|(table, _)| {
+            match table.get("name").map(Spanned::get_ref) {
+                Some(DeValue::String(name)) => Some(name.as_ref()),
+                _ => None,
+            }
+        });
+        Self {
+            names: named.clone().map(|(name, _)| name).collect(),
+            drafts: named.collect(),
+            unchecked: unchecked.collect(),
+        }
+    }
+
+    /// Whether `name` is a domain that is checked.
+    fn contains(&self, name: &str) -> bool {
+        self.drafts.contains_key(name)
+    }
+
+    /// Whether `name` is a domain beyond the limit: a table naming it has
+    /// no problem of its own.
+    fn is_unchecked(&self, name: &str) -> bool {
+        !self.contains(name) && self.unchecked.contains(name)
+    }
+
+    /// Why `name`, which should name a domain, names none.
+    fn unknown(&self, name: &str) -> String {
+        unknown_domain(name, &self.names)
+    }
+}
+
+/// `tables` of `kind` with a unique, valid `name`: label, name (empty if
 /// missing or invalid), table and span. Reports missing, invalid and
 /// repeated names.
 fn read_named<'t, 'i>(
-    root: &Section<'t, 'i>,
-    key: &str,
+    tables: Vec<(&'t DeTable<'i>, Range<usize>)>,
     kind: &str,
     problems: &mut Problems,
 ) -> Vec<(String, String, &'t DeTable<'i>, Range<usize>)> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut named = Vec::new();
-    for (index, (table, span)) in tables_of(root, key, problems).into_iter().enumerate() {
+    for (index, (table, span)) in tables.into_iter().enumerate() {
         let label = label_of(kind, index, table);
         let name = match table.get("name") {
             None => {
@@ -394,6 +502,25 @@ fn read_domain(
     let slice = s.required_duration("slice", problems);
     let extra = s.bool("extra", problems).unwrap_or(false);
     let latency = s.duration("latency", true, problems);
+    if let Some(timing) = board.map(|board| board.timing) {
+        for (value, key, minimum) in
+            [(&period, "period", timing.min_period), (&slice, "slice", timing.min_slice)]
+        {
+            if let Some(value) = value.as_ref().filter(|value| *value.get_ref() < minimum) {
+                problems.at(
+                    &value.span(),
+                    &s.what(key),
+                    format!(
+                        "{} is shorter than the board allows ({}, `[timing] min-{key}` in its \
+                         description): switches would cost the other domains more than their \
+                         reservations leave room for",
+                        format_duration(*value.get_ref()),
+                        format_duration(minimum)
+                    ),
+                );
+            }
+        }
+    }
     let mut reservation = None;
     if let (Some(period), Some(slice)) = (&period, &slice) {
         if slice.get_ref() <= period.get_ref() {
@@ -483,15 +610,18 @@ fn read_domain(
 
 /// Reads a domain's `threads`.
 fn read_threads(domain: &Section, problems: &mut Problems) -> Vec<Thread> {
-    let tables = domain.tables("threads", problems);
-    if tables.len() > MAX_THREADS {
-        if let Some(value) = domain.get("threads") {
-            problems.at(
-                &value.span(),
-                &domain.what("threads"),
-                format!("{} threads, but a domain has at most {MAX_THREADS}", tables.len()),
-            );
-        }
+    let mut tables = domain.tables("threads", problems);
+    let count = tables.len();
+    let beyond = tables.split_off(count.min(MAX_THREADS));
+    if let Some((_, span)) = beyond.first() {
+        problems.at(
+            span,
+            &domain.what("threads"),
+            format!(
+                "{count} threads, but a domain has at most {MAX_THREADS} (what its DCB holds); \
+                 the threads from this one on are not checked"
+            ),
+        );
     }
     let mut seen = HashSet::new();
     let mut threads = Vec::new();
@@ -585,7 +715,20 @@ fn read_uses(
     problems: &mut Problems,
 ) -> Vec<Spanned<String>> {
     let mut uses: Vec<Spanned<String>> = Vec::new();
-    for device in domain.strings("uses", problems) {
+    let mut devices = domain.strings("uses", problems);
+    let count = devices.len();
+    let beyond = devices.split_off(count.min(MAX_USES));
+    if let Some(device) = beyond.first() {
+        problems.at(
+            &device.span(),
+            &domain.what("uses"),
+            format!(
+                "{count} devices, but a domain's capability table has {CAP_SLOTS} slots, \
+                 {KERNEL_CAPS} of them the kernel's; the devices from this one on are not checked"
+            ),
+        );
+    }
+    for device in devices {
         let what = domain.what("uses");
         if uses.iter().any(|used| used.get_ref() == device.get_ref()) {
             problems.at(&device.span(), &what, format!("{} is listed twice", device.get_ref()));
@@ -660,8 +803,23 @@ fn read_interrupts(
         return (taken, routes);
     };
     let what = domain.what("interrupts");
+    // The table iterates by key; "from this one on" means in the file.
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    let beyond = entries.split_off(entries.len().min(MAX_INTERRUPTS));
+    if let Some((key, _)) = beyond.first() {
+        problems.at(
+            &key.span(),
+            &what,
+            format!(
+                "{} interrupts, but a domain has {EVENT_SLOTS} event slots, one for each interrupt \
+                 it takes; the interrupts from this one on are not checked",
+                table.len()
+            ),
+        );
+    }
     let mut slots: BTreeMap<u64, String> = BTreeMap::new();
-    for (key, value) in table.iter() {
+    for (key, value) in entries {
         let name = key.get_ref().as_ref();
         let slot = integer_value(value, EVENT_SLOTS - 1)
             .map_err(|reason| {
@@ -742,7 +900,7 @@ fn read_share(
     span: Range<usize>,
     board: Option<&Board>,
     console: &str,
-    drafts: &[DomainDraft],
+    known: &DomainNames,
     problems: &mut Problems,
 ) -> ShareDraft {
     let label = format!("share #{}", index + 1);
@@ -805,14 +963,22 @@ fn read_share(
         s.missing("domains", problems);
     }
     let mut domains: Vec<Spanned<String>> = Vec::new();
+    // Domains beyond the limit count towards the sharers, so that the
+    // limit's problem is the only one.
+    let mut unchecked = 0;
     for name in s.strings("domains", problems) {
+        if known.is_unchecked(name.get_ref()) {
+            unchecked += 1;
+            continue;
+        }
         let what = s.what("domains");
-        let draft = drafts.iter().find(|draft| draft.name.as_deref() == Some(name.get_ref()));
+        let draft = known.drafts.get(name.get_ref().as_str());
+        // `domains` holds each checked domain once, so at most MAX_DOMAINS.
         let reason = if domains.iter().any(|listed| listed.get_ref() == name.get_ref()) {
             Some(format!("{} is listed twice", name.get_ref()))
         } else {
             match (draft, target.as_ref().map(Spanned::get_ref)) {
-                (None, _) => Some(no_domain(name.get_ref(), drafts)),
+                (None, _) => Some(known.unknown(name.get_ref())),
                 (Some(draft), Some(ShareTarget::Device(device)))
                     if !draft.uses.iter().any(|used| used.get_ref() == device) =>
                 {
@@ -842,7 +1008,7 @@ fn read_share(
     if let Some(target) = &target {
         let with_kernel = *target.get_ref() == ShareTarget::Device(console.to_string());
         let least = if with_kernel { 1 } else { 2 };
-        if s.get("domains").is_some() && domains.len() < least {
+        if s.get("domains").is_some() && domains.len() + unchecked < least {
             let reason = if with_kernel {
                 "must list at least one domain (the console is shared with the kernel)".to_string()
             } else {
@@ -852,12 +1018,6 @@ fn read_share(
         }
     }
     ShareDraft { label, target, domains }
-}
-
-/// Why `name` is not a domain of the manifest.
-fn no_domain(name: &str, drafts: &[DomainDraft]) -> String {
-    let names: Vec<&str> = drafts.iter().filter_map(|d| d.name.as_deref()).collect();
-    unknown_domain(name, &names)
 }
 
 /// Why `name`, which should name a domain, names none of `names`.
@@ -879,10 +1039,15 @@ fn check_owners(
     shares: &[ShareDraft],
     problems: &mut Problems,
 ) {
-    let mut seen_targets: HashMap<&ShareTarget, &str> = HashMap::new();
+    // The first share of each target is the one that counts.
+    let mut first_shares: HashMap<&ShareTarget, &ShareDraft> = HashMap::new();
     for share in shares {
-        if let Some(target) = &share.target {
-            if let Some(first) = seen_targets.insert(target.get_ref(), &share.label) {
+        let Some(target) = &share.target else { continue };
+        match first_shares.entry(target.get_ref()) {
+            Entry::Vacant(entry) => {
+                entry.insert(share);
+            }
+            Entry::Occupied(first) => {
                 let what = match target.get_ref() {
                     ShareTarget::Device(device) => format!("device {device}"),
                     ShareTarget::Interrupt(interrupt) => format!("interrupt {interrupt}"),
@@ -890,16 +1055,17 @@ fn check_owners(
                 problems.at(
                     &target.span(),
                     &share.label,
-                    format!("{what} is shared by {first} already: list every domain there"),
+                    format!(
+                        "{what} is shared by {} already: list every domain there",
+                        first.get().label
+                    ),
                 );
             }
         }
     }
     let sharers = |target: &ShareTarget| -> Option<Vec<&str>> {
-        shares
-            .iter()
-            .find(|share| share.target.as_ref().map(Spanned::get_ref) == Some(target))
-            .map(|share| share.domains.iter().map(|d| d.get_ref().as_str()).collect())
+        let share = first_shares.get(target)?;
+        Some(share.domains.iter().map(|d| d.get_ref().as_str()).collect())
     };
     for device in &board.devices {
         let users: Vec<(&str, &Spanned<String>)> = drafts
@@ -982,7 +1148,7 @@ fn read_region(
     name: String,
     table: &DeTable,
     span: Range<usize>,
-    domains: &[&str],
+    domains: &DomainNames,
     problems: &mut Problems,
 ) -> RegionDraft {
     let s = Section::new(table, span, label.clone(), "a [[region]]", &REGION_KEYS, problems);
@@ -1022,9 +1188,11 @@ fn read_region(
         }
         for (domain, value) in table.iter() {
             let domain_name = domain.get_ref().as_ref();
-            if !domains.contains(&domain_name) {
-                let reason = unknown_domain(domain_name, domains);
-                problems.at(&domain.span(), &s.what("domains"), reason);
+            if !domains.contains(domain_name) {
+                if !domains.is_unchecked(domain_name) {
+                    let reason = domains.unknown(domain_name);
+                    problems.at(&domain.span(), &s.what("domains"), reason);
+                }
                 continue;
             }
             let rights = named(
@@ -1056,7 +1224,7 @@ fn read_channel(
     name: String,
     table: &DeTable,
     span: Range<usize>,
-    domains: &[&str],
+    domains: &DomainNames,
     problems: &mut Problems,
 ) -> ChannelDraft {
     let s = Section::new(table, span, label, "a [[channel]]", &CHANNEL_KEYS, problems);
@@ -1081,10 +1249,11 @@ fn read_channel(
     }
     for (domain, value) in table.iter() {
         let domain_name = domain.get_ref().as_ref();
-        if !domains.contains(&domain_name) {
-            let reason =
-                format!("the end {domain_name:?}: {}", unknown_domain(domain_name, domains));
-            problems.at(&domain.span(), &s.what("ends"), reason);
+        if !domains.contains(domain_name) {
+            if !domains.is_unchecked(domain_name) {
+                let reason = format!("the end {domain_name:?}: {}", domains.unknown(domain_name));
+                problems.at(&domain.span(), &s.what("ends"), reason);
+            }
             continue;
         }
         let rights = named(
@@ -1192,17 +1361,19 @@ fn check_capabilities(
     regions: &[RegionDraft],
     problems: &mut Problems,
 ) {
+    let mut ends_of: HashMap<&str, usize> = HashMap::new();
+    for (domain, _) in channels.iter().flat_map(|channel| &channel.ends) {
+        *ends_of.entry(domain.get_ref()).or_default() += 1;
+    }
+    // A region's `domains` table names each domain once.
+    let mut mapped_by: HashMap<&str, usize> = HashMap::new();
+    for (domain, _) in regions.iter().flat_map(|region| &region.access) {
+        *mapped_by.entry(domain).or_default() += 1;
+    }
     for draft in drafts {
         let Some(name) = draft.name.as_deref() else { continue };
-        let ends = channels
-            .iter()
-            .flat_map(|channel| &channel.ends)
-            .filter(|(domain, _)| domain.get_ref() == name)
-            .count();
-        let mapped = regions
-            .iter()
-            .filter(|region| region.access.iter().any(|(domain, _)| domain == name))
-            .count();
+        let ends = ends_of.get(name).copied().unwrap_or(0);
+        let mapped = mapped_by.get(name).copied().unwrap_or(0);
         let (uses, interrupts) = (draft.uses.len(), draft.interrupts.len());
         let total = KERNEL_CAPS + uses + interrupts + ends + mapped;
         if total > CAP_SLOTS {
@@ -1223,17 +1394,17 @@ fn check_capabilities(
 /// Places the regions in the address space and checks the whole image
 /// against the board's RAM: regions with an `address` where they say
 /// (page-aligned, in RAM, clear of the kernel, the slots and each other),
-/// the others first-fit from [`REGION_AREA_BASE`]. Returns the regions if
+/// the others first-fit from [`REGION_AREA_BASE`]. The first `slots` slots
+/// are the domains' (`domains`, if all are valid). Returns the regions if
 /// every one is complete and placed.
 fn place_regions(
     board: &Board,
-    domain_count: usize,
+    slots: usize,
     domains: Option<&[Domain]>,
     regions: &[RegionDraft],
     problems: &mut Problems,
 ) -> Option<Vec<Region>> {
     let ram = board.memory.ram;
-    let slots = domain_count.min(MAX_DOMAINS);
     let slots_end = slot_base(slots);
     if slots_end > ram.end {
         problems.global(format!(

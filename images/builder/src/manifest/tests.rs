@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::layout::SLOT_ROOM;
-use vesper_abi::layout::MAX_DOMAINS;
+use std::time::{Duration, Instant};
+use vesper_abi::layout::{MAX_DOMAINS, MAX_REGIONS};
 
 fn programs() -> BTreeSet<String> {
     ["hello", "sleeper", "spin"].into_iter().map(String::from).collect()
@@ -345,6 +346,21 @@ fn bad_sizes_name_the_key_and_the_forms() {
 }
 
 #[test]
+fn periods_and_slices_below_the_boards_minimum_are_refused() {
+    let text = [domain("a", "spin", "500us", "10us"), domain("b", "spin", "1ns", "1ns")].concat();
+    refused(
+        &text,
+        &[
+            r#"domain "a", key `period`: 500us is shorter than the board allows (520us, `[timing] min-period` in its description)"#,
+            r#"domain "a", key `slice`: 10us is shorter than the board allows (10400ns, `[timing] min-slice`"#,
+            r#"domain "b", key `period`: 1ns is shorter than the board allows (520us"#,
+            r#"domain "b", key `slice`: 1ns is shorter than the board allows (10400ns"#,
+        ],
+    );
+    assert!(parse(&domain("a", "spin", "520us", "10400ns")).is_ok(), "the minimum itself");
+}
+
+#[test]
 fn a_slice_longer_than_its_period_is_refused() {
     refused(
         &domain("a", "spin", "1ms", "2ms"),
@@ -395,14 +411,193 @@ fn an_unknown_program_lists_the_programs() {
     assert!(err.contains("the programs are: none"), "{err}");
 }
 
+/// `count` domains `d0`, `d1`, ... of 1/16 of the CPU each: the first
+/// [`MAX_DOMAINS`] make a full image, with room for nothing else.
+fn domains(count: usize) -> String {
+    (0..count).map(|i| domain(&format!("d{i}"), "hello", "16ms", "1ms")).collect()
+}
+
+/// Line 1 column 1 of the table after [`domains`]`(MAX_DOMAINS)`.
+const AFTER_THE_DOMAINS: &str = "images/test.toml:81:1";
+
 #[test]
 fn the_domain_count_is_bounded() {
     refused("", &["images/test.toml: no domains: an image needs at least one [[domain]] table"]);
-    let one = |i: usize| domain(&format!("d{i}"), "hello", "1s", "1ms");
-    let many: String = (0..=MAX_DOMAINS).map(one).collect();
-    refused(&many, &["17 domains, but an image holds at most 16"]);
-    let most: String = (0..MAX_DOMAINS).map(one).collect();
-    assert_eq!(parse(&most).unwrap().domains.len(), MAX_DOMAINS);
+    assert_eq!(parse(&domains(MAX_DOMAINS)).unwrap().domains.len(), MAX_DOMAINS);
+    assert_eq!(
+        error(&domains(MAX_DOMAINS + 1)),
+        format!(
+            "invalid manifest images/test.toml (1 problem):\n  {AFTER_THE_DOMAINS}: the manifest, \
+             key `domain`: 17 domains, but an image holds at most 16 (one per memory slot); the \
+             tables from this one on are not checked"
+        )
+    );
+}
+
+#[test]
+fn domains_beyond_the_limit_are_not_checked_nor_reported_where_named() {
+    // The broken keys of the 17th domain, and the tables naming it, would
+    // be problems of their own if it were checked.
+    let text = format!(
+        "{}[[domain]]\nname = \"late\"\nperiod = \"0s\"\n\
+         [[region]]\nname = \"r\"\nsize = \"4KiB\"\ndomains = {{ d0 = \"rw\", late = \"r\" }}\n\
+         [[channel]]\nname = \"c\"\nends = {{ d0 = \"send\", late = \"receive\" }}\n\
+         [[share]]\ninterrupt = \"gpio.bank0\"\ndomains = [\"d0\", \"late\"]\n",
+        domains(MAX_DOMAINS).replacen(
+            "slice = \"1ms\"\n",
+            "slice = \"1ms\"\nuses = [\"gpio\"]\ninterrupts = { \"gpio.bank0\" = 0 }\n",
+            1
+        )
+    );
+    let err = error(&text);
+    assert!(err.starts_with("invalid manifest images/test.toml (1 problem):"), "{err}");
+    assert!(err.contains("images/test.toml:83:1: the manifest, key `domain`: 17 domains"), "{err}");
+}
+
+#[test]
+fn a_manifest_of_150_000_domains_is_refused_at_once() {
+    // Checking each table beyond the limit, and locating each of its
+    // problems from the start of the file, took hours.
+    const COUNT: usize = 150_000;
+    let mut text = domains(MAX_DOMAINS);
+    for i in MAX_DOMAINS..COUNT {
+        text.push_str(&format!("[[domain]]\nname = \"d{i}\"\n"));
+    }
+    text.push_str("[[channel]]\nname = \"c\"\nends = { d0 = \"send\", d149999 = \"receive\" }\n");
+    let started = Instant::now();
+    assert_eq!(
+        error(&text),
+        format!(
+            "invalid manifest images/test.toml (1 problem):\n  {AFTER_THE_DOMAINS}: the manifest, \
+             key `domain`: {COUNT} domains, but an image holds at most 16 (one per memory slot); \
+             the tables from this one on are not checked"
+        )
+    );
+    // A loose bound: parsing the TOML takes most of it.
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+/// How long checking `text` takes once parsed (the least of a few runs, so
+/// that a busy machine slows it less), and how many problems it has.
+fn checking_time(text: &str) -> (Duration, usize) {
+    let (document, errors) = DeTable::parse_recoverable(text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let programs = programs();
+    let run = || {
+        let started = Instant::now();
+        let mut problems = Problems::new("images/test.toml", text);
+        let root = root_section(document.get_ref(), &mut problems);
+        let _ = rules::read(&root, Path::new("images/test.toml"), Some(&programs), &mut problems);
+        (started.elapsed(), problems.count())
+    };
+    (0..3).map(|_| run()).min().expect("three runs")
+}
+
+#[test]
+fn checking_time_grows_linearly_with_the_problems() {
+    // Tables without a limit on their number, each with a problem: shares
+    // of a device that is shared already.
+    let shares = |count: usize| {
+        format!(
+            "{}{}{}",
+            with("a", "uses = [\"gpio\"]"),
+            with("b", "uses = [\"gpio\"]"),
+            "[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n".repeat(count)
+        )
+    };
+    let (small, small_problems) = checking_time(&shares(2_000));
+    let (large, large_problems) = checking_time(&shares(8_000));
+    assert_eq!((small_problems, large_problems), (1_999, 7_999));
+    // Four times the problems, about four times the time: locating each
+    // problem from the start of the file took sixteen.
+    assert!(
+        large < small * 8 + Duration::from_millis(20),
+        "{small:?} for 2,000 shares, but {large:?} for 8,000"
+    );
+}
+
+#[test]
+fn the_region_count_is_bounded_device_registers_included() {
+    // Half the regions for each of two domains: neither runs out of
+    // capabilities.
+    let regions = |count: usize| -> String {
+        (0..count)
+            .map(|i| {
+                let owner = if i % 2 == 0 { "d0" } else { "d1" };
+                format!(
+                    "[[region]]\nname = \"r{i}\"\nsize = \"4KiB\"\n\
+                     domains = {{ {owner} = \"rw\" }}\n"
+                )
+            })
+            .collect()
+    };
+    let full = format!("{}{}", domains(2), regions(MAX_REGIONS));
+    assert_eq!(parse(&full).unwrap().regions.len(), MAX_REGIONS);
+    // Each region is 4 lines, after the domains' 10.
+    let region_line = |index: usize| 11 + 4 * index;
+    assert_eq!(
+        error(&format!("{}{}", domains(2), regions(MAX_REGIONS + 1))),
+        format!(
+            "invalid manifest images/test.toml (1 problem):\n  images/test.toml:{}:1: the \
+             manifest, key `region`: 33 regions, but an image holds at most 32 (the kernel keeps \
+             the regions a domain maps as 32-bit sets); the tables from this one on are not \
+             checked",
+            region_line(MAX_REGIONS)
+        )
+    );
+    // A device a domain uses is one of the kernel's regions too.
+    let with_gpio = full.replacen("slice = \"1ms\"\n", "slice = \"1ms\"\nuses = [\"gpio\"]\n", 1);
+    assert_eq!(
+        error(&with_gpio),
+        format!(
+            "invalid manifest images/test.toml (1 problem):\n  images/test.toml:{}:1: the \
+             manifest, key `region`: 32 regions and the domains use 1 device, whose registers \
+             are a region too, but an image holds at most 32 (the kernel keeps the regions a \
+             domain maps as 32-bit sets); the tables from this one on are not checked",
+            region_line(MAX_REGIONS - 1) + 1
+        )
+    );
+}
+
+/// The 1-based column of the first `needle` in the last line of `text`
+/// that holds one.
+fn column_of(text: &str, needle: &str) -> usize {
+    let line = text.lines().rfind(|line| line.contains(needle)).expect("needle");
+    line[..line.find(needle).expect("needle")].chars().count() + 1
+}
+
+#[test]
+fn a_domains_devices_and_interrupts_are_bounded_by_its_tables() {
+    let uses: Vec<String> = (0..=CAP_SLOTS - KERNEL_CAPS).map(|i| format!("\"dev{i}\"")).collect();
+    let text = with("a", &format!("uses = [{}]", uses.join(", ")));
+    let err = refused(
+        &text,
+        &[&format!(
+            "images/test.toml:6:{}: domain \"a\", key `uses`: 31 devices, but a domain's \
+             capability table has 32 slots, 2 of them the kernel's; the devices from this one on \
+             are not checked",
+            column_of(&text, "\"dev30\"")
+        )],
+    );
+    assert!(err.contains("(31 problems)"), "one per device checked, and the limit's: {err}");
+    assert!(!err.contains("dev30\" on board"), "{err}");
+
+    let interrupts: Vec<String> =
+        (0..=EVENT_SLOTS).map(|i| format!("\"gpio.x{i}\" = {}", i % EVENT_SLOTS)).collect();
+    let text =
+        with("a", &format!("uses = [\"gpio\"]\ninterrupts = {{ {} }}", interrupts.join(", ")));
+    let err = refused(
+        &text,
+        &[&format!(
+            "images/test.toml:7:{}: domain \"a\", key `interrupts`: 33 interrupts, but a domain \
+             has 32 event slots, one for each interrupt it takes; the interrupts from this one on \
+             are not checked",
+            column_of(&text, "\"gpio.x32\"")
+        )],
+    );
+    assert!(err.contains("(33 problems)"), "one per interrupt checked, and the limit's: {err}");
+    assert!(!err.contains("gpio.x32 and"), "the 33rd's slot is not checked: {err}");
 }
 
 #[test]
@@ -841,12 +1036,15 @@ fn threads_are_checked() {
     let many: Vec<String> = (0..=MAX_THREADS)
         .map(|i| thread(&format!("name = \"t{i}\", period = \"10ms\", wcet = \"1ms\"")))
         .collect();
-    refused(
-        &with("a", &format!("threads = [{}]", many.join(", "))),
-        &[&format!(
-            "domain \"a\", key `threads`: {} threads, but a domain has at most {MAX_THREADS}",
-            MAX_THREADS + 1
-        )],
+    let text = with("a", &format!("threads = [{}]", many.join(", ")));
+    assert_eq!(
+        error(&text),
+        format!(
+            "invalid manifest images/test.toml (1 problem):\n  images/test.toml:6:{}: domain \
+             \"a\", key `threads`: 17 threads, but a domain has at most 16 (what its DCB holds); \
+             the threads from this one on are not checked",
+            column_of(&text, "{ name = \"t16\"")
+        )
     );
 }
 

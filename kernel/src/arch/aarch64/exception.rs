@@ -84,7 +84,6 @@ impl fmt::Display for VectorKind {
 #[cfg(not(test))]
 mod entry {
     use super::{ExceptionType, Origin, VectorKind};
-    use crate::arch::aarch64::cpu;
     use crate::arch::aarch64::esr::Syndrome;
     use crate::arch::aarch64::trap_frame::{TrapFrame, TRAP_FRAME_SIZE};
     use crate::dispatch;
@@ -134,7 +133,7 @@ mod entry {
         log::error!("  ELR_EL1  {:#018x}  SPSR_EL1 {:#018x}", frame.elr, frame.spsr);
         log::error!("  SP_EL1   {:#018x}", kernel_sp);
         log::error!("registers:\n{frame}");
-        cpu::halt(ExitCode::KernelException)
+        crate::exit::halt(ExitCode::KernelException)
     }
 }
 

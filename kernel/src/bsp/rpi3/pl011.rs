@@ -82,6 +82,15 @@ impl Pl011 {
         self.regs.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
     }
 
+    /// Sends one byte if the transmit FIFO has room; never waits.
+    pub fn try_write_byte(&self, byte: u8) -> bool {
+        if self.regs.fr.is_set(FR::TXFF) {
+            return false;
+        }
+        self.regs.dr.set(u32::from(byte));
+        true
+    }
+
     /// Sends one byte, waiting while the transmit FIFO is full.
     pub fn write_byte(&self, byte: u8) {
         while self.regs.fr.is_set(FR::TXFF) {

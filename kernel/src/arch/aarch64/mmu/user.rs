@@ -164,16 +164,24 @@ pub fn unmap_range(
     region: UserRegion,
 ) -> Result<(), UserMapError> {
     check_range(region)?;
-    let mut page = region.start;
-    while page < region.end {
-        let span = (page / L2_BLOCK) as usize;
-        if let Some(table) = level3_of(tables, tables_phys, span) {
-            tables.l3[table].0[((page % L2_BLOCK) / PAGE) as usize] = 0;
-            if tables.l3[table].0.iter().all(|&d| d == 0) {
-                tables.l2.0[span] = 0;
-            }
+    // Span by span (one level-3 table each), so that each table is checked
+    // for emptiness once, not after every page: this runs inside a system
+    // call, and its cost is part of the kernel's longest path.
+    let first = (region.start / L2_BLOCK) as usize;
+    let last = ((region.end - 1) / L2_BLOCK) as usize;
+    for span in first..=last {
+        let Some(table) = level3_of(tables, tables_phys, span) else { continue };
+        let span_base = span as u64 * L2_BLOCK;
+        let from = (region.start.max(span_base) - span_base) / PAGE;
+        let to = (region.end.min(span_base + L2_BLOCK) - span_base) / PAGE;
+        let entries = &mut tables.l3[table].0;
+        entries[from as usize..to as usize].fill(0);
+        // An OR over the table (no early exit) vectorises; a table the
+        // region covered whole is empty without looking.
+        let whole = to - from == L2_BLOCK / PAGE;
+        if whole || entries.iter().fold(0, |any, &d| any | d) == 0 {
+            tables.l2.0[span] = 0;
         }
-        page += PAGE;
     }
     Ok(())
 }
