@@ -62,7 +62,7 @@ pub use runtime::{
 #[cfg(target_os = "none")]
 pub use syscall::yield_slice;
 pub use vesper_abi::dcb::ActivationReason;
-pub use vesper_schedulers::{ThreadId, ThreadParams, ThreadStats};
+pub use vesper_schedulers::{report_horizon_ns, JobLine, ThreadId, ThreadParams, ThreadStats};
 
 /// Declares the domain's first thread: `main!(path::to::function)`, where
 /// the function is `fn()`. The domain ends when all its threads have.

@@ -17,10 +17,28 @@ pub enum ExitCode {
     KernelException = 3,
 }
 
+/// What a board kernel's last line tells whoever reads its console.
+#[cfg(not(any(test, feature = "semihosting")))]
+const AFTER_HALT: &str = "the run is over; reset the board to run again";
+
 /// Ends the run: sends what the console still holds, then stops the core
 /// (or QEMU) with `code`.
+///
+/// On a board nothing else shows that the run is over (QEMU exits, a
+/// board's console just goes quiet, as it would if the kernel hung), so a
+/// board kernel says so in a last line first.
 #[cfg(not(test))]
 pub fn halt(code: ExitCode) -> ! {
+    #[cfg(not(feature = "semihosting"))]
+    match code {
+        // The panic may have come from inside the log or the console: write
+        // past them, as the panic report itself does.
+        ExitCode::KernelPanic => crate::console::emergency(format_args!(
+            "halted (exit code {}): {AFTER_HALT}\n",
+            code as u32
+        )),
+        _ => log::info!("halted (exit code {}): {AFTER_HALT}", code as u32),
+    }
     crate::console::flush();
     crate::arch::aarch64::cpu::halt(code)
 }

@@ -58,7 +58,8 @@ pub use policy::{
 };
 pub use rng::Pcg32;
 pub use sched::{AnyScheduler, Sched, Scheduler};
+pub use types::report_horizon_ns;
 pub use types::{
-    Completion, Job, JobRecord, JobSummary, Pick, SchedError, ThreadId, ThreadParams, ThreadSet,
+    Completion, Job, JobLine, JobRecord, Pick, SchedError, ThreadId, ThreadParams, ThreadSet,
     ThreadState, ThreadStats, DEFAULT_QUANTUM_NS, DEFAULT_TICKETS, MAX_THREADS,
 };

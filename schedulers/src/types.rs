@@ -312,37 +312,106 @@ impl ThreadStats {
     }
 }
 
-/// The summary line of one thread, as both the `periodic` domain and the
-/// simulator print it:
+/// The `job` line: the summary of one thread's jobs, defined once for the
+/// `periodic` domain (on QEMU or a board, where the console prefixes it
+/// with `[DOMAIN] `), the simulator, and the tests and tools that compare
+/// them ([`JobLine::parse`]):
 ///
-/// `job domain=w thread=t1 jobs=25 misses=0 resp_max_ns=4100000 resp_avg_ns=4050000`
+/// `job domain=w thread=t1 scheduler=edf jobs=25 misses=0 resp_max_ns=4100000 resp_avg_ns=4050000`
 ///
-/// `jobs` counts completed jobs; `misses` the jobs that missed their
-/// deadline ([`ThreadStats::misses`]); the response times are over the
-/// completed jobs.
-#[derive(Clone, Copy, Debug)]
-pub struct JobSummary<'a> {
+/// Both report the same jobs: those released in the first
+/// [`report_horizon_ns`] of the run. `jobs` counts those that completed;
+/// `misses` those that missed their deadline ([`ThreadStats::misses`]); the
+/// response times are over the completed ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobLine<'a> {
     /// The domain's name.
     pub domain: &'a str,
     /// The thread's name.
     pub thread: &'a str,
-    /// Its statistics.
-    pub stats: &'a ThreadStats,
+    /// The name of the scheduler that ran it.
+    pub scheduler: &'a str,
+    /// Completed jobs.
+    pub jobs: u64,
+    /// Jobs that missed their deadline.
+    pub misses: u64,
+    /// The longest response time.
+    pub resp_max_ns: u64,
+    /// The mean response time (0 with no completed job).
+    pub resp_avg_ns: u64,
 }
 
-impl fmt::Display for JobSummary<'_> {
+impl<'a> JobLine<'a> {
+    /// The line of `stats`, for thread `thread` of `domain` under
+    /// `scheduler`.
+    pub fn of(domain: &'a str, thread: &'a str, scheduler: &'a str, stats: &ThreadStats) -> Self {
+        Self {
+            domain,
+            thread,
+            scheduler,
+            jobs: stats.jobs,
+            misses: stats.misses,
+            resp_max_ns: stats.response_max_ns,
+            resp_avg_ns: stats.response_avg_ns(),
+        }
+    }
+
+    /// Reads a `job` line (without any console prefix); `None` if it is not
+    /// one, or lacks a field.
+    pub fn parse(line: &'a str) -> Option<Self> {
+        let mut fields = line.strip_prefix("job ")?.split(' ');
+        let mut next = |key: &str| {
+            let (found, value) = fields.next()?.split_once('=')?;
+            (found == key).then_some(value)
+        };
+        let (domain, thread, scheduler) = (next("domain")?, next("thread")?, next("scheduler")?);
+        let mut number = |key: &str| next(key)?.parse::<u64>().ok();
+        let line = Self {
+            domain,
+            thread,
+            scheduler,
+            jobs: number("jobs")?,
+            misses: number("misses")?,
+            resp_max_ns: number("resp_max_ns")?,
+            resp_avg_ns: number("resp_avg_ns")?,
+        };
+        fields.next().is_none().then_some(line)
+    }
+}
+
+impl fmt::Display for JobLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "job domain={} thread={} jobs={} misses={} resp_max_ns={} resp_avg_ns={}",
+            "job domain={} thread={} scheduler={} jobs={} misses={} resp_max_ns={} resp_avg_ns={}",
             self.domain,
             self.thread,
-            self.stats.jobs,
-            self.stats.misses,
-            self.stats.response_max_ns,
-            self.stats.response_avg_ns()
+            self.scheduler,
+            self.jobs,
+            self.misses,
+            self.resp_max_ns,
+            self.resp_avg_ns
         )
     }
+}
+
+/// How much of a run `job` lines report: the jobs released in the first
+/// `report_horizon_ns(run_ns, ...)` ns after the threads start, `run_ns`
+/// being how long the run lasts from then. The rest of the run (two of the
+/// longest thread periods and two of the domain's periods) leaves those
+/// jobs time to finish and the report time to be printed before the run
+/// ends. The horizon is a whole number of the longest period: the margin's
+/// end plus a quarter period, rounded down, so that a domain whose threads
+/// start up to a quarter period after the run does (on QEMU, about a
+/// millisecond: the kernel's boot) reports the same jobs as the simulator,
+/// whose threads start at 0.
+pub const fn report_horizon_ns(run_ns: u64, longest_period_ns: u64, domain_period_ns: u64) -> u64 {
+    let margin = 2 * longest_period_ns.saturating_add(domain_period_ns);
+    let horizon = run_ns.saturating_sub(margin);
+    if longest_period_ns == 0 {
+        return horizon;
+    }
+    (horizon + longest_period_ns / 4) / longest_period_ns * longest_period_ns
 }
 
 #[cfg(test)]
@@ -378,7 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn summary_line_has_the_agreed_form() {
+    fn job_lines_print_and_parse_back() {
         let stats = ThreadStats {
             jobs: 4,
             misses: 1,
@@ -386,8 +455,35 @@ mod tests {
             response_sum_ns: 22,
             ..ThreadStats::default()
         };
-        let line = JobSummary { domain: "w", thread: "t1", stats: &stats }.to_string();
-        assert_eq!(line, "job domain=w thread=t1 jobs=4 misses=1 resp_max_ns=10 resp_avg_ns=5");
+        let line = JobLine::of("w", "t1", "edf", &stats);
+        let text = line.to_string();
+        assert_eq!(
+            text,
+            "job domain=w thread=t1 scheduler=edf jobs=4 misses=1 resp_max_ns=10 resp_avg_ns=5"
+        );
+        assert_eq!(JobLine::parse(&text), Some(line));
         assert_eq!(ThreadStats::default().response_avg_ns(), 0);
+        for bad in [
+            "job domain=w thread=t1 jobs=4 misses=1 resp_max_ns=10 resp_avg_ns=5",
+            "job domain=w thread=t1 scheduler=edf jobs=x misses=1 resp_max_ns=10 resp_avg_ns=5",
+            "[w] job domain=w thread=t1 scheduler=edf jobs=4 misses=1 resp_max_ns=1 resp_avg_ns=5",
+            "job domain=w thread=t1 scheduler=edf jobs=4 misses=1 resp_max_ns=1 resp_avg_ns=5 x=1",
+        ] {
+            assert_eq!(JobLine::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_report_horizon_is_whole_longest_periods_before_the_margin() {
+        // 400 ms run, threads of 20 and 40 ms, a 10 ms domain period: the
+        // margin is 100 ms, and 300 ms rounds to 280 ms (7 x 40).
+        assert_eq!(report_horizon_ns(400, 40, 10), 280);
+        // A domain starting 1 ms late sees the same horizon, also where the
+        // margin's end falls on a whole period.
+        assert_eq!(report_horizon_ns(399, 40, 10), 280);
+        assert_eq!(report_horizon_ns(420, 40, 10), 320);
+        assert_eq!(report_horizon_ns(419, 40, 10), 320);
+        assert_eq!(report_horizon_ns(50, 40, 10), 0);
+        assert_eq!(report_horizon_ns(100, 0, 10), 80);
     }
 }

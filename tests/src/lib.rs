@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use vesper_abi::console::{origin, Origin};
+use vesper_abi::console::{origin, Origin, StatsLine};
 use vesper_builder::{
     build_image_for, build_kernel, BuiltImage, KernelImage, KernelVariant, Machine,
 };
@@ -143,55 +143,17 @@ impl Run {
     }
 }
 
-/// One domain's `stats` line from the end-of-run report.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// CPU time received.
-    pub cpu_ns: u64,
-    /// CPU time from the reservation.
-    pub guaranteed_ns: u64,
-    /// CPU time from slack.
-    pub extra_ns: u64,
-    /// Activation upcalls.
-    pub activations: u64,
-    /// Timer preemptions.
-    pub preemptions: u64,
-    /// Blocks.
-    pub blocks: u64,
-    /// `running`, `exited(N)` or `faulted`.
-    pub state: String,
-}
-
-/// Parses the `key=value` pairs of a `stats domain=NAME ...` line.
-pub fn parse_stats(line: &str) -> Option<(String, Stats)> {
-    let rest = line.strip_prefix("stats ")?;
-    let mut name = None;
-    let mut stats = Stats::default();
-    for pair in rest.split_whitespace() {
-        let (key, value) = pair.split_once('=')?;
-        let number = || value.parse::<u64>().ok();
-        match key {
-            "domain" => name = Some(value.to_string()),
-            "cpu_ns" => stats.cpu_ns = number()?,
-            "guaranteed_ns" => stats.guaranteed_ns = number()?,
-            "extra_ns" => stats.extra_ns = number()?,
-            "activations" => stats.activations = number()?,
-            "preemptions" => stats.preemptions = number()?,
-            "blocks" => stats.blocks = number()?,
-            "state" => stats.state = value.to_string(),
-            _ => {}
-        }
-    }
-    Some((name?, stats))
-}
+/// One domain's `stats` line from the end-of-run report (the type the
+/// kernel prints it with).
+pub type Stats<'a> = StatsLine<'a>;
 
 impl Run {
-    /// The `stats` line of `domain`; fails the test if there is none.
-    pub fn stats(&self, domain: &str) -> Stats {
+    /// The `stats` line the kernel wrote for `domain`; fails the test if
+    /// there is none.
+    pub fn stats(&self, domain: &str) -> Stats<'_> {
         self.kernel_lines()
-            .filter_map(parse_stats)
-            .find(|(name, _)| name == domain)
-            .map(|(_, stats)| stats)
+            .filter_map(StatsLine::parse)
+            .find(|stats| stats.domain == domain)
             .unwrap_or_else(|| self.fail(&format!("no stats line for domain {domain}")))
     }
 
@@ -209,22 +171,5 @@ impl Run {
             self.fail(what);
         }
         self
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stats_lines_parse() {
-        let line = "stats domain=a cpu_ns=10 guaranteed_ns=8 extra_ns=2 activations=3 \
-                    preemptions=2 blocks=1 state=exited(0)";
-        let (name, stats) = parse_stats(line).unwrap();
-        assert_eq!(name, "a");
-        assert_eq!(stats.cpu_ns, 10);
-        assert_eq!(stats.extra_ns, 2);
-        assert_eq!(stats.state, "exited(0)");
-        assert_eq!(parse_stats("[a] stats domain=a"), None);
     }
 }

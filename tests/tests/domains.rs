@@ -5,7 +5,7 @@
 //! noise.
 
 use std::path::Path;
-use vesper_tests::{boot, manifest_image, Run, Stats};
+use vesper_tests::{boot, manifest_image, Run};
 
 fn run(manifest: &str) -> Run {
     let kernel = manifest_image(Path::new(manifest));
@@ -40,7 +40,7 @@ fn slack_goes_to_extra_domains_round_robin() {
     let run = run("tests/manifests/slack.toml");
     let run_ns = 300_000_000u64;
     let fixed = run.stats("fixed");
-    let greedy: Vec<Stats> = ["greedy1", "greedy2"].iter().map(|d| run.stats(d)).collect();
+    let greedy: Vec<_> = ["greedy1", "greedy2"].iter().map(|d| run.stats(d)).collect();
     assert_near(&run, "fixed", fixed.cpu_ns, run_ns / 5, 1);
     run.check(fixed.extra_ns == 0, "a domain without extra gets no slack");
     // The 60% nobody reserved is shared between the two extra domains.

@@ -7,23 +7,20 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use vesper_schedulers::JobLine;
 use vesper_tests::{boot, manifest_image, Run};
 
 const TASK_SET: &str = "tests/manifests/task-set.toml";
 
-/// `thread -> (misses, resp_max_ns)`.
-type Outcomes = HashMap<String, (u64, u64)>;
+/// `thread -> (jobs, misses, resp_max_ns)`.
+type Outcomes = HashMap<String, (u64, u64, u64)>;
 
-/// The outcomes in the `job domain=.. thread=..` lines of `text`.
-fn job_lines(text: &str) -> Outcomes {
-    text.lines()
-        .filter_map(|line| {
-            let rest = &line[line.find("job domain=")?..];
-            let fields: HashMap<&str, &str> =
-                rest.split_whitespace().filter_map(|kv| kv.split_once('=')).collect();
-            let number = |key| fields.get(key)?.parse::<u64>().ok();
-            Some((fields.get("thread")?.to_string(), (number("misses")?, number("resp_max_ns")?)))
-        })
+/// The outcomes of the `job` lines among `lines` (one parser for QEMU's and
+/// the simulator's: `JobLine::parse`).
+fn outcomes<'a>(lines: impl Iterator<Item = &'a str>) -> Outcomes {
+    lines
+        .filter_map(JobLine::parse)
+        .map(|job| (job.thread.to_string(), (job.jobs, job.misses, job.resp_max_ns)))
         .collect()
 }
 
@@ -50,9 +47,9 @@ fn compare(scheduler: &str) -> (Run, Outcomes, Outcomes) {
         .map(|s| s.to_string())
         .collect();
     let simulated = vesper_sim::run_cli(&args).expect("the simulator runs");
-    let booted = job_lines(run.serial());
+    let booted = outcomes(run.printed_by("w"));
     run.check(booted.len() == 2, "both threads reported");
-    (run, booted, job_lines(&simulated))
+    (run, booted, outcomes(simulated.lines()))
 }
 
 /// Boots under `scheduler` and checks QEMU against the simulator; returns
@@ -63,12 +60,16 @@ fn assert_outcomes_match(
 ) -> (Run, Outcomes) {
     let (run, booted, simulated) = compare(scheduler);
     for thread in ["t1", "t2"] {
-        let (Some(&(q_miss, q_resp)), Some(&(s_miss, s_resp))) =
+        let (Some(&(q_jobs, q_miss, q_resp)), Some(&(s_jobs, s_miss, s_resp))) =
             (booted.get(thread), simulated.get(thread))
         else {
             run.check(false, &format!("{scheduler}: {thread} missing in QEMU or the simulator"));
             continue;
         };
+        run.check(
+            q_jobs == s_jobs,
+            &format!("{scheduler} {thread}: QEMU reports {q_jobs} jobs, the simulator {s_jobs}"),
+        );
         run.check(
             (q_miss > 0) == (s_miss > 0),
             &format!("{scheduler} {thread}: QEMU misses {q_miss}, simulator {s_miss}"),
@@ -86,13 +87,13 @@ fn assert_outcomes_match(
 #[test]
 fn edf_meets_every_deadline_at_ninety_percent_of_the_share() {
     let (run, booted) = assert_outcomes_match("edf", Some(5));
-    run.check(booted.values().all(|&(misses, _)| misses == 0), "EDF: no misses");
+    run.check(booted.values().all(|&(_, misses, _)| misses == 0), "EDF: no misses");
 }
 
 #[test]
 fn round_robin_fails_where_the_simulator_says_it_fails() {
     let (run, booted) = assert_outcomes_match("round-robin", Some(5));
-    run.check(booted["t1"].0 > 0, "round-robin: t1 misses its short deadline");
+    run.check(booted["t1"].1 > 0, "round-robin: t1 misses its short deadline");
 }
 
 #[test]

@@ -102,5 +102,6 @@ fn board_kernels_have_no_semihosting_and_halt_at_the_end() {
     run.check(run.outcome.exit == QemuExit::TimedOut, "a board kernel cannot end QEMU")
         .assert_contains("[second] hello from second at ")
         .assert_contains("run ended at ")
-        .assert_contains("stats domain=first");
+        .assert_contains("stats domain=first")
+        .assert_contains("halted (exit code 0): the run is over; reset the board to run again");
 }

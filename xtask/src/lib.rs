@@ -1,8 +1,10 @@
 //! Vesper's build tool as a library: finding the workspace, making sure the
-//! host has QEMU, and booting images in QEMU. The `xtask` binary is its
-//! command line; the integration tests in `tests/` use it too.
+//! host has the pinned toolchain's targets and QEMU, and booting images in
+//! QEMU. The `xtask` binary is its command line; the integration tests in
+//! `tests/` use it too.
 
 pub mod bench;
+pub mod gdb;
 pub mod qemu;
 pub mod setup;
 pub mod test_summary;

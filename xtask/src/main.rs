@@ -2,15 +2,18 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use vesper_builder::domains::domain_packages;
+use vesper_builder::manifest::Report;
+use vesper_builder::Manifest;
 use vesper_builder::{
-    build_image, build_image_for, build_image_with_features, check_manifest, sdcard, write_card,
-    write_image_dir, BuiltImage, Machine, Summary, DOMAIN_TARGET, KERNEL_TARGET,
+    build_image, build_image_for, check_manifest, sdcard, write_card, write_image_dir, BuiltImage,
+    Machine, Summary, DOMAIN_TARGET, KERNEL_TARGET,
 };
 use xtask::qemu::Boot;
-use xtask::{manifest_path, setup, workspace_root};
+use xtask::{gdb, manifest_path, setup, workspace_root};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Build, boot, test and debug Vesper")]
@@ -23,17 +26,24 @@ struct Cli {
 enum Cmd {
     /// Build the image a manifest describes.
     ///
-    /// Writes target/images/NAME/{kernel.elf,kernel8.img}, NAME being the
-    /// manifest's file stem, and prints the image's domains.
+    /// Writes target/images/NAME/{kernel.elf,kernel8.img}, NAME being
+    /// `[image] name`, else the manifest's file stem, and prints the
+    /// image's domains.
     Build {
         /// The image manifest (default: images/demo.toml).
         manifest: Option<PathBuf>,
+        /// Refuse a manifest with warnings, before building.
+        #[arg(long)]
+        deny_warnings: bool,
     },
-    /// Check a manifest without building anything: print its summary, or
-    /// every problem (and exit with 1).
+    /// Check a manifest without building anything: print its warnings and
+    /// summary, or every problem (and exit with 1).
     Check {
         /// The image manifest (default: images/demo.toml).
         manifest: Option<PathBuf>,
+        /// Exit with 1 if the manifest has warnings.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Build the image of a manifest for a physical Pi 3 and write
     /// kernel8.img, kernel.elf and config.txt to DIR.
@@ -62,6 +72,10 @@ enum Cmd {
         /// (default: /usr/lib/raspi-firmware, Debian's raspi-firmware).
         #[arg(long, value_name = "DIR")]
         firmware: Option<PathBuf>,
+        /// Write the card even if no firmware is found: it then boots
+        /// kernel8.img in QEMU only, not on a physical board.
+        #[arg(long, conflicts_with = "firmware")]
+        no_firmware: bool,
         /// The card image's size: a power of two, at least 64MiB.
         #[arg(long, default_value = "64MiB")]
         size: String,
@@ -76,6 +90,9 @@ enum Cmd {
         /// Boot the ELF (all cores enter at EL3) instead of kernel8.img (EL2).
         #[arg(long)]
         elf: bool,
+        /// Refuse a manifest with warnings, before building.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run every test: host unit tests and the QEMU boot tests.
     Test {
@@ -83,19 +100,33 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Boot the demo halted, waiting for gdb on tcp::1234, and attach
-    /// gdb-multiarch to it.
+    /// Boot a manifest's image halted, waiting for gdb on tcp::PORT, and
+    /// attach gdb-multiarch to it (the guest's console goes to a log file
+    /// shown on the terminal, so that gdb alone reads the keyboard).
     Gdb {
-        /// Only start QEMU and wait; attach a debugger from another terminal.
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
+        /// Only start QEMU and wait, its console on this terminal; attach a
+        /// debugger from another terminal.
         #[arg(long)]
         qemu_only: bool,
+        /// The port of QEMU's gdb stub.
+        #[arg(long, default_value_t = xtask::gdb::DEFAULT_PORT)]
+        port: u16,
     },
     /// Run clippy on the host crates, and on the kernel and the domain
     /// crates for the board.
     Clippy,
     /// Count instructions (PMU, exact under -icount) on kernel paths:
     /// prints `bench NAME instructions=N` lines.
-    Bench,
+    Bench {
+        /// Also rewrite the figures in docs/benchmarks.md.
+        #[arg(long)]
+        markdown: bool,
+        /// Exit with 1 if a path is over its target.
+        #[arg(long)]
+        check: bool,
+    },
     /// Simulate a task set under user-level schedulers, without booting:
     /// per-job rows and `job domain=..` summaries (see docs/schedulers.md).
     Sim(vesper_sim::SimArgs),
@@ -105,7 +136,11 @@ fn main() -> ExitCode {
     match run(Cli::parse().command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("xtask: error: {err:#}");
+            match err.downcast_ref::<Report>() {
+                // A manifest's problems, shown the way rustc shows errors.
+                Some(report) => eprint!("{}", report.render(colour())),
+                None => eprintln!("xtask: error: {err:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -131,10 +166,42 @@ fn resolve(manifest: Option<PathBuf>) -> Result<PathBuf> {
     Ok(manifest_path(manifest.as_deref(), &cwd, &workspace_root()))
 }
 
-/// Builds the QEMU image of `manifest` (the demo if `None`) and prints what
-/// it holds.
+/// Whether to colour what goes to stderr: when it is a terminal, unless
+/// `NO_COLOR` is set.
+fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Prints `manifest`'s warnings on stderr; with `deny`, fails if it has
+/// any.
+fn show_warnings(manifest: &Manifest, deny: bool) -> Result<()> {
+    let warnings = &manifest.warnings;
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    eprint!("{}", warnings.render(colour()));
+    if deny {
+        bail!("{}: warnings are denied (--deny-warnings)", warnings.file());
+    }
+    Ok(())
+}
+
+/// With `deny`, checks the manifest a command names (the demo if `None`)
+/// before anything is built, and fails if it has warnings. Returns the
+/// manifest's path.
+fn deny_warnings_first(manifest: Option<PathBuf>, deny: bool) -> Result<PathBuf> {
+    let path = resolve(manifest)?;
+    if deny {
+        show_warnings(&check_manifest(&workspace_root(), &path)?, true)?;
+    }
+    Ok(path)
+}
+
+/// Builds the QEMU image of `manifest` (the demo if `None`) and prints its
+/// warnings and what it holds.
 fn build_and_show(manifest: Option<PathBuf>) -> Result<BuiltImage> {
     let image = build_image(&workspace_root(), &resolve(manifest)?)?;
+    show_warnings(&image.manifest, false)?;
     print!("{}", image.summary);
     Ok(image)
 }
@@ -153,17 +220,27 @@ fn build_for_card(manifest: Option<PathBuf>, qemu: bool) -> Result<BuiltImage> {
     Ok(image)
 }
 
-/// Wall-clock safety net for the benchmark boot (its guest time is fixed).
-const BENCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
+impl Cmd {
+    /// Whether the command compiles anything (the kernel, the domains, or
+    /// the tests that build them), and so needs the pinned toolchain's
+    /// targets and components.
+    fn builds(&self) -> bool {
+        !matches!(self, Cmd::Check { .. } | Cmd::Sim(_))
+    }
+}
+
 fn run(command: Cmd) -> Result<ExitCode> {
+    if command.builds() {
+        setup::ensure_toolchain(&workspace_root())?;
+    }
     match command {
-        Cmd::Check { manifest } => {
+        Cmd::Check { manifest, deny_warnings } => {
             let manifest = check_manifest(&workspace_root(), &resolve(manifest)?)?;
+            show_warnings(&manifest, deny_warnings)?;
             print!("{}", Summary::checked(&manifest));
             println!("{}: valid", manifest.path.display());
             Ok(ExitCode::SUCCESS)
@@ -175,10 +252,24 @@ fn run(command: Cmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Sdcard { manifest, out, firmware, size, qemu } => {
+        Cmd::Sdcard { manifest, out, firmware, no_firmware, size, qemu } => {
             let size = vesper_builder::units::parse_size(&size)
                 .map_err(|reason| anyhow::anyhow!("--size: {reason}"))?;
             sdcard::check_size(size)?;
+            // Decided before the build, so that a card that cannot boot a
+            // board stops the command at once.
+            let firmware =
+                if no_firmware { None } else { sdcard::find_firmware(firmware.as_deref())? };
+            if firmware.is_none() && !no_firmware {
+                bail!(
+                    "no firmware (bootcode.bin, start.elf, fixup.dat), and a card without it does \
+                     not boot a physical board. Pass --firmware DIR (the boot/ folder of the \
+                     Raspberry Pi firmware), or install Debian's raspi-firmware package \
+                     (non-free-firmware) so that {} holds it, or pass --no-firmware for a card \
+                     that boots in QEMU only",
+                    sdcard::DEBIAN_FIRMWARE_DIR
+                );
+            }
             let image = build_for_card(manifest, qemu)?;
             let report = write_card(&image, &out, size, firmware.as_deref())?;
             println!(
@@ -189,26 +280,24 @@ fn run(command: Cmd) -> Result<ExitCode> {
             );
             match report.firmware {
                 Some(dir) => println!("firmware from {}", dir.display()),
-                None => eprintln!(
-                    "xtask: WARNING: no firmware (bootcode.bin, start.elf, fixup.dat): this card \
-                     will NOT boot a physical board. Pass --firmware DIR (the boot/ folder of the \
-                     Raspberry Pi firmware), or install Debian's raspi-firmware package \
-                     (non-free-firmware) so that {} holds them. QEMU boots kernel8.img without \
-                     them.",
-                    sdcard::DEBIAN_FIRMWARE_DIR
+                None => println!(
+                    "no firmware (--no-firmware): this card boots kernel8.img in QEMU, not on a \
+                     physical board"
                 ),
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Build { manifest } => {
-            let image = build_and_show(manifest)?;
+        Cmd::Build { manifest, deny_warnings } => {
+            let path = deny_warnings_first(manifest, deny_warnings)?;
+            let image = build_and_show(Some(path))?;
             println!("kernel ELF:   {}", image.kernel.elf.display());
             println!("kernel image: {}", image.kernel.flat.display());
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run { manifest, elf } => {
+        Cmd::Run { manifest, elf, deny_warnings } => {
             setup::ensure_qemu()?;
-            let image = build_and_show(manifest)?.kernel;
+            let path = deny_warnings_first(manifest, deny_warnings)?;
+            let image = build_and_show(Some(path))?.kernel;
             let kernel = if elf { image.elf } else { image.flat };
             let boot = Boot::new(&kernel);
             eprintln!("xtask: booting {} in QEMU raspi3b", kernel.display());
@@ -220,32 +309,34 @@ fn run(command: Cmd) -> Result<ExitCode> {
             print!("{}", vesper_sim::run(&args)?);
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench => {
-            setup::ensure_qemu()?;
+        Cmd::Bench { markdown, check } => {
             let root = workspace_root();
-            let mut measurements = Vec::new();
-            let mut serial = String::new();
-            for manifest in xtask::bench::MANIFESTS {
-                let image = build_image_with_features(&root, &root.join(manifest), &["bench"])?;
-                let outcome = Boot::new(&image.kernel.flat).run_captured(BENCH_TIMEOUT)?;
-                measurements.extend(xtask::bench::parse(&outcome.serial));
-                serial.push_str(&outcome.serial);
-            }
-            if let Err(error) = xtask::bench::check_complete(&measurements) {
-                eprint!("{serial}");
-                return Err(error);
-            }
+            let measurements = xtask::bench::measure(&root)?;
             for m in &measurements {
                 println!("bench {} instructions={}", m.name, m.instructions);
             }
-            for (name, target) in xtask::bench::TARGETS {
-                if let Some(m) = measurements.iter().find(|m| m.name == *name) {
-                    let verdict = if m.instructions <= *target { "within" } else { "over" };
+            let mut over = 0;
+            for m in &measurements {
+                if let Some((target, within)) = xtask::bench::within_target(m) {
+                    let verdict = if within { "within" } else { "over" };
+                    over += usize::from(!within);
                     eprintln!(
-                        "xtask: {name}: {} instructions, {verdict} the target of {target}",
-                        m.instructions
+                        "xtask: {}: {} instructions, {verdict} the target of {target}",
+                        m.name, m.instructions
                     );
                 }
+            }
+            if markdown {
+                let path = root.join(xtask::bench::DOC);
+                let doc = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let block = xtask::bench::markdown(&measurements);
+                std::fs::write(&path, xtask::bench::with_doc_block(&doc, &block)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("xtask: wrote the figures into {}", xtask::bench::DOC);
+            }
+            if check && over > 0 {
+                bail!("{over} paths are over their targets");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -260,29 +351,35 @@ fn run(command: Cmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Gdb { qemu_only } => {
+        Cmd::Gdb { manifest, qemu_only, port } => {
             setup::ensure_qemu()?;
-            let image = build_and_show(None)?.kernel;
-            let mut boot = Boot::new(&image.flat);
-            boot.extra_args = vec!["-S".into(), "-gdb".into(), "tcp::1234".into()];
-            eprintln!("xtask: QEMU waits for a debugger on localhost:1234; from another terminal:");
-            eprintln!(
-                "    gdb-multiarch -ex 'file {}' -ex 'target remote :1234'",
-                image.elf.display()
-            );
+            let image = build_and_show(manifest)?.kernel;
             if qemu_only {
-                return Ok(exit_code(boot.run_interactive()?));
+                eprintln!(
+                    "xtask: QEMU waits for a debugger on localhost:{port}; from another terminal:"
+                );
+                eprintln!(
+                    "    gdb-multiarch -ex 'file {}' -ex 'target remote :{port}'",
+                    image.elf.display()
+                );
+                let mut qemu = gdb::halted_qemu(&image.flat, port, &gdb::Serial::Terminal);
+                let status = qemu.status().context("could not start QEMU")?;
+                return Ok(exit_code(status.code().unwrap_or(-1)));
             }
             setup::ensure_program("gdb-multiarch", setup::GDB_PACKAGE)?;
-            let mut qemu = boot.command().spawn().context("could not start QEMU")?;
-            let status = Command::new("gdb-multiarch")
-                .arg("-q")
-                .arg("-ex")
-                .arg(format!("file {}", image.elf.display()))
-                .args(["-ex", "target remote :1234"])
-                .status();
-            let _ = qemu.kill();
-            let _ = qemu.wait();
+            let log = image.flat.with_file_name("serial.log");
+            std::fs::write(&log, b"").with_context(|| format!("creating {}", log.display()))?;
+            eprintln!(
+                "xtask: the guest's console goes to {} (shown here as it comes)",
+                log.display()
+            );
+            let qemu = gdb::halted_qemu(&image.flat, port, &gdb::Serial::File(log.clone()))
+                .spawn()
+                .context("could not start QEMU")?;
+            let tail = gdb::Tail::follow(log);
+            let status = gdb::gdb(&image.elf, port, &[]).status();
+            gdb::stop(qemu);
+            drop(tail);
             status.context("could not start gdb-multiarch")?;
             Ok(ExitCode::SUCCESS)
         }

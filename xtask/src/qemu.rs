@@ -21,20 +21,27 @@ pub struct Boot {
     pub kernel: PathBuf,
     /// Extra QEMU arguments.
     pub extra_args: Vec<String>,
+    /// Where the guest's first UART goes, as QEMU's `-serial` takes it
+    /// (`stdio`, `file:PATH`, ...).
+    pub serial: String,
 }
 
 impl Boot {
     /// Boots `kernel` with the standard machine: raspi3b, no display, the
     /// first UART on stdio, semihosting (for the exit code), icount.
     pub fn new(kernel: impl AsRef<Path>) -> Self {
-        Self { kernel: kernel.as_ref().to_path_buf(), extra_args: Vec::new() }
+        Self {
+            kernel: kernel.as_ref().to_path_buf(),
+            extra_args: Vec::new(),
+            serial: "stdio".into(),
+        }
     }
 
     /// The full QEMU command line.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(QEMU);
         cmd.args(["-M", "raspi3b", "-display", "none", "-monitor", "none"])
-            .args(["-serial", "stdio", "-semihosting", "-icount", ICOUNT])
+            .args(["-serial", &self.serial, "-semihosting", "-icount", ICOUNT])
             .arg("-kernel")
             .arg(&self.kernel)
             .args(&self.extra_args);

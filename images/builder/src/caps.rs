@@ -309,7 +309,13 @@ mod tests {
                 entry("samples", Object::Region { region: 0 }, "READ | WRITE | GRANT"),
             ]
         );
-        assert_eq!(table(1), [entry("gpio", Object::Region { region: 3 }, "READ | WRITE | GRANT")]);
+        assert_eq!(
+            table(1),
+            [
+                entry("gpio", Object::Region { region: 3 }, "READ | WRITE | GRANT"),
+                entry("gpio.bank0", Object::Irq { irq: 1 }, "ACK"),
+            ]
+        );
         assert_eq!(
             table(2),
             [

@@ -240,8 +240,8 @@ pub struct CardReport {
 }
 
 /// Writes an SD card image of `size` bytes to `out` for `image`: the
-/// firmware files from `firmware` (see [`sdcard::find_firmware`]: the
-/// folder given, else Debian's `raspi-firmware` if installed, else none),
+/// firmware files from the folder `firmware` (none without it: the card
+/// then boots only in QEMU; [`sdcard::find_firmware`] finds a folder),
 /// `config.txt` and `kernel8.img`. Reads the card back and checks every
 /// file before returning.
 pub fn write_card(
@@ -250,7 +250,7 @@ pub fn write_card(
     size: u64,
     firmware: Option<&Path>,
 ) -> Result<CardReport> {
-    let firmware = sdcard::find_firmware(firmware)?;
+    let firmware = firmware.map(Path::to_path_buf);
     let mut files = match &firmware {
         Some(dir) => sdcard::firmware_files(dir)?,
         None => Vec::new(),

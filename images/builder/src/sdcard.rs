@@ -3,7 +3,8 @@
 //! `start.elf`, `fixup.dat`, `config.txt`, `kernel8.img`).
 //!
 //! The table is written with `mbrman` and the file system with `fatfs`
-//! (through an `fscommon::StreamSlice` over the partition's bytes). The
+//! (through an `fscommon::StreamSlice` over the partition's bytes), whose
+//! boot sector then gets the partition's start as its hidden sectors. The
 //! output is deterministic: fixed disk signature and volume id, and every
 //! file dated 1980-01-01 00:00, the first date FAT can hold.
 
@@ -13,7 +14,7 @@ use fscommon::{BufStream, StreamSlice};
 use mbrman::{MBRPartitionEntry, BOOT_ACTIVE, CHS, MBR};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Bytes per sector.
@@ -40,6 +41,12 @@ const DISK_SIGNATURE: [u8; 4] = *b"VESP";
 /// The FAT volume id and label.
 const VOLUME_ID: u32 = 0x5645_5350;
 const VOLUME_LABEL: [u8; 11] = *b"VESPER-BOOT";
+
+/// Where a FAT boot sector keeps its hidden sectors (u32): how many
+/// sectors of the disk come before the volume.
+const BPB_HIDDEN_SECTORS: u64 = 0x1C;
+/// Where a FAT32 boot sector says which sector holds its backup (u16).
+const BPB_BACKUP_BOOT_SECTOR: u64 = 0x32;
 
 /// Dates every file 1980-01-01 00:00:00, so that the same files give the
 /// same image.
@@ -165,6 +172,8 @@ fn write_to(path: &Path, size: u64, files: &[BootFile]) -> Result<()> {
         .volume_id(VOLUME_ID)
         .volume_label(VOLUME_LABEL);
     fatfs::format_volume(&mut partition, options).context("formatting the boot partition")?;
+    set_hidden_sectors(&mut partition, sectors(PARTITION_START)?)
+        .context("writing the boot partition's hidden sectors")?;
     let fs = FileSystem::new(&mut partition, FsOptions::new().time_provider(&FIXED_TIME))
         .context("opening the new boot partition")?;
     {
@@ -178,10 +187,34 @@ fn write_to(path: &Path, size: u64, files: &[BootFile]) -> Result<()> {
                 .with_context(|| format!("writing {} on the card", boot_file.name))?;
         }
     }
+    // fatfs leaves the FSInfo sector's free cluster count unset after
+    // formatting (fsck.fat reports it); counting them now makes unmount
+    // write it.
+    fs.stats().context("counting the boot partition's free clusters")?;
     fs.unmount().context("closing the boot partition")?;
     disk.flush()?;
     drop(disk);
     file.sync_all().with_context(|| format!("writing {}", path.display()))
+}
+
+/// Sets the hidden sectors of the FAT32 volume `volume`, in its boot sector
+/// and in that sector's backup, to `start`, the partition's first sector.
+/// fatfs writes 0, as for a volume that fills its disk (`fsck.fat -v`
+/// shows "0 hidden sectors"), but boot code and some systems read the
+/// field to find the volume on the disk. Both copies get it, as fsck.fat
+/// compares them. Leaves `volume` at its start, where fatfs wants it.
+fn set_hidden_sectors<T: Read + Write + Seek>(volume: &mut T, start: u32) -> Result<()> {
+    let mut backup = [0u8; 2];
+    volume.seek(SeekFrom::Start(BPB_BACKUP_BOOT_SECTOR))?;
+    volume.read_exact(&mut backup)?;
+    let backup = u64::from(u16::from_le_bytes(backup));
+    ensure!(backup != 0, "a FAT32 boot sector has a backup");
+    for sector in [0, backup] {
+        volume.seek(SeekFrom::Start(sector * SECTOR + BPB_HIDDEN_SECTORS))?;
+        volume.write_all(&start.to_le_bytes())?;
+    }
+    volume.seek(SeekFrom::Start(0))?;
+    Ok(())
 }
 
 /// What an SD card image holds, read back.
@@ -195,6 +228,11 @@ pub struct CardContents {
     pub partition_bytes: u64,
     /// Whether the partition is FAT32.
     pub fat32: bool,
+    /// The hidden sectors its boot sector gives: where it starts on the
+    /// card, in sectors (the partition table's start, if they agree).
+    pub hidden_sectors: u32,
+    /// The same in the backup of the boot sector (FAT32 only).
+    pub backup_hidden_sectors: Option<u32>,
     /// The files of its root folder, by name.
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -228,13 +266,38 @@ pub fn read_sdcard(path: &Path) -> Result<CardContents> {
         }
     }
     let fat32 = fs.fat_type() == FatType::Fat32;
+    drop(fs);
+    let mut partition = StreamSlice::new(&mut file, start, start + bytes)?;
+    let (hidden_sectors, backup_hidden_sectors) = read_hidden_sectors(&mut partition, fat32)
+        .with_context(|| format!("reading the boot sector of {}", path.display()))?;
     Ok(CardContents {
         partition_type: mbr[1].sys,
         partition_start: start,
         partition_bytes: bytes,
         fat32,
+        hidden_sectors,
+        backup_hidden_sectors,
         files,
     })
+}
+
+/// The hidden sectors of a FAT volume's boot sector, and of its backup if
+/// it is `fat32` (only FAT32 has one).
+fn read_hidden_sectors<T: Read + Seek>(volume: &mut T, fat32: bool) -> Result<(u32, Option<u32>)> {
+    let mut read = |at: u64, bytes: &mut [u8]| -> Result<()> {
+        volume.seek(SeekFrom::Start(at))?;
+        Ok(volume.read_exact(bytes)?)
+    };
+    let mut hidden = [0u8; 4];
+    read(BPB_HIDDEN_SECTORS, &mut hidden)?;
+    if !fat32 {
+        return Ok((u32::from_le_bytes(hidden), None));
+    }
+    let mut backup = [0u8; 2];
+    read(BPB_BACKUP_BOOT_SECTOR, &mut backup)?;
+    let mut backup_hidden = [0u8; 4];
+    read(u64::from(u16::from_le_bytes(backup)) * SECTOR + BPB_HIDDEN_SECTORS, &mut backup_hidden)?;
+    Ok((u32::from_le_bytes(hidden), Some(u32::from_le_bytes(backup_hidden))))
 }
 
 #[cfg(test)]
@@ -265,6 +328,17 @@ mod tests {
         assert_eq!(card.partition_start, PARTITION_START);
         assert_eq!(card.partition_bytes, DEFAULT_SIZE - PARTITION_START);
         assert!(card.fat32);
+        // The volume knows where it starts on the disk, in both boot
+        // sectors: what the partition table says.
+        let start = u32::try_from(card.partition_start / SECTOR).unwrap();
+        assert_eq!(card.hidden_sectors, start);
+        assert_eq!(card.backup_hidden_sectors, Some(start));
+        // Its FSInfo sector (the partition's second) counts the free
+        // clusters: 0xffffffff would be "unknown".
+        let bytes = std::fs::read(&path).unwrap();
+        let free_count = (PARTITION_START + SECTOR) as usize + 0x1E8;
+        let free = u32::from_le_bytes(bytes[free_count..free_count + 4].try_into().unwrap());
+        assert!(free > 100_000 && free != u32::MAX, "{free:#x} free clusters");
         let expected: BTreeMap<String, Vec<u8>> =
             files().into_iter().map(|file| (file.name, file.bytes)).collect();
         assert_eq!(card.files, expected);

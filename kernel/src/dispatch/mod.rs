@@ -248,20 +248,25 @@ impl Dispatcher {
         self.publish(index, now);
     }
 
-    /// Brings the domain's view of its scheduling state up to date.
-    fn publish(&mut self, index: usize, now: u64) {
+    /// Domain `index`'s accounting, as its DCB and the run report show it.
+    fn accounting(&self, index: usize, domain: &Domain) -> Accounting {
         let time = self.atropos.accounting(index);
-        let domain = self.domain(index);
-        let ro = dcb_ro(domain.config);
-        ro.now_ns = now;
-        ro.accounting = Accounting {
+        Accounting {
             cpu_ns: time.cpu_ns,
             guaranteed_ns: time.guaranteed_ns,
             extra_ns: time.extra_ns,
             activations: domain.activations,
             preemptions: domain.preemptions,
             blocks: time.blocks,
-        };
+        }
+    }
+
+    /// Brings the domain's view of its scheduling state up to date.
+    fn publish(&self, index: usize, now: u64) {
+        let domain = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
+        let ro = dcb_ro(domain.config);
+        ro.now_ns = now;
+        ro.accounting = self.accounting(index, domain);
     }
 
     /// The central decision: who runs now, and when to decide again. Waits

@@ -3,24 +3,18 @@
 
 use super::Dispatcher;
 use crate::console;
+use vesper_abi::console::StatsLine;
 
 /// Prints one `stats` line per domain.
 pub fn print(dispatcher: &Dispatcher, now: u64) {
     log::info!("run ended at {now} ns");
     for (index, domain) in dispatcher.domains.iter().enumerate() {
         let Some(domain) = domain else { continue };
-        let time = dispatcher.atropos.accounting(index);
-        console::kernel(format_args!(
-            "stats domain={} cpu_ns={} guaranteed_ns={} extra_ns={} activations={} \
-             preemptions={} blocks={} state={}",
-            domain.config.name,
-            time.cpu_ns,
-            time.guaranteed_ns,
-            time.extra_ns,
-            domain.activations,
-            domain.preemptions,
-            time.blocks,
-            domain.state_word()
-        ));
+        let line = StatsLine {
+            domain: domain.config.name,
+            time: dispatcher.accounting(index, domain),
+            state: domain.state_word(),
+        };
+        console::kernel(format_args!("{line}"));
     }
 }

@@ -187,14 +187,15 @@ mod tests {
             "--scheduler",
             "all",
             "--for",
-            "100ms",
+            "300ms",
             "--summary",
         ]))
         .unwrap();
         let summaries: Vec<&str> = out.lines().filter(|l| l.starts_with("job ")).collect();
         assert_eq!(summaries.len(), 10, "{out}");
-        assert!(out.contains("sim domain=sim scheduler=edf share=full duration_ns=100000000"));
-        assert!(out.contains("job domain=sim thread=t1 jobs=5 misses=0"), "{out}");
+        assert!(out.contains("sim domain=sim scheduler=edf share=full duration_ns=300000000"));
+        // The report covers 200 ms: 300 ms less twice the longest period.
+        assert!(out.contains("job domain=sim thread=t1 scheduler=edf jobs=10 misses=0"), "{out}");
         assert!(!out.contains("row "));
     }
 
@@ -203,8 +204,12 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tasksets/edf-vs-round-robin.toml");
         let out = run_cli(&args(&[path, "--scheduler", "edf,round-robin"])).unwrap();
         assert!(out.contains("sim domain=w scheduler=edf share=5ms/10ms duration_ns=400000000"));
-        assert!(out.contains("job domain=w thread=t1 jobs=20 misses=0 "), "{out}");
-        assert!(out.contains("job domain=w thread=t1 jobs=20 misses=20 "), "{out}");
+        // The rows cover the 400 ms run; the `job` lines its first 280 ms.
+        assert!(out.contains("job domain=w thread=t1 scheduler=edf jobs=14 misses=0 "), "{out}");
+        assert!(
+            out.contains("job domain=w thread=t1 scheduler=round-robin jobs=14 misses=14 "),
+            "{out}"
+        );
         // 20 + 10 jobs, under each of the two schedulers.
         assert_eq!(out.lines().filter(|l| l.starts_with("row domain=w ")).count(), 60);
         let only_w = run_cli(&args(&[path, "--domain", "w", "--summary"])).unwrap();

@@ -45,8 +45,8 @@ pub use manifest::{load_manifest, parse_duration, parse_manifest, SimDomain};
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
 use vesper_schedulers::{
-    AnyScheduler, JobRecord, JobSummary, PolicyConfig, PolicyKind, Scheduler, ThreadId,
-    ThreadParams, ThreadStats, DEFAULT_TICKETS, MAX_THREADS,
+    report_horizon_ns, AnyScheduler, JobLine, JobRecord, PolicyConfig, PolicyKind, Scheduler,
+    ThreadId, ThreadParams, ThreadStats, DEFAULT_TICKETS, MAX_THREADS,
 };
 
 /// One thread of a task set.
@@ -184,14 +184,37 @@ pub struct SimResult {
 }
 
 impl SimResult {
-    /// The per-thread summary lines, in task order:
-    /// `job domain=<d> thread=<t> jobs=<n> misses=<m> resp_max_ns=<x> resp_avg_ns=<y>`.
+    /// The span the summary lines report: the jobs released before it
+    /// ([`report_horizon_ns`], as the `periodic` domain reports on QEMU).
+    pub fn horizon_ns(&self) -> u64 {
+        let longest = self.tasks.iter().filter_map(|task| task.period_ns).max().unwrap_or(0);
+        let domain_period = match self.config.share {
+            CpuShare::Full => 0,
+            CpuShare::Reservation { period_ns, .. } => period_ns,
+        };
+        report_horizon_ns(self.config.duration_ns, longest, domain_period)
+    }
+
+    /// The per-thread summary lines ([`JobLine`]), in task order, over the
+    /// jobs released before [`SimResult::horizon_ns`].
     pub fn summary_lines(&self) -> Vec<String> {
+        let horizon = self.horizon_ns();
         self.tasks
             .iter()
-            .zip(&self.stats)
-            .map(|(task, stats)| {
-                JobSummary { domain: &self.config.domain, thread: &task.name, stats }.to_string()
+            .enumerate()
+            .map(|(index, task)| {
+                let mut stats = ThreadStats::default();
+                let reported =
+                    self.rows.iter().filter(|row| row.thread == index && row.release_ns < horizon);
+                for row in reported {
+                    stats.misses += u64::from(row.missed);
+                    if let Some(response) = row.response_ns {
+                        stats.jobs += 1;
+                        stats.response_sum_ns += response;
+                        stats.response_max_ns = stats.response_max_ns.max(response);
+                    }
+                }
+                JobLine::of(&self.config.domain, &task.name, self.scheduler, &stats).to_string()
             })
             .collect()
     }

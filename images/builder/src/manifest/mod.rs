@@ -14,8 +14,13 @@
 //! ```
 //!
 //! Validation reports every problem it finds at once, each naming the file,
-//! line and column, the table (domain, region, ...) and the key, and the
-//! reason. Devices, interrupts, shared regions and channels become the
+//! line and column, the table (domain, region, ...) and the key, the
+//! reason and, where a fix is known, the fix (see [`Report`], which also
+//! renders them the way rustc shows its errors). Checks across tables run
+//! over the tables that were read even when others have errors. A valid
+//! manifest may still carry warnings ([`Manifest::warnings`]).
+//!
+//! Devices, interrupts, shared regions and channels become the
 //! domains' capabilities (see [`crate::caps`]); validation also gives each
 //! channel end an event slot and checks that every domain's capabilities,
 //! event slots and capability names fit the kernel's tables.
@@ -27,14 +32,16 @@
 //! and the problems it lists are the ones worth reading.
 
 mod reader;
+mod report;
 mod rules;
 
 pub use reader::Location;
+pub use report::{Problem, Report, Severity};
 
 use crate::board::{AddressRange, Board};
 use crate::layout::DomainLayout;
-use crate::units::{format_share, share_ppb, PPB_ONE};
-use anyhow::{anyhow, Context, Result};
+use crate::units::share_ppb;
+use anyhow::{Context, Result};
 use reader::{Problems, Section};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -74,6 +81,13 @@ pub const DEFAULT_TICKETS: u64 = vesper_schedulers::DEFAULT_TICKETS as u64;
 /// The console when `[image]` names none.
 pub const DEFAULT_CONSOLE: &str = "uart0";
 
+/// The programs that run the threads a manifest declares (`threads`): the
+/// binaries under `domains/` that start one user-level thread per
+/// `ThreadSpec` of their DCB. Another program given `threads` leaves them
+/// unstarted, which the checker warns about. A test checks this list
+/// against the programs' sources (those that read `thread_specs()`).
+pub const THREAD_PROGRAMS: [&str; 1] = ["periodic"];
+
 /// Image names that would collide with the output folders of kernel
 /// variants (see [`crate::KernelVariant`]).
 pub const RESERVED_IMAGE_NAMES: [&str; 2] = ["qemu", "board"];
@@ -101,6 +115,10 @@ pub struct Manifest {
     pub regions: Vec<Region>,
     /// Channels between domains.
     pub channels: Vec<Channel>,
+    /// What the manifest asks for that is valid but probably not meant
+    /// (threads needing more than their domain's share, threads given to
+    /// a program that does not run them).
+    pub warnings: Report,
 }
 
 /// One validated `[[domain]]` of a manifest.
@@ -336,9 +354,10 @@ impl Manifest {
     }
 
     /// Parses and validates manifest `text`, read from `path` (which names
-    /// the image unless `[image] name` does, and appears in error messages).
-    /// `programs` are the binaries that domains may run. The error lists
-    /// every problem found.
+    /// the image unless `[image] name` does, and appears in error messages,
+    /// relative to the current folder if it is in it). `programs` are the
+    /// binaries that domains may run. The error is a [`Report`] of every
+    /// problem found.
     pub fn parse(text: &str, path: &Path, programs: &BTreeSet<String>) -> Result<Self> {
         Self::parse_with(text, path, Some(programs))
     }
@@ -360,7 +379,7 @@ impl Manifest {
 
     /// [`Manifest::parse`], checking programs against `programs` if given.
     fn parse_with(text: &str, path: &Path, programs: Option<&BTreeSet<String>>) -> Result<Self> {
-        let file = path.display().to_string();
+        let file = shown(path).display().to_string();
         let mut problems = Problems::new(&file, text);
         let (document, syntax_errors) = DeTable::parse_recoverable(text);
         if !syntax_errors.is_empty() {
@@ -372,13 +391,15 @@ impl Manifest {
                     problems.at(&span, "TOML syntax", error.message());
                 }
             }
-            return Err(invalid(&file, problems));
+            return Err(problems.into_reports().0.into());
         }
         let root = root_section(document.get_ref(), &mut problems);
         let manifest = rules::read(&root, path, programs, &mut problems);
+        let valid = problems.count() == 0;
+        let (errors, warnings) = problems.into_reports();
         match manifest {
-            Some(manifest) if problems.count() == 0 => Ok(manifest),
-            _ => Err(invalid(&file, problems)),
+            Some(manifest) if valid => Ok(Self { warnings, ..manifest }),
+            _ => Err(errors.into()),
         }
     }
 
@@ -401,12 +422,14 @@ impl Manifest {
     }
 }
 
-/// The error listing every problem.
-fn invalid(file: &str, problems: Problems) -> anyhow::Error {
-    let messages = problems.into_messages();
-    let count = messages.len();
-    let noun = if count == 1 { "problem" } else { "problems" };
-    anyhow!("invalid manifest {file} ({count} {noun}):\n  {}", messages.join("\n  "))
+/// `path` as messages show it: relative to the current folder if it is
+/// in it (`xtask` resolves the manifests it is given to absolute paths).
+fn shown(path: &Path) -> &Path {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .filter(|relative| !relative.as_os_str().is_empty())
+        .unwrap_or(path)
 }
 
 /// Checks a name (of a domain, region, channel or thread): 1 to
@@ -435,22 +458,6 @@ pub fn check_image_name(name: &str) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// The admission control message for `domains` whose shares add up to more
-/// than the CPU, or `None` if they fit.
-fn admission(domains: &[(String, u64)]) -> Option<String> {
-    let total: u64 = domains.iter().map(|(_, share)| share).sum();
-    if total <= PPB_ONE {
-        return None;
-    }
-    let shares: Vec<String> =
-        domains.iter().map(|(name, share)| format!("{name} {}", format_share(*share, 2))).collect();
-    Some(format!(
-        "admission control: utilisation {} > 1: {} (the slices/periods must add up to at most 1)",
-        format_share(total, 2),
-        shares.join(", ")
-    ))
 }
 
 /// The board `name`, or an error naming the known ones.

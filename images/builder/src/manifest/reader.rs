@@ -6,8 +6,9 @@
 //! unknown key, a wrong type and a missing key in three different tables
 //! are three messages of one run.
 
-use crate::units::{parse_duration, parse_size};
-use std::ops::Range;
+use super::report::{Problem, Report, Severity};
+use crate::units::Quantity;
+use std::ops::{Range, RangeInclusive};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -82,36 +83,54 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// The problems found so far in one manifest.
+/// The problems (errors and warnings) found so far in one manifest.
 pub(crate) struct Problems<'a> {
     file: &'a str,
     lines: LineIndex<'a>,
-    /// Byte offset (none for problems of the whole file) and message.
-    list: Vec<(Option<usize>, String)>,
+    /// The errors, each with where it starts.
+    errors: Vec<(Problem, Option<Location>)>,
+    /// The warnings, likewise.
+    warnings: Vec<(Problem, Option<Location>)>,
 }
 
 impl<'a> Problems<'a> {
     /// No problems yet in `text`, read from `file`.
     pub fn new(file: &'a str, text: &'a str) -> Self {
-        Self { file, lines: LineIndex::new(text), list: Vec::new() }
+        Self { file, lines: LineIndex::new(text), errors: Vec::new(), warnings: Vec::new() }
+    }
+
+    /// `problem` with where it starts.
+    fn located(&self, problem: Problem) -> (Problem, Option<Location>) {
+        let at = problem.span.as_ref().map(|span| self.lines.locate(span.start));
+        (problem, at)
+    }
+
+    /// Records `problem`, an error.
+    pub fn report(&mut self, problem: Problem) {
+        let located = self.located(problem);
+        self.errors.push(located);
+    }
+
+    /// Records `problem`, a warning.
+    pub fn warn(&mut self, problem: Problem) {
+        let located = self.located(problem);
+        self.warnings.push(located);
     }
 
     /// Records `reason` about `what` (such as ``domain "a", key `slice` ``)
     /// at `span`.
-    pub fn at(&mut self, span: &Range<usize>, what: &str, reason: impl AsRef<str>) {
-        let Location { line, column } = self.lines.locate(span.start);
-        let message = format!("{}:{line}:{column}: {what}: {}", self.file, reason.as_ref());
-        self.list.push((Some(span.start), message));
+    pub fn at(&mut self, span: &Range<usize>, what: &str, reason: impl Into<String>) {
+        self.report(Problem::at(span, what, reason));
     }
 
     /// Records a problem of the whole file.
-    pub fn global(&mut self, reason: impl AsRef<str>) {
-        self.list.push((None, format!("{}: {}", self.file, reason.as_ref())));
+    pub fn global(&mut self, reason: impl Into<String>) {
+        self.report(Problem::global(reason));
     }
 
-    /// How many problems were recorded.
+    /// How many errors were recorded.
     pub fn count(&self) -> usize {
-        self.list.len()
+        self.errors.len()
     }
 
     /// The location of `span` in the file.
@@ -119,10 +138,13 @@ impl<'a> Problems<'a> {
         self.lines.locate(span.start)
     }
 
-    /// Every problem, in file order, problems of the whole file last.
-    pub fn into_messages(mut self) -> Vec<String> {
-        self.list.sort_by_key(|(offset, _)| offset.unwrap_or(usize::MAX));
-        self.list.into_iter().map(|(_, message)| message).collect()
+    /// The errors and the warnings, each a report in file order.
+    pub fn into_reports(self) -> (Report, Report) {
+        let text = self.lines.text;
+        (
+            Report::new(Severity::Error, self.file, text, self.errors),
+            Report::new(Severity::Warning, self.file, text, self.warnings),
+        )
     }
 }
 
@@ -155,31 +177,29 @@ fn article(noun: &str) -> &'static str {
     }
 }
 
-/// The edit distance between two short words, for "did you mean" hints.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 /// The closest of `candidates` to `word`, if it is close enough to be a
-/// typo of it.
+/// typo of it: the same but for case (`EDF` for `edf`), else within a
+/// small edit distance.
 pub(crate) fn suggestion<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    if let Some(same) = candidates.iter().find(|candidate| candidate.eq_ignore_ascii_case(word)) {
+        return Some(same);
+    }
     candidates
         .iter()
-        .map(|candidate| (distance(word, candidate), *candidate))
+        .map(|candidate| (strsim::levenshtein(word, candidate), *candidate))
         .filter(|(d, candidate)| *d <= 2.min(candidate.len() / 2).max(1))
         .min()
         .map(|(_, candidate)| candidate)
+}
+
+/// "did you mean" help for `word`, if one of `candidates` is close to it;
+/// `quote` writes the candidate as the message would.
+pub(crate) fn did_you_mean(
+    word: &str,
+    candidates: &[&str],
+    quote: impl Fn(&str) -> String,
+) -> Option<String> {
+    suggestion(word, candidates).map(|close| format!("did you mean {}?", quote(close)))
 }
 
 impl<'t, 'i> Section<'t, 'i> {
@@ -196,18 +216,10 @@ impl<'t, 'i> Section<'t, 'i> {
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if !allowed.contains(&name) {
-                let hint = match suggestion(name, allowed) {
-                    Some(close) => format!("; did you mean `{close}`?"),
-                    None => String::new(),
-                };
-                problems.at(
-                    &key.span(),
-                    &label,
-                    format!(
-                        "unknown key `{name}`{hint} ({kind} has the keys {})",
-                        allowed.join(", ")
-                    ),
-                );
+                let reason =
+                    format!("unknown key `{name}` ({kind} has the keys {})", allowed.join(", "));
+                let help = did_you_mean(name, allowed, |close| format!("`{close}`"));
+                problems.report(Problem::at(&key.span(), &label, reason).maybe_help(help));
             }
         }
         Self { table, span, label }
@@ -235,6 +247,39 @@ impl<'t, 'i> Section<'t, 'i> {
             &self.what(key),
             format!("must be {expected} ({})", found(value.get_ref())),
         );
+    }
+
+    /// The string value of `key` holding a `quantity`, if present and a
+    /// string; a bare number is reported with the units it could mean.
+    fn quantity(
+        &self,
+        key: &str,
+        quantity: Quantity,
+        problems: &mut Problems,
+    ) -> Option<Spanned<String>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Integer(integer) if integer.radix() == 10 => {
+                let reason = format!("must be a string (found the integer {integer})");
+                let help = quantity.which_unit(integer.as_str());
+                problems.report(Problem::at(&value.span(), &self.what(key), reason).help(help));
+                None
+            }
+            _ => self.string(key, problems),
+        }
+    }
+
+    /// The value of `key` read as a `quantity`, if present and valid.
+    fn parsed(&self, key: &str, quantity: Quantity, p: &mut Problems) -> Option<Spanned<u64>> {
+        let text = self.quantity(key, quantity, p)?;
+        match quantity.parse(text.get_ref()) {
+            Ok(value) => Some(Spanned::new(text.span(), value)),
+            Err(error) => {
+                let problem = Problem::at(&text.span(), &self.what(key), error.reason);
+                p.report(problem.maybe_help(error.help));
+                None
+            }
+        }
     }
 
     /// The string value of `key`, if present and a string.
@@ -270,9 +315,14 @@ impl<'t, 'i> Section<'t, 'i> {
     }
 
     /// The value of `key` as an integer in `0..=max`, if present and one.
-    pub fn integer(&self, key: &str, max: u64, problems: &mut Problems) -> Option<Spanned<u64>> {
+    pub fn integer(
+        &self,
+        key: &str,
+        range: RangeInclusive<u64>,
+        problems: &mut Problems,
+    ) -> Option<Spanned<u64>> {
         let value = self.get(key)?;
-        integer_value(value, max)
+        integer_value(value, range)
             .map_err(|reason| problems.at(&value.span(), &self.what(key), reason))
             .ok()
     }
@@ -285,18 +335,12 @@ impl<'t, 'i> Section<'t, 'i> {
         nonzero: bool,
         problems: &mut Problems,
     ) -> Option<Spanned<u64>> {
-        let text = self.string(key, problems)?;
-        match parse_duration(text.get_ref()) {
-            Ok(0) if nonzero => {
-                problems.at(&text.span(), &self.what(key), "must be greater than 0");
-                None
-            }
-            Ok(ns) => Some(Spanned::new(text.span(), ns)),
-            Err(reason) => {
-                problems.at(&text.span(), &self.what(key), reason);
-                None
-            }
+        let ns = self.parsed(key, Quantity::Duration, problems)?;
+        if nonzero && *ns.get_ref() == 0 {
+            problems.at(&ns.span(), &self.what(key), "must be greater than 0");
+            return None;
         }
+        Some(ns)
     }
 
     /// [`Self::duration`], reporting its absence.
@@ -309,14 +353,7 @@ impl<'t, 'i> Section<'t, 'i> {
 
     /// The value of `key` as a size in bytes, if present and valid.
     pub fn size(&self, key: &str, problems: &mut Problems) -> Option<Spanned<u64>> {
-        let text = self.string(key, problems)?;
-        match parse_size(text.get_ref()) {
-            Ok(bytes) => Some(Spanned::new(text.span(), bytes)),
-            Err(reason) => {
-                problems.at(&text.span(), &self.what(key), reason);
-                None
-            }
-        }
+        self.parsed(key, Quantity::Size, problems)
     }
 
     /// The strings of the array at `key` (empty if absent; entries that are
@@ -393,13 +430,20 @@ pub(crate) fn array_of_tables<'t, 'i>(
 }
 
 /// `value` as an integer in `0..=max`, or the reason it is not one.
-pub(crate) fn integer_value(value: &Spanned<DeValue>, max: u64) -> Result<Spanned<u64>, String> {
+pub(crate) fn integer_value(
+    value: &Spanned<DeValue>,
+    range: RangeInclusive<u64>,
+) -> Result<Spanned<u64>, String> {
     let DeValue::Integer(integer) = value.get_ref() else {
         return Err(format!("must be an integer ({})", found(value.get_ref())));
     };
     match u64::from_str_radix(integer.as_str(), integer.radix()) {
-        Ok(number) if number <= max => Ok(Spanned::new(value.span(), number)),
-        _ => Err(format!("{integer} is out of range: it must be between 0 and {max}")),
+        Ok(number) if range.contains(&number) => Ok(Spanned::new(value.span(), number)),
+        _ => Err(format!(
+            "{integer} is out of range: it must be between {} and {}",
+            range.start(),
+            range.end()
+        )),
     }
 }
 
@@ -463,8 +507,14 @@ mod tests {
         assert_eq!(suggestion("programme", &keys), Some("program"));
         assert_eq!(suggestion("colour", &keys), None);
         assert_eq!(suggestion("x", &keys), None);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(suggestion("LATENCY", &keys), Some("latency"), "case");
+        let schedulers = ["fifo", "edf", "round-robin"];
+        assert_eq!(suggestion("EDF", &schedulers), Some("edf"));
+        assert_eq!(suggestion("roundrobin", &schedulers), Some("round-robin"));
+        assert_eq!(
+            did_you_mean("Fifo", &schedulers, |close| format!("{close:?}")).as_deref(),
+            Some("did you mean \"fifo\"?")
+        );
     }
 
     #[test]
@@ -473,11 +523,14 @@ mod tests {
         let mut problems = Problems::new("f.toml", text);
         problems.global("overall");
         problems.at(&(4..5), "third", "x");
-        problems.at(&(0..1), "first", "y");
+        problems.report(Problem::at(&(0..1), "first", "y").help("z"));
+        problems.warn(Problem::at(&(2..3), "second", "w"));
         assert_eq!(problems.count(), 3);
+        let (errors, warnings) = problems.into_reports();
         assert_eq!(
-            problems.into_messages(),
-            ["f.toml:1:1: first: y", "f.toml:3:1: third: x", "f.toml: overall"]
+            errors.lines(),
+            ["f.toml:1:1: first: y; help: z", "f.toml:3:1: third: x", "f.toml: overall"]
         );
+        assert_eq!(warnings.lines(), ["f.toml:2:1: second: w"]);
     }
 }

@@ -3,16 +3,17 @@
 //! slots, capabilities) and against the board (devices, interrupts, RAM),
 //! every problem recorded.
 
-use super::reader::{array_of_tables, integer_value, Problems, Section};
+use super::reader::{array_of_tables, did_you_mean, integer_value, Problems, Section};
+use super::report::{Problem, Report, Severity};
 use super::{
-    admission, board_named, check_image_name, check_name, check_pages, Channel, ChannelEnd,
-    ChannelRights, Domain, InterruptRoute, Manifest, Region, RegionRights, Scheduler, Share,
-    ShareTarget, Thread, CAP_SLOTS, DEFAULT_CONSOLE, DEFAULT_TICKETS, EVENT_SLOTS, KERNEL_CAPS,
-    MAX_CAP_NAME_LEN, MAX_THREADS, MAX_THREAD_NAME_LEN,
+    board_named, check_image_name, check_name, check_pages, Channel, ChannelEnd, ChannelRights,
+    Domain, InterruptRoute, Manifest, Region, RegionRights, Scheduler, Share, ShareTarget, Thread,
+    CAP_SLOTS, DEFAULT_CONSOLE, DEFAULT_TICKETS, EVENT_SLOTS, KERNEL_CAPS, MAX_CAP_NAME_LEN,
+    MAX_THREADS, MAX_THREAD_NAME_LEN, THREAD_PROGRAMS,
 };
 use crate::board::{AddressRange, Board, DEFAULT_BOARD};
 use crate::layout::{first_fit, DomainLayout, KERNEL_AREA, REGION_ALIGN, REGION_AREA_BASE};
-use crate::units::{format_duration, format_size, share_ppb};
+use crate::units::{format_duration, format_share, format_size, share_ppb, PPB_ONE};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
@@ -74,10 +75,22 @@ struct DomainDraft {
     interrupts: Vec<Spanned<String>>,
     /// The event slots of those interrupts (those with a valid slot).
     events: Vec<u64>,
-    /// Its label and CPU share, if its period and slice are valid.
-    reservation: Option<(String, u64)>,
+    /// Its reservation, if its period and slice are valid.
+    reservation: Option<Reservation>,
     /// The domain, if its own table is valid.
     domain: Option<Domain>,
+}
+
+/// A domain's CPU reservation as read, for admission control.
+struct Reservation {
+    /// The domain's name (its label if it has no valid one).
+    name: String,
+    /// Its share of the CPU, in parts per billion rounded up.
+    share: u64,
+    /// Its `slice` value.
+    slice: Spanned<u64>,
+    /// Its period, ns.
+    period_ns: u64,
 }
 
 /// A `[[share]]` as read.
@@ -176,16 +189,9 @@ pub(super) fn read(
     check_capabilities(&drafts, &channels, &regions, problems);
     let channels = assign_events(&drafts, channels, problems);
 
-    // Admission control needs every reservation, not every other key.
-    let reservations: Option<Vec<(String, u64)>> =
-        drafts.iter().map(|draft| draft.reservation.clone()).collect();
-    if let Some(reason) = reservations.as_deref().and_then(admission) {
-        problems.global(reason);
-    }
-    let slots = drafts.len();
+    check_admission(&drafts, problems);
+    let placed = board.and_then(|board| place_regions(board, &drafts, &regions, problems));
     let domains: Option<Vec<Domain>> = drafts.into_iter().map(|draft| draft.domain).collect();
-    let placed =
-        board.and_then(|board| place_regions(board, slots, domains.as_deref(), &regions, problems));
 
     Some(Manifest {
         name: image.name?,
@@ -205,7 +211,56 @@ pub(super) fn read(
             .collect::<Option<_>>()?,
         regions: placed?,
         channels: channels.into_iter().collect::<Option<_>>()?,
+        // The caller sets them once every problem is known.
+        warnings: Report::new(Severity::Warning, "", "", Vec::new()),
     })
+}
+
+/// Admission control: the shares of the domains whose period and slice
+/// are valid must add up to at most the CPU. Domains without a valid
+/// reservation only add to the total, so an overload of the others is
+/// reported whatever their problems.
+fn check_admission(drafts: &[DomainDraft], problems: &mut Problems) {
+    let counted: Vec<&Reservation> =
+        drafts.iter().filter_map(|draft| draft.reservation.as_ref()).collect();
+    let total: u64 = counted.iter().map(|reservation| reservation.share).sum();
+    if total <= PPB_ONE {
+        return;
+    }
+    let shares: Vec<String> = counted
+        .iter()
+        .map(|reservation| format!("{} {}", reservation.name, format_share(reservation.share, 2)))
+        .collect();
+    let uncounted: Vec<&str> = drafts
+        .iter()
+        .filter(|draft| draft.reservation.is_none())
+        .map(|draft| draft.label.as_str())
+        .collect();
+    let without = match uncounted.as_slice() {
+        [] => String::new(),
+        labels => format!(", not counting {} (no valid period and slice)", labels.join(", ")),
+    };
+    let mut problem = Problem::global(format!(
+        "admission control: utilisation {} > 1{without}: {} (the slices/periods must add up to at \
+         most 1)",
+        format_share(total, 2),
+        shares.join(", ")
+    ))
+    .help(format!(
+        "take {} of the CPU from these domains: shorten slices or lengthen periods",
+        format_share(total - PPB_ONE, 2)
+    ));
+    for reservation in counted {
+        let label = format!(
+            "{}: {} ({} every {})",
+            reservation.name,
+            format_share(reservation.share, 2),
+            format_duration(*reservation.slice.get_ref()),
+            format_duration(reservation.period_ns)
+        );
+        problem = problem.also(&reservation.slice.span(), label);
+    }
+    problems.report(problem);
 }
 
 /// The tables of the top-level array `key` (`[[key]]`).
@@ -297,8 +352,9 @@ impl<'d> DomainNames<'d> {
         !self.contains(name) && self.unchecked.contains(name)
     }
 
-    /// Why `name`, which should name a domain, names none.
-    fn unknown(&self, name: &str) -> String {
+    /// Why `name`, which should name a domain, names none, and the help
+    /// if a domain's name is close.
+    fn unknown(&self, name: &str) -> (String, Option<String>) {
         unknown_domain(name, &self.names)
     }
 }
@@ -453,7 +509,7 @@ fn read_domain(
     span: Range<usize>,
     board: Option<&Board>,
     programs: Option<&BTreeSet<String>>,
-    seen: &mut HashMap<String, usize>,
+    seen: &mut HashMap<String, (usize, Range<usize>)>,
     problems: &mut Problems,
 ) -> DomainDraft {
     let label = label_of("domain", index, table);
@@ -466,13 +522,15 @@ fn read_domain(
         if let Err(reason) = check_name(name.get_ref()) {
             problems.at(&name.span(), &what, reason);
             None
-        } else if let Some(first) = seen.get(name.get_ref()) {
+        } else if let Some((first, first_span)) = seen.get(name.get_ref()) {
             let reason =
                 format!("domain #{} has this name already (names must be unique)", first + 1);
-            problems.at(&name.span(), &what, reason);
+            let problem = Problem::at(&name.span(), &what, reason)
+                .also(first_span, format!("domain #{} is named here", first + 1));
+            problems.report(problem);
             None
         } else {
-            seen.insert(name.get_ref().clone(), index);
+            seen.insert(name.get_ref().clone(), (index, name.span()));
             Some(name.into_inner())
         }
     });
@@ -483,19 +541,18 @@ fn read_domain(
         if programs.contains(program.get_ref()) {
             return Some(program.into_inner());
         }
-        let known = if programs.is_empty() {
-            "none (no crate under domains/ has a binary)".to_string()
-        } else {
-            programs.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+        let known: Vec<&str> = programs.iter().map(String::as_str).collect();
+        let help = did_you_mean(program.get_ref(), &known, |close| format!("{close:?}"));
+        // The list of programs is long; a close one is all a typo needs.
+        let list = match (&help, known.is_empty()) {
+            (Some(_), _) => String::new(),
+            (None, true) => {
+                "; the programs are: none (no crate under domains/ has a binary)".into()
+            }
+            (None, false) => format!("; the programs are: {}", known.join(", ")),
         };
-        problems.at(
-            &program.span(),
-            &s.what("program"),
-            format!(
-                "no domain program is called {:?}; the programs are: {known}",
-                program.get_ref()
-            ),
-        );
+        let reason = format!("no domain program is called {:?}{list}", program.get_ref());
+        problems.report(Problem::at(&program.span(), &s.what("program"), reason).maybe_help(help));
         None
     });
     let period = s.required_duration("period", problems);
@@ -524,8 +581,12 @@ fn read_domain(
     let mut reservation = None;
     if let (Some(period), Some(slice)) = (&period, &slice) {
         if slice.get_ref() <= period.get_ref() {
-            let name = name.clone().unwrap_or_else(|| s.label.clone());
-            reservation = Some((name, share_ppb(*slice.get_ref(), *period.get_ref())));
+            reservation = Some(Reservation {
+                name: name.clone().unwrap_or_else(|| s.label.clone()),
+                share: share_ppb(*slice.get_ref(), *period.get_ref()),
+                slice: slice.clone(),
+                period_ns: *period.get_ref(),
+            });
         } else {
             problems.at(
                 &slice.span(),
@@ -566,19 +627,27 @@ fn read_domain(
         None => Some(Scheduler::Fifo),
         Some(name) => Scheduler::named(name.get_ref()).or_else(|| {
             let known: Vec<&str> = Scheduler::ALL.iter().map(|(_, name)| *name).collect();
-            problems.at(
-                &name.span(),
-                &s.what("scheduler"),
-                format!(
-                    "no scheduler is called {:?}; the schedulers are: {}",
-                    name.get_ref(),
-                    known.join(", ")
-                ),
+            let reason = format!(
+                "no scheduler is called {:?}; the schedulers are: {}",
+                name.get_ref(),
+                known.join(", ")
             );
+            let help = did_you_mean(name.get_ref(), &known, |close| format!("{close:?}"));
+            problems
+                .report(Problem::at(&name.span(), &s.what("scheduler"), reason).maybe_help(help));
             None
         }),
     };
     let threads = read_threads(&s, problems);
+    if let Some(value) = s.get("threads").filter(|_| !threads.is_empty()) {
+        let what = s.what("threads");
+        if let Some(program) = s.get("program") {
+            warn_unrun_threads(program, &value.span(), &what, problems);
+        }
+        if let Some(reservation) = &reservation {
+            warn_overloaded_threads(&threads, reservation, &value.span(), &what, problems);
+        }
+    }
     let uses = read_uses(&s, board, problems);
     let (interrupts, routes) = read_interrupts(&s, board, &uses, problems);
     let events = routes.iter().map(|route| route.event).collect();
@@ -606,6 +675,96 @@ fn read_domain(
     })()
     .filter(|_| clean);
     DomainDraft { label, span, name, uses, interrupts, events, reservation, domain }
+}
+
+/// Warns if `program` (a domain's `program` value) is not one of the
+/// [`THREAD_PROGRAMS`]: the threads at `threads` would never start.
+fn warn_unrun_threads(
+    program: &Spanned<DeValue>,
+    threads: &Range<usize>,
+    what: &str,
+    problems: &mut Problems,
+) {
+    let DeValue::String(name) = program.get_ref() else { return };
+    if THREAD_PROGRAMS.contains(&name.as_ref()) {
+        return;
+    }
+    let problem = Problem::at(
+        threads,
+        what,
+        format!(
+            "program {name} does not run the manifest's threads: they would never start (the \
+             programs that run them: {})",
+            THREAD_PROGRAMS.join(", ")
+        ),
+    )
+    .also(&program.span(), format!("{name} starts threads of its own, if any"))
+    .help(format!(
+        "give the threads to a program that runs them (program = {:?}), or leave out `threads`",
+        THREAD_PROGRAMS[0]
+    ));
+    problems.warn(problem);
+}
+
+/// Warns if the periodic `threads` of a domain need more of the CPU than
+/// its `reservation` guarantees: the sum of their `wcet / period` (threads
+/// without a period release one job, so need no steady share) is over
+/// `slice / period`, and some jobs would miss their deadlines.
+fn warn_overloaded_threads(
+    threads: &[Thread],
+    reservation: &Reservation,
+    span: &Range<usize>,
+    what: &str,
+    problems: &mut Problems,
+) {
+    // Rounded down, against a share rounded up: only a sure overload warns.
+    let needs: Vec<(&str, u64)> = threads
+        .iter()
+        .filter_map(|thread| {
+            let period = thread.period_ns?;
+            let need = u128::from(thread.wcet_ns) * u128::from(PPB_ONE) / u128::from(period);
+            Some((thread.name.as_str(), u64::try_from(need).unwrap_or(u64::MAX)))
+        })
+        .collect();
+    let need = needs.iter().fold(0u64, |sum, (_, need)| sum.saturating_add(*need));
+    if need <= reservation.share {
+        return;
+    }
+    let each: Vec<String> =
+        needs.iter().map(|(name, need)| format!("{name} {}", format_share(*need, 2))).collect();
+    let slice_ns = u128::from(reservation.period_ns) * u128::from(need);
+    let slice_ns = u64::try_from(slice_ns.div_ceil(u128::from(PPB_ONE))).unwrap_or(u64::MAX);
+    let help = if slice_ns <= reservation.period_ns {
+        format!(
+            "a slice of {} would cover them (or give the threads less work or longer periods)",
+            format_duration(slice_ns)
+        )
+    } else {
+        "they need more than the whole period: give the threads less work or longer periods"
+            .to_string()
+    };
+    let slice = &reservation.slice;
+    let problem = Problem::at(
+        span,
+        what,
+        format!(
+            "the threads need {} of the CPU ({}), more than the domain's share of {}: some jobs \
+             will miss their deadlines",
+            format_share(need, 2),
+            each.join(", "),
+            format_share(reservation.share, 2)
+        ),
+    )
+    .also(
+        &slice.span(),
+        format!(
+            "the share: {} every {}",
+            format_duration(*slice.get_ref()),
+            format_duration(reservation.period_ns)
+        ),
+    )
+    .help(help);
+    problems.warn(problem);
 }
 
 /// Reads a domain's `threads`.
@@ -658,13 +817,8 @@ fn read_threads(domain: &Section, problems: &mut Problems) -> Vec<Thread> {
         }
         let wcet = s.required_duration(wcet_key, problems);
         let deadline = s.duration("deadline", true, problems);
-        let tickets = s.integer("tickets", MAX_TICKETS, problems).and_then(|tickets| {
-            if *tickets.get_ref() > 0 {
-                return Some(tickets.into_inner());
-            }
-            problems.at(&tickets.span(), &s.what("tickets"), "must be at least 1");
-            None
-        });
+        let tickets =
+            s.integer("tickets", 1..=MAX_TICKETS, problems).map(|tickets| tickets.into_inner());
         let period_ns = period.as_ref().map(|period| *period.get_ref());
         if let (Some(deadline), Some(period)) = (&deadline, period_ns) {
             if *deadline.get_ref() > period {
@@ -739,20 +893,14 @@ fn read_uses(
             None => {
                 let usable: Vec<&str> =
                     board.devices.iter().filter(|d| !d.kernel).map(|d| d.name.as_str()).collect();
-                let hint = match super::reader::suggestion(device.get_ref(), &usable) {
-                    Some(close) => format!(" (did you mean {close}?)"),
-                    None => String::new(),
-                };
-                problems.at(
-                    &device.span(),
-                    &what,
-                    format!(
-                        "no device is called {:?} on board {}{hint}; its devices are: {}",
-                        device.get_ref(),
-                        board.name,
-                        usable.join(", ")
-                    ),
+                let reason = format!(
+                    "no device is called {:?} on board {}; its devices are: {}",
+                    device.get_ref(),
+                    board.name,
+                    usable.join(", ")
                 );
+                let help = did_you_mean(device.get_ref(), &usable, |close| format!("{close:?}"));
+                problems.report(Problem::at(&device.span(), &what, reason).maybe_help(help));
             }
             Some(found) if found.kernel => problems.at(
                 &device.span(),
@@ -821,7 +969,7 @@ fn read_interrupts(
     let mut slots: BTreeMap<u64, String> = BTreeMap::new();
     for (key, value) in entries {
         let name = key.get_ref().as_ref();
-        let slot = integer_value(value, EVENT_SLOTS - 1)
+        let slot = integer_value(value, 0..=EVENT_SLOTS - 1)
             .map_err(|reason| {
                 problems.at(
                     &value.span(),
@@ -974,34 +1122,38 @@ fn read_share(
         let what = s.what("domains");
         let draft = known.drafts.get(name.get_ref().as_str());
         // `domains` holds each checked domain once, so at most MAX_DOMAINS.
-        let reason = if domains.iter().any(|listed| listed.get_ref() == name.get_ref()) {
-            Some(format!("{} is listed twice", name.get_ref()))
+        let problem = if domains.iter().any(|listed| listed.get_ref() == name.get_ref()) {
+            Some((format!("{} is listed twice", name.get_ref()), None))
         } else {
             match (draft, target.as_ref().map(Spanned::get_ref)) {
                 (None, _) => Some(known.unknown(name.get_ref())),
                 (Some(draft), Some(ShareTarget::Device(device)))
                     if !draft.uses.iter().any(|used| used.get_ref() == device) =>
                 {
-                    Some(format!(
+                    let reason = format!(
                         "domain {:?} does not use {device} (its `uses` does not list it), so it \
                          cannot share it",
                         name.get_ref()
-                    ))
+                    );
+                    Some((reason, None))
                 }
                 (Some(draft), Some(ShareTarget::Interrupt(interrupt)))
                     if !draft.interrupts.iter().any(|taken| taken.get_ref() == interrupt) =>
                 {
-                    Some(format!(
+                    let reason = format!(
                         "domain {:?} does not take {interrupt} (its `interrupts` does not list \
                          it), so it cannot share it",
                         name.get_ref()
-                    ))
+                    );
+                    Some((reason, None))
                 }
                 _ => None,
             }
         };
-        match reason {
-            Some(reason) => problems.at(&name.span(), &what, reason),
+        match problem {
+            Some((reason, help)) => {
+                problems.report(Problem::at(&name.span(), &what, reason).maybe_help(help));
+            }
             None => domains.push(name),
         }
     }
@@ -1020,13 +1172,11 @@ fn read_share(
     ShareDraft { label, target, domains }
 }
 
-/// Why `name`, which should name a domain, names none of `names`.
-fn unknown_domain(name: &str, names: &[&str]) -> String {
-    let hint = match super::reader::suggestion(name, names) {
-        Some(close) => format!(" (did you mean {close}?)"),
-        None => String::new(),
-    };
-    format!("no domain is called {name:?}{hint}; the domains are: {}", names.join(", "))
+/// Why `name`, which should name a domain, names none of `names`, and
+/// the help if one of them is close.
+fn unknown_domain(name: &str, names: &[&str]) -> (String, Option<String>) {
+    let reason = format!("no domain is called {name:?}; the domains are: {}", names.join(", "));
+    (reason, did_you_mean(name, names, |close| format!("{close:?}")))
 }
 
 /// Checks that each device and interrupt has one owner, unless a share
@@ -1137,7 +1287,13 @@ fn report_unshared(
     let sharers = sharers.unwrap_or_default();
     for (name, at) in users.iter().skip(skip) {
         if !sharers.contains(name) {
-            problems.at(&at.span(), &format!("domain {name:?}, key `{key}`"), reason(&list));
+            let mut problem =
+                Problem::at(&at.span(), &format!("domain {name:?}, key `{key}`"), reason(&list));
+            // Point at another user: the owner, when there is no share.
+            if let Some((other, other_at)) = users.iter().find(|(other, _)| other != name) {
+                problem = problem.also(&other_at.span(), format!("domain {other:?} too"));
+            }
+            problems.report(problem);
         }
     }
 }
@@ -1167,7 +1323,7 @@ fn read_region(
         problems.at(&size.span(), &s.what("size"), reason);
         None
     });
-    let address = s.integer("address", u64::MAX, problems).and_then(|address| {
+    let address = s.integer("address", 0..=u64::MAX, problems).and_then(|address| {
         if address.get_ref().is_multiple_of(PAGE_SIZE) {
             return Some(address);
         }
@@ -1190,8 +1346,9 @@ fn read_region(
             let domain_name = domain.get_ref().as_ref();
             if !domains.contains(domain_name) {
                 if !domains.is_unchecked(domain_name) {
-                    let reason = domains.unknown(domain_name);
-                    problems.at(&domain.span(), &s.what("domains"), reason);
+                    let (reason, help) = domains.unknown(domain_name);
+                    let problem = Problem::at(&domain.span(), &s.what("domains"), reason);
+                    problems.report(problem.maybe_help(help));
                 }
                 continue;
             }
@@ -1251,8 +1408,10 @@ fn read_channel(
         let domain_name = domain.get_ref().as_ref();
         if !domains.contains(domain_name) {
             if !domains.is_unchecked(domain_name) {
-                let reason = format!("the end {domain_name:?}: {}", domains.unknown(domain_name));
-                problems.at(&domain.span(), &s.what("ends"), reason);
+                let (reason, help) = domains.unknown(domain_name);
+                let reason = format!("the end {domain_name:?}: {reason}");
+                problems
+                    .report(Problem::at(&domain.span(), &s.what("ends"), reason).maybe_help(help));
             }
             continue;
         }
@@ -1394,16 +1553,16 @@ fn check_capabilities(
 /// Places the regions in the address space and checks the whole image
 /// against the board's RAM: regions with an `address` where they say
 /// (page-aligned, in RAM, clear of the kernel, the slots and each other),
-/// the others first-fit from [`REGION_AREA_BASE`]. The first `slots` slots
-/// are the domains' (`domains`, if all are valid). Returns the regions if
-/// every one is complete and placed.
+/// the others first-fit from [`REGION_AREA_BASE`]. The first slots are the
+/// domains' (one per draft, valid or not). Returns the regions if every
+/// one is complete and placed.
 fn place_regions(
     board: &Board,
-    slots: usize,
-    domains: Option<&[Domain]>,
+    drafts: &[DomainDraft],
     regions: &[RegionDraft],
     problems: &mut Problems,
 ) -> Option<Vec<Region>> {
+    let slots = drafts.len();
     let ram = board.memory.ram;
     let slots_end = slot_base(slots);
     if slots_end > ram.end {
@@ -1413,14 +1572,17 @@ fn place_regions(
             board.name, ram.end
         ));
     }
-    let mut taken: Vec<(AddressRange, String)> =
-        vec![(KERNEL_AREA, "the kernel and firmware area".to_string())];
-    for index in 0..slots {
-        let owner = domains
-            .and_then(|domains| domains.get(index))
-            .map_or_else(|| format!("domain #{}", index + 1), |d| format!("domain {:?}", d.name));
+    // What lies where, and where the manifest asks for it (not for the
+    // kernel's area).
+    let mut taken: Vec<(AddressRange, String, Option<Range<usize>>)> =
+        vec![(KERNEL_AREA, "the kernel and firmware area".to_string(), None)];
+    for (index, draft) in drafts.iter().enumerate() {
+        let owner = match &draft.name {
+            Some(name) => format!("domain {name:?}"),
+            None => format!("domain #{}", index + 1),
+        };
         let range = AddressRange { start: slot_base(index), end: slot_base(index + 1) };
-        taken.push((range, format!("the slot of {owner}")));
+        taken.push((range, format!("the slot of {owner}"), Some(draft.span.clone())));
     }
     let mut placed: Vec<Option<Region>> = vec![None; regions.len()];
     let describe = |range: AddressRange| format!("{:#x}-{:#x}", range.start, range.end);
@@ -1451,26 +1613,27 @@ fn place_regions(
             );
             continue;
         }
-        if let Some((other, owner)) = taken.iter().find(|(other, _)| other.overlaps(&range)) {
-            problems.at(
-                &address.span(),
-                &what,
-                format!("{} overlaps {owner} ({})", describe(range), describe(*other)),
-            );
+        if let Some((other, owner, at)) = taken.iter().find(|(other, ..)| other.overlaps(&range)) {
+            let reason = format!("{} overlaps {owner} ({})", describe(range), describe(*other));
+            let mut problem = Problem::at(&address.span(), &what, reason);
+            if let Some(at) = at {
+                problem = problem.also(at, format!("{owner}: {}", describe(*other)));
+            }
+            problems.report(problem);
             continue;
         }
-        taken.push((range, format!("region {:?}", region.name)));
+        taken.push((range, format!("region {:?}", region.name), Some(address.span())));
         placed[index] = Some(region_at(region, range, true));
     }
-    let mut used: u64 = taken.iter().map(|(range, _)| range.len()).sum();
+    let mut used: u64 = taken.iter().map(|(range, ..)| range.len()).sum();
     for (index, region) in regions.iter().enumerate() {
         let (Some(size), None) = (&region.size, &region.address) else { continue };
-        let ranges: Vec<AddressRange> = taken.iter().map(|(range, _)| *range).collect();
+        let ranges: Vec<AddressRange> = taken.iter().map(|(range, ..)| *range).collect();
         match first_fit(&ranges, *size.get_ref(), REGION_AREA_BASE, REGION_ALIGN, ram.end) {
             Some(start) => {
                 let range = AddressRange { start, end: start + size.get_ref() };
                 used += range.len();
-                taken.push((range, format!("region {:?}", region.name)));
+                taken.push((range, format!("region {:?}", region.name), None));
                 placed[index] = Some(region_at(region, range, false));
             }
             None => problems.at(

@@ -4,11 +4,12 @@
 
 use super::*;
 use crate::layout::SLOT_ROOM;
+use crate::units::PPB_ONE;
 use std::time::{Duration, Instant};
 use vesper_abi::layout::{MAX_DOMAINS, MAX_REGIONS};
 
 fn programs() -> BTreeSet<String> {
-    ["hello", "sleeper", "spin"].into_iter().map(String::from).collect()
+    ["hello", "periodic", "sleeper", "spin"].into_iter().map(String::from).collect()
 }
 
 fn parse(text: &str) -> Result<Manifest> {
@@ -17,6 +18,26 @@ fn parse(text: &str) -> Result<Manifest> {
 
 fn error(text: &str) -> String {
     format!("{:#}", parse(text).unwrap_err())
+}
+
+/// The report of the problems that refuse `text`.
+fn report(text: &str) -> Report {
+    parse(text).unwrap_err().downcast().expect("a manifest's error is its report")
+}
+
+/// The 1-based line of byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+/// The lines and labels of the places `problem` also points at.
+fn related(text: &str, problem: &Problem) -> Vec<(usize, String)> {
+    problem.related.iter().map(|(span, label)| (line_of(text, span.start), label.clone())).collect()
+}
+
+/// The one-line warnings of `text`, which must be valid.
+fn warnings(text: &str) -> Vec<String> {
+    parse(text).unwrap_or_else(|err| panic!("{err:#}")).warnings.lines()
 }
 
 /// Asserts that `text` is refused with a message containing each of
@@ -66,7 +87,7 @@ fn every_key_of_the_full_example_is_read() {
     let manifest = Manifest::parse(FULL, Path::new("full.toml"), &programs()).unwrap();
     assert_eq!(manifest.name, "full");
     assert_eq!(manifest.run_for_ns, Some(100_000_000));
-    let [sensor, leds, work] = &manifest.domains[..] else { panic!("three domains") };
+    let [sensor, leds, work, audit] = &manifest.domains[..] else { panic!("four domains") };
     assert_eq!(sensor.latency_ns, 500_000);
     assert_eq!((sensor.stack_bytes, sensor.memory_bytes), (64 << 10, 256 << 10));
     assert_eq!(sensor.uses, ["systimer", "gpio"]);
@@ -77,8 +98,15 @@ fn every_key_of_the_full_example_is_read() {
             InterruptRoute { interrupt: "gpio.bank0".into(), number: 49, event: 1 },
         ]
     );
-    assert_eq!(sensor.sizes_at, Location { line: 21, column: 10 });
+    assert_eq!(sensor.sizes_at, Location { line: 22, column: 10 });
     assert_eq!(leds.uses, ["gpio"]);
+    assert_eq!(
+        leds.interrupts,
+        [InterruptRoute { interrupt: "gpio.bank0".into(), number: 49, event: 0 }]
+    );
+    assert_eq!(audit.scheduler, Scheduler::Stride);
+    assert_eq!(audit.threads.len(), 2);
+    assert_eq!(audit.threads[0].tickets, 200);
     assert_eq!(work.scheduler, Scheduler::Edf);
     assert!(work.extra);
     assert_eq!(
@@ -109,10 +137,16 @@ fn every_key_of_the_full_example_is_read() {
     );
     assert_eq!(
         manifest.shares,
-        [Share {
-            target: ShareTarget::Device("gpio".into()),
-            domains: vec!["sensor".into(), "leds".into()]
-        }]
+        [
+            Share {
+                target: ShareTarget::Device("gpio".into()),
+                domains: vec!["sensor".into(), "leds".into()]
+            },
+            Share {
+                target: ShareTarget::Interrupt("gpio.bank0".into()),
+                domains: vec!["sensor".into(), "leds".into()]
+            },
+        ]
     );
     let [samples, dma] = &manifest.regions[..] else { panic!("two regions") };
     assert_eq!(samples.range, AddressRange { start: 0x400_0000, end: 0x401_0000 });
@@ -152,10 +186,11 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
             domain("a", "spin", "1ms", "1ms")
         ),
         &[
-            "images/test.toml:2:1: [image]: unknown key `run_for`; did you mean `run-for`? \
-             ([image] has the keys name, board, run-for, console)",
-            "images/test.toml:3:2: the manifest: unknown key `images`; did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise`; did you mean `slice`?"#,
+            "images/test.toml:2:1: [image]: unknown key `run_for` ([image] has the keys name, \
+             board, run-for, console); help: did you mean `run-for`?",
+            "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
+             image, domain, share, region, channel); help: did you mean `image`?",
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -320,10 +355,18 @@ fn bad_durations_name_the_key_and_the_forms() {
         ),
         &[
             "images/test.toml:2:11: [image], key `run-for`: must be greater than 0 (leave it out to run until halted)",
-            r#"images/test.toml:6:10: domain "a", key `period`: "10" is not a duration: write an integer followed by one of the units ns, us, ms, s"#,
+            r#"images/test.toml:6:10: domain "a", key `period`: "10" is not a duration: it has no unit; help: say which unit is meant: "10ns", "10us", "10ms" or "10s""#,
             r#"domain "a", key `slice`: must be greater than 0"#,
             r#"domain "a", key `latency`: must be greater than 0"#,
-            r#"domain "b", key `slice`: "1 ms" is not a duration"#,
+            r#"domain "b", key `slice`: "1 ms" is not a duration: nothing may come between the number and its unit; help: write "1ms""#,
+        ],
+    );
+    // A bare TOML number, and a fraction.
+    refused(
+        &with("a", "latency = 10\n[[domain.threads]]\nname = \"t\"\nwork = \"1.5ms\""),
+        &[
+            r#"domain "a", key `latency`: must be a string (found the integer 10); help: say which unit is meant: "10ns", "10us", "10ms" or "10s""#,
+            r#"domain "a", thread "t", key `work`: "1.5ms" is not a duration: durations are integers; help: write "1500us""#,
         ],
     );
 }
@@ -338,9 +381,9 @@ fn bad_sizes_name_the_key_and_the_forms() {
             with("c", "memory = \"lots\""),
         ),
         &[
-            r#"domain "a", key `stack`: "64KB" is not a size: write 64KiB (KB is ambiguous"#,
+            r#"domain "a", key `stack`: "64KB" is not a size: KB is ambiguous (sizes use the binary units B, KiB, MiB, GiB); help: write "64KiB""#,
             r#"domain "b", key `memory`: 1000B is not a whole number of 4KiB pages"#,
-            r#"domain "c", key `memory`: "lots" is not a size: write an integer followed by one of the units B, KiB, MiB, GiB"#,
+            r#"domain "c", key `memory`: "lots" is not a size: it does not start with an integer; help: write an integer followed by one of the units B, KiB, MiB, GiB"#,
         ],
     );
 }
@@ -366,6 +409,37 @@ fn a_slice_longer_than_its_period_is_refused() {
         &domain("a", "spin", "1ms", "2ms"),
         &[r#"images/test.toml:5:9: domain "a", key `slice`: 2ms is longer than the period (1ms)"#],
     );
+}
+
+#[test]
+fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
+    // A typo in "a" leaves it without a slice; "b" and "c" overload the CPU.
+    let text = [
+        domain("a", "spin", "10ms", "1ms").replace("slice", "slise"),
+        domain("b", "spin", "10ms", "6ms"),
+        domain("c", "hello", "20ms", "12ms"),
+    ]
+    .concat();
+    let report = report(&text);
+    assert_eq!(
+        report.lines(),
+        [
+            r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts); help: did you mean `slice`?"#,
+            "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
+             (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
+             most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
+             periods",
+        ]
+    );
+    let admission = report.problems().last().unwrap();
+    assert_eq!(admission.span, None);
+    assert_eq!(
+        related(&text, admission),
+        [(10, "b: 0.60 (6ms every 10ms)".into()), (15, "c: 0.60 (12ms every 20ms)".into())]
+    );
+    let rendered = report.render(false);
+    assert!(rendered.contains("15 | slice = \"12ms\"\n   |         ------ c: 0.60"), "{rendered}");
 }
 
 #[test]
@@ -396,11 +470,21 @@ fn admission_control_prints_the_utilisation_and_each_share() {
 }
 
 #[test]
-fn an_unknown_program_lists_the_programs() {
+fn an_unknown_program_gets_a_suggestion_or_the_list_of_programs() {
     refused(
         &domain("a", "spinn", "1s", "1ms"),
         &[
-            r#"images/test.toml:3:11: domain "a", key `program`: no domain program is called "spinn"; the programs are: hello, sleeper, spin"#,
+            r#"images/test.toml:3:11: domain "a", key `program`: no domain program is called "spinn"; help: did you mean "spin"?"#,
+        ],
+    );
+    refused(
+        &domain("a", "Hello", "1s", "1ms"),
+        &[r#"no domain program is called "Hello"; help: did you mean "hello"?"#],
+    );
+    refused(
+        &domain("a", "idle", "1s", "1ms"),
+        &[
+            r#"no domain program is called "idle"; the programs are: hello, periodic, sleeper, spin"#,
         ],
     );
     let err = format!(
@@ -625,7 +709,7 @@ fn an_unknown_device_is_refused_with_a_suggestion() {
     refused(
         &with("a", "uses = [\"gpoi\", \"uart9\"]"),
         &[
-            r#"images/test.toml:6:9: domain "a", key `uses`: no device is called "gpoi" on board rpi3 (did you mean gpio?); its devices are: uart0, uart1, systimer, gpio, emmc, mailbox"#,
+            r#"images/test.toml:6:9: domain "a", key `uses`: no device is called "gpoi" on board rpi3; its devices are: uart0, uart1, systimer, gpio, emmc, mailbox; help: did you mean "gpio"?"#,
             r#"domain "a", key `uses`: no device is called "uart9""#,
         ],
     );
@@ -864,6 +948,28 @@ fn interrupts_must_exist_on_a_used_device_with_a_free_bit() {
 }
 
 #[test]
+fn overlaps_are_checked_and_shown_even_beside_an_invalid_domain() {
+    // Domain "a" has no program, but its slot is still its own.
+    let text = "[[domain]]\nname = \"a\"\nperiod = \"10ms\"\nslice = \"1ms\"\n[[region]]\n\
+                name = \"r\"\nsize = \"4KiB\"\naddress = 0x0200_1000\ndomains = { a = \"rw\" }\n";
+    let report = report(text);
+    let lines = report.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains(r#"domain "a", key `program`: missing"#), "{lines:?}");
+    assert!(
+        lines[1].ends_with(
+            r#"region "r", key `address`: 0x2001000-0x2002000 overlaps the slot of domain "a" (0x2000000-0x2200000)"#
+        ),
+        "{lines:?}"
+    );
+    let overlap = report.problems().last().unwrap();
+    assert_eq!(
+        related(text, overlap),
+        [(1, "the slot of domain \"a\": 0x2000000-0x2200000".into())]
+    );
+}
+
+#[test]
 fn overlapping_memory_is_refused() {
     let region = |name: &str, address: &str, size: &str| {
         format!("[[region]]\nname = {name:?}\nsize = {size:?}\naddress = {address}\ndomains = {{ a = \"rw\" }}\n")
@@ -1026,7 +1132,7 @@ fn threads_are_checked() {
             r#"domain "a", thread "slow", key `wcet`: 11ms is longer than the deadline (10ms): no job could ever finish in time"#,
             r#"domain "a", thread "late", key `deadline`: 20ms is longer than the period (10ms)"#,
             r#"domain "a", thread "tight", key `wcet`: 5ms is longer than the deadline (4ms)"#,
-            r#"domain "a", thread "free", key `tickets`: must be at least 1"#,
+            r#"domain "a", thread "free", key `tickets`: 0 is out of range: it must be between 1 and 1000000"#,
             r#"thread "a-very-long-thread", key `name`: 18 bytes long, but thread names have at most 15"#,
             r#"domain "a", thread "lazy", key `wcet`: missing (it is required)"#,
             r#"domain "a", thread "twice", key `work`: `work` and `wcet` are the same key: give one"#,
@@ -1098,11 +1204,110 @@ ends = { a = "send", nobody = "receive" }
             r#"images/test.toml:30:22: channel "c", key `ends`: the end "nobody": no domain is called "nobody""#,
         ],
     );
-    // In file order, and no admission check over an invalid set.
+    // In file order; the valid reservations (domain #4's) fit the CPU.
     let first = err.find(":2:11:").unwrap();
     let last = err.find(":30:22:").unwrap();
     assert!(first < last, "{err}");
     assert!(!err.contains("utilisation"), "{err}");
+}
+
+#[test]
+fn a_repeated_name_and_an_unshared_device_point_at_the_other_domain() {
+    let text =
+        [with("a", "uses = [\"gpio\"]"), with("a", ""), with("b", "uses = [\"gpio\"]")].concat();
+    let report = report(&text);
+    let repeated = report.problems().find(|p| p.reason.contains("has this name")).unwrap();
+    assert_eq!(related(&text, repeated), [(2, "domain #1 is named here".into())]);
+    let unshared = report.problems().find(|p| p.reason.contains("used by another")).unwrap();
+    assert_eq!(related(&text, unshared), [(6, "domain \"a\" too".into())]);
+}
+
+/// `threads = [...]` of `entries`, for a domain.
+fn threads(entries: &[&str]) -> String {
+    let entries: Vec<String> = entries.iter().map(|entry| format!("{{ {entry} }}")).collect();
+    format!("threads = [{}]", entries.join(", "))
+}
+
+#[test]
+fn threads_needing_more_than_the_domains_share_are_a_warning() {
+    let workload = |slice: &str, entries: &[&str]| {
+        format!("{}{}\n", domain("w", "periodic", "10ms", slice), threads(entries))
+    };
+    let mix = "name = \"mix\", period = \"5ms\", wcet = \"1ms\"";
+    let encode = "name = \"encode\", period = \"20ms\", wcet = \"2ms\"";
+    let text = workload("2ms", &[mix, encode]);
+    assert_eq!(
+        warnings(&text),
+        [
+            r#"images/test.toml:6:11: domain "w", key `threads`: the threads need 0.30 of the CPU (mix 0.20, encode 0.10), more than the domain's share of 0.20: some jobs will miss their deadlines; help: a slice of 3ms would cover them (or give the threads less work or longer periods)"#
+        ]
+    );
+    let warning = parse(&text).unwrap().warnings;
+    let overloaded = warning.problems().next().unwrap();
+    assert_eq!(related(&text, overloaded), [(5, "the share: 2ms every 10ms".into())]);
+    assert_eq!(warning.severity(), Severity::Warning);
+    assert!(warning.to_string().starts_with("manifest images/test.toml has 1 warning:\n  "));
+
+    // Exactly the share, a thread without a period, thirds rounded: none.
+    assert!(warnings(&workload("3ms", &[mix, encode])).is_empty());
+    let once = "name = \"once\", work = \"50ms\"";
+    assert!(warnings(&workload("2ms", &[mix, once])).is_empty());
+    let third = |name: &str| format!("name = \"{name}\", period = \"3ms\", wcet = \"1ms\"");
+    let thirds = [third("a"), third("b"), third("c")];
+    let thirds: Vec<&str> = thirds.iter().map(String::as_str).collect();
+    assert!(warnings(&workload("10ms", &thirds)).is_empty());
+    // More than a whole CPU: no slice covers them.
+    let hog = "name = \"hog\", period = \"2ms\", wcet = \"2ms\"";
+    let found = warnings(&workload("5ms", &[hog, mix]));
+    let [warning] = &found[..] else { panic!("one warning: {found:?}") };
+    assert!(warning.contains("need 1.20 of the CPU"), "{warning}");
+    assert!(warning.ends_with("help: they need more than the whole period: give the threads less work or longer periods"), "{warning}");
+}
+
+#[test]
+fn threads_given_to_a_program_that_does_not_run_them_are_a_warning() {
+    let entry = ["name = \"t\", period = \"10ms\", wcet = \"1ms\""];
+    let text = format!("{}{}\n", domain("a", "spin", "10ms", "1ms"), threads(&entry));
+    assert_eq!(
+        warnings(&text),
+        ["images/test.toml:6:11: domain \"a\", key `threads`: program spin does not run the \
+          manifest's threads: they would never start (the programs that run them: periodic); \
+          help: give the threads to a program that runs them (program = \"periodic\"), or leave \
+          out `threads`"]
+    );
+    let warning = parse(&text).unwrap().warnings;
+    assert_eq!(
+        related(&text, warning.problems().next().unwrap()),
+        [(3, "spin starts threads of its own, if any".into())]
+    );
+    let text = format!("{}{}\n", domain("a", "periodic", "10ms", "1ms"), threads(&entry));
+    assert!(warnings(&text).is_empty());
+    // An invalid manifest reports its errors only.
+    let text = format!("{}{}\nslise = 1\n", domain("a", "spin", "10ms", "1ms"), threads(&entry));
+    assert_eq!(report(&text).len(), 1);
+}
+
+#[test]
+fn reports_render_the_source_line_and_the_help() {
+    let text = domain("a", "spin", "10 ms", "1ms");
+    let rendered = report(&text).render(false);
+    assert_eq!(
+        rendered,
+        "error: domain \"a\", key `period`: \"10 ms\" is not a duration: nothing may come between \
+         the number and its unit\n --> images/test.toml:4:10\n  |\n4 | period = \"10 ms\"\n  |          \
+         ^^^^^^^\n  |\n  = help: write \"10ms\"\n\nerror: invalid manifest images/test.toml (1 \
+         problem)\n"
+    );
+    let coloured = report(&text).render(true);
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    // A problem of the whole file names the file.
+    let rendered = report("").render(false);
+    assert!(
+        rendered.starts_with(
+            "error: no domains: an image needs at least one [[domain]] table\n--> images/test.toml\n"
+        ),
+        "{rendered}"
+    );
 }
 
 mod never_panics {
@@ -1148,6 +1353,16 @@ mod never_panics {
         "\"\"\"",
     ];
 
+    /// Renders what checking found both ways (its problems, or the
+    /// warnings of a valid manifest).
+    fn render(result: Result<Manifest>) {
+        let report = match result {
+            Ok(manifest) => manifest.warnings,
+            Err(error) => error.downcast::<Report>().expect("a manifest's error is its report"),
+        };
+        let _ = (report.render(true), report.render(false), report.to_string());
+    }
+
     fn mutate(text: &str, edits: &[(usize, usize, usize)]) -> String {
         let mut bytes = text.as_bytes().to_vec();
         for &(at, cut, piece) in edits {
@@ -1164,12 +1379,12 @@ mod never_panics {
 
         #[test]
         fn on_arbitrary_text(text in any::<String>()) {
-            let _ = parse(&text);
+            render(parse(&text));
         }
 
         #[test]
         fn on_arbitrary_toml_like_text(text in "[\\[\\]{}=,.\"a-z0-9 \n#_-]{0,200}") {
-            let _ = parse(&text);
+            render(parse(&text));
         }
 
         #[test]
@@ -1179,10 +1394,12 @@ mod never_panics {
         ) {
             let base = if full { FULL } else { include_str!("../../../demo.toml") };
             let text = mutate(base, &edits);
-            if let Ok(manifest) = parse(&text) {
+            let result = parse(&text);
+            if let Ok(manifest) = &result {
                 // A valid result also summarises without panicking.
-                let _ = crate::Summary::checked(&manifest).to_string();
+                let _ = crate::Summary::checked(manifest).to_string();
             }
+            render(result);
         }
     }
 }
