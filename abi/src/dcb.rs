@@ -220,25 +220,6 @@ impl Context {
         Self { x: [0; 31], sp: 0, pc: 0, pstate: 0, v: [0; 32], fpcr: 0, fpsr: 0 };
 }
 
-/// Byte offsets into [`Context`], for assembly code.
-pub mod context_offsets {
-    use super::*;
-    /// `x[0]`.
-    pub const X0: usize = offset_of!(Context, x);
-    /// `sp`.
-    pub const SP: usize = offset_of!(Context, sp);
-    /// `pc`.
-    pub const PC: usize = offset_of!(Context, pc);
-    /// `pstate`.
-    pub const PSTATE: usize = offset_of!(Context, pstate);
-    /// `v[0]`.
-    pub const V0: usize = offset_of!(Context, v);
-    /// `fpcr`.
-    pub const FPCR: usize = offset_of!(Context, fpcr);
-    /// `fpsr`.
-    pub const FPSR: usize = offset_of!(Context, fpsr);
-}
-
 /// The PSTATE bits a domain may choose: the condition flags N, Z, C, V.
 pub const PSTATE_USER_MASK: u64 = 0xF000_0000;
 
@@ -279,13 +260,13 @@ mod tests {
 
     #[test]
     fn context_layout_is_stable() {
-        assert_eq!(context_offsets::X0, 0);
-        assert_eq!(context_offsets::SP, 248);
-        assert_eq!(context_offsets::PC, 256);
-        assert_eq!(context_offsets::PSTATE, 264);
-        assert_eq!(context_offsets::V0, 272);
-        assert_eq!(context_offsets::FPCR, 784);
-        assert_eq!(context_offsets::FPSR, 792);
+        assert_eq!(offset_of!(Context, x), 0);
+        assert_eq!(offset_of!(Context, sp), 248);
+        assert_eq!(offset_of!(Context, pc), 256);
+        assert_eq!(offset_of!(Context, pstate), 264);
+        assert_eq!(offset_of!(Context, v), 272);
+        assert_eq!(offset_of!(Context, fpcr), 784);
+        assert_eq!(offset_of!(Context, fpsr), 792);
     }
 
     #[test]

@@ -1,8 +1,20 @@
 //! The activation entry (`entry.s`) and the user-level context switch.
 
+use core::mem::offset_of;
 use vesper_abi::dcb::Context;
 
-core::arch::global_asm!(include_str!("entry.s"));
+// `vesper_switch_out` writes a `Context`; its field offsets come from the
+// Rust type, so that entry.s cannot fall out of step with it.
+core::arch::global_asm!(
+    include_str!("entry.s"),
+    CONTEXT_X = const offset_of!(Context, x),
+    CONTEXT_SP = const offset_of!(Context, sp),
+    CONTEXT_PC = const offset_of!(Context, pc),
+    CONTEXT_PSTATE = const offset_of!(Context, pstate),
+    CONTEXT_V = const offset_of!(Context, v),
+    CONTEXT_FPCR = const offset_of!(Context, fpcr),
+    CONTEXT_FPSR = const offset_of!(Context, fpsr),
+);
 
 extern "C" {
     /// Saves the caller's callee-saved state in `context` and runs `then`;

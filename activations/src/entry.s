@@ -16,30 +16,29 @@ _start:
 // fpsr) into `context`, with pc = the `ret` below, then jumps to `then`
 // on the same stack. When `rfa` later resumes the context, execution
 // continues at that `ret` and the call returns normally to its caller.
-// Offsets follow vesper_abi::dcb::Context (x at 0, sp 248, pc 256,
-// pstate 264, v 272, fpcr 784, fpsr 792).
+// The CONTEXT_* operands are the offsets of vesper_abi::dcb::Context's
+// fields, computed from the Rust type in entry.rs.
 .section .text, "ax"
 .global vesper_switch_out
 vesper_switch_out:
-    stp     x19, x20, [x0, #8 * 19]
-    stp     x21, x22, [x0, #8 * 21]
-    stp     x23, x24, [x0, #8 * 23]
-    stp     x25, x26, [x0, #8 * 25]
-    stp     x27, x28, [x0, #8 * 27]
-    stp     x29, x30, [x0, #8 * 29]
+    stp     x19, x20, [x0, #{CONTEXT_X} + 8 * 19]
+    stp     x21, x22, [x0, #{CONTEXT_X} + 8 * 21]
+    stp     x23, x24, [x0, #{CONTEXT_X} + 8 * 23]
+    stp     x25, x26, [x0, #{CONTEXT_X} + 8 * 25]
+    stp     x27, x28, [x0, #{CONTEXT_X} + 8 * 27]
+    stp     x29, x30, [x0, #{CONTEXT_X} + 8 * 29]
     mov     x9, sp
-    str     x9, [x0, #248]
+    str     x9, [x0, #{CONTEXT_SP}]
     adr     x9, 1f
-    str     x9, [x0, #256]
-    str     xzr, [x0, #264]
-    add     x9, x0, #(272 + 16 * 8)
-    stp     q8, q9, [x9]
-    stp     q10, q11, [x9, #32]
-    stp     q12, q13, [x9, #64]
-    stp     q14, q15, [x9, #96]
+    str     x9, [x0, #{CONTEXT_PC}]
+    str     xzr, [x0, #{CONTEXT_PSTATE}]
+    stp     q8, q9, [x0, #{CONTEXT_V} + 16 * 8]
+    stp     q10, q11, [x0, #{CONTEXT_V} + 16 * 10]
+    stp     q12, q13, [x0, #{CONTEXT_V} + 16 * 12]
+    stp     q14, q15, [x0, #{CONTEXT_V} + 16 * 14]
     mrs     x9, fpcr
-    str     x9, [x0, #784]
+    str     x9, [x0, #{CONTEXT_FPCR}]
     mrs     x9, fpsr
-    str     x9, [x0, #792]
+    str     x9, [x0, #{CONTEXT_FPSR}]
     br      x1
 1:  ret

@@ -27,7 +27,6 @@ const AFTER_HALT: &str = "the run is over; reset the board to run again";
 /// On a board nothing else shows that the run is over (QEMU exits, a
 /// board's console just goes quiet, as it would if the kernel hung), so a
 /// board kernel says so in a last line first.
-#[cfg(not(test))]
 pub fn halt(code: ExitCode) -> ! {
     #[cfg(not(feature = "semihosting"))]
     match code {

@@ -5,31 +5,23 @@
 //! lives in `arch/aarch64`, board code in `bsp/rpi3`, and everything else is
 //! generic.
 //!
-//! On the host this crate builds only its unit tests: the modules that touch
-//! hardware are compiled for the board alone (`cfg(not(test))`).
+//! This crate is built for the board only. The kernel's pure logic
+//! (Atropos, the capability tables, the console ring, pointer checks,
+//! syndromes, translation tables) is the `vesper-kernel-core` crate, built
+//! and tested on the host.
 
-#![cfg_attr(not(test), no_std)]
-#![cfg_attr(not(test), no_main)]
-// In the host test build the hardware code that calls the pure modules is
-// compiled out, so "unused" says nothing there; the board build checks it.
-#![cfg_attr(test, allow(dead_code))]
+#![no_std]
+#![no_main]
 
 mod arch;
-mod bitset;
 mod bsp;
-mod cap;
 mod console;
-#[cfg(not(test))]
 mod dispatch;
 mod domain;
 mod exit;
-#[cfg(not(test))]
 mod logger;
 mod memory;
-#[cfg(not(test))]
 mod panic;
-mod sched;
-#[cfg(not(test))]
 mod selftest;
 mod sync;
 
@@ -38,7 +30,6 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// First Rust code in the upper half: called by the boot stub on core 0 at
 /// EL1, MMU and caches on, interrupts masked, on the boot stack.
-#[cfg(not(test))]
 #[no_mangle]
 pub extern "C" fn kernel_main() -> ! {
     arch::aarch64::init();

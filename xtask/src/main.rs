@@ -394,12 +394,6 @@ fn run(command: Cmd) -> Result<ExitCode> {
             }
             host.args(["--", "-D", "warnings"]);
             run_status(host, "clippy on the host crates")?;
-            // On the host the kernel builds only as its unit tests.
-            let mut kernel_tests = cargo();
-            kernel_tests
-                .args(["clippy", "--package", "vesper-kernel", "--tests"])
-                .args(["--", "-D", "warnings"]);
-            run_status(kernel_tests, "clippy on the kernel's unit tests")?;
             let mut board = cargo();
             board.args(["clippy", "--package", "vesper-kernel", "--target", KERNEL_TARGET]).args([
                 "--all-features",

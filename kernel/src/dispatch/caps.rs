@@ -3,18 +3,17 @@
 
 use super::syscall::Outcome;
 use super::{dcb_ro, Dispatcher};
-use crate::arch::aarch64::mmu::descriptor::MemoryKind;
-use crate::arch::aarch64::mmu::user::{map_range, unmap_range, UserRegion, UserRights};
-use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{time, user};
-use crate::cap::{Capability, Object};
 use crate::domain::config::{self, RegionKind, CHANNELS, IRQS, REGIONS};
-use crate::domain::memory::{Mapped, RegionSet};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
-use crate::sched::atropos::{AdmitError, Reservation};
 use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights};
 use vesper_abi::syscall::Error;
+use vesper_kernel_core::atropos::{AdmitError, Reservation};
+use vesper_kernel_core::cap::{Capability, Object};
+use vesper_kernel_core::memory::{Mapped, RegionSet};
+use vesper_kernel_core::mmu::descriptor::MemoryKind;
+use vesper_kernel_core::mmu::user::{map_range, unmap_range, UserRegion, UserRights};
 
 /// Copies `name` NUL-padded into a DCB name field, cut to fit.
 fn padded<const N: usize>(name: &str) -> [u8; N] {
@@ -87,8 +86,7 @@ impl Dispatcher {
             }
             Object::Irq { irq } => {
                 let irq = &IRQS[irq];
-                let manifest_index = self.manifest_index(holder);
-                if let Some(owner) = irq.owners.iter().find(|o| Some(o.domain) == manifest_index) {
+                if let Some(owner) = irq.owners.iter().find(|o| o.domain == holder) {
                     info.event = owner.event as u64;
                 }
                 irq.name
@@ -208,12 +206,7 @@ impl Dispatcher {
         Ok(count)
     }
 
-    pub(super) fn domain_stop(
-        &mut self,
-        frame: &mut TrapFrame,
-        index: usize,
-        handle: u64,
-    ) -> Outcome {
+    pub(super) fn domain_stop(&mut self, index: usize, handle: u64) -> Outcome {
         let target = match self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::CONTROL)
         {
             Ok(Object::Domain { domain }) => domain,
@@ -233,8 +226,7 @@ impl Dispatcher {
         if target != index {
             return Outcome::Return(Ok(0));
         }
-        self.reschedule(frame, now);
-        Outcome::FrameSet
+        Outcome::Reschedule(Ok(0), now)
     }
 
     pub(super) fn reservation_set(

@@ -13,29 +13,24 @@
 use super::syscall::Outcome;
 use super::{dcb_ro, Dispatcher};
 use crate::arch::aarch64::time;
-use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::bsp::rpi3::intc;
-use crate::cap::Object;
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::DomainState;
-use crate::sched::atropos::MAX_DOMAINS;
 use vesper_abi::cap::{CapKind, Handle, Rights};
 use vesper_abi::syscall::Error;
+use vesper_kernel_core::atropos::MAX_DOMAINS;
+use vesper_kernel_core::cap::Object;
 
 /// The most interrupts an image can deliver to domains.
 pub const MAX_IRQS: usize = 32;
 
-/// A set of domains, by loaded index.
-pub type DomainSet = crate::bitset::IndexSet<MAX_DOMAINS>;
+/// A set of domains, by number.
+pub type DomainSet = vesper_kernel_core::bitset::IndexSet<MAX_DOMAINS>;
 
 impl Dispatcher {
-    /// The domains (by loaded index) interrupt `irq` is delivered to.
+    /// The started domains interrupt `irq` is delivered to.
     fn irq_owners(&self, irq: usize) -> DomainSet {
-        IRQS[irq]
-            .owners
-            .iter()
-            .filter_map(|owner| self.index_of.get(owner.domain).copied().flatten())
-            .collect()
+        IRQS[irq].owners.iter().filter_map(|owner| self.started(owner.domain)).collect()
     }
 
     /// Unmasks every interrupt some started domain takes.
@@ -62,7 +57,7 @@ impl Dispatcher {
         sender: Option<usize>,
         now: &mut Option<u64>,
     ) -> bool {
-        let Some(index) = self.index_of.get(target.domain).copied().flatten() else {
+        let Some(index) = self.started(target.domain) else {
             return false;
         };
         let ro = dcb_ro(self.config(index));
@@ -117,12 +112,7 @@ impl Dispatcher {
 
     /// `event_send`: signals the other end of the channel, moving the
     /// capability `transfer` with it unless that is 0.
-    pub(super) fn event_send(
-        &mut self,
-        frame: &mut TrapFrame,
-        index: usize,
-        [handle, transfer]: [u64; 2],
-    ) -> Outcome {
+    pub(super) fn event_send(&mut self, index: usize, [handle, transfer]: [u64; 2]) -> Outcome {
         let object = self.caps.lookup(index, Handle(handle), CapKind::Channel, Rights::SEND);
         let (channel, end) = match object {
             Ok(Object::Channel { channel, end }) => (channel, end),
@@ -130,7 +120,7 @@ impl Dispatcher {
             Err(error) => return Outcome::Return(Err(error)),
         };
         let target = CHANNELS[channel].ends[1 - end];
-        let Some(receiver) = self.index_of.get(target.domain).copied().flatten() else {
+        let Some(receiver) = self.started(target.domain) else {
             return Outcome::Return(Ok(0));
         };
         if transfer != 0 {
@@ -152,9 +142,6 @@ impl Dispatcher {
             return Outcome::Return(Ok(0));
         }
         // The receiver may have the earlier deadline now.
-        frame.x[0] = 0;
-        let now = now.unwrap_or_else(time::now_ns);
-        self.reschedule(frame, now);
-        Outcome::FrameSet
+        Outcome::Reschedule(Ok(0), now.unwrap_or_else(time::now_ns))
     }
 }

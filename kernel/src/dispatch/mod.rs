@@ -16,20 +16,20 @@ mod events;
 mod report;
 mod syscall;
 
-use crate::arch::aarch64::esr::Syndrome;
 use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{fpu, time, timer, user};
 use crate::bsp::rpi3::local_intc;
-use crate::cap::CapSpace;
 use crate::console;
 use crate::domain::config::{self, DomainConfig};
 use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
 use crate::memory::phys_to_virt;
-use crate::sched::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use crate::sync::KernelCell;
 use vesper_abi::dcb::{Accounting, ActivationReason, DcbReadOnly, DcbWritable, CONTEXT_SLOTS};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
+use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
+use vesper_kernel_core::cap::CapSpace;
+use vesper_kernel_core::esr::Syndrome;
 
 /// All scheduling state of the kernel.
 pub struct Dispatcher {
@@ -45,8 +45,6 @@ pub struct Dispatcher {
     timer_ns: u64,
     /// Every domain's capabilities.
     caps: CapSpace,
-    /// Each manifest domain's index in `domains`, if it started.
-    index_of: [Option<usize>; MAX_DOMAINS],
     /// For each interrupt of the image: the domains (bit set) it was
     /// delivered to that have not acknowledged it yet. Its line is masked
     /// while any has not.
@@ -65,7 +63,6 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     run_end_ns: None,
     timer_ns: u64::MAX,
     caps: CapSpace::new(),
-    index_of: [None; MAX_DOMAINS],
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
 });
 
@@ -90,8 +87,7 @@ fn dcb_rw(config: &DomainConfig) -> &'static mut DcbWritable {
 pub fn load_domains() -> usize {
     DISPATCHER.with(|d| {
         d.atropos.set_switch_cost(config::SWITCH_COST_NS);
-        let count =
-            setup::load_all(&mut d.domains, &mut d.index_of, &mut d.atropos, time::now_ns());
+        let count = setup::load_all(&mut d.domains, &mut d.atropos, time::now_ns());
         d.grant_initial_caps();
         count
     })
@@ -168,9 +164,9 @@ impl Dispatcher {
         self.domains[index].as_ref().expect("the scheduler only knows loaded domains").config
     }
 
-    /// The manifest index of loaded domain `index`.
-    fn manifest_index(&self, index: usize) -> Option<usize> {
-        self.index_of.iter().position(|&loaded| loaded == Some(index))
+    /// `index` if the manifest's domain `index` started.
+    fn started(&self, index: usize) -> Option<usize> {
+        self.domains.get(index)?.as_ref().map(|_| index)
     }
 
     /// Takes the CPU from `index` and saves its registers where its DCB

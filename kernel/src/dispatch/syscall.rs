@@ -1,28 +1,41 @@
 //! System calls (see `vesper_abi::syscall` for the numbers and the
-//! convention). Arguments are untrusted: every pointer is checked against
-//! the caller's own memory, and a bad call gets an error code.
+//! convention). Arguments are untrusted: memory a domain names is reached
+//! only through `Domain::user_bytes` and `Domain::user_context`, which
+//! check it against the caller's own memory, and a bad call gets an error
+//! code. Each handler returns an [`Outcome`]; [`Dispatcher::syscall`]
+//! alone acts on it.
 
 use super::Dispatcher;
 use crate::arch::aarch64::trap_frame::TrapFrame;
 use crate::arch::aarch64::{fpu, time, user};
 use crate::console;
-use crate::domain::memory::readable;
 use crate::domain::DomainState;
-use crate::memory::phys_to_virt;
-use vesper_abi::dcb::{ActivationReason, Context};
+use vesper_abi::dcb::ActivationReason;
 use vesper_abi::syscall::{encode, Error, Syscall, CONSOLE_WRITE_MAX};
 
-/// What to do with the caller after its call.
+/// What a system call handler decided; [`Dispatcher::syscall`] alone acts
+/// on it (writes `x0`, saves the caller, reschedules), so no handler
+/// touches the trap frame or the scheduler's decision itself.
+#[must_use]
 pub(super) enum Outcome {
-    /// Return this result to it.
+    /// Return this result to the caller, which keeps the CPU.
     Return(Result<u64, Error>),
-    /// The frame already holds what runs next (the caller resumed
-    /// elsewhere, or another domain).
-    FrameSet,
+    /// Return this result, then decide who runs: the call may have let
+    /// another domain in (an event woke one with an earlier deadline, or
+    /// the caller stopped itself). The caller keeps the CPU if Atropos
+    /// picks it again.
+    Reschedule(Result<u64, Error>, u64),
+    /// The caller gives up the CPU at `now` (it yielded or blocked): its
+    /// registers are saved with `x0` = 0, an upcall with `reason` next if
+    /// activations are on, and someone else is picked.
+    GiveUp(ActivationReason, u64),
+    /// The call loaded the context to resume into the frame (`rfa`).
+    Resumed,
 }
 
 impl Dispatcher {
-    /// Handles the system call of the domain on the CPU.
+    /// Handles the system call of the domain on the CPU: the one place
+    /// that carries out a handler's [`Outcome`].
     pub(super) fn syscall(&mut self, frame: &mut TrapFrame) {
         let Some(index) = self.on_cpu else {
             // The frame holds registers of no domain the kernel lets run:
@@ -31,53 +44,73 @@ impl Dispatcher {
             self.reschedule(frame, time::now_ns());
             return;
         };
-        let args = [frame.x[0], frame.x[1]];
-        let third = frame.x[2];
-        let outcome = match Syscall::from_number(frame.x[8]) {
-            None => Outcome::Return(Err(Error::UnknownSyscall)),
-            Some(Syscall::Nop) => Outcome::Return(Ok(0)),
-            Some(Syscall::GetTime) => Outcome::Return(Ok(time::now_ns())),
-            Some(Syscall::ConsoleWrite) => Outcome::Return(self.console_write(index, args)),
-            Some(Syscall::Rfa) => self.rfa(frame, index, args[0]),
-            Some(Syscall::Yield) => {
-                let now = time::now_ns();
-                frame.x[0] = 0;
-                self.atropos.yield_slice(index, now);
-                self.save(frame, index, ActivationReason::Reactivated, now);
-                self.reschedule(frame, now);
-                Outcome::FrameSet
+        let args = [frame.x[0], frame.x[1], frame.x[2]];
+        let outcome = self.handle(frame, index, frame.x[8], args);
+        match outcome {
+            Outcome::Return(result) => {
+                frame.x[0] = encode(result);
+                if self.on_cpu == Some(index) {
+                    self.ring_pending_alarm(frame, index);
+                } else {
+                    // The call stopped its caller: the frame must not
+                    // return to it.
+                    self.reschedule(frame, time::now_ns());
+                }
             }
-            Some(Syscall::BlockUntil) => self.block_until(frame, index, args),
-            Some(Syscall::BenchMark) => Outcome::Return(bench_mark(args[0])),
-            Some(Syscall::SetAlarm) => {
-                self.set_alarm(index, args[0]);
+            Outcome::Reschedule(result, now) => {
+                frame.x[0] = encode(result);
+                self.reschedule(frame, now);
+            }
+            Outcome::GiveUp(reason, now) => {
+                frame.x[0] = 0;
+                if self.on_cpu == Some(index) {
+                    self.save(frame, index, reason, now);
+                }
+                self.reschedule(frame, now);
+            }
+            Outcome::Resumed => {}
+        }
+    }
+
+    /// Runs the handler of system call `number` for domain `index`.
+    fn handle(
+        &mut self,
+        frame: &mut TrapFrame,
+        index: usize,
+        number: u64,
+        [a0, a1, a2]: [u64; 3],
+    ) -> Outcome {
+        let Some(call) = Syscall::from_number(number) else {
+            return Outcome::Return(Err(Error::UnknownSyscall));
+        };
+        match call {
+            Syscall::Nop => Outcome::Return(Ok(0)),
+            Syscall::GetTime => Outcome::Return(Ok(time::now_ns())),
+            Syscall::ConsoleWrite => Outcome::Return(self.console_write(index, [a0, a1])),
+            Syscall::Rfa => self.rfa(frame, index, a0),
+            Syscall::Yield => {
+                let now = time::now_ns();
+                self.atropos.yield_slice(index, now);
+                Outcome::GiveUp(ActivationReason::Reactivated, now)
+            }
+            Syscall::BlockUntil => self.block_until(index, [a0, a1]),
+            Syscall::BenchMark => Outcome::Return(bench_mark(a0)),
+            Syscall::SetAlarm => {
+                self.set_alarm(index, a0);
                 Outcome::Return(Ok(0))
             }
-            Some(Syscall::CapMint) => Outcome::Return(self.cap_mint(index, args)),
-            Some(Syscall::CapDelete) => Outcome::Return(self.cap_delete(index, args[0])),
-            Some(Syscall::CapRevoke) => Outcome::Return(self.cap_revoke(index, args[0])),
-            Some(Syscall::EventSend) => self.event_send(frame, index, args),
-            Some(Syscall::IrqAck) => Outcome::Return(self.irq_ack(index, args[0])),
-            Some(Syscall::DomainStop) => self.domain_stop(frame, index, args[0]),
-            Some(Syscall::ReservationSet) => {
-                Outcome::Return(self.reservation_set(index, [args[0], args[1], third]))
-            }
-            Some(Syscall::Exit) => {
+            Syscall::CapMint => Outcome::Return(self.cap_mint(index, [a0, a1])),
+            Syscall::CapDelete => Outcome::Return(self.cap_delete(index, a0)),
+            Syscall::CapRevoke => Outcome::Return(self.cap_revoke(index, a0)),
+            Syscall::EventSend => self.event_send(index, [a0, a1]),
+            Syscall::IrqAck => Outcome::Return(self.irq_ack(index, a0)),
+            Syscall::DomainStop => self.domain_stop(index, a0),
+            Syscall::ReservationSet => Outcome::Return(self.reservation_set(index, [a0, a1, a2])),
+            Syscall::Exit => {
                 let now = time::now_ns();
-                log::info!("domain {} exited with code {}", self.config(index).name, args[0]);
-                self.stop(index, DomainState::Exited(args[0]), now);
-                self.reschedule(frame, now);
-                Outcome::FrameSet
-            }
-        };
-        if let Outcome::Return(result) = outcome {
-            frame.x[0] = encode(result);
-            if self.on_cpu == Some(index) {
-                self.ring_pending_alarm(frame, index);
-            } else {
-                // The call stopped its caller: the frame must not return
-                // to it.
-                self.reschedule(frame, time::now_ns());
+                log::info!("domain {} exited with code {a0}", self.config(index).name);
+                self.stop(index, DomainState::Exited(a0), now);
+                Outcome::Reschedule(Ok(0), now)
             }
         }
     }
@@ -86,37 +119,22 @@ impl Dispatcher {
         if len > CONSOLE_WRITE_MAX {
             return Err(Error::BadArgument);
         }
-        if !readable(self.domain(index), ptr, len) {
-            return Err(Error::BadPointer);
-        }
-        // SAFETY: the range lies in the caller's own memory (checked above),
-        // which the kernel reaches through its linear map.
-        let bytes = unsafe {
-            core::slice::from_raw_parts(phys_to_virt(ptr as usize) as *const u8, len as usize)
-        };
-        Ok(console::write_domain(index, self.config(index).name, bytes) as u64)
+        let domain = self.domain(index);
+        let bytes = domain.user_bytes(ptr, len).ok_or(Error::BadPointer)?;
+        Ok(console::write_domain(index, domain.config.name, bytes) as u64)
     }
 
     fn rfa(&mut self, frame: &mut TrapFrame, index: usize, ptr: u64) -> Outcome {
-        let size = core::mem::size_of::<Context>() as u64;
-        if !ptr.is_multiple_of(16) || !readable(self.domain(index), ptr, size) {
+        let Some(context) = self.domain(index).user_context(ptr) else {
             return Outcome::Return(Err(Error::BadPointer));
-        }
-        // SAFETY: a 16-byte aligned Context in the caller's own memory
-        // (checked above); any bit pattern is a valid Context.
-        let context = unsafe { &*(phys_to_virt(ptr as usize) as *const Context) };
+        };
         user::load_registers(frame, context);
         fpu::restore(context);
         super::dcb_rw(self.config(index)).activations_enabled = 1;
-        Outcome::FrameSet
+        Outcome::Resumed
     }
 
-    fn block_until(
-        &mut self,
-        frame: &mut TrapFrame,
-        index: usize,
-        [until, events_seen]: [u64; 2],
-    ) -> Outcome {
+    fn block_until(&mut self, index: usize, [until, events_seen]: [u64; 2]) -> Outcome {
         if super::dcb_ro(self.config(index)).events_total != events_seen {
             return Outcome::Return(Ok(1));
         }
@@ -124,11 +142,8 @@ impl Dispatcher {
         if until <= now {
             return Outcome::Return(Ok(0));
         }
-        frame.x[0] = 0;
         self.atropos.block(index, Some(until), now);
-        self.save(frame, index, ActivationReason::Event, now);
-        self.reschedule(frame, now);
-        Outcome::FrameSet
+        Outcome::GiveUp(ActivationReason::Event, now)
     }
 }
 

@@ -2,12 +2,12 @@
 //! domain names in a system call.
 
 pub mod config;
-pub mod memory;
-#[cfg(not(test))]
 pub mod setup;
 
+use crate::memory::phys_to_virt;
 use config::DomainConfig;
-use vesper_abi::dcb::ActivationReason;
+use vesper_abi::dcb::{ActivationReason, Context};
+use vesper_kernel_core::memory::Mapped;
 
 /// Whether a domain can still run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub struct Domain {
     /// The ASID of its address space.
     pub asid: u16,
     /// The shared regions mapped in its address space.
-    pub mapped: memory::Mapped,
+    pub mapped: Mapped,
 }
 
 impl Domain {
@@ -67,7 +67,7 @@ impl Domain {
             preemptions: 0,
             alarm_ns: u64::MAX,
             asid,
-            mapped: memory::Mapped::default(),
+            mapped: Mapped::default(),
         }
     }
 
@@ -89,5 +89,51 @@ impl core::fmt::Display for StateWord {
             DomainState::Faulted => f.write_str("faulted"),
             DomainState::Stopped => f.write_str("stopped"),
         }
+    }
+}
+
+/// Whether `domain` may read `[start, start + len)` (see
+/// `vesper_kernel_core::memory`).
+fn readable(domain: &Domain, start: u64, len: u64) -> bool {
+    vesper_kernel_core::memory::allows_in(
+        domain.config,
+        domain.mapped,
+        config::REGIONS,
+        start,
+        len,
+        false,
+    )
+}
+
+impl Domain {
+    /// The `len` bytes at `ptr` in this domain's memory, for a system call
+    /// to read; `None` unless the domain may read all of them. The slice
+    /// borrows the domain's record, so it cannot outlive the call: this
+    /// and [`Domain::user_context`] are the only ways the kernel reads
+    /// memory a domain names.
+    pub fn user_bytes(&self, ptr: u64, len: u64) -> Option<&[u8]> {
+        if !readable(self, ptr, len) {
+            return None;
+        }
+        // SAFETY: the range lies in the domain's own memory (checked
+        // above), which the kernel reaches through its linear map; the
+        // domain does not run while the kernel does, so the bytes do not
+        // change under the borrow.
+        Some(unsafe {
+            core::slice::from_raw_parts(phys_to_virt(ptr as usize) as *const u8, len as usize)
+        })
+    }
+
+    /// The register context at `ptr` in this domain's memory (16-byte
+    /// aligned, all of it readable by the domain), for `rfa`.
+    pub fn user_context(&self, ptr: u64) -> Option<&Context> {
+        let size = core::mem::size_of::<Context>() as u64;
+        if !ptr.is_multiple_of(16) || !readable(self, ptr, size) {
+            return None;
+        }
+        // SAFETY: an aligned Context in the domain's own memory (checked
+        // above), reached through the linear map, not changing while the
+        // kernel runs; any bit pattern is a valid Context.
+        Some(unsafe { &*(phys_to_virt(ptr as usize) as *const Context) })
     }
 }

@@ -9,19 +9,19 @@ use super::config::{
 };
 use super::Domain;
 use crate::arch::aarch64::cache;
-use crate::arch::aarch64::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
 use crate::arch::aarch64::user::ttbr0;
 use crate::bsp::rpi3::intc;
 use crate::bsp::rpi3::memory_map::ARM_RAM_END;
-use crate::cap::Object;
 use crate::memory::{phys_to_virt, virt_to_phys};
-use crate::sched::atropos::{AdmitError, Atropos, MAX_DOMAINS};
 use crate::sync::KernelCell;
 use vesper_abi::cap::EVENT_SLOTS;
 use vesper_abi::dcb::{
     Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation, MAX_THREAD_SPECS,
 };
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE};
+use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
+use vesper_kernel_core::cap::Object;
+use vesper_kernel_core::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
 
 static TABLES: KernelCell<[DomainTables; MAX_DOMAINS]> =
     KernelCell::new([const { DomainTables::empty() }; MAX_DOMAINS]);
@@ -245,20 +245,20 @@ fn populate(index: usize, config: &DomainConfig) {
 
 fn load(
     index: usize,
-    manifest_index: usize,
     config: &'static DomainConfig,
-    loaded: &[Option<Domain>],
+    domains: &[Option<Domain>],
     atropos: &mut Atropos,
     now: u64,
 ) -> Result<Domain, LoadError> {
-    check(config, manifest_index, loaded)?;
-    let admitted = atropos.admit(config.reservation, now).map_err(LoadError::Admission)?;
-    debug_assert_eq!(admitted, index);
+    check(config, index, domains)?;
     populate(index, config);
     let l1_phys = with_tables(index, |tables, phys| {
         map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
+    // Admitted last: a domain the scheduler knows is one that runs.
+    let admitted = atropos.admit(config.reservation, now).map_err(LoadError::Admission)?;
+    debug_assert_eq!(admitted, index);
     let asid = (index + 1) as u16;
     Ok(Domain::new(config, ttbr0(l1_phys, asid), asid))
 }
@@ -273,13 +273,12 @@ pub fn with_tables<R>(index: usize, f: impl FnOnce(&mut DomainTables, u64) -> R)
     })
 }
 
-/// Loads every domain of the image into `domains` (in admission order,
-/// which is also the scheduler's numbering) and returns how many started.
-/// `index_of` maps each manifest index (which the image's channels and
-/// interrupts use) to the domain's index in `domains`, if it started.
+/// Loads every domain of the image into `domains`, each at its manifest
+/// number (which the scheduler, the capability tables, the image's
+/// channels and interrupts all use), and returns how many started. A domain
+/// that fails its check keeps its number and stays `None`: not started.
 pub fn load_all(
     domains: &mut [Option<Domain>; MAX_DOMAINS],
-    index_of: &mut [Option<usize>; MAX_DOMAINS],
     atropos: &mut Atropos,
     now: u64,
 ) -> usize {
@@ -291,15 +290,15 @@ pub fn load_all(
             REGIONS.len()
         );
     }
-    for (manifest_index, config) in DOMAINS.iter().enumerate() {
-        if count == MAX_DOMAINS {
+    for (index, config) in DOMAINS.iter().enumerate() {
+        if index >= MAX_DOMAINS {
             log::error!(
                 "domain {}: not started: the kernel holds {MAX_DOMAINS} domains",
                 config.name
             );
             continue;
         }
-        match load(count, manifest_index, config, &domains[..count], atropos, now) {
+        match load(index, config, &domains[..], atropos, now) {
             Ok(domain) => {
                 log::info!(
                     "domain {} ({}): slot {:#x}, slice {} us every {} us{}",
@@ -310,13 +309,14 @@ pub fn load_all(
                     config.reservation.period_ns / 1000,
                     if config.reservation.extra { ", extra time" } else { "" }
                 );
-                domains[count] = Some(domain);
-                if let Some(slot) = index_of.get_mut(manifest_index) {
-                    *slot = Some(count);
-                }
+                domains[index] = Some(domain);
                 count += 1;
             }
-            Err(error) => log::error!("domain {}: not started: {error}", config.name),
+            Err(error) => {
+                log::error!("domain {}: not started: {error}", config.name);
+                // Its number stays its own, for a domain that never runs.
+                let _ = atropos.skip();
+            }
         }
     }
     let utilisation = atropos.utilisation_ppb();

@@ -7,81 +7,8 @@
 //!
 //! [`ExitCode::KernelException`]: crate::exit::ExitCode::KernelException
 
-use core::fmt;
+use vesper_kernel_core::trap::{ExceptionType, Origin, VectorKind};
 
-/// Where the exception came from (the vector table's four groups).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// EL1 while running on SP_EL0.
-    CurrentElSp0,
-    /// EL1 on its own stack (SP_EL1): the kernel itself.
-    CurrentElSpx,
-    /// EL0 in AArch64: a domain.
-    LowerElAarch64,
-    /// EL0 in AArch32 (never used by Vesper).
-    LowerElAarch32,
-}
-
-/// The type of exception (the four entries of each group).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExceptionType {
-    /// A synchronous exception: SVC, abort, undefined instruction, ...
-    Synchronous,
-    /// An interrupt.
-    Irq,
-    /// A fast interrupt.
-    Fiq,
-    /// An asynchronous system error.
-    SError,
-}
-
-/// One of the sixteen vectors, as numbered in `vectors.s`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VectorKind {
-    /// Where the exception came from.
-    pub origin: Origin,
-    /// What kind of exception it is.
-    pub kind: ExceptionType,
-}
-
-impl VectorKind {
-    /// Decodes the number `vectors.s` passes: origin * 4 + type.
-    pub fn from_number(number: u64) -> Self {
-        let origin = match (number >> 2) & 3 {
-            0 => Origin::CurrentElSp0,
-            1 => Origin::CurrentElSpx,
-            2 => Origin::LowerElAarch64,
-            _ => Origin::LowerElAarch32,
-        };
-        let kind = match number & 3 {
-            0 => ExceptionType::Synchronous,
-            1 => ExceptionType::Irq,
-            2 => ExceptionType::Fiq,
-            _ => ExceptionType::SError,
-        };
-        Self { origin, kind }
-    }
-}
-
-impl fmt::Display for VectorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            ExceptionType::Synchronous => "synchronous exception",
-            ExceptionType::Irq => "IRQ",
-            ExceptionType::Fiq => "FIQ",
-            ExceptionType::SError => "SError",
-        };
-        let origin = match self.origin {
-            Origin::CurrentElSp0 => "EL1 on SP_EL0",
-            Origin::CurrentElSpx => "EL1 (kernel)",
-            Origin::LowerElAarch64 => "EL0 (AArch64)",
-            Origin::LowerElAarch32 => "EL0 (AArch32)",
-        };
-        write!(f, "{kind} from {origin}")
-    }
-}
-
-#[cfg(not(test))]
 mod entry {
     use super::{ExceptionType, Origin, VectorKind};
     use crate::arch::aarch64::esr::Syndrome;
@@ -92,7 +19,17 @@ mod entry {
     use aarch64_cpu::registers::VBAR_EL1;
     use tock_registers::interfaces::Writeable;
 
-    core::arch::global_asm!(include_str!("vectors.s"), BENCH = const cfg!(feature = "bench") as u8);
+    // The frame's size and offsets come from the Rust type, so that
+    // vectors.s cannot fall out of step with it (trap_frame.rs checks what
+    // else vectors.s assumes).
+    core::arch::global_asm!(
+        include_str!("vectors.s"),
+        BENCH = const cfg!(feature = "bench") as u8,
+        FRAME_SIZE = const TRAP_FRAME_SIZE,
+        FRAME_X = const core::mem::offset_of!(TrapFrame, x),
+        FRAME_ELR = const core::mem::offset_of!(TrapFrame, elr),
+        FRAME_ESR = const core::mem::offset_of!(TrapFrame, esr),
+    );
 
     extern "C" {
         static exception_vectors: u8;
@@ -137,33 +74,4 @@ mod entry {
     }
 }
 
-#[cfg(not(test))]
 pub use entry::install_vectors;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vector_numbers_decode_in_table_order() {
-        assert_eq!(
-            VectorKind::from_number(5),
-            VectorKind { origin: Origin::CurrentElSpx, kind: ExceptionType::Irq }
-        );
-        assert_eq!(
-            VectorKind::from_number(8),
-            VectorKind { origin: Origin::LowerElAarch64, kind: ExceptionType::Synchronous }
-        );
-        assert_eq!(VectorKind::from_number(15).kind, ExceptionType::SError);
-        assert_eq!(VectorKind::from_number(15).origin, Origin::LowerElAarch32);
-    }
-
-    #[test]
-    fn vector_kind_reads_as_a_sentence() {
-        assert_eq!(
-            VectorKind::from_number(4).to_string(),
-            "synchronous exception from EL1 (kernel)"
-        );
-        assert_eq!(VectorKind::from_number(9).to_string(), "IRQ from EL0 (AArch64)");
-    }
-}

@@ -3,7 +3,13 @@
 
 use vesper_abi::dcb::Context;
 
-core::arch::global_asm!(include_str!("fpu.s"));
+// fpu.s is handed `&context.v`; where FPCR and FPSR go from there comes
+// from the Rust type, so that the two cannot disagree.
+core::arch::global_asm!(
+    include_str!("fpu.s"),
+    FPCR_FROM_V = const core::mem::offset_of!(Context, fpcr) - core::mem::offset_of!(Context, v),
+    FPSR_FROM_V = const core::mem::offset_of!(Context, fpsr) - core::mem::offset_of!(Context, v),
+);
 
 extern "C" {
     fn fpu_save(area: *mut u8);
@@ -13,8 +19,9 @@ extern "C" {
 
 /// Copies the FP/SIMD registers into `context`.
 pub fn save(context: &mut Context) {
-    // SAFETY: `v`, `fpcr` and `fpsr` are contiguous in the repr(C) Context
-    // (checked by vesper_abi's layout tests), which is what fpu.s writes.
+    // SAFETY: fpu.s writes q0-q31 into `v`, and FPCR and FPSR into `fpcr`
+    // and `fpsr` at their offsets from `v` (const operands above): only
+    // `context`, which the exclusive borrow lets us write.
     unsafe { fpu_save(context.v.as_mut_ptr().cast()) }
 }
 

@@ -2,8 +2,10 @@
 // domains. The kernel itself is built soft-float and never touches them,
 // so they only change hands when the CPU does.
 //
-// The area is laid out as vesper_abi::dcb::Context from its `v` field:
-// q0-q31 (512 bytes), then fpcr at +512 and fpsr at +520.
+// The area is a vesper_abi::dcb::Context from its `v` field on: q0-q31
+// (16 bytes each, as `v: [u128; 32]` holds them), then fpcr and fpsr at
+// the offsets FPCR_FROM_V and FPSR_FROM_V from `v`, `const` operands
+// computed from the Rust type in fpu.rs.
 
 .arch_extension fp
 .arch_extension simd
@@ -13,49 +15,49 @@
 .global fpu_save
 fpu_save:
     stp     q0, q1, [x0, #0]
-    stp     q2, q3, [x0, #32]
-    stp     q4, q5, [x0, #64]
-    stp     q6, q7, [x0, #96]
-    stp     q8, q9, [x0, #128]
-    stp     q10, q11, [x0, #160]
-    stp     q12, q13, [x0, #192]
-    stp     q14, q15, [x0, #224]
-    stp     q16, q17, [x0, #256]
-    stp     q18, q19, [x0, #288]
-    stp     q20, q21, [x0, #320]
-    stp     q22, q23, [x0, #352]
-    stp     q24, q25, [x0, #384]
-    stp     q26, q27, [x0, #416]
-    stp     q28, q29, [x0, #448]
-    stp     q30, q31, [x0, #480]
+    stp     q2, q3, [x0, #16 * 2]
+    stp     q4, q5, [x0, #16 * 4]
+    stp     q6, q7, [x0, #16 * 6]
+    stp     q8, q9, [x0, #16 * 8]
+    stp     q10, q11, [x0, #16 * 10]
+    stp     q12, q13, [x0, #16 * 12]
+    stp     q14, q15, [x0, #16 * 14]
+    stp     q16, q17, [x0, #16 * 16]
+    stp     q18, q19, [x0, #16 * 18]
+    stp     q20, q21, [x0, #16 * 20]
+    stp     q22, q23, [x0, #16 * 22]
+    stp     q24, q25, [x0, #16 * 24]
+    stp     q26, q27, [x0, #16 * 26]
+    stp     q28, q29, [x0, #16 * 28]
+    stp     q30, q31, [x0, #16 * 30]
     mrs     x1, fpcr
-    str     x1, [x0, #512]
+    str     x1, [x0, #{FPCR_FROM_V}]
     mrs     x1, fpsr
-    str     x1, [x0, #520]
+    str     x1, [x0, #{FPSR_FROM_V}]
     ret
 
 // fpu_restore(area: *const u8)
 .global fpu_restore
 fpu_restore:
     ldp     q0, q1, [x0, #0]
-    ldp     q2, q3, [x0, #32]
-    ldp     q4, q5, [x0, #64]
-    ldp     q6, q7, [x0, #96]
-    ldp     q8, q9, [x0, #128]
-    ldp     q10, q11, [x0, #160]
-    ldp     q12, q13, [x0, #192]
-    ldp     q14, q15, [x0, #224]
-    ldp     q16, q17, [x0, #256]
-    ldp     q18, q19, [x0, #288]
-    ldp     q20, q21, [x0, #320]
-    ldp     q22, q23, [x0, #352]
-    ldp     q24, q25, [x0, #384]
-    ldp     q26, q27, [x0, #416]
-    ldp     q28, q29, [x0, #448]
-    ldp     q30, q31, [x0, #480]
-    ldr     x1, [x0, #512]
+    ldp     q2, q3, [x0, #16 * 2]
+    ldp     q4, q5, [x0, #16 * 4]
+    ldp     q6, q7, [x0, #16 * 6]
+    ldp     q8, q9, [x0, #16 * 8]
+    ldp     q10, q11, [x0, #16 * 10]
+    ldp     q12, q13, [x0, #16 * 12]
+    ldp     q14, q15, [x0, #16 * 14]
+    ldp     q16, q17, [x0, #16 * 16]
+    ldp     q18, q19, [x0, #16 * 18]
+    ldp     q20, q21, [x0, #16 * 20]
+    ldp     q22, q23, [x0, #16 * 22]
+    ldp     q24, q25, [x0, #16 * 24]
+    ldp     q26, q27, [x0, #16 * 26]
+    ldp     q28, q29, [x0, #16 * 28]
+    ldp     q30, q31, [x0, #16 * 30]
+    ldr     x1, [x0, #{FPCR_FROM_V}]
     msr     fpcr, x1
-    ldr     x1, [x0, #520]
+    ldr     x1, [x0, #{FPSR_FROM_V}]
     msr     fpsr, x1
     ret
 

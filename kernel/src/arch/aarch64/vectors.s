@@ -4,16 +4,20 @@
 // and calls `handle_exception(kind, frame)`. If that returns, the frame is
 // restored and `eret` resumes the interrupted context.
 //
-// TrapFrame layout (must match arch/aarch64/trap_frame.rs):
-//   0..248  x0..x30   248 sp_el0   256 elr_el1   264 spsr_el1
-//   272 esr_el1       280 far_el1  (288 bytes, a multiple of 16)
-
-.equ TRAP_FRAME_SIZE, 288
+// The TrapFrame's size and offsets are not written here: they are `const`
+// operands computed from the Rust type (arch/aarch64/trap_frame.rs) and
+// passed in exception.rs, so the two cannot disagree.
+//   FRAME_SIZE  size of the frame
+//   FRAME_X     x0-x30; sp_el0 follows x30
+//   FRAME_ELR   elr_el1; spsr_el1 follows it
+//   FRAME_ESR   esr_el1; far_el1 follows it
+// The followers are stored with one `stp`; trap_frame.rs checks that they
+// do follow, and that the size keeps SP 16-byte aligned.
 
 .macro VECTOR_ENTRY kind
 .balign 0x80
-    sub     sp, sp, #TRAP_FRAME_SIZE
-    stp     x0, x1, [sp, #0]
+    sub     sp, sp, #{FRAME_SIZE}
+    stp     x0, x1, [sp, #{FRAME_X}]
 .if \kind == 9 && {BENCH}
     // Benchmark kernels only: the instruction count at an interrupt from
     // EL0, for measuring the path to the next activation (arch/aarch64/pmu.rs).
@@ -52,8 +56,8 @@ exception_vectors:
     b.ne    1f
     mov     x0, #0
     eret
-1:  sub     sp, sp, #TRAP_FRAME_SIZE
-    stp     x0, x1, [sp, #0]
+1:  sub     sp, sp, #{FRAME_SIZE}
+    stp     x0, x1, [sp, #{FRAME_X}]
     mov     x0, #8
     b       exception_entry_common
 
@@ -66,55 +70,55 @@ exception_vectors:
     VECTOR_ENTRY 15
 
 exception_entry_common:
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x19, [sp, #16 * 9]
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
+    stp     x2, x3, [sp, #{FRAME_X} + 8 * 2]
+    stp     x4, x5, [sp, #{FRAME_X} + 8 * 4]
+    stp     x6, x7, [sp, #{FRAME_X} + 8 * 6]
+    stp     x8, x9, [sp, #{FRAME_X} + 8 * 8]
+    stp     x10, x11, [sp, #{FRAME_X} + 8 * 10]
+    stp     x12, x13, [sp, #{FRAME_X} + 8 * 12]
+    stp     x14, x15, [sp, #{FRAME_X} + 8 * 14]
+    stp     x16, x17, [sp, #{FRAME_X} + 8 * 16]
+    stp     x18, x19, [sp, #{FRAME_X} + 8 * 18]
+    stp     x20, x21, [sp, #{FRAME_X} + 8 * 20]
+    stp     x22, x23, [sp, #{FRAME_X} + 8 * 22]
+    stp     x24, x25, [sp, #{FRAME_X} + 8 * 24]
+    stp     x26, x27, [sp, #{FRAME_X} + 8 * 26]
+    stp     x28, x29, [sp, #{FRAME_X} + 8 * 28]
     mrs     x1, sp_el0
-    stp     x30, x1, [sp, #16 * 15]
+    stp     x30, x1, [sp, #{FRAME_X} + 8 * 30]     // x30, sp_el0
     mrs     x1, elr_el1
     mrs     x2, spsr_el1
-    stp     x1, x2, [sp, #16 * 16]
+    stp     x1, x2, [sp, #{FRAME_ELR}]             // elr, spsr
     mrs     x1, esr_el1
     mrs     x2, far_el1
-    stp     x1, x2, [sp, #16 * 17]
+    stp     x1, x2, [sp, #{FRAME_ESR}]             // esr, far
 
     mov     x1, sp
     bl      handle_exception
 
 // Restores the TrapFrame at sp and returns from the exception.
 exception_return:
-    ldp     x1, x2, [sp, #16 * 16]
+    ldp     x1, x2, [sp, #{FRAME_ELR}]             // elr, spsr
     msr     elr_el1, x1
     msr     spsr_el1, x2
-    ldp     x30, x1, [sp, #16 * 15]
+    ldp     x30, x1, [sp, #{FRAME_X} + 8 * 30]     // x30, sp_el0
     msr     sp_el0, x1
-    ldp     x0, x1, [sp, #16 * 0]
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldp     x18, x19, [sp, #16 * 9]
-    ldp     x20, x21, [sp, #16 * 10]
-    ldp     x22, x23, [sp, #16 * 11]
-    ldp     x24, x25, [sp, #16 * 12]
-    ldp     x26, x27, [sp, #16 * 13]
-    ldp     x28, x29, [sp, #16 * 14]
-    add     sp, sp, #TRAP_FRAME_SIZE
+    ldp     x0, x1, [sp, #{FRAME_X}]
+    ldp     x2, x3, [sp, #{FRAME_X} + 8 * 2]
+    ldp     x4, x5, [sp, #{FRAME_X} + 8 * 4]
+    ldp     x6, x7, [sp, #{FRAME_X} + 8 * 6]
+    ldp     x8, x9, [sp, #{FRAME_X} + 8 * 8]
+    ldp     x10, x11, [sp, #{FRAME_X} + 8 * 10]
+    ldp     x12, x13, [sp, #{FRAME_X} + 8 * 12]
+    ldp     x14, x15, [sp, #{FRAME_X} + 8 * 14]
+    ldp     x16, x17, [sp, #{FRAME_X} + 8 * 16]
+    ldp     x18, x19, [sp, #{FRAME_X} + 8 * 18]
+    ldp     x20, x21, [sp, #{FRAME_X} + 8 * 20]
+    ldp     x22, x23, [sp, #{FRAME_X} + 8 * 22]
+    ldp     x24, x25, [sp, #{FRAME_X} + 8 * 24]
+    ldp     x26, x27, [sp, #{FRAME_X} + 8 * 26]
+    ldp     x28, x29, [sp, #{FRAME_X} + 8 * 28]
+    add     sp, sp, #{FRAME_SIZE}
     eret
 
 // enter_user(frame: *const TrapFrame) -> !
@@ -129,44 +133,46 @@ enter_user:
 
 // copy_registers(dst: *mut u64, src: *const u64)
 //
-// Copies the 34 words that a TrapFrame and a vesper_abi Context share at
-// their start (x0-x30, then SP_EL0, PC and PSTATE), in either direction.
+// Copies the registers that a TrapFrame and a vesper_abi Context share
+// (x0-x30, then SP_EL0, PC and PSTATE), in either direction. It uses the
+// TrapFrame's offsets for both: arch/aarch64/user.rs checks that the
+// Context has x, sp, pc and pstate at the same ones.
 .global copy_registers
 copy_registers:
-    ldp     x2, x3, [x1, #16 * 0]
-    stp     x2, x3, [x0, #16 * 0]
-    ldp     x2, x3, [x1, #16 * 1]
-    stp     x2, x3, [x0, #16 * 1]
-    ldp     x2, x3, [x1, #16 * 2]
-    stp     x2, x3, [x0, #16 * 2]
-    ldp     x2, x3, [x1, #16 * 3]
-    stp     x2, x3, [x0, #16 * 3]
-    ldp     x2, x3, [x1, #16 * 4]
-    stp     x2, x3, [x0, #16 * 4]
-    ldp     x2, x3, [x1, #16 * 5]
-    stp     x2, x3, [x0, #16 * 5]
-    ldp     x2, x3, [x1, #16 * 6]
-    stp     x2, x3, [x0, #16 * 6]
-    ldp     x2, x3, [x1, #16 * 7]
-    stp     x2, x3, [x0, #16 * 7]
-    ldp     x2, x3, [x1, #16 * 8]
-    stp     x2, x3, [x0, #16 * 8]
-    ldp     x2, x3, [x1, #16 * 9]
-    stp     x2, x3, [x0, #16 * 9]
-    ldp     x2, x3, [x1, #16 * 10]
-    stp     x2, x3, [x0, #16 * 10]
-    ldp     x2, x3, [x1, #16 * 11]
-    stp     x2, x3, [x0, #16 * 11]
-    ldp     x2, x3, [x1, #16 * 12]
-    stp     x2, x3, [x0, #16 * 12]
-    ldp     x2, x3, [x1, #16 * 13]
-    stp     x2, x3, [x0, #16 * 13]
-    ldp     x2, x3, [x1, #16 * 14]
-    stp     x2, x3, [x0, #16 * 14]
-    ldp     x2, x3, [x1, #16 * 15]
-    stp     x2, x3, [x0, #16 * 15]
-    ldp     x2, x3, [x1, #16 * 16]
-    stp     x2, x3, [x0, #16 * 16]
+    ldp     x2, x3, [x1, #{FRAME_X}]
+    stp     x2, x3, [x0, #{FRAME_X}]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 2]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 2]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 4]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 4]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 6]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 6]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 8]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 8]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 10]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 10]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 12]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 12]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 14]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 14]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 16]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 16]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 18]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 18]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 20]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 20]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 22]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 22]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 24]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 24]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 26]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 26]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 28]
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 28]
+    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 30]      // x30, sp_el0
+    stp     x2, x3, [x0, #{FRAME_X} + 8 * 30]
+    ldp     x2, x3, [x1, #{FRAME_ELR}]             // elr, spsr
+    stp     x2, x3, [x0, #{FRAME_ELR}]
     ret
 
 // clear_registers(frame: *mut u64)
@@ -175,19 +181,19 @@ copy_registers:
 // that nothing of the previous domain reaches the next one.
 .global clear_registers
 clear_registers:
-    stp     xzr, xzr, [x0, #16 * 1]
-    stp     xzr, xzr, [x0, #16 * 2]
-    stp     xzr, xzr, [x0, #16 * 3]
-    stp     xzr, xzr, [x0, #16 * 4]
-    stp     xzr, xzr, [x0, #16 * 5]
-    stp     xzr, xzr, [x0, #16 * 6]
-    stp     xzr, xzr, [x0, #16 * 7]
-    stp     xzr, xzr, [x0, #16 * 8]
-    stp     xzr, xzr, [x0, #16 * 9]
-    stp     xzr, xzr, [x0, #16 * 10]
-    stp     xzr, xzr, [x0, #16 * 11]
-    stp     xzr, xzr, [x0, #16 * 12]
-    stp     xzr, xzr, [x0, #16 * 13]
-    stp     xzr, xzr, [x0, #16 * 14]
-    str     xzr, [x0, #16 * 15]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 2]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 4]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 6]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 8]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 10]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 12]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 14]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 16]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 18]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 20]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 22]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 24]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 26]
+    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 28]
+    str     xzr, [x0, #{FRAME_X} + 8 * 30]
     ret

@@ -3,8 +3,8 @@
 //! Addresses are ARM physical addresses (the VideoCore's bus addresses for
 //! peripherals start at 0x7E00_0000 instead of 0x3F00_0000).
 
-use crate::arch::aarch64::mmu::descriptor::MemoryKind;
-use crate::arch::aarch64::mmu::tables::PhysRegion;
+use vesper_kernel_core::mmu::descriptor::MemoryKind;
+use vesper_kernel_core::mmu::tables::PhysRegion;
 
 /// Start of the peripherals (BCM2835 "ARM peripherals" moved for BCM2837).
 pub const PERIPHERAL_BASE: u64 = 0x3F00_0000;
@@ -33,7 +33,6 @@ pub static KERNEL_MAP: &[PhysRegion] = &[
 ];
 
 /// The kernel's virtual address of a peripheral register block.
-#[cfg(not(test))]
 pub const fn mmio(pa: u64) -> usize {
     crate::memory::phys_to_virt(pa as usize)
 }

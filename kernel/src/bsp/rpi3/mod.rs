@@ -1,24 +1,16 @@
 //! Raspberry Pi 3 (BCM2837): memory map, kernel console, GPU mailbox.
 
-#[cfg(not(test))]
 mod gpio;
-#[cfg(not(test))]
 pub mod intc;
-#[cfg(not(test))]
 pub mod local_intc;
-#[cfg(not(test))]
 pub mod mailbox;
 pub mod memory_map;
-#[cfg(not(test))]
 mod mmio;
-#[cfg(not(test))]
 pub mod pl011;
-pub mod revision;
+pub use vesper_kernel_core::revision;
 
-#[cfg(not(test))]
 pub use console::{console, init_console};
 
-#[cfg(not(test))]
 mod console {
     use super::{gpio, memory_map, pl011::Pl011};
 

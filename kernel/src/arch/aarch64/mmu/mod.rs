@@ -8,11 +8,8 @@
 //! runs in the upper half, [`drop_identity_map`] turns TTBR0 walks off: the
 //! lower half belongs to the domains.
 
-pub mod descriptor;
-pub mod tables;
-pub mod user;
+use vesper_kernel_core::mmu::{descriptor, tables};
 
-#[cfg(not(test))]
 mod enable {
     use super::descriptor::MAIR_VALUE;
     use super::tables::{map_kernel, TranslationTable};
@@ -98,5 +95,4 @@ mod enable {
     }
 }
 
-#[cfg(not(test))]
 pub use enable::drop_identity_map;

@@ -1,45 +1,52 @@
 //! Stage 1 translation descriptors for the 4 KiB granule (VMSAv8-64).
 
 use tock_registers::fields::FieldValue;
-use tock_registers::register_bitfields;
 
-register_bitfields! {u64,
-    /// A block, page or table descriptor (the fields this kernel uses).
-    pub DESCRIPTOR [
-        /// Unprivileged (EL0) execute-never.
-        UXN OFFSET(54) NUMBITS(1) [],
-        /// Privileged (EL1) execute-never.
-        PXN OFFSET(53) NUMBITS(1) [],
-        /// Output address bits 47:12 (blocks and tables are aligned further).
-        OUTPUT_ADDR OFFSET(12) NUMBITS(36) [],
-        /// Not global: the mapping belongs to the current ASID only.
-        NG OFFSET(11) NUMBITS(1) [],
-        /// Access flag; set, so that first use does not fault.
-        AF OFFSET(10) NUMBITS(1) [],
-        /// Shareability.
-        SH OFFSET(8) NUMBITS(2) [
-            NonShareable = 0b00,
-            OuterShareable = 0b10,
-            InnerShareable = 0b11
-        ],
-        /// Data access permissions.
-        AP OFFSET(6) NUMBITS(2) [
-            KernelReadWrite = 0b00,
-            AllReadWrite = 0b01,
-            KernelReadOnly = 0b10,
-            AllReadOnly = 0b11
-        ],
-        /// Index into MAIR_EL1 (see [`MemoryKind`](super::MemoryKind)).
-        ATTR_INDEX OFFSET(2) NUMBITS(3) [],
-        /// Block (levels 1-2) or table/page (table at levels 0-2, page at 3).
-        TYPE OFFSET(1) NUMBITS(1) [
-            Block = 0,
-            TableOrPage = 1
-        ],
-        /// Valid.
-        VALID OFFSET(0) NUMBITS(1) []
-    ]
+// The macro generates the register's field constants and value enums,
+// which take their documentation from the comments on each field below.
+#[allow(missing_docs)]
+mod fields {
+    use tock_registers::register_bitfields;
+
+    register_bitfields! {u64,
+        /// A block, page or table descriptor (the fields this kernel uses).
+        pub DESCRIPTOR [
+            /// Unprivileged (EL0) execute-never.
+            UXN OFFSET(54) NUMBITS(1) [],
+            /// Privileged (EL1) execute-never.
+            PXN OFFSET(53) NUMBITS(1) [],
+            /// Output address bits 47:12 (blocks and tables are aligned further).
+            OUTPUT_ADDR OFFSET(12) NUMBITS(36) [],
+            /// Not global: the mapping belongs to the current ASID only.
+            NG OFFSET(11) NUMBITS(1) [],
+            /// Access flag; set, so that first use does not fault.
+            AF OFFSET(10) NUMBITS(1) [],
+            /// Shareability.
+            SH OFFSET(8) NUMBITS(2) [
+                NonShareable = 0b00,
+                OuterShareable = 0b10,
+                InnerShareable = 0b11
+            ],
+            /// Data access permissions.
+            AP OFFSET(6) NUMBITS(2) [
+                KernelReadWrite = 0b00,
+                AllReadWrite = 0b01,
+                KernelReadOnly = 0b10,
+                AllReadOnly = 0b11
+            ],
+            /// Index into MAIR_EL1 (see [`MemoryKind`](super::MemoryKind)).
+            ATTR_INDEX OFFSET(2) NUMBITS(3) [],
+            /// Block (levels 1-2) or table/page (table at levels 0-2, page at 3).
+            TYPE OFFSET(1) NUMBITS(1) [
+                Block = 0,
+                TableOrPage = 1
+            ],
+            /// Valid.
+            VALID OFFSET(0) NUMBITS(1) []
+        ]
+    }
 }
+pub use fields::DESCRIPTOR;
 
 /// What kind of memory a mapping is; the value is the MAIR_EL1 index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

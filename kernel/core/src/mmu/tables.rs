@@ -96,7 +96,13 @@ pub fn map_kernel(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bsp::rpi3::memory_map::KERNEL_MAP;
+
+    /// The Pi 3's map, as the board kernel gives it (`bsp::rpi3::memory_map`).
+    const KERNEL_MAP: &[PhysRegion] = &[
+        PhysRegion { start: 0, end: 0x3F00_0000, kind: MemoryKind::Normal },
+        PhysRegion { start: 0x3F00_0000, end: 0x4000_0000, kind: MemoryKind::Device },
+        PhysRegion { start: 0x4000_0000, end: 0x8000_0000, kind: MemoryKind::Device },
+    ];
 
     fn build(
         regions: &[PhysRegion],

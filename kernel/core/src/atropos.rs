@@ -345,6 +345,18 @@ impl Atropos {
         Ok(idx)
     }
 
+    /// Takes the next index for a domain that will never run (it failed its
+    /// boot check), so that indexes stay the manifest's numbering: the slot
+    /// is stopped and holds no share. `None` if the table is full.
+    pub fn skip(&mut self) -> Option<usize> {
+        if self.len >= MAX_DOMAINS {
+            return None;
+        }
+        self.slots[self.len] = Slot::EMPTY;
+        self.len += 1;
+        Some(self.len - 1)
+    }
+
     /// Starts a fresh period for every runnable domain at `now`, with its
     /// full slice. The dispatcher calls this once, when it starts running
     /// domains, so that the time spent loading them is nobody's period.
@@ -1506,6 +1518,24 @@ mod tests {
         a.schedule(5);
         assert_eq!(a.remain(sender), 47 + 3);
         assert_eq!(a.remain(receiver), 3 - 3);
+    }
+
+    #[test]
+    fn a_skipped_index_never_runs_and_holds_no_share() {
+        let mut a = Atropos::new();
+        assert_eq!(a.skip(), Some(0));
+        let second = a.admit(res(10, 4, true), 0).unwrap();
+        assert_eq!(second, 1, "the next domain keeps its own number");
+        assert!(a.is_stopped(0));
+        assert_eq!(a.utilisation_ppb(), 400_000_000);
+        for now in [0, 5, 20] {
+            assert_ne!(a.schedule(now).run.map(|(idx, _)| idx), Some(0));
+        }
+        let mut full = Atropos::new();
+        for _ in 0..MAX_DOMAINS {
+            assert!(full.skip().is_some());
+        }
+        assert_eq!(full.skip(), None);
     }
 
     #[test]

@@ -5,12 +5,11 @@
 //! own regions (its two DCB pages and its program's segments) or one shared
 //! region mapped in it (it holds a capability for it), and that region
 //! grants the access. Device registers are never accepted: reading them
-//! for a domain could have side effects. Because domain memory is mapped at its physical
-//! address, an accepted address can then be reached by the kernel through
-//! its linear map.
+//! for a domain could have side effects. Because domain memory is mapped at
+//! its physical address, an accepted address can then be reached by the
+//! kernel through its linear map.
 
-use super::config::{DomainConfig, RegionConfig, RegionKind, SegmentRights, REGIONS};
-use super::Domain;
+use crate::image::{DomainConfig, RegionConfig, RegionKind, SegmentRights};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, MAX_REGIONS, PAGE_SIZE};
 
 /// A set of the image's regions, by index.
@@ -51,7 +50,7 @@ fn regions<'a>(
 /// the shared regions `table` it has `mapped`) that the domain may read
 /// (and, if `write`, write). An empty range is accepted anywhere in such a
 /// region.
-fn allows_in(
+pub fn allows_in(
     config: &DomainConfig,
     mapped: Mapped,
     table: &[RegionConfig],
@@ -66,16 +65,11 @@ fn allows_in(
         .any(|(r_start, r_end, writable)| start >= r_start && end <= r_end && (writable || !write))
 }
 
-/// Whether `domain` may read `[start, start + len)`.
-pub fn readable(domain: &Domain, start: u64, len: u64) -> bool {
-    allows_in(domain.config, domain.mapped, REGIONS, start, len, false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::config::Segment;
-    use crate::sched::atropos::Reservation;
+    use crate::atropos::Reservation;
+    use crate::image::Segment;
 
     const SLOT: u64 = 0x0200_0000;
 

@@ -11,9 +11,9 @@
 //! place (orphans, revocable no more), as the slot's new generation no
 //! longer matches their parent link.
 
-use crate::sched::atropos::MAX_DOMAINS;
 pub use vesper_abi::cap::Object;
 use vesper_abi::cap::{CapKind, Handle, Rights, CAP_SLOTS};
+use vesper_abi::layout::MAX_DOMAINS;
 use vesper_abi::syscall::Error;
 
 /// Where a capability lives: a domain's table and a slot, at a generation.
