@@ -1,49 +1,49 @@
-//! A discrete-event simulator for Vesper's user-level schedulers.
+//! A discrete-event simulator of Vesper's schedulers, both levels of them,
+//! with the code the board runs.
 //!
-//! [`simulate`] runs a task set ([`Task`]s: periodic threads with a
-//! worst-case execution time) through any policy of `vesper-schedulers`
-//! for a given time, and returns every job's release, start, finish and
-//! deadline ([`JobRow`]) and every thread's statistics, which print in the
-//! same `job domain=... thread=...` form the `periodic` domain prints under
-//! QEMU, so that the two can be compared. [`run_cli`] is the command line
-//! (`cargo xtask sim`), which reads task sets from image manifests.
+//! [`image::simulate_image`] runs a whole image: every domain of a manifest
+//! competing for the CPU under the kernel's own Atropos
+//! (`vesper_kernel_core::atropos`), each doing what its program does: its
+//! threads under its user-level scheduler (`vesper-schedulers`, as the
+//! domain links it), or a stock program's behaviour. It reports the
+//! kernel's `stats` lines (which match the lines QEMU prints for the same
+//! image within a fraction of a percent) and each thread domain's `job`
+//! lines (the lines the `periodic` domain prints). [`simulate`] runs one
+//! task set ([`Task`]s) alone, on the whole CPU or under one reservation,
+//! and returns every job's release, start, finish and deadline
+//! ([`JobRow`]) and every thread's statistics. [`run_cli`] is the command
+//! line (`cargo xtask sim`).
 //!
 //! # The model
 //!
-//! The simulator drives the scheduler exactly as the domain's runtime
-//! does: on every event (the domain gets the CPU, a release is due, a
-//! quantum ends, a job completes) it tells the scheduler what happened,
-//! calls [`Scheduler::release_due`] and [`Scheduler::pick`], and runs the
-//! picked thread until the next event. A job needs exactly its `wcet` of
-//! CPU; nothing else costs time (no activation or switch overhead, which
-//! the real system adds: a few microseconds per switch).
+//! The simulator drives a domain's scheduler exactly as the domain's
+//! runtime does: on every event (the domain gets the CPU, a release is
+//! due, a quantum ends, a job completes) it tells the scheduler what
+//! happened, calls [`Scheduler::release_due`] and [`Scheduler::pick`], and
+//! runs the picked thread until the next event; with nothing to run the
+//! domain blocks until its next release. Between domains it drives Atropos
+//! exactly as the kernel's dispatcher does (see [`image`]). A job needs
+//! exactly its `wcet` of CPU; nothing else costs time (no activation or
+//! switch overhead, which the real system adds: about a microsecond per
+//! switch on QEMU). Atropos still charges the board's switch cost to
+//! preemptors, as on the board.
 //!
-//! The domain's CPU comes from a [`CpuShare`]:
-//!
-//! * [`CpuShare::Full`]: the domain has the whole CPU.
-//! * [`CpuShare::Reservation`]: an Atropos reservation `(p, s, l)`, served
-//!   as the kernel serves a domain whose guarantee no one else contends
-//!   for: in every period of `p` (starting at 0) the domain may run for
-//!   `s`, whenever it has a runnable thread; when its slice is spent it
-//!   waits for the next period; when it has nothing to run it blocks until
-//!   the next release, and a block longer than `p` restarts its periods at
-//!   the wake-up with the deadline `l` later (the kernel's unblocking rule).
-//!   A thread that is running when the slice runs out is interrupted at
-//!   that instant and resumed at the next period. With other domains
-//!   competing, Atropos may serve the slice anywhere in the period, so this
-//!   is the best case the guarantee allows; slack time (`extra`) is not
-//!   modelled.
+//! A [`CpuShare`] says what CPU a lone task set gets: [`CpuShare::Full`],
+//! or [`CpuShare::Reservation`], served by Atropos with the domain alone
+//! under it.
 
 #![forbid(unsafe_code)]
 
 mod cli;
+pub mod image;
 mod manifest;
 
 pub use cli::{run, run_cli, SimArgs};
-pub use manifest::{load_manifest, parse_duration, parse_manifest, SimDomain};
+pub use manifest::{parse_duration, tasks_of};
 
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
+use vesper_kernel_core::atropos::Reservation;
 use vesper_schedulers::{
     report_horizon_ns, AnyScheduler, JobLine, JobRecord, PolicyConfig, PolicyKind, Scheduler,
     ThreadId, ThreadParams, ThreadStats, DEFAULT_TICKETS, MAX_THREADS,
@@ -89,13 +89,13 @@ impl Task {
     }
 }
 
-/// The CPU the simulated domain gets.
+/// The CPU a lone simulated task set gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuShare {
     /// All of it.
     Full,
-    /// An Atropos reservation, served as described in the crate
-    /// documentation.
+    /// An Atropos reservation, served by the kernel's Atropos with the
+    /// domain alone under it.
     Reservation {
         /// The period `p`.
         period_ns: u64,
@@ -304,83 +304,6 @@ fn utilisation_ppb(task: &Task) -> Option<u64> {
     Some(u64::try_from(ppb).unwrap_or(u64::MAX))
 }
 
-/// The domain's CPU: when it may run.
-#[derive(Clone, Copy, Debug)]
-enum Cpu {
-    Full,
-    Budget {
-        period: u64,
-        slice: u64,
-        latency: u64,
-        /// End of the current period.
-        deadline: u64,
-        /// Time left of the slice in this period.
-        remain: u64,
-        /// When the domain blocked, while it is blocked.
-        blocked_since: Option<u64>,
-    },
-}
-
-impl Cpu {
-    fn new(share: CpuShare) -> Self {
-        match share {
-            CpuShare::Full => Self::Full,
-            CpuShare::Reservation { period_ns, slice_ns, latency_ns } => Self::Budget {
-                period: period_ns,
-                slice: slice_ns,
-                latency: if latency_ns == 0 { period_ns } else { latency_ns },
-                deadline: period_ns,
-                remain: slice_ns,
-                blocked_since: None,
-            },
-        }
-    }
-
-    /// Until when the domain may run from `now`, or `Err(t)`: not before
-    /// `t`.
-    fn available(&mut self, now: u64) -> Result<u64, u64> {
-        match self {
-            Self::Full => Ok(u64::MAX),
-            Self::Budget { period, slice, deadline, remain, .. } => {
-                if now >= *deadline {
-                    let k = (now - *deadline) / *period + 1;
-                    *deadline = deadline.saturating_add(k.saturating_mul(*period));
-                    *remain = *slice;
-                }
-                if *remain > 0 {
-                    Ok(now.saturating_add(*remain))
-                } else {
-                    Err(*deadline)
-                }
-            }
-        }
-    }
-
-    fn charge(&mut self, ran: u64) {
-        if let Self::Budget { remain, .. } = self {
-            *remain = remain.saturating_sub(ran);
-        }
-    }
-
-    fn block(&mut self, now: u64) {
-        if let Self::Budget { blocked_since, .. } = self {
-            *blocked_since = Some(now);
-        }
-    }
-
-    /// The kernel's unblocking rule.
-    fn wake(&mut self, now: u64) {
-        if let Self::Budget { period, slice, latency, deadline, remain, blocked_since } = self {
-            if let Some(since) = blocked_since.take() {
-                if now.saturating_sub(since) > *period {
-                    *remain = *slice;
-                    *deadline = now.saturating_add(*latency);
-                }
-            }
-        }
-    }
-}
-
 /// How many steps in a row may pass no time before [`simulate_with`]
 /// gives up on the scheduler.
 const MAX_STALLS: u32 = 10_000;
@@ -420,112 +343,183 @@ pub fn simulate(tasks: &[Task], config: &SimConfig) -> Result<SimResult> {
 
 /// Simulates `tasks` under `config`, but scheduled by `sched` (a policy of
 /// your own, say) instead of `config.policy`, which is ignored.
-pub fn simulate_with<S: Scheduler>(
+pub fn simulate_with<S: Scheduler + 'static>(
     tasks: &[Task],
     config: &SimConfig,
-    mut sched: S,
+    sched: S,
 ) -> Result<SimResult> {
     validate(tasks, config)?;
     let end = config.duration_ns;
-    let mut cpu = Cpu::new(config.share);
-    let n = tasks.len();
-    for (i, task) in tasks.iter().enumerate() {
-        let id = ThreadId(i);
-        sched
-            .admit(id, task.params(), 0)
-            .map_err(|e| anyhow::anyhow!("task {:?}: {e}", task.name))?;
-        if task.period_ns.is_none() {
-            sched.release(id, 0).map_err(|e| anyhow::anyhow!("task {:?}: {e}", task.name))?;
-            sched.ready(id, 0).map_err(|e| anyhow::anyhow!("task {:?}: {e}", task.name))?;
+    let mut domain = ThreadDomain::new(tasks, sched)?;
+    let CpuShare::Reservation { period_ns, slice_ns, latency_ns } = config.share else {
+        let mut now = 0;
+        while now < end {
+            match domain.run(now, end)? {
+                (_, After::Blocked(Some(wake))) => now = wake.min(end),
+                (stop, After::Ran) => now = stop,
+                (_, After::Blocked(None) | After::Exited) => break,
+            }
         }
-    }
-    // The job each thread's `remaining` work belongs to.
-    let mut current_job: Vec<Option<u64>> = vec![None; n];
-    let mut remaining = vec![0u64; n];
-    let mut records: Vec<Vec<JobRecord>> = vec![Vec::new(); n];
-    let mut trace: Vec<Span> = Vec::new();
-    let mut now = 0u64;
-    let mut stalled = 0u32;
+        return Ok(domain.finish(config.clone(), end));
+    };
+    // The reservation is served by the kernel's own Atropos, the domain
+    // alone under it.
+    let reservation = Reservation { period_ns, slice_ns, extra: false, latency_ns };
+    let mut domains: Vec<Box<dyn Behaviour>> = vec![Box::new(domain)];
+    image::run_under_atropos(&mut domains, &[Some(reservation)], 0, end)?;
+    let domain = domains.pop().expect("one domain");
+    Ok(domain.finish_threads(config.clone(), end).expect("a domain of threads"))
+}
 
-    while now < end {
-        let until = match cpu.available(now) {
-            Ok(until) => until,
-            Err(refill) => {
-                now = refill.min(end);
-                continue;
-            }
-        };
-        sched.release_due(now);
-        let Some(pick) = sched.pick(now) else {
-            // Nothing to run: the domain blocks until the next release.
-            let Some(wake) = sched.next_release().filter(|&wake| wake > now) else { break };
-            cpu.block(now);
-            now = wake.min(end);
-            cpu.wake(now);
-            continue;
-        };
-        let id = pick.thread;
-        let i = id.0;
-        match sched.job(id) {
-            Ok(Some(job)) => {
-                if current_job[i] != Some(job.index) {
-                    current_job[i] = Some(job.index);
-                    remaining[i] = tasks[i].wcet_ns;
-                }
-            }
-            _ => {
-                // A thread without a job has nothing to do (cannot happen
-                // here: threads become runnable only by releases).
-                let _ = sched.block(id, now);
-                continue;
+/// What a domain did with the CPU it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum After {
+    /// It used the CPU to the end of what it was given.
+    Ran,
+    /// It blocked, until the given time (or until woken, `None`).
+    Blocked(Option<u64>),
+    /// It ended.
+    Exited,
+}
+
+/// A simulated domain: what it does with the CPU Atropos gives it.
+pub trait Behaviour {
+    /// Runs from `now` for at most `until - now`; returns when it stopped
+    /// and why.
+    fn run(&mut self, now: u64, until: u64) -> Result<(u64, After)>;
+
+    /// A domain of threads: their results, for a run that ended at `end`.
+    fn finish_threads(self: Box<Self>, _config: SimConfig, _end: u64) -> Option<SimResult> {
+        None
+    }
+}
+
+/// A domain of threads under a user-level scheduler, driven as the
+/// activations runtime drives it.
+pub struct ThreadDomain<S: Scheduler> {
+    tasks: Vec<Task>,
+    sched: S,
+    /// The job each thread's `remaining` work belongs to.
+    current_job: Vec<Option<u64>>,
+    remaining: Vec<u64>,
+    records: Vec<Vec<JobRecord>>,
+    trace: Vec<Span>,
+    stalled: u32,
+}
+
+impl<S: Scheduler> ThreadDomain<S> {
+    /// The threads of `tasks`, admitted to `sched` at time 0.
+    pub fn new(tasks: &[Task], mut sched: S) -> Result<Self> {
+        for (i, task) in tasks.iter().enumerate() {
+            let id = ThreadId(i);
+            let refused = |e| anyhow::anyhow!("task {:?}: {e}", task.name);
+            sched.admit(id, task.params(), 0).map_err(refused)?;
+            if task.period_ns.is_none() {
+                sched.release(id, 0).map_err(refused)?;
+                sched.ready(id, 0).map_err(refused)?;
             }
         }
+        let n = tasks.len();
+        Ok(Self {
+            tasks: tasks.to_vec(),
+            sched,
+            current_job: vec![None; n],
+            remaining: vec![0; n],
+            records: vec![Vec::new(); n],
+            trace: Vec::new(),
+            stalled: 0,
+        })
+    }
+
+    /// Runs the picked thread from `now` until the next event (at most
+    /// `until`), and tells the scheduler how it ended. Returns the time
+    /// then.
+    fn step(&mut self, id: ThreadId, preempt_at: Option<u64>, now: u64, until: u64) -> Result<u64> {
+        let i = id.0;
         let stop = now
-            .saturating_add(remaining[i])
-            .min(pick.preempt_at.unwrap_or(u64::MAX))
-            .min(sched.next_release().filter(|&t| t > now).unwrap_or(u64::MAX))
+            .saturating_add(self.remaining[i])
+            .min(preempt_at.unwrap_or(u64::MAX))
+            .min(self.sched.next_release().filter(|&t| t > now).unwrap_or(u64::MAX))
             .min(until)
-            .min(end)
             .max(now);
         let ran = stop - now;
         // Only a completion may take no time; a scheduler that keeps
         // asking to be called back at once would never let time advance.
-        stalled = if ran == 0 && remaining[i] > 0 { stalled + 1 } else { 0 };
-        if stalled > MAX_STALLS {
-            bail!("the {} scheduler makes no progress at {now} ns", sched.name());
+        self.stalled = if ran == 0 && self.remaining[i] > 0 { self.stalled + 1 } else { 0 };
+        if self.stalled > MAX_STALLS {
+            bail!("the {} scheduler makes no progress at {now} ns", self.sched.name());
         }
-        remaining[i] -= ran;
-        cpu.charge(ran);
+        self.remaining[i] -= ran;
         if ran > 0 {
-            match trace.last_mut() {
+            match self.trace.last_mut() {
                 Some(last) if last.thread == i && last.end_ns == now => last.end_ns = stop,
-                _ => trace.push(Span { thread: i, start_ns: now, end_ns: stop }),
+                _ => self.trace.push(Span { thread: i, start_ns: now, end_ns: stop }),
             }
         }
-        now = stop;
-        let outcome = if remaining[i] == 0 {
-            sched.complete(id, now).map(|done| records[i].push(done.record))
-        } else if pick.preempt_at == Some(now) {
-            sched.quantum_expired(id, now)
+        let outcome = if self.remaining[i] == 0 {
+            self.sched.complete(id, stop).map(|done| self.records[i].push(done.record))
+        } else if preempt_at == Some(stop) {
+            self.sched.quantum_expired(id, stop)
         } else {
-            sched.interrupted(id, now)
+            self.sched.interrupted(id, stop)
         };
         if let Err(err) = outcome {
-            bail!("the {} scheduler refused thread {i} at {now} ns: {err}", sched.name());
+            bail!("the {} scheduler refused thread {i} at {stop} ns: {err}", self.sched.name());
+        }
+        Ok(stop)
+    }
+
+    /// The result of the run that ended at `end`.
+    pub fn finish(mut self, config: SimConfig, end: u64) -> SimResult {
+        self.sched.check_deadlines(end);
+        let rows = job_rows(&self.tasks, &self.sched, &self.records, end);
+        let n = self.tasks.len();
+        let stats = (0..n).map(|i| self.sched.stats(ThreadId(i)).unwrap_or_default()).collect();
+        SimResult {
+            config,
+            scheduler: self.sched.name(),
+            tasks: self.tasks,
+            rows,
+            stats,
+            trace: self.trace,
         }
     }
-    sched.check_deadlines(end);
+}
 
-    let rows = job_rows(tasks, &sched, &records, end);
-    let stats = (0..n).map(|i| sched.stats(ThreadId(i)).unwrap_or_default()).collect();
-    Ok(SimResult {
-        config: config.clone(),
-        scheduler: sched.name(),
-        tasks: tasks.to_vec(),
-        rows,
-        stats,
-        trace,
-    })
+impl<S: Scheduler> Behaviour for ThreadDomain<S> {
+    fn run(&mut self, mut now: u64, until: u64) -> Result<(u64, After)> {
+        while now < until {
+            self.sched.release_due(now);
+            let Some(pick) = self.sched.pick(now) else {
+                // Nothing to run: the domain blocks until the next release.
+                let wake = self.sched.next_release().filter(|&wake| wake > now);
+                return Ok((
+                    now,
+                    if wake.is_some() { After::Blocked(wake) } else { After::Exited },
+                ));
+            };
+            let id = pick.thread;
+            match self.sched.job(id) {
+                Ok(Some(job)) if self.current_job[id.0] != Some(job.index) => {
+                    self.current_job[id.0] = Some(job.index);
+                    self.remaining[id.0] = self.tasks[id.0].wcet_ns;
+                }
+                Ok(Some(_)) => {}
+                _ => {
+                    // A thread without a job has nothing to do (cannot
+                    // happen here: threads become runnable by releases).
+                    let _ = self.sched.block(id, now);
+                    continue;
+                }
+            }
+            now = self.step(id, pick.preempt_at, now, until)?;
+        }
+        Ok((now, After::Ran))
+    }
+
+    fn finish_threads(self: Box<Self>, config: SimConfig, end: u64) -> Option<SimResult> {
+        Some(self.finish(config, end))
+    }
 }
 
 /// Every job released or due before `end`, completed or not. `records`

@@ -1,26 +1,32 @@
 //! The command line: `cargo xtask sim`.
 
-use crate::manifest::{load_manifest, parse_duration, SimDomain};
+use crate::image::simulate_image;
+use crate::manifest::parse_duration;
 use crate::{simulate, CpuShare, SimConfig, Task};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use vesper_builder::Manifest;
 use vesper_schedulers::{PolicyConfig, PolicyKind};
 
 /// How long to simulate when neither `--for` nor the manifest's `run-for`
 /// says.
 const DEFAULT_DURATION_NS: u64 = 1_000_000_000;
 
-/// Simulates task sets under Vesper's user-level schedulers and prints one
-/// `row` line per job and one `job domain=... thread=...` summary line per
-/// thread (the form the `periodic` domain prints under QEMU).
+/// Simulates a whole image (every domain of a manifest under the kernel's
+/// Atropos, thread domains under their user-level schedulers) and prints
+/// the kernel's `stats` lines, then for each thread domain one `row` line
+/// per job and one `job` line per thread (the lines the `periodic` domain
+/// prints under QEMU); or one `--task` task set alone.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "sim")]
 pub struct SimArgs {
-    /// An image manifest: each of its domains that has `threads` is
-    /// simulated, with its reservation as its CPU share.
+    /// An image manifest: all its domains are simulated, competing under
+    /// Atropos with their reservations.
     pub manifest: Option<PathBuf>,
-    /// Only the manifest's domain NAME (repeat for more).
+    /// Report only the manifest's domain NAME (repeat for more); the whole
+    /// image is simulated all the same.
     #[arg(long = "domain", value_name = "NAME")]
     pub domains: Vec<String>,
     /// A task instead of a manifest: `NAME:PERIOD:WCET[:DEADLINE[:TICKETS]]`,
@@ -34,8 +40,8 @@ pub struct SimArgs {
     /// How long to simulate (default: the manifest's run-for, else 1s).
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
-    /// The domain's CPU: `full`, or SLICE/PERIOD such as `5ms/10ms`.
-    /// Default: the domain's reservation (full for --task).
+    /// A --task set's CPU: `full` (the default), or SLICE/PERIOD such as
+    /// `5ms/10ms`, served by Atropos.
     #[arg(long)]
     pub share: Option<String>,
     /// The quantum of round-robin, lottery and stride.
@@ -58,56 +64,74 @@ pub fn run_cli(args: &[String]) -> Result<String> {
 
 /// Runs the simulations `args` ask for and returns their report.
 pub fn run(args: &SimArgs) -> Result<String> {
-    let (mut domains, run_for) = match (&args.manifest, args.tasks.is_empty()) {
-        (Some(_), false) => bail!("give a manifest or --task, not both"),
-        (None, true) => bail!("give a manifest or at least one --task"),
-        (Some(path), true) => load_manifest(path)?,
-        (None, false) => {
-            let tasks = args.tasks.iter().map(|t| parse_task(t)).collect::<Result<Vec<_>>>()?;
-            let domain = SimDomain {
-                name: "sim".into(),
-                share: CpuShare::Full,
-                scheduler: "fifo".into(),
-                tasks,
-            };
-            (vec![domain], None)
-        }
-    };
-    if !args.domains.is_empty() {
-        for name in &args.domains {
-            if !domains.iter().any(|d| &d.name == name) {
-                bail!("no domain with threads is called {name:?}");
-            }
-        }
-        domains.retain(|d| args.domains.contains(&d.name));
-    }
-    if domains.is_empty() {
-        bail!("the manifest has no domain with `threads` to simulate");
-    }
-    let duration_ns = match &args.duration {
-        Some(text) => parse_duration(text).context("--for")?,
-        None => run_for.unwrap_or(DEFAULT_DURATION_NS),
-    };
-    let share = args.share.as_deref().map(parse_share).transpose()?;
     let policy_config = PolicyConfig {
         quantum_ns: parse_duration(&args.quantum).context("--quantum")?,
         seed: args.seed,
     };
-    let mut out = String::new();
-    for domain in &domains {
-        let names = args.scheduler.as_deref().unwrap_or(&domain.scheduler);
-        for policy in parse_policies(names)? {
-            let config = SimConfig {
-                domain: domain.name.clone(),
-                policy,
-                policy_config,
-                duration_ns,
-                share: share.unwrap_or(domain.share),
-            };
-            let result = simulate(&domain.tasks, &config)
-                .with_context(|| format!("simulating domain {:?} under {policy}", domain.name))?;
-            out.push_str(&result.render(!args.summary));
+    let duration = args.duration.as_deref().map(parse_duration).transpose().context("--for")?;
+    match (&args.manifest, args.tasks.is_empty()) {
+        (Some(_), false) => bail!("give a manifest or --task, not both"),
+        (None, true) => bail!("give a manifest or at least one --task"),
+        (Some(path), true) => run_image(args, &Manifest::load_any_program(path)?, duration),
+        (None, false) => run_tasks(args, policy_config, duration),
+    }
+}
+
+/// The whole image of a manifest, under Atropos, once per scheduler asked
+/// for (each thread domain's own if none).
+fn run_image(args: &SimArgs, manifest: &Manifest, duration: Option<u64>) -> Result<String> {
+    if args.share.is_some() {
+        bail!("--share is for --task task sets: a manifest's domains have their reservations");
+    }
+    for name in &args.domains {
+        if !manifest.domains.iter().any(|d| &d.name == name) {
+            bail!("the manifest has no domain called {name:?}");
         }
+    }
+    let duration_ns = duration.or(manifest.run_for_ns).unwrap_or(DEFAULT_DURATION_NS);
+    let policy_config = PolicyConfig {
+        quantum_ns: parse_duration(&args.quantum).context("--quantum")?,
+        seed: args.seed,
+    };
+    let policies: Vec<Option<PolicyKind>> = match args.scheduler.as_deref() {
+        Some(names) => parse_policies(names)?.into_iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let mut out = String::new();
+    for policy in policies {
+        let mut result = simulate_image(manifest, policy, policy_config, duration_ns)
+            .with_context(|| format!("simulating image {:?}", manifest.name))?;
+        if !args.domains.is_empty() {
+            result.domains.retain(|(name, _)| args.domains.contains(name));
+            result.threads.retain(|t| args.domains.contains(&t.config.domain));
+        }
+        let scheduler = policy.map_or("own", |kind| kind.name());
+        let _ = writeln!(
+            out,
+            "sim image={} scheduler={scheduler} duration_ns={duration_ns}",
+            manifest.name
+        );
+        out.push_str(&result.render(!args.summary));
+    }
+    Ok(out)
+}
+
+/// One domain of `--task` threads, on the whole CPU or `--share`.
+fn run_tasks(args: &SimArgs, policy_config: PolicyConfig, duration: Option<u64>) -> Result<String> {
+    let tasks = args.tasks.iter().map(|t| parse_task(t)).collect::<Result<Vec<_>>>()?;
+    let share = args.share.as_deref().map(parse_share).transpose()?.unwrap_or(CpuShare::Full);
+    let mut out = String::new();
+    for policy in parse_policies(args.scheduler.as_deref().unwrap_or("fifo"))? {
+        let config = SimConfig {
+            domain: "sim".into(),
+            policy,
+            policy_config,
+            duration_ns: duration.unwrap_or(DEFAULT_DURATION_NS),
+            share,
+        };
+        let result = simulate(&tasks, &config)
+            .with_context(|| format!("simulating the task set under {policy}"))?;
+        out.push_str(&result.render(!args.summary));
     }
     Ok(out)
 }
