@@ -8,27 +8,11 @@ use std::path::PathBuf;
 /// domains.
 const CONFIG_ENV: &str = "VESPER_IMAGE_CONFIG";
 
-/// The configuration of an image without domains.
-const EMPTY_CONFIG: &str = "\
-/// This image was built without a manifest.
-pub const IMAGE_NAME: &str = \"kernel-only\";
-/// Run until halted.
-pub const RUN_FOR_NS: Option<u64> = None;
-/// No domains, so no switches to charge.
-pub const SWITCH_COST_NS: u64 = 0;
-/// No board limit: only a period of 0 is refused.
-pub const MIN_PERIOD_NS: u64 = 1;
-/// No board limit: only a slice of 0 is refused.
-pub const MIN_SLICE_NS: u64 = 1;
-/// No domains.
-pub static DOMAINS: &[DomainConfig] = &[];
-/// No shared regions or devices.
-pub static REGIONS: &[RegionConfig] = &[];
-/// No channels.
-pub static CHANNELS: &[ChannelConfig] = &[];
-/// No interrupts delivered to domains.
-pub static IRQS: &[IrqConfig] = &[];
-";
+/// The configuration of an image without domains: the image builder's
+/// rendering of `vesper_abi::image::ImageConfig::KERNEL_ONLY`, which a test
+/// of the builder keeps current (`VESPER_BLESS=1 cargo test -p
+/// vesper-builder kernel_only` rewrites it).
+const KERNEL_ONLY_CONFIG: &str = include_str!("image_config.kernel-only.rs");
 
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -47,7 +31,7 @@ fn main() {
             std::fs::read_to_string(&path)
                 .unwrap_or_else(|err| panic!("{CONFIG_ENV}={path}: cannot read it: {err}"))
         }
-        Err(_) => EMPTY_CONFIG.to_string(),
+        Err(_) => KERNEL_ONLY_CONFIG.to_string(),
     };
     std::fs::write(out.join("image_config.rs"), config).expect("writing OUT_DIR/image_config.rs");
 }

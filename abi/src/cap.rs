@@ -20,6 +20,24 @@ pub const EVENT_SLOTS: usize = 32;
 /// Longest capability name, in bytes (NUL-padded into 16).
 pub const MAX_CAP_NAME_LEN: usize = 15;
 
+/// The name of a domain's capability to itself (a [`CapKind::Domain`],
+/// rights `CONTROL` and `GRANT`): the first the kernel gives every domain.
+pub const SELF: &str = "self";
+
+/// The name of a domain's capability to its own CPU reservation (a
+/// [`CapKind::Reservation`], rights `READ`, `WRITE` and `GRANT`): the
+/// second the kernel gives every domain.
+pub const RESERVATION: &str = "reservation";
+
+/// The capabilities the kernel gives every domain before the manifest's,
+/// in table order.
+pub const KERNEL_CAP_NAMES: [&str; KERNEL_CAPS] = [SELF, RESERVATION];
+
+/// How many capabilities the kernel gives every domain before the
+/// manifest's: a domain's table has room for `CAP_SLOTS - KERNEL_CAPS` of
+/// its manifest's.
+pub const KERNEL_CAPS: usize = 2;
+
 bitflags! {
     /// What a capability lets its holder do. Which rights mean something
     /// depends on its [`CapKind`]; minting can only drop rights.
@@ -174,7 +192,7 @@ pub struct CapInfo {
     /// Regions: length in bytes.
     pub size: u64,
     /// Its name: the channel, region, device or interrupt it came from in
-    /// the manifest (`self` and `reservation` for the domain's own),
+    /// the manifest ([`SELF`] and [`RESERVATION`] for the domain's own),
     /// NUL-padded.
     pub name: [u8; 16],
 }

@@ -4,6 +4,8 @@
 //! - [`syscall`]: the system call numbers, calling convention and errors.
 //! - [`cap`]: capability handles, kinds and rights.
 //! - [`dcb`]: the domain control block, in Nemesis's two halves.
+//! - [`image`]: the image's tables, which the image builder fills from a
+//!   manifest and the kernel compiles in.
 //! - [`layout`]: where a domain's memory lies in the single address space.
 //! - [`console`]: how console lines show who wrote them.
 
@@ -12,5 +14,6 @@
 pub mod cap;
 pub mod console;
 pub mod dcb;
+pub mod image;
 pub mod layout;
 pub mod syscall;

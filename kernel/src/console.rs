@@ -1,7 +1,7 @@
 //! The kernel's console on the board: one `vesper_kernel_core::console`
 //! ring (its rules are stated there) draining into the PL011.
 
-use crate::bsp::rpi3::console as uart;
+use crate::bsp::console as uart;
 use crate::sync::KernelCell;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};

@@ -39,5 +39,5 @@ pub fn halt(code: ExitCode) -> ! {
         _ => log::info!("halted (exit code {}): {AFTER_HALT}", code as u32),
     }
     crate::console::flush();
-    crate::arch::aarch64::cpu::halt(code)
+    crate::arch::cpu::halt(code)
 }

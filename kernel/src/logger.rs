@@ -4,7 +4,7 @@
 //! Under QEMU with `-icount` the timestamps are instruction counts in
 //! disguise, so a log is byte-identical from run to run.
 
-use crate::arch::aarch64::time;
+use crate::arch::time;
 use crate::console;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 

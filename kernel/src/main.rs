@@ -1,6 +1,6 @@
 //! The Vesper nucleus for the Raspberry Pi 3 (Cortex-A53, AArch64).
 //!
-//! Boot (`arch::aarch64::boot`) brings core 0 to EL1 with the MMU on and the
+//! Boot (`arch::boot`) brings core 0 to EL1 with the MMU on and the
 //! kernel in the upper half, then calls [`kernel_main`]. Architecture code
 //! lives in `arch/aarch64`, board code in `bsp/rpi3`, and everything else is
 //! generic.
@@ -28,17 +28,26 @@ mod sync;
 /// The kernel's version, shown in the boot banner.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Called by the boot stub (`boot.s`) with the MMU off, at the physical
+/// address: turns translation on with the kernel map of this board. It
+/// joins the architecture's MMU code and the board's memory map, so that
+/// neither knows the other.
+#[no_mangle]
+extern "C" fn early_enable_mmu() {
+    arch::mmu::enable(bsp::memory_map::KERNEL_MAP);
+}
+
 /// First Rust code in the upper half: called by the boot stub on core 0 at
 /// EL1, MMU and caches on, interrupts masked, on the boot stack.
 #[no_mangle]
 pub extern "C" fn kernel_main() -> ! {
-    arch::aarch64::init();
-    bsp::rpi3::init_console();
+    arch::init();
+    bsp::init_console();
     logger::init();
 
-    let revision = bsp::rpi3::mailbox::board_revision();
-    log::info!("Vesper {VERSION} on {}", bsp::rpi3::revision::BoardName(revision));
-    arch::aarch64::log_cpu_info();
+    let revision = bsp::mailbox::board_revision();
+    log::info!("Vesper {VERSION} on {}", bsp::revision::BoardName(revision));
+    arch::log_cpu_info();
     memory::log_kernel_image();
 
     selftest::run();

@@ -1,100 +1,44 @@
 //! What the kernel hands the domains of an image, worked out from its
 //! validated manifest: the image's memory regions (the `[[region]]`s, then
 //! the registers of every device a domain uses), channels and interrupts,
-//! and each domain's capabilities to them, in table order. The generated
-//! configuration ([`crate::codegen`]) and the summary show the same tables.
+//! and each domain's capabilities to them, in table order, as the kernel's
+//! own types (`vesper_abi::image`). The generated configuration
+//! ([`crate::codegen`]) and the summary show the same tables.
 //!
 //! A domain's table starts with the two capabilities the kernel adds
-//! (`self` and `reservation`, [`KERNEL_CAPS`]), then the manifest's: its
-//! devices in `uses` order, its interrupts (by event slot), its channel
+//! ([`KERNEL_CAP_NAMES`]: `self` and `reservation`), then the manifest's:
+//! its devices in `uses` order, its interrupts (by event slot), its channel
 //! ends (in channel order) and the regions it maps (in manifest order).
 //! Validation has checked that every table fits [`CAP_SLOTS`].
 
-use crate::board::AddressRange;
+use crate::image::{leak, leak_str};
 use crate::manifest::{ChannelRights, Manifest, RegionRights};
-pub use vesper_abi::cap::Object;
 use vesper_abi::cap::Rights;
+pub use vesper_abi::cap::{Object, KERNEL_CAP_NAMES};
+use vesper_abi::image::{
+    CapConfig, ChannelConfig, EventTarget, IrqConfig, RegionConfig, RegionKind,
+};
 
 pub use crate::manifest::{CAP_SLOTS, KERNEL_CAPS};
 
-/// The names of the capabilities the kernel adds first to every domain's
-/// table ([`KERNEL_CAPS`] of them).
-pub const KERNEL_CAP_NAMES: [&str; KERNEL_CAPS] = ["self", "reservation"];
-
-/// What kind of memory a region is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RegionKind {
-    /// RAM shared between domains (a `[[region]]`).
-    Normal,
-    /// A device's registers.
-    Device,
-}
-
-/// A memory region domains may map.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemoryRegion {
-    /// The region's or the device's name.
-    pub name: String,
-    /// Where it lies (whole pages).
-    pub range: AddressRange,
-    /// RAM or device registers.
-    pub kind: RegionKind,
-}
-
-/// Where an event is counted: a domain and an event slot of its DCB.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EventTarget {
-    /// The domain's index.
-    pub domain: usize,
-    /// The event slot.
-    pub event: u64,
-}
-
-/// A channel between two domains.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChannelEntry {
-    /// Its name.
-    pub name: String,
-    /// Where each end counts its events, in the manifest model's end order.
-    pub ends: [EventTarget; 2],
-}
-
-/// An interrupt delivered to domains.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IrqEntry {
-    /// Its name, `DEVICE.NAME`.
-    pub name: String,
-    /// Its number in the board's interrupt table.
-    pub line: u32,
-    /// The domains taking it (several with a `[[share]]`), in domain order.
-    pub owners: Vec<EventTarget>,
-}
-
-/// A capability the manifest gives a domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cap {
-    /// Its name: the device, interrupt, channel or region.
-    pub name: String,
-    /// What it names.
-    pub object: Object,
-    /// What it allows.
-    pub rights: Rights,
-}
+// The manifest's checks count the kernel's capabilities as the ABI does.
+const _: () = assert!(KERNEL_CAPS == vesper_abi::cap::KERNEL_CAPS);
 
 /// An image's regions, channels and interrupts, and its domains'
-/// capabilities.
+/// capabilities: the tables of [`vesper_abi::image::ImageConfig`] that the
+/// manifest alone decides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageCaps {
     /// The `[[region]]`s in manifest order, then each device some domain
     /// uses, in board order.
-    pub regions: Vec<MemoryRegion>,
+    pub regions: Vec<RegionConfig>,
     /// The channels, in manifest order.
-    pub channels: Vec<ChannelEntry>,
+    pub channels: Vec<ChannelConfig>,
     /// Each interrupt some domain takes, in board order (by device, then
     /// by name).
-    pub irqs: Vec<IrqEntry>,
+    pub irqs: Vec<IrqConfig>,
     /// Each domain's capabilities after the kernel's two, in domain order.
-    pub domains: Vec<Vec<Cap>>,
+    pub domains: Vec<Vec<CapConfig>>,
 }
 
 /// The rights to a device's registers.
@@ -122,28 +66,19 @@ pub fn region_rights(rights: RegionRights) -> Rights {
     map | Rights::GRANT
 }
 
-/// `rights` as their names joined by ` | ` (`SEND | GRANT`; `none` if
-/// empty).
-pub fn rights_names(rights: Rights) -> String {
-    let names: Vec<&str> = rights.iter_names().map(|(name, _)| name).collect();
-    if names.is_empty() {
-        "none".to_string()
-    } else {
-        names.join(" | ")
-    }
-}
-
 impl ImageCaps {
     /// The tables of `manifest`.
     pub fn of(manifest: &Manifest) -> Self {
         let domain_index =
             |name: &str| manifest.domain_index(name).expect("validation checked every domain name");
-        let mut regions: Vec<MemoryRegion> = manifest
+        let slot = |event: u64| usize::try_from(event).expect("validation checked event slots");
+        let mut regions: Vec<RegionConfig> = manifest
             .regions
             .iter()
-            .map(|region| MemoryRegion {
-                name: region.name.clone(),
-                range: region.range,
+            .map(|region| RegionConfig {
+                name: leak_str(&region.name),
+                start: region.range.start,
+                end: region.range.end,
                 kind: RegionKind::Normal,
             })
             .collect();
@@ -151,27 +86,29 @@ impl ImageCaps {
         for device in &manifest.board.devices {
             if manifest.domains.iter().any(|domain| domain.uses.contains(&device.name)) {
                 device_regions.push((device.name.as_str(), regions.len()));
-                regions.push(MemoryRegion {
-                    name: device.name.clone(),
-                    range: device.pages(),
+                let pages = device.pages();
+                regions.push(RegionConfig {
+                    name: leak_str(&device.name),
+                    start: pages.start,
+                    end: pages.end,
                     kind: RegionKind::Device,
                 });
             }
         }
 
-        let channels = manifest
+        let channels: Vec<ChannelConfig> = manifest
             .channels
             .iter()
-            .map(|channel| ChannelEntry {
-                name: channel.name.clone(),
-                ends: channel
-                    .ends
-                    .each_ref()
-                    .map(|end| EventTarget { domain: domain_index(&end.domain), event: end.event }),
+            .map(|channel| ChannelConfig {
+                name: leak_str(&channel.name),
+                ends: channel.ends.each_ref().map(|end| EventTarget {
+                    domain: domain_index(&end.domain),
+                    event: slot(end.event),
+                }),
             })
             .collect();
 
-        let mut irqs: Vec<IrqEntry> = Vec::new();
+        let mut irqs: Vec<IrqConfig> = Vec::new();
         for device in &manifest.board.devices {
             for (irq, &line) in &device.interrupts {
                 let name = format!("{}.{irq}", device.name);
@@ -181,11 +118,11 @@ impl ImageCaps {
                     .enumerate()
                     .filter_map(|(index, domain)| {
                         let route = domain.interrupts.iter().find(|r| r.interrupt == name)?;
-                        Some(EventTarget { domain: index, event: route.event })
+                        Some(EventTarget { domain: index, event: slot(route.event) })
                     })
                     .collect();
                 if !owners.is_empty() {
-                    irqs.push(IrqEntry { name, line, owners });
+                    irqs.push(IrqConfig { name: leak_str(&name), line, owners: leak(owners) });
                 }
             }
         }
@@ -200,8 +137,8 @@ impl ImageCaps {
                         .iter()
                         .find(|(name, _)| name == device)
                         .expect("every used device has a region");
-                    caps.push(Cap {
-                        name: device.clone(),
+                    caps.push(CapConfig {
+                        name: regions[*region].name,
                         object: Object::Region { region: *region },
                         rights: DEVICE_RIGHTS,
                     });
@@ -211,8 +148,8 @@ impl ImageCaps {
                         .iter()
                         .position(|irq| irq.name == route.interrupt)
                         .expect("every taken interrupt has an entry");
-                    caps.push(Cap {
-                        name: route.interrupt.clone(),
+                    caps.push(CapConfig {
+                        name: irqs[irq].name,
                         object: Object::Irq { irq },
                         rights: IRQ_RIGHTS,
                     });
@@ -220,8 +157,8 @@ impl ImageCaps {
                 for (channel_index, channel) in manifest.channels.iter().enumerate() {
                     for (end_index, end) in channel.ends.iter().enumerate() {
                         if end.domain == domain.name {
-                            caps.push(Cap {
-                                name: channel.name.clone(),
+                            caps.push(CapConfig {
+                                name: channels[channel_index].name,
                                 object: Object::Channel { channel: channel_index, end: end_index },
                                 rights: channel_rights(end.rights),
                             });
@@ -231,8 +168,8 @@ impl ImageCaps {
                 for (region_index, region) in manifest.regions.iter().enumerate() {
                     if let Some((_, rights)) = region.access.iter().find(|(d, _)| *d == domain.name)
                     {
-                        caps.push(Cap {
-                            name: region.name.clone(),
+                        caps.push(CapConfig {
+                            name: regions[region_index].name,
                             object: Object::Region { region: region_index },
                             rights: region_rights(*rights),
                         });
@@ -251,6 +188,17 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    /// `rights` as their names joined by ` | ` (`SEND | GRANT`; `none` if
+    /// empty).
+    fn rights_names(rights: Rights) -> String {
+        let names: Vec<&str> = rights.iter_names().map(|(name, _)| name).collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(" | ")
+        }
+    }
+
     fn full() -> Manifest {
         Manifest::parse_any_program(
             include_str!("../tests/full.toml"),
@@ -262,11 +210,8 @@ mod tests {
     #[test]
     fn the_full_example_has_its_regions_then_its_devices() {
         let caps = ImageCaps::of(&full());
-        let regions: Vec<(&str, u64, u64, RegionKind)> = caps
-            .regions
-            .iter()
-            .map(|r| (r.name.as_str(), r.range.start, r.range.end, r.kind))
-            .collect();
+        let regions: Vec<(&str, u64, u64, RegionKind)> =
+            caps.regions.iter().map(|r| (r.name, r.start, r.end, r.kind)).collect();
         assert_eq!(
             regions,
             [
@@ -279,13 +224,19 @@ mod tests {
         // sensor takes slots 0 and 1 for its interrupts, so its end gets 2.
         assert_eq!(
             caps.channels,
-            [ChannelEntry {
-                name: "readings".into(),
+            [ChannelConfig {
+                name: "readings",
                 ends: [EventTarget { domain: 0, event: 2 }, EventTarget { domain: 2, event: 0 }],
             }]
         );
-        let irqs: Vec<(&str, u32)> = caps.irqs.iter().map(|i| (i.name.as_str(), i.line)).collect();
-        assert_eq!(irqs, [("systimer.c1", 1), ("gpio.bank0", 49)]);
+        let irqs: Vec<(&str, u32, &[EventTarget])> =
+            caps.irqs.iter().map(|i| (i.name, i.line, i.owners)).collect();
+        let sensor = |event| EventTarget { domain: 0, event };
+        let leds = |event| EventTarget { domain: 1, event };
+        assert_eq!(
+            irqs,
+            [("systimer.c1", 1, &[sensor(0)][..]), ("gpio.bank0", 49, &[sensor(1), leds(0)][..]),]
+        );
     }
 
     #[test]
@@ -294,7 +245,7 @@ mod tests {
         let table = |domain: usize| -> Vec<(String, Object, String)> {
             caps.domains[domain]
                 .iter()
-                .map(|cap| (cap.name.clone(), cap.object, rights_names(cap.rights)))
+                .map(|cap| (cap.name.to_string(), cap.object, rights_names(cap.rights)))
                 .collect()
         };
         let entry = |name: &str, object, rights: &str| (name.to_string(), object, rights.into());

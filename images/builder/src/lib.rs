@@ -5,9 +5,10 @@
 //! ([`board`]) and lays out the single address space ([`layout`]) without
 //! building anything. [`build_image`] then builds every domain program for
 //! `aarch64-unknown-none` (position-independent, see [`domains`]), places
-//! each in its slot and relocates it ([`program`]), writes the kernel's
-//! image configuration as Rust source ([`codegen`]), and compiles the kernel
-//! with it, turning the kernel's ELF into the flat `kernel8.img` that the
+//! each in its slot and relocates it ([`program`]), fills the kernel's
+//! image tables, whose types the ABI defines ([`image`], [`caps`]), writes
+//! them as Rust source ([`source`], [`codegen`]), and compiles the kernel
+//! with them, turning the kernel's ELF into the flat `kernel8.img` that the
 //! Raspberry Pi firmware (and QEMU's `-kernel`) load at physical 0x80000
 //! ([`flat`]). [`write_image_dir`] adds a `config.txt` for a physical Pi 3
 //! ([`config_txt`]) and [`sdcard`] writes a bootable SD card image.
@@ -21,10 +22,12 @@ pub mod codegen;
 pub mod config_txt;
 pub mod domains;
 pub mod flat;
+pub mod image;
 pub mod layout;
 pub mod manifest;
 pub mod program;
 pub mod sdcard;
+pub mod source;
 pub mod summary;
 pub mod units;
 
@@ -36,7 +39,7 @@ pub use manifest::Manifest;
 pub use summary::Summary;
 
 use anyhow::{bail, Context, Result};
-use program::{PlacedProgram, Rights, Segment};
+use program::{PlacedProgram, Segment, SegmentRights};
 use std::path::{Path, PathBuf};
 use vesper_abi::layout::DOMAIN_REGION_BASE;
 
@@ -59,7 +62,7 @@ impl PlacedDomain {
         let extra = [layout.stack, layout.memory].into_iter().flatten().map(|range| Segment {
             start: range.start,
             end: range.end,
-            rights: Rights::ReadWrite,
+            rights: SegmentRights::ReadWrite,
         });
         self.program.segments.iter().copied().chain(extra).collect()
     }
@@ -298,7 +301,7 @@ mod tests {
             segments: vec![Segment {
                 start: base,
                 end: base + pages * 0x1000,
-                rights: Rights::ReadWrite,
+                rights: SegmentRights::ReadWrite,
             }],
         }
     }
@@ -313,8 +316,8 @@ mod tests {
         assert_eq!(
             segments[1..],
             [
-                Segment { start: 0x21F_A000, end: 0x21F_C000, rights: Rights::ReadWrite },
-                Segment { start: 0x21F_C000, end: 0x220_0000, rights: Rights::ReadWrite },
+                Segment { start: 0x21F_A000, end: 0x21F_C000, rights: SegmentRights::ReadWrite },
+                Segment { start: 0x21F_C000, end: 0x220_0000, rights: SegmentRights::ReadWrite },
             ]
         );
     }

@@ -14,49 +14,24 @@ use object::elf::{
 };
 use object::read::elf::{ElfFile64, FileHeader, ProgramHeader, Rela, SectionHeader};
 use object::{elf, Endianness, Object, ObjectSymbol};
+pub use vesper_abi::image::{Segment, SegmentRights};
 use vesper_abi::layout::{IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE};
 
 /// The symbol `activations/link.ld` puts at the top of the activation
 /// stack; its absence means the program does not link vesper-activations.
 pub const ACTIVATION_STACK_SYMBOL: &str = "__activation_stack_top";
 
-/// What a domain may do with a range of its program. The variant names are
-/// those of the kernel's `SegmentRights` (the generated configuration
-/// writes them with `{:?}`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rights {
-    /// Read-only data.
-    ReadOnly,
-    /// Data and bss.
-    ReadWrite,
-    /// Code.
-    ReadExecute,
-}
-
-impl Rights {
-    /// The rights a `PT_LOAD` segment with `flags` gets: executable
-    /// segments are read-execute (never writable), writable ones
-    /// read-write, the rest read-only.
-    pub fn from_flags(flags: ProgramFlags) -> Self {
-        if flags.0 & PF_X.0 != 0 {
-            Rights::ReadExecute
-        } else if flags.0 & PF_W.0 != 0 {
-            Rights::ReadWrite
-        } else {
-            Rights::ReadOnly
-        }
+/// The rights a `PT_LOAD` segment with `flags` gets: executable segments
+/// are read-execute (never writable), writable ones read-write, the rest
+/// read-only.
+pub fn segment_rights(flags: ProgramFlags) -> SegmentRights {
+    if flags.0 & PF_X.0 != 0 {
+        SegmentRights::ReadExecute
+    } else if flags.0 & PF_W.0 != 0 {
+        SegmentRights::ReadWrite
+    } else {
+        SegmentRights::ReadOnly
     }
-}
-
-/// A page-aligned range of a placed program, with its rights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Segment {
-    /// First address (page-aligned).
-    pub start: u64,
-    /// One past the last address (page-aligned).
-    pub end: u64,
-    /// The domain's rights.
-    pub rights: Rights,
 }
 
 /// A program relocated to run at `base`.
@@ -144,7 +119,7 @@ pub fn place(program: &str, elf: &[u8], slot_base: u64) -> Result<PlacedProgram>
     ensure!(
         segments
             .iter()
-            .any(|s| s.rights == Rights::ReadExecute && (s.start..s.end).contains(&entry)),
+            .any(|s| s.rights == SegmentRights::ReadExecute && (s.start..s.end).contains(&entry)),
         "program {program}: its entry point {entry:#x} is not in an executable segment"
     );
     let top = file
@@ -158,7 +133,7 @@ pub fn place(program: &str, elf: &[u8], slot_base: u64) -> Result<PlacedProgram>
         })?;
     let activation_sp = base.wrapping_add(top.address());
     let stack_ok = |s: &Segment| {
-        s.rights == Rights::ReadWrite && s.start < activation_sp && activation_sp <= s.end
+        s.rights == SegmentRights::ReadWrite && s.start < activation_sp && activation_sp <= s.end
     };
     ensure!(
         activation_sp.is_multiple_of(16) && segments.iter().any(stack_ok),
@@ -181,7 +156,7 @@ fn segments(program: &str, loads: &[Load], base: u64) -> Result<Vec<Segment>> {
             .map(|end| Segment {
                 start: base + load.vaddr / PAGE_SIZE * PAGE_SIZE,
                 end,
-                rights: Rights::from_flags(load.flags),
+                rights: segment_rights(load.flags),
             });
         ranges.push(range.with_context(|| {
             format!(
@@ -486,9 +461,17 @@ mod tests {
         assert_eq!(
             placed.segments,
             vec![
-                Segment { start: base, end: base + 0x1000, rights: Rights::ReadExecute },
-                Segment { start: base + 0x1000, end: base + 0x2000, rights: Rights::ReadOnly },
-                Segment { start: base + 0x2000, end: base + 0x3000, rights: Rights::ReadWrite },
+                Segment { start: base, end: base + 0x1000, rights: SegmentRights::ReadExecute },
+                Segment {
+                    start: base + 0x1000,
+                    end: base + 0x2000,
+                    rights: SegmentRights::ReadOnly
+                },
+                Segment {
+                    start: base + 0x2000,
+                    end: base + 0x3000,
+                    rights: SegmentRights::ReadWrite
+                },
             ]
         );
         assert_eq!(placed.segments.last().unwrap().end, base + 0x3000);
@@ -496,10 +479,10 @@ mod tests {
 
     #[test]
     fn rights_follow_the_flags() {
-        assert_eq!(Rights::from_flags(RX), Rights::ReadExecute);
-        assert_eq!(Rights::from_flags(ProgramFlags(PF_X.0 | PF_W.0)), Rights::ReadExecute);
-        assert_eq!(Rights::from_flags(RW), Rights::ReadWrite);
-        assert_eq!(Rights::from_flags(R), Rights::ReadOnly);
+        assert_eq!(segment_rights(RX), SegmentRights::ReadExecute);
+        assert_eq!(segment_rights(ProgramFlags(PF_X.0 | PF_W.0)), SegmentRights::ReadExecute);
+        assert_eq!(segment_rights(RW), SegmentRights::ReadWrite);
+        assert_eq!(segment_rights(R), SegmentRights::ReadOnly);
     }
 
     #[test]
@@ -512,7 +495,7 @@ mod tests {
         assert_eq!(placed.segments.len(), 3);
         assert_eq!(
             placed.segments[2],
-            Segment { start: base + 0x2000, end: base + 0x5000, rights: Rights::ReadWrite }
+            Segment { start: base + 0x2000, end: base + 0x5000, rights: SegmentRights::ReadWrite }
         );
         assert_eq!(placed.image.len(), 0x3008);
     }

@@ -294,10 +294,8 @@ impl Summary {
             if table.is_empty() {
                 continue;
             }
-            let names: Vec<&str> = KERNEL_CAP_NAMES
-                .into_iter()
-                .chain(table.iter().map(|cap| cap.name.as_str()))
-                .collect();
+            let names: Vec<&str> =
+                KERNEL_CAP_NAMES.into_iter().chain(table.iter().map(|cap| cap.name)).collect();
             lines.push((
                 "caps",
                 format!("{}: {} ({} of {CAP_SLOTS})", domain.name, names.join(", "), names.len()),

@@ -6,7 +6,8 @@
 //! - [`cap`]: the capability tables (look up, mint, delete, move, revoke).
 //! - [`console`]: the console ring, its prefixes and escapes.
 //! - [`memory`]: which addresses a domain may pass to a system call.
-//! - [`image`]: the image's tables as the builder lays them out.
+//! - [`image`]: the image's tables as the builder lays them out (the ABI's
+//!   types, re-exported).
 //! - [`mmu`]: translation-table descriptors, the kernel map, a domain's
 //!   tables.
 //! - [`esr`]: decoding exception syndromes.

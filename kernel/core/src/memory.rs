@@ -68,8 +68,7 @@ pub fn allows_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::atropos::Reservation;
-    use crate::image::Segment;
+    use crate::image::{ReservationConfig, Segment};
 
     const SLOT: u64 = 0x0200_0000;
 
@@ -90,7 +89,7 @@ mod tests {
     static CONFIG: DomainConfig = DomainConfig {
         name: "t",
         program: "test",
-        reservation: Reservation { period_ns: 10, slice_ns: 1, extra: false, latency_ns: 10 },
+        reservation: ReservationConfig { period_ns: 10, slice_ns: 1, latency_ns: 10, extra: false },
         slot_base: SLOT,
         entry: SLOT + 0x4000,
         activation_sp: SLOT + 0x9000,

@@ -3,11 +3,11 @@
 
 use super::syscall::Outcome;
 use super::{dcb_ro, Dispatcher};
-use crate::arch::aarch64::{time, user};
+use crate::arch::{time, user};
 use crate::domain::config::{self, RegionKind, CHANNELS, IRQS, REGIONS};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
-use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights};
+use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, KERNEL_CAP_NAMES, RESERVATION, SELF};
 use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{AdmitError, Reservation};
 use vesper_kernel_core::cap::{Capability, Object};
@@ -25,7 +25,7 @@ fn padded<const N: usize>(name: &str) -> [u8; N] {
 
 impl Dispatcher {
     /// Gives every loaded domain its capabilities: control of itself
-    /// (`self`) and of its reservation (`reservation`), then those its
+    /// ([`SELF`]) and of its reservation ([`RESERVATION`]), then those its
     /// manifest lists; maps its regions and fills its DCB mirror.
     pub(super) fn grant_initial_caps(&mut self) {
         for index in 0..self.domains.len() {
@@ -44,7 +44,7 @@ impl Dispatcher {
                 domain.config.caps.iter().map(|cap| Capability::original(cap.object, cap.rights));
             for (cap, name) in own
                 .into_iter()
-                .zip(["self", "reservation"])
+                .zip(KERNEL_CAP_NAMES)
                 .chain(listed.zip(domain.config.caps.iter().map(|c| c.name)))
             {
                 if self.caps.insert(index, cap).is_err() {
@@ -100,14 +100,14 @@ impl Dispatcher {
             Object::Domain { domain } => {
                 info.base = domain as u64;
                 if domain == holder {
-                    "self"
+                    SELF
                 } else {
                     self.config(domain).name
                 }
             }
             Object::Reservation { domain } => {
                 info.base = domain as u64;
-                "reservation"
+                RESERVATION
             }
         };
         info.name = padded(name);

@@ -12,8 +12,8 @@
 
 use super::syscall::Outcome;
 use super::{dcb_ro, Dispatcher};
-use crate::arch::aarch64::time;
-use crate::bsp::rpi3::intc;
+use crate::arch::time;
+use crate::bsp::intc;
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::DomainState;
 use vesper_abi::cap::{CapKind, Handle, Rights};

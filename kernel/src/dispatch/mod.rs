@@ -16,9 +16,9 @@ mod events;
 mod report;
 mod syscall;
 
-use crate::arch::aarch64::trap_frame::TrapFrame;
-use crate::arch::aarch64::{fpu, time, timer, user};
-use crate::bsp::rpi3::local_intc;
+use crate::arch::trap_frame::TrapFrame;
+use crate::arch::{fpu, time, timer, user};
+use crate::bsp::local_intc;
 use crate::console;
 use crate::domain::config::{self, DomainConfig};
 use crate::domain::{setup, Domain, DomainState, Resume};

@@ -6,8 +6,8 @@
 //! alone acts on it.
 
 use super::Dispatcher;
-use crate::arch::aarch64::trap_frame::TrapFrame;
-use crate::arch::aarch64::{fpu, time, user};
+use crate::arch::trap_frame::TrapFrame;
+use crate::arch::{fpu, time, user};
 use crate::console;
 use crate::domain::DomainState;
 use vesper_abi::dcb::ActivationReason;
@@ -151,7 +151,7 @@ impl Dispatcher {
 /// activation handler that read `count`.
 fn bench_mark(count: u64) -> Result<u64, Error> {
     #[cfg(feature = "bench")]
-    return Ok(crate::arch::aarch64::pmu::instructions_since_irq(count));
+    return Ok(crate::arch::pmu::instructions_since_irq(count));
     #[cfg(not(feature = "bench"))]
     {
         let _ = count;

@@ -1,15 +1,10 @@
 //! The image's domains, as the image builder laid them out: the table
-//! types are the core's (`vesper_kernel_core::image`), the values the
-//! builder's generated `image_config.rs`.
+//! types are the ABI's (`vesper_abi::image`, re-exported by the core), the
+//! values the builder's generated `image_config.rs`, which imports the
+//! names it uses itself (or, for a kernel built without a manifest,
+//! `kernel/image_config.kernel-only.rs`, rendered by the builder too).
 
 pub use vesper_kernel_core::image::*;
-// The names the generated table uses besides the image types; an image
-// without domains or capabilities uses none of them.
-#[allow(unused_imports)]
-use {
-    vesper_abi::cap::Rights, vesper_kernel_core::atropos::Reservation,
-    vesper_kernel_core::cap::Object,
-};
 
 include!(concat!(env!("OUT_DIR"), "/image_config.rs"));
 

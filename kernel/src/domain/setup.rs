@@ -8,10 +8,10 @@ use super::config::{
     MIN_SLICE_NS, REGIONS,
 };
 use super::Domain;
-use crate::arch::aarch64::cache;
-use crate::arch::aarch64::user::ttbr0;
-use crate::bsp::rpi3::intc;
-use crate::bsp::rpi3::memory_map::ARM_RAM_END;
+use crate::arch::cache;
+use crate::arch::user::ttbr0;
+use crate::bsp::intc;
+use crate::bsp::memory_map::ARM_RAM_END;
 use crate::memory::{phys_to_virt, virt_to_phys};
 use crate::sync::KernelCell;
 use vesper_abi::cap::EVENT_SLOTS;
@@ -184,11 +184,7 @@ fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
         .chain(config.segments.iter().map(|s| UserRegion {
             start: s.start,
             end: s.end,
-            rights: match s.rights {
-                SegmentRights::ReadOnly => UserRights::ReadOnly,
-                SegmentRights::ReadWrite => UserRights::ReadWrite,
-                SegmentRights::ReadExecute => UserRights::ReadExecute,
-            },
+            rights: s.rights,
         }))
 }
 
@@ -257,7 +253,7 @@ fn load(
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
     // Admitted last: a domain the scheduler knows is one that runs.
-    let admitted = atropos.admit(config.reservation, now).map_err(LoadError::Admission)?;
+    let admitted = atropos.admit(config.reservation.into(), now).map_err(LoadError::Admission)?;
     debug_assert_eq!(admitted, index);
     let asid = (index + 1) as u16;
     Ok(Domain::new(config, ttbr0(l1_phys, asid), asid))

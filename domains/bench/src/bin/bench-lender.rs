@@ -13,7 +13,7 @@
 #![no_std]
 #![no_main]
 
-use vesper_abi::cap::{CapKind, Rights};
+use vesper_abi::cap::{CapKind, Rights, RESERVATION};
 use vesper_activations::events::{cap, EventChannel};
 use vesper_activations::println;
 use vesper_activations::syscall::{cap_mint, cap_revoke};
@@ -38,7 +38,7 @@ fn run() {
         return;
     }
     lend.await_count(1);
-    let Some(own) = cap("reservation") else {
+    let Some(own) = cap(RESERVATION) else {
         println!("bench-lender: no reservation capability");
         return;
     };

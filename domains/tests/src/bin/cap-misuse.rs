@@ -5,7 +5,7 @@
 #![no_std]
 #![no_main]
 
-use vesper_abi::cap::{Handle, Rights};
+use vesper_abi::cap::{Handle, Rights, RESERVATION, SELF};
 use vesper_abi::syscall::Error;
 use vesper_activations::events::{cap, cap_by_handle, EventChannel};
 use vesper_activations::println;
@@ -47,7 +47,7 @@ fn run() {
         return;
     };
     let (view, lend, me, reservation) =
-        (handle("view"), handle("lend"), handle("self"), handle("reservation"));
+        (handle("view"), handle("lend"), handle(SELF), handle(RESERVATION));
     let mut checks = Checks { passed: 0, total: 0 };
     let read = Rights::READ;
 

@@ -7,6 +7,7 @@
 #![no_std]
 #![no_main]
 
+use vesper_abi::cap::RESERVATION;
 use vesper_activations::dcb;
 use vesper_activations::events::cap;
 use vesper_activations::println;
@@ -18,7 +19,7 @@ vesper_activations::main!(run);
 const LONGEST_NS: u64 = 10_000_000;
 
 fn run() {
-    let Some(reservation) = cap("reservation") else {
+    let Some(reservation) = cap(RESERVATION) else {
         println!("no reservation capability");
         return;
     };

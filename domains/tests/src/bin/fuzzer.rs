@@ -19,6 +19,7 @@
 #![no_std]
 #![no_main]
 
+use vesper_abi::cap::{RESERVATION, SELF};
 use vesper_abi::syscall::{decode, Error, Syscall, ERRORS};
 use vesper_activations::events::cap;
 use vesper_activations::syscall::raw_number as raw;
@@ -72,9 +73,9 @@ fn run() {
     let mut rng = Rng(0x5EED_0000_0000_0001);
     let own = &rng as *const Rng as u64;
     let mut counts = [0u32; ERRORS.len() + 1];
-    let me = cap("self").map_or(0, |c| c.handle);
+    let me = cap(SELF).map_or(0, |c| c.handle);
     let originals: [u64; 4] =
-        ["self", "reservation", "poke", "vault"].map(|name| cap(name).map_or(0, |c| c.handle));
+        [SELF, RESERVATION, "poke", "vault"].map(|name| cap(name).map_or(0, |c| c.handle));
     for _ in 0..CALLS {
         let number = rng.next() % 18;
         let (a0, a1, a2) = (rng.argument(own), rng.argument(own), rng.argument(own));

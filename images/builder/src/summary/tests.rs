@@ -2,7 +2,7 @@
 //! summaries of whole manifests are in `images/builder/tests/golden.rs`.
 
 use super::*;
-use crate::program::{PlacedProgram, Rights, Segment};
+use crate::program::{PlacedProgram, Segment, SegmentRights};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -30,11 +30,15 @@ fn placed(manifest: &Manifest) -> Vec<PlacedDomain> {
                     activation_sp: base + 0x3000,
                     image: vec![0; 0x2008],
                     segments: vec![
-                        Segment { start: base, end: base + 0x2000, rights: Rights::ReadExecute },
+                        Segment {
+                            start: base,
+                            end: base + 0x2000,
+                            rights: SegmentRights::ReadExecute,
+                        },
                         Segment {
                             start: base + 0x2000,
                             end: base + 0x3000,
-                            rights: Rights::ReadWrite,
+                            rights: SegmentRights::ReadWrite,
                         },
                     ],
                 },

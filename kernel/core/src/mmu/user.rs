@@ -9,21 +9,11 @@
 
 use super::descriptor::{self, Access, Attributes, Execute, MemoryKind};
 use super::tables::{TranslationTable, L1_BLOCK, L2_BLOCK};
+use vesper_abi::layout::PAGE_SIZE;
 
-/// Bytes in a page.
-pub const PAGE: u64 = 0x1000;
-
-/// What a domain may do with a range of its memory.
-#[allow(clippy::enum_variant_names)] // every right includes reading
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UserRights {
-    /// Read only.
-    ReadOnly,
-    /// Read and write.
-    ReadWrite,
-    /// Read and execute.
-    ReadExecute,
-}
+/// What a domain may do with a range of its memory: the image contract's
+/// segment rights, which also describe its DCB pages and shared regions.
+pub use vesper_abi::image::SegmentRights as UserRights;
 
 /// A page-aligned range of a domain's memory and its rights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +108,7 @@ fn level3_for(tables: &mut DomainTables, tables_phys: u64, span: usize) -> Optio
 }
 
 fn check_range(region: UserRegion) -> Result<(), UserMapError> {
-    let aligned = region.start.is_multiple_of(PAGE) && region.end.is_multiple_of(PAGE);
+    let aligned = region.start.is_multiple_of(PAGE_SIZE) && region.end.is_multiple_of(PAGE_SIZE);
     if !aligned || region.start >= region.end || region.end > L1_BLOCK {
         return Err(UserMapError::BadRegion(region));
     }
@@ -149,9 +139,9 @@ pub fn map_range(
     while page < region.end {
         let span = (page / L2_BLOCK) as usize;
         let table = level3_for(tables, tables_phys, span).expect("counted above");
-        let index = ((page % L2_BLOCK) / PAGE) as usize;
+        let index = ((page % L2_BLOCK) / PAGE_SIZE) as usize;
         tables.l3[table].0[index] = descriptor::page(page, attributes(region.rights, kind));
-        page += PAGE;
+        page += PAGE_SIZE;
     }
     Ok(())
 }
@@ -172,13 +162,13 @@ pub fn unmap_range(
     for span in first..=last {
         let Some(table) = level3_of(tables, tables_phys, span) else { continue };
         let span_base = span as u64 * L2_BLOCK;
-        let from = (region.start.max(span_base) - span_base) / PAGE;
-        let to = (region.end.min(span_base + L2_BLOCK) - span_base) / PAGE;
+        let from = (region.start.max(span_base) - span_base) / PAGE_SIZE;
+        let to = (region.end.min(span_base + L2_BLOCK) - span_base) / PAGE_SIZE;
         let entries = &mut tables.l3[table].0;
         entries[from as usize..to as usize].fill(0);
         // An OR over the table (no early exit) vectorises; a table the
         // region covered whole is empty without looking.
-        let whole = to - from == L2_BLOCK / PAGE;
+        let whole = to - from == L2_BLOCK / PAGE_SIZE;
         if whole || entries.iter().fold(0, |any, &d| any | d) == 0 {
             tables.l2.0[span] = 0;
         }
@@ -226,15 +216,15 @@ mod tests {
     #[test]
     fn pages_get_their_rights_and_the_rest_stays_unmapped() {
         let tables = map(&[
-            UserRegion { start: SLOT, end: SLOT + PAGE, rights: UserRights::ReadOnly },
+            UserRegion { start: SLOT, end: SLOT + PAGE_SIZE, rights: UserRights::ReadOnly },
             UserRegion {
-                start: SLOT + 4 * PAGE,
-                end: SLOT + 6 * PAGE,
+                start: SLOT + 4 * PAGE_SIZE,
+                end: SLOT + 6 * PAGE_SIZE,
                 rights: UserRights::ReadExecute,
             },
             UserRegion {
-                start: SLOT + 6 * PAGE,
-                end: SLOT + 7 * PAGE,
+                start: SLOT + 6 * PAGE_SIZE,
+                end: SLOT + 7 * PAGE_SIZE,
                 rights: UserRights::ReadWrite,
             },
         ])
@@ -255,12 +245,17 @@ mod tests {
 
     #[test]
     fn regions_outside_the_slot_are_refused() {
-        let outside = UserRegion { start: SLOT - PAGE, end: SLOT, rights: UserRights::ReadWrite };
+        let outside =
+            UserRegion { start: SLOT - PAGE_SIZE, end: SLOT, rights: UserRights::ReadWrite };
         assert_eq!(map(&[outside]).err(), Some(UserMapError::BadRegion(outside)));
-        let beyond =
-            UserRegion { start: SLOT, end: SLOT + L2_BLOCK + PAGE, rights: UserRights::ReadWrite };
+        let beyond = UserRegion {
+            start: SLOT,
+            end: SLOT + L2_BLOCK + PAGE_SIZE,
+            rights: UserRights::ReadWrite,
+        };
         assert_eq!(map(&[beyond]).err(), Some(UserMapError::BadRegion(beyond)));
-        let odd = UserRegion { start: SLOT + 1, end: SLOT + PAGE, rights: UserRights::ReadOnly };
+        let odd =
+            UserRegion { start: SLOT + 1, end: SLOT + PAGE_SIZE, rights: UserRights::ReadOnly };
         assert_eq!(map(&[odd]).err(), Some(UserMapError::BadRegion(odd)));
     }
 
@@ -268,8 +263,8 @@ mod tests {
     fn bad_slots_are_refused() {
         let mut tables = Box::new(DomainTables::empty());
         assert_eq!(
-            map_domain(&mut tables, TABLES, SLOT + PAGE, []),
-            Err(UserMapError::BadSlot(SLOT + PAGE))
+            map_domain(&mut tables, TABLES, SLOT + PAGE_SIZE, []),
+            Err(UserMapError::BadSlot(SLOT + PAGE_SIZE))
         );
         assert_eq!(
             map_domain(&mut tables, TABLES, L1_BLOCK, []),
@@ -280,7 +275,7 @@ mod tests {
     #[test]
     fn shared_regions_and_devices_take_more_tables() {
         let mut tables =
-            map(&[UserRegion { start: SLOT, end: SLOT + PAGE, rights: UserRights::ReadOnly }])
+            map(&[UserRegion { start: SLOT, end: SLOT + PAGE_SIZE, rights: UserRights::ReadOnly }])
                 .unwrap();
         let device =
             UserRegion { start: 0x3F00_3000, end: 0x3F00_4000, rights: UserRights::ReadWrite };
@@ -293,8 +288,8 @@ mod tests {
         assert_eq!(entry & (1 << 54), 1 << 54, "devices are never executable");
         // A region across two spans takes two more tables.
         let shared = UserRegion {
-            start: 0x0400_0000 + L2_BLOCK - PAGE,
-            end: 0x0400_0000 + L2_BLOCK + PAGE,
+            start: 0x0400_0000 + L2_BLOCK - PAGE_SIZE,
+            end: 0x0400_0000 + L2_BLOCK + PAGE_SIZE,
             rights: UserRights::ReadOnly,
         };
         map_range(&mut tables, TABLES, shared, MemoryKind::Normal).unwrap();
@@ -325,7 +320,7 @@ mod tests {
         );
         assert!(tables.l2.0.iter().all(|&d| d == 0));
         let above =
-            UserRegion { start: L1_BLOCK, end: L1_BLOCK + PAGE, rights: UserRights::ReadOnly };
+            UserRegion { start: L1_BLOCK, end: L1_BLOCK + PAGE_SIZE, rights: UserRights::ReadOnly };
         assert_eq!(
             map_range(&mut tables, TABLES, above, MemoryKind::Normal),
             Err(UserMapError::BadRegion(above))

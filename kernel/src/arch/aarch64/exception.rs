@@ -11,8 +11,8 @@ use vesper_kernel_core::trap::{ExceptionType, Origin, VectorKind};
 
 mod entry {
     use super::{ExceptionType, Origin, VectorKind};
-    use crate::arch::aarch64::esr::Syndrome;
-    use crate::arch::aarch64::trap_frame::{TrapFrame, TRAP_FRAME_SIZE};
+    use crate::arch::esr::Syndrome;
+    use crate::arch::trap_frame::{TrapFrame, TRAP_FRAME_SIZE};
     use crate::dispatch;
     use crate::exit::ExitCode;
     use aarch64_cpu::asm::barrier;

@@ -7,7 +7,7 @@
 
 use super::memory_map::{mmio, MAILBOX_BASE};
 use super::mmio::Mmio;
-use crate::arch::aarch64::cache;
+use crate::arch::cache;
 use crate::memory::virt_to_phys;
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::registers::{ReadOnly, WriteOnly};

@@ -25,8 +25,10 @@ pub const ARM_RAM_END: u64 = 0x3C00_0000;
 
 /// What the kernel maps, linearly, in the upper half: RAM and the memory
 /// the GPU firmware keeps (the framebuffer lives there) as normal memory, the
-/// peripherals and the local block as device memory.
-pub static KERNEL_MAP: &[PhysRegion] = &[
+/// peripherals and the local block as device memory. A constant, not a
+/// static: it is read with the MMU off, where only PC-relative addresses
+/// (of the promoted array) are right, not a pointer stored in a static.
+pub const KERNEL_MAP: &[PhysRegion] = &[
     PhysRegion { start: 0, end: PERIPHERAL_BASE, kind: MemoryKind::Normal },
     PhysRegion { start: PERIPHERAL_BASE, end: LOCAL_BASE, kind: MemoryKind::Device },
     PhysRegion { start: LOCAL_BASE, end: 2 * LOCAL_BASE, kind: MemoryKind::Device },

@@ -1,8 +1,9 @@
 //! The MMU: the kernel's translation tables and turning translation on.
 //!
-//! Boot runs [`early_enable_mmu`] with the MMU off, at the kernel's physical
-//! address. It builds the kernel map (`tables::map_kernel` over the board's
-//! memory map) and installs the same level-1 table in TTBR1 (the upper half,
+//! Boot runs [`enable`] (through the kernel's `early_enable_mmu`, which
+//! hands it the board's memory map) with the MMU off, at the kernel's
+//! physical address. It builds the kernel map (`tables::map_kernel` over
+//! that map) and installs the same level-1 table in TTBR1 (the upper half,
 //! where the kernel is linked) and in TTBR0 (an identity map, so that the
 //! instructions right after the MMU comes on still fetch). Once the kernel
 //! runs in the upper half, [`drop_identity_map`] turns TTBR0 walks off: the
@@ -13,7 +14,7 @@ use vesper_kernel_core::mmu::{descriptor, tables};
 mod enable {
     use super::descriptor::MAIR_VALUE;
     use super::tables::{map_kernel, TranslationTable};
-    use crate::bsp::rpi3::memory_map::KERNEL_MAP;
+    use vesper_kernel_core::mmu::tables::PhysRegion;
     use crate::memory::VIRT_ADDRESS_BITS;
     use aarch64_cpu::asm::{self, barrier};
     use aarch64_cpu::registers::{MAIR_EL1, SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1};
@@ -36,19 +37,21 @@ mod enable {
         unsafe { asm!("tlbi vmalle1", "dsb sy", "isb", options(nostack, preserves_flags)) };
     }
 
-    /// Builds the kernel map and turns on the MMU and caches.
+    /// Builds the kernel map of the board's memory `map` and turns on the
+    /// MMU and caches.
     ///
-    /// Called once by `boot.s`, with the MMU off and running at the
-    /// physical address. Everything here is PC-relative, so the addresses it
-    /// takes of statics are physical: nothing may load an absolute
-    /// (upper-half) address, such as a function pointer from a table.
-    #[no_mangle]
-    extern "C" fn early_enable_mmu() {
+    /// Called once at boot, with the MMU off and running at the physical
+    /// address. Everything here is PC-relative, so the addresses it takes
+    /// of statics are physical: nothing may load an absolute (upper-half)
+    /// address, such as a function pointer from a table; `map` itself must
+    /// be a constant (its address taken PC-relative), not a static holding
+    /// a pointer.
+    pub fn enable(map: &[PhysRegion]) {
         // SAFETY: single-threaded early boot; nothing else uses the tables.
         let tables = unsafe { &mut *addr_of_mut!(KERNEL_TABLES) };
         let l1_phys = &tables.l1 as *const TranslationTable as u64;
         let l2_phys = &tables.l2 as *const TranslationTable as u64;
-        if map_kernel(&mut tables.l1, &mut tables.l2, l2_phys, KERNEL_MAP).is_err() {
+        if map_kernel(&mut tables.l1, &mut tables.l2, l2_phys, map).is_err() {
             // The board map is checked by host tests; nothing can be printed
             // before the MMU is on, so stop here where a debugger will look.
             loop {
@@ -85,7 +88,7 @@ mod enable {
         barrier::isb(barrier::SY);
     }
 
-    /// Stops translating the lower half, which `early_enable_mmu` identity
+    /// Stops translating the lower half, which [`enable`] identity
     /// mapped for the switch to the upper half. Domains install their own
     /// TTBR0 tables later.
     pub fn drop_identity_map() {
@@ -95,4 +98,4 @@ mod enable {
     }
 }
 
-pub use enable::drop_identity_map;
+pub use enable::{drop_identity_map, enable};

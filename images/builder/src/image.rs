@@ -1,0 +1,203 @@
+//! The image as the kernel reads it: a [`vesper_abi::image::ImageConfig`]
+//! filled from a validated manifest and its placed programs. The types are
+//! the kernel's own, defined once in the ABI; [`crate::source`] writes the
+//! values as Rust source, which the kernel compiles in.
+//!
+//! The kernel's tables are `'static`, so these are too: the builder makes
+//! them once per image, and their strings and slices live on the heap for
+//! the rest of the process ([`leak`], [`leak_str`]). An image's tables are
+//! small (a few kilobytes, and each program's bytes once).
+
+use crate::caps::ImageCaps;
+use crate::manifest::{Domain, Manifest};
+use crate::PlacedDomain;
+use vesper_abi::image::{CapConfig, DomainConfig, ImageConfig, ReservationConfig, ThreadConfig};
+
+/// `items`, kept for the rest of the process.
+pub(crate) fn leak<T>(items: Vec<T>) -> &'static [T] {
+    items.leak()
+}
+
+/// `text`, kept for the rest of the process.
+pub(crate) fn leak_str(text: &str) -> &'static str {
+    Box::leak(text.into())
+}
+
+/// The image `manifest` describes, its programs placed as `domains` (one
+/// per domain of the manifest, in its order).
+pub fn image_config(manifest: &Manifest, domains: &[PlacedDomain]) -> ImageConfig {
+    let caps = ImageCaps::of(manifest);
+    let timing = manifest.board.timing;
+    let domains = domains
+        .iter()
+        .map(|placed| {
+            let index = manifest.domain_index(&placed.domain.name);
+            let table = index.and_then(|index| caps.domains.get(index));
+            domain_config(placed, table.map_or(&[], Vec::as_slice))
+        })
+        .collect();
+    ImageConfig {
+        name: leak_str(&manifest.name),
+        run_for_ns: manifest.run_for_ns,
+        switch_cost_ns: timing.switch_cost,
+        min_period_ns: timing.min_period,
+        min_slice_ns: timing.min_slice,
+        domains: leak(domains),
+        regions: leak(caps.regions),
+        channels: leak(caps.channels),
+        irqs: leak(caps.irqs),
+    }
+}
+
+/// The kernel's entry for `placed`, with the capabilities `caps` (its
+/// table after the kernel's own, see [`ImageCaps`]).
+pub fn domain_config(placed: &PlacedDomain, caps: &[CapConfig]) -> DomainConfig {
+    let (domain, program) = (&placed.domain, &placed.program);
+    DomainConfig {
+        name: leak_str(&domain.name),
+        program: leak_str(&domain.program),
+        reservation: reservation(domain),
+        slot_base: placed.slot_base,
+        entry: program.entry,
+        activation_sp: program.activation_sp,
+        image: leak(program.image.clone()),
+        segments: leak(placed.segments()),
+        scheduler: domain.scheduler.name(),
+        threads: leak(threads(domain)),
+        caps: leak(caps.to_vec()),
+    }
+}
+
+/// `domain`'s reservation.
+pub fn reservation(domain: &Domain) -> ReservationConfig {
+    ReservationConfig {
+        period_ns: domain.period_ns,
+        slice_ns: domain.slice_ns,
+        latency_ns: domain.latency_ns,
+        extra: domain.extra,
+    }
+}
+
+/// The threads `domain` declares (a period or deadline it does not give
+/// is 0).
+pub fn threads(domain: &Domain) -> Vec<ThreadConfig> {
+    domain
+        .threads
+        .iter()
+        .map(|thread| ThreadConfig {
+            name: leak_str(&thread.name),
+            period_ns: thread.period_ns.unwrap_or(0),
+            wcet_ns: thread.wcet_ns,
+            deadline_ns: thread.deadline_ns.unwrap_or(0),
+            tickets: thread.tickets,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{PlacedProgram, Segment, SegmentRights};
+    use std::path::Path;
+    use vesper_abi::cap::Object;
+    use vesper_abi::image::EventTarget;
+
+    fn full() -> Manifest {
+        Manifest::parse_any_program(
+            include_str!("../tests/full.toml"),
+            Path::new("images/builder/tests/full.toml"),
+        )
+        .unwrap()
+    }
+
+    /// Each domain of `manifest` with a one-page program, its bytes the
+    /// domain's number.
+    fn placed(manifest: &Manifest) -> Vec<PlacedDomain> {
+        (0u8..)
+            .zip(&manifest.domains)
+            .map(|(number, domain)| {
+                let base = domain.layout.program_base;
+                PlacedDomain {
+                    domain: domain.clone(),
+                    slot_base: domain.layout.slot.start,
+                    program: PlacedProgram {
+                        base,
+                        entry: base,
+                        activation_sp: base + 0x1000,
+                        image: vec![number; 4],
+                        segments: vec![Segment {
+                            start: base,
+                            end: base + 0x1000,
+                            rights: SegmentRights::ReadWrite,
+                        }],
+                    },
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_full_example_fills_every_table() {
+        let manifest = full();
+        let placed = placed(&manifest);
+        let image = image_config(&manifest, &placed);
+        let caps = ImageCaps::of(&manifest);
+        assert_eq!(image.name, "full");
+        assert_eq!(image.run_for_ns, Some(100_000_000));
+        let timing = manifest.board.timing;
+        assert_eq!(
+            (image.switch_cost_ns, image.min_period_ns, image.min_slice_ns),
+            (timing.switch_cost, timing.min_period, timing.min_slice)
+        );
+        assert_eq!(
+            (image.regions, image.channels, image.irqs),
+            (&caps.regions[..], &caps.channels[..], &caps.irqs[..])
+        );
+        assert_eq!(
+            image.channels[0].ends,
+            [EventTarget { domain: 0, event: 2 }, EventTarget { domain: 2, event: 0 }]
+        );
+
+        let names: Vec<&str> = image.domains.iter().map(|d| d.name).collect();
+        assert_eq!(names, ["sensor", "leds", "work", "audit"]);
+        for ((domain, placed), caps) in image.domains.iter().zip(&placed).zip(&caps.domains) {
+            assert_eq!(domain.image, placed.program.image);
+            assert_eq!(domain.segments, placed.segments());
+            assert_eq!(domain.caps, caps);
+        }
+
+        let sensor = &image.domains[0];
+        assert_eq!(sensor.program, "sleeper");
+        assert_eq!(
+            sensor.reservation,
+            ReservationConfig {
+                period_ns: 10_000_000,
+                slice_ns: 1_000_000,
+                latency_ns: 500_000,
+                extra: false
+            }
+        );
+        // The program, then the stack and the memory.
+        assert_eq!(sensor.segments.len(), 3);
+        assert!(sensor.segments.iter().all(|s| s.rights == SegmentRights::ReadWrite));
+        assert_eq!(sensor.caps[4].object, Object::Channel { channel: 0, end: 0 });
+
+        let work = &image.domains[2];
+        assert_eq!((work.scheduler, work.reservation.extra), ("edf", true));
+        let thread = |name, period_ns, wcet_ns, deadline_ns, tickets| ThreadConfig {
+            name,
+            period_ns,
+            wcet_ns,
+            deadline_ns,
+            tickets,
+        };
+        assert_eq!(
+            work.threads,
+            [
+                thread("video", 10_000_000, 2_000_000, 10_000_000, 100),
+                thread("audio", 5_000_000, 1_000_000, 4_000_000, 300),
+                thread("batch", 0, 30_000_000, 0, 100),
+            ]
+        );
+    }
+}
