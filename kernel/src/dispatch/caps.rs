@@ -226,7 +226,7 @@ impl Dispatcher {
         if target != index {
             return Outcome::Return(Ok(0));
         }
-        Outcome::Reschedule(Ok(0), now)
+        Outcome::Reschedule(now)
     }
 
     pub(super) fn reservation_set(

@@ -142,6 +142,6 @@ impl Dispatcher {
             return Outcome::Return(Ok(0));
         }
         // The receiver may have the earlier deadline now.
-        Outcome::Reschedule(Ok(0), now.unwrap_or_else(time::now_ns))
+        Outcome::Reschedule(now.unwrap_or_else(time::now_ns))
     }
 }

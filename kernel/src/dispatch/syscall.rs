@@ -20,11 +20,11 @@ use vesper_abi::syscall::{encode, Error, Syscall, CONSOLE_WRITE_MAX};
 pub(super) enum Outcome {
     /// Return this result to the caller, which keeps the CPU.
     Return(Result<u64, Error>),
-    /// Return this result, then decide who runs: the call may have let
-    /// another domain in (an event woke one with an earlier deadline, or
-    /// the caller stopped itself). The caller keeps the CPU if Atropos
+    /// Return 0 (success), then decide who runs at `now`: the call may have
+    /// let another domain in (an event woke one with an earlier deadline,
+    /// or the caller stopped itself). The caller keeps the CPU if Atropos
     /// picks it again.
-    Reschedule(Result<u64, Error>, u64),
+    Reschedule(u64),
     /// The caller gives up the CPU at `now` (it yielded or blocked): its
     /// registers are saved with `x0` = 0, an upcall with `reason` next if
     /// activations are on, and someone else is picked.
@@ -57,8 +57,8 @@ impl Dispatcher {
                     self.reschedule(frame, time::now_ns());
                 }
             }
-            Outcome::Reschedule(result, now) => {
-                frame.x[0] = encode(result);
+            Outcome::Reschedule(now) => {
+                frame.x[0] = 0;
                 self.reschedule(frame, now);
             }
             Outcome::GiveUp(reason, now) => {
@@ -110,7 +110,7 @@ impl Dispatcher {
                 let now = time::now_ns();
                 log::info!("domain {} exited with code {a0}", self.config(index).name);
                 self.stop(index, DomainState::Exited(a0), now);
-                Outcome::Reschedule(Ok(0), now)
+                Outcome::Reschedule(now)
             }
         }
     }

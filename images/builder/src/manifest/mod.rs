@@ -31,6 +31,8 @@
 //! manifest with thousands of them is refused as quickly as one that fits,
 //! and the problems it lists are the ones worth reading.
 
+mod checks;
+mod read;
 mod reader;
 mod report;
 mod rules;

@@ -202,9 +202,16 @@ pub(crate) fn did_you_mean(
     suggestion(word, candidates).map(|close| format!("did you mean {}?", quote(close)))
 }
 
+/// How messages name `key` of the table `label` names
+/// (``domain "a", key `slice` ``): for the checks across tables, which
+/// report on tables read before.
+pub(crate) fn key_of(label: &str, key: &str) -> String {
+    format!("{label}, key `{key}`")
+}
+
 impl<'t, 'i> Section<'t, 'i> {
     /// Reads `table`, which starts at `span`, as `label`; every key not in
-    /// `allowed` is reported (`kind` names such tables: "a [[domain]]").
+    /// `allowed` is reported (`kind` names such tables: `"a [[domain]]"`).
     pub fn new(
         table: &'t DeTable<'i>,
         span: Range<usize>,
@@ -227,7 +234,7 @@ impl<'t, 'i> Section<'t, 'i> {
 
     /// How messages name `key` of this table.
     pub fn what(&self, key: &str) -> String {
-        format!("{}, key `{key}`", self.label)
+        key_of(&self.label, key)
     }
 
     /// The value of `key`, if present.

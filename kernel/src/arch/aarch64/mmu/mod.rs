@@ -14,13 +14,13 @@ use vesper_kernel_core::mmu::{descriptor, tables};
 mod enable {
     use super::descriptor::MAIR_VALUE;
     use super::tables::{map_kernel, TranslationTable};
-    use vesper_kernel_core::mmu::tables::PhysRegion;
     use crate::memory::VIRT_ADDRESS_BITS;
     use aarch64_cpu::asm::{self, barrier};
     use aarch64_cpu::registers::{MAIR_EL1, SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1};
     use core::arch::asm;
     use core::ptr::addr_of_mut;
     use tock_registers::interfaces::{ReadWriteable, Writeable};
+    use vesper_kernel_core::mmu::tables::PhysRegion;
 
     /// The kernel map's tables, in .bss (zeroed by the boot stub).
     #[repr(C)]

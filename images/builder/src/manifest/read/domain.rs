@@ -1,0 +1,327 @@
+//! Reading `[[domain]]`s: each domain's name, program, CPU reservation,
+//! memory and scheduler, checked against the board and the programs there
+//! are. Its threads are read by [`super::threads`], its devices and
+//! interrupts by [`super::devices`].
+
+use super::super::reader::{did_you_mean, Location, Problems, Section};
+use super::super::report::Problem;
+use super::super::{check_name, check_pages, Domain, InterruptRoute, Scheduler, Thread};
+use super::{devices, label_of, tables_of, threads, within_limit};
+use crate::board::Board;
+use crate::layout::DomainLayout;
+use crate::units::{format_duration, share_ppb};
+use std::collections::BTreeSet;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+use vesper_abi::layout::MAX_DOMAINS;
+
+const DOMAIN_KEYS: [&str; 12] = [
+    "name",
+    "program",
+    "period",
+    "slice",
+    "extra",
+    "latency",
+    "stack",
+    "memory",
+    "scheduler",
+    "threads",
+    "uses",
+    "interrupts",
+];
+
+/// A `[[domain]]` as read.
+pub(crate) struct DomainDraft {
+    /// How messages name it.
+    pub label: String,
+    /// Its table.
+    pub span: Range<usize>,
+    /// Its name, if valid; the checks across tables take it from a domain
+    /// that repeats an earlier one's.
+    pub name: Option<Spanned<String>>,
+    /// Its `program`, as written (a string).
+    pub program: Option<Spanned<String>>,
+    /// Its reservation, if its period and slice are valid.
+    pub reservation: Option<Reservation>,
+    /// The valid ones of the threads it declares.
+    pub threads: Vec<Thread>,
+    /// Where its `threads` are, if any of them is valid.
+    pub threads_at: Option<Range<usize>>,
+    /// Devices it uses that the board has and domains may use.
+    pub uses: Vec<Spanned<String>>,
+    /// Interrupts it takes that the board has, on devices it uses.
+    pub interrupts: Vec<Spanned<String>>,
+    /// The routes of those interrupts that have a valid event slot, by
+    /// slot.
+    pub routes: Vec<InterruptRoute>,
+    /// Whether it may run in slack time.
+    extra: bool,
+    /// Its `latency`, if given and valid.
+    latency: Option<Spanned<u64>>,
+    /// Its memory.
+    memory: Memory,
+    /// Its scheduler, if valid.
+    scheduler: Option<Scheduler>,
+    /// Whether its table has no problem of its own.
+    valid: bool,
+}
+
+/// A domain's CPU reservation as read, for admission control.
+pub(crate) struct Reservation {
+    /// Its share of the CPU, in parts per billion rounded up.
+    pub share: u64,
+    /// Its `slice` value.
+    pub slice: Spanned<u64>,
+    /// Its period, ns.
+    pub period_ns: u64,
+}
+
+/// A domain's memory as read.
+struct Memory {
+    /// Bytes of its stack region (0: none).
+    stack_bytes: u64,
+    /// Bytes of its memory region (0: none).
+    memory_bytes: u64,
+    /// Where it lies, if its sizes are valid and fit its slot.
+    layout: Option<DomainLayout>,
+    /// Where in the manifest it is asked for.
+    at: Location,
+}
+
+impl DomainDraft {
+    /// Its name, if it has a valid one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_ref().map(|name| name.get_ref().as_str())
+    }
+
+    /// The domain, if its table is valid and its name its own.
+    pub fn into_domain(self) -> Option<Domain> {
+        if !self.valid {
+            return None;
+        }
+        let reservation = self.reservation?;
+        Some(Domain {
+            name: self.name?.into_inner(),
+            program: self.program?.into_inner(),
+            period_ns: reservation.period_ns,
+            slice_ns: reservation.slice.into_inner(),
+            extra: self.extra,
+            latency_ns: self.latency.map_or(reservation.period_ns, Spanned::into_inner),
+            stack_bytes: self.memory.stack_bytes,
+            memory_bytes: self.memory.memory_bytes,
+            scheduler: self.scheduler?,
+            threads: self.threads,
+            uses: self.uses.into_iter().map(Spanned::into_inner).collect(),
+            interrupts: self.routes,
+            layout: self.memory.layout?,
+            sizes_at: self.memory.at,
+        })
+    }
+}
+
+/// Reads the `[[domain]]`s of the manifest under `root` up to the limit,
+/// against `board` if it is known, and returns them with the names of the
+/// domains beyond it.
+pub(super) fn read_all<'t>(
+    root: &Section<'t, '_>,
+    board: Option<&Board>,
+    programs: Option<&BTreeSet<String>>,
+    problems: &mut Problems,
+) -> (Vec<DomainDraft>, Vec<&'t str>) {
+    let tables = tables_of(root, "domain", problems);
+    if tables.is_empty() {
+        problems.global("no domains: an image needs at least one [[domain]] table");
+    }
+    let tables = within_limit(root, "domain", tables, MAX_DOMAINS, problems, |n| {
+        format!("{n} domains, but an image holds at most {MAX_DOMAINS} (one per memory slot)")
+    });
+    let drafts = tables
+        .read
+        .into_iter()
+        .enumerate()
+        .map(|(index, (table, span))| read(index, table, span, board, programs, problems))
+        .collect();
+    let unread = tables
+        .unread
+        .into_iter()
+        .filter_map(|(table, _)| match table.get("name").map(Spanned::get_ref) {
+            Some(DeValue::String(name)) => Some(name.as_ref()),
+            _ => None,
+        })
+        .collect();
+    (drafts, unread)
+}
+
+/// Reads one `[[domain]]`, the `index`th.
+fn read(
+    index: usize,
+    table: &DeTable,
+    span: Range<usize>,
+    board: Option<&Board>,
+    programs: Option<&BTreeSet<String>>,
+    problems: &mut Problems,
+) -> DomainDraft {
+    let label = label_of("domain", index, table);
+    let s =
+        Section::new(table, span.clone(), label.clone(), "a [[domain]]", &DOMAIN_KEYS, problems);
+    let before = problems.count();
+    let name = read_name(&s, problems);
+    let program = s.required_string("program", problems);
+    if let (Some(program), Some(programs)) = (&program, programs) {
+        check_program(&s, program, programs, problems);
+    }
+    let reservation = read_reservation(&s, board, problems);
+    let extra = s.bool("extra", problems).unwrap_or(false);
+    let latency = s.duration("latency", true, problems);
+    let memory = read_memory(&s, index, problems);
+    let scheduler = read_scheduler(&s, problems);
+    let threads = threads::read(&s, problems);
+    let threads_at = s.get("threads").filter(|_| !threads.is_empty()).map(Spanned::span);
+    let uses = devices::uses(&s, board, problems);
+    let (interrupts, routes) = devices::interrupts(&s, board, &uses, problems);
+    let valid = problems.count() == before;
+    DomainDraft {
+        label,
+        span,
+        name,
+        program,
+        reservation,
+        threads,
+        threads_at,
+        uses,
+        interrupts,
+        routes,
+        extra,
+        latency,
+        memory,
+        scheduler,
+        valid,
+    }
+}
+
+/// Reads the domain's `name`: whether another domain has it is checked
+/// across tables.
+fn read_name(s: &Section, problems: &mut Problems) -> Option<Spanned<String>> {
+    let name = s.required_string("name", problems)?;
+    match check_name(name.get_ref()) {
+        Ok(()) => Some(name),
+        Err(reason) => {
+            problems.at(&name.span(), &s.what("name"), reason);
+            None
+        }
+    }
+}
+
+/// Checks that `program`, the domain's, is one of `programs`.
+fn check_program(
+    s: &Section,
+    program: &Spanned<String>,
+    programs: &BTreeSet<String>,
+    problems: &mut Problems,
+) {
+    if programs.contains(program.get_ref()) {
+        return;
+    }
+    let known: Vec<&str> = programs.iter().map(String::as_str).collect();
+    let help = did_you_mean(program.get_ref(), &known, |close| format!("{close:?}"));
+    // The list of programs is long; a close one is all a typo needs.
+    let list = match (&help, known.is_empty()) {
+        (Some(_), _) => String::new(),
+        (None, true) => "; the programs are: none (no crate under domains/ has a binary)".into(),
+        (None, false) => format!("; the programs are: {}", known.join(", ")),
+    };
+    let reason = format!("no domain program is called {:?}{list}", program.get_ref());
+    problems.report(Problem::at(&program.span(), &s.what("program"), reason).maybe_help(help));
+}
+
+/// Reads the domain's `period` and `slice`: its reservation, if both are
+/// valid, no shorter than `board` allows, and the slice fits the period.
+fn read_reservation(
+    s: &Section,
+    board: Option<&Board>,
+    problems: &mut Problems,
+) -> Option<Reservation> {
+    let period = s.required_duration("period", problems);
+    let slice = s.required_duration("slice", problems);
+    if let Some(timing) = board.map(|board| board.timing) {
+        for (value, key, minimum) in
+            [(&period, "period", timing.min_period), (&slice, "slice", timing.min_slice)]
+        {
+            if let Some(value) = value.as_ref().filter(|value| *value.get_ref() < minimum) {
+                problems.at(
+                    &value.span(),
+                    &s.what(key),
+                    format!(
+                        "{} is shorter than the board allows ({}, `[timing] min-{key}` in its \
+                         description): switches would cost the other domains more than their \
+                         reservations leave room for",
+                        format_duration(*value.get_ref()),
+                        format_duration(minimum)
+                    ),
+                );
+            }
+        }
+    }
+    let (period, slice) = (period?, slice?);
+    if slice.get_ref() > period.get_ref() {
+        problems.at(
+            &slice.span(),
+            &s.what("slice"),
+            format!(
+                "{} is longer than the period ({}): a slice is the part of each period the domain \
+                 is guaranteed",
+                format_duration(*slice.get_ref()),
+                format_duration(*period.get_ref())
+            ),
+        );
+        return None;
+    }
+    let share = share_ppb(*slice.get_ref(), *period.get_ref());
+    Some(Reservation { share, slice, period_ns: period.into_inner() })
+}
+
+/// Reads the domain's `stack` and `memory` sizes and lays them out in its
+/// slot (the `index`th).
+fn read_memory(s: &Section, index: usize, problems: &mut Problems) -> Memory {
+    let mut size = |key: &str| -> Option<Spanned<u64>> {
+        let size = s.size(key, problems)?;
+        match check_pages(*size.get_ref()) {
+            Ok(()) => Some(size),
+            Err(reason) => {
+                problems.at(&size.span(), &s.what(key), reason);
+                None
+            }
+        }
+    };
+    let stack = size("stack");
+    let memory = size("memory");
+    // Problems with the room the domain asks for, here and once its program
+    // is built, point at its `memory`, else its `stack`, else its table.
+    let sizes_span = memory.as_ref().or(stack.as_ref()).map_or(s.span.clone(), Spanned::span);
+    let sizes_key = if memory.is_some() { "memory" } else { "stack" };
+    let valid_sizes = (s.get("stack").is_none() || stack.is_some())
+        && (s.get("memory").is_none() || memory.is_some());
+    let stack_bytes = stack.map_or(0, Spanned::into_inner);
+    let memory_bytes = memory.map_or(0, Spanned::into_inner);
+    let layout = valid_sizes.then(|| DomainLayout::new(index, stack_bytes, memory_bytes)).and_then(
+        |layout| layout.map_err(|reason| problems.at(&sizes_span, &s.what(sizes_key), reason)).ok(),
+    );
+    Memory { stack_bytes, memory_bytes, layout, at: problems.locate(&sizes_span) }
+}
+
+/// Reads the domain's `scheduler` (FIFO unless given).
+fn read_scheduler(s: &Section, problems: &mut Problems) -> Option<Scheduler> {
+    let Some(name) = s.string("scheduler", problems) else { return Some(Scheduler::Fifo) };
+    Scheduler::named(name.get_ref()).or_else(|| {
+        let known: Vec<&str> = Scheduler::ALL.iter().map(|(_, name)| *name).collect();
+        let reason = format!(
+            "no scheduler is called {:?}; the schedulers are: {}",
+            name.get_ref(),
+            known.join(", ")
+        );
+        let help = did_you_mean(name.get_ref(), &known, |close| format!("{close:?}"));
+        problems.report(Problem::at(&name.span(), &s.what("scheduler"), reason).maybe_help(help));
+        None
+    })
+}

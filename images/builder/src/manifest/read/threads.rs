@@ -1,0 +1,117 @@
+//! Reading a domain's `threads`: each thread's name, period, worst-case
+//! execution time, deadline and tickets.
+
+use super::super::reader::{Problems, Section};
+use super::super::{check_name, Thread, DEFAULT_TICKETS, MAX_THREADS, MAX_THREAD_NAME_LEN};
+use super::label_of;
+use crate::units::format_duration;
+use std::collections::HashSet;
+use toml::Spanned;
+
+const THREAD_KEYS: [&str; 6] = ["name", "period", "wcet", "work", "deadline", "tickets"];
+
+/// The most tickets a thread may hold.
+const MAX_TICKETS: u64 = 1_000_000;
+
+/// Reads the `threads` of `domain` up to [`MAX_THREADS`] and returns the
+/// valid ones.
+pub(super) fn read(domain: &Section, problems: &mut Problems) -> Vec<Thread> {
+    let mut tables = domain.tables("threads", problems);
+    let count = tables.len();
+    let beyond = tables.split_off(count.min(MAX_THREADS));
+    if let Some((_, span)) = beyond.first() {
+        problems.at(
+            span,
+            &domain.what("threads"),
+            format!(
+                "{count} threads, but a domain has at most {MAX_THREADS} (what its DCB holds); \
+                 the threads from this one on are not checked"
+            ),
+        );
+    }
+    let mut names = HashSet::new();
+    let mut threads = Vec::new();
+    for (index, (table, span)) in tables.into_iter().enumerate() {
+        let label = format!("{}, {}", domain.label, label_of("thread", index, table));
+        let s = Section::new(table, span, label, "a thread", &THREAD_KEYS, problems);
+        threads.extend(read_thread(&s, &mut names, problems));
+    }
+    threads
+}
+
+/// Reads one thread, `s`, whose name must not be among the `names` of the
+/// domain's threads read before (it is added to them).
+fn read_thread(
+    s: &Section,
+    names: &mut HashSet<String>,
+    problems: &mut Problems,
+) -> Option<Thread> {
+    let name = s.required_string("name", problems).and_then(|name| {
+        let reason = match check_name(name.get_ref()) {
+            Err(reason) => reason,
+            Ok(()) if name.get_ref().len() > MAX_THREAD_NAME_LEN => format!(
+                "{} bytes long, but thread names have at most {MAX_THREAD_NAME_LEN}",
+                name.get_ref().len()
+            ),
+            Ok(()) if !names.insert(name.get_ref().clone()) => {
+                "another thread of this domain has this name (names must be unique)".into()
+            }
+            Ok(()) => return Some(name.into_inner()),
+        };
+        problems.at(&name.span(), &s.what("name"), reason);
+        None
+    });
+    let period_ns = s.duration("period", true, problems).map(Spanned::into_inner);
+    let (wcet_key, wcet) = read_wcet(s, problems);
+    let deadline = s.duration("deadline", true, problems);
+    let tickets = s.integer("tickets", 1..=MAX_TICKETS, problems).map(Spanned::into_inner);
+    if let (Some(deadline), Some(period)) = (&deadline, period_ns) {
+        if *deadline.get_ref() > period {
+            problems.at(
+                &deadline.span(),
+                &s.what("deadline"),
+                format!(
+                    "{} is longer than the period ({}): a job's deadline comes before the next \
+                     job's release",
+                    format_duration(*deadline.get_ref()),
+                    format_duration(period)
+                ),
+            );
+        }
+    }
+    let deadline_ns = deadline.map(Spanned::into_inner).or(period_ns);
+    if let (Some(wcet), Some(bound)) = (&wcet, deadline_ns) {
+        if *wcet.get_ref() > bound {
+            problems.at(
+                &wcet.span(),
+                &s.what(wcet_key),
+                format!(
+                    "{} is longer than the deadline ({}): no job could ever finish in time",
+                    format_duration(*wcet.get_ref()),
+                    format_duration(bound)
+                ),
+            );
+        }
+    }
+    let tickets = tickets.unwrap_or(DEFAULT_TICKETS);
+    Some(Thread { name: name?, period_ns, wcet_ns: wcet?.into_inner(), deadline_ns, tickets })
+}
+
+/// Reads the thread's worst-case execution time: its key (`wcet`, or
+/// `work`, another name for it that the simulator's task sets use) and
+/// its value.
+fn read_wcet(s: &Section, problems: &mut Problems) -> (&'static str, Option<Spanned<u64>>) {
+    let key = match (s.get("wcet"), s.get("work")) {
+        (Some(_), Some(work)) => {
+            problems.at(
+                &work.span(),
+                &s.what("work"),
+                "`work` and `wcet` are the same key: give one",
+            );
+            "wcet"
+        }
+        (None, Some(_)) => "work",
+        _ => "wcet",
+    };
+    (key, s.required_duration(key, problems))
+}
