@@ -199,7 +199,7 @@ pub fn simulate_image(
             continue;
         }
         let tasks = crate::manifest::tasks_of(domain);
-        let kind = policy.unwrap_or_else(|| policy_named(domain.scheduler.name()));
+        let kind = policy.unwrap_or(domain.scheduler);
         thread_domains.push((behaviours.len(), kind));
         let sched = AnyScheduler::of_kind(kind, policy_config);
         behaviours.push(Box::new(ThreadDomain::new(&tasks, sched)?));
@@ -253,11 +253,6 @@ fn program_model(program: &str, domain: &str, notes: &mut Vec<String>) -> Box<dy
             Box::new(Spin)
         }
     }
-}
-
-/// The policy of a scheduler name the builder validated.
-fn policy_named(name: &str) -> PolicyKind {
-    PolicyKind::ALL.into_iter().find(|kind| kind.name() == name).unwrap_or(PolicyKind::Fifo)
 }
 
 /// The thread results of a boxed [`ThreadDomain`].

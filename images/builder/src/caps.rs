@@ -22,7 +22,6 @@ use vesper_abi::image::{
 pub use crate::manifest::{CAP_SLOTS, KERNEL_CAPS};
 
 // The manifest's checks count the kernel's capabilities as the ABI does.
-const _: () = assert!(KERNEL_CAPS == vesper_abi::cap::KERNEL_CAPS);
 
 /// An image's regions, channels and interrupts, and its domains'
 /// capabilities: the tables of [`vesper_abi::image::ImageConfig`] that the

@@ -60,9 +60,9 @@ pub const EVENT_SLOTS: u64 = vesper_abi::cap::EVENT_SLOTS as u64;
 /// Slots in a domain's capability table.
 pub const CAP_SLOTS: usize = vesper_abi::cap::CAP_SLOTS;
 
-/// Capabilities the kernel gives every domain before the manifest's:
-/// `self` (the domain) and `reservation` (its CPU reservation).
-pub const KERNEL_CAPS: usize = 2;
+/// Capabilities the kernel gives every domain before the manifest's (see
+/// `vesper_abi::cap::KERNEL_CAP_NAMES`).
+pub const KERNEL_CAPS: usize = vesper_abi::cap::KERNEL_CAPS;
 
 /// The longest region or channel name, in bytes: a capability is named
 /// after its region, channel, device or interrupt, NUL-padded into the 16
@@ -167,41 +167,10 @@ impl Domain {
     }
 }
 
-/// A user-level thread scheduler, linked into a domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheduler {
-    /// First in, first out (the default).
-    Fifo,
-    /// Earliest deadline first.
-    Edf,
-    /// Round-robin.
-    RoundRobin,
-    /// Lottery scheduling (tickets).
-    Lottery,
-    /// Stride scheduling (tickets).
-    Stride,
-}
-
-impl Scheduler {
-    /// Every scheduler, with the name manifests use.
-    pub const ALL: [(Scheduler, &'static str); 5] = [
-        (Scheduler::Fifo, "fifo"),
-        (Scheduler::Edf, "edf"),
-        (Scheduler::RoundRobin, "round-robin"),
-        (Scheduler::Lottery, "lottery"),
-        (Scheduler::Stride, "stride"),
-    ];
-
-    /// The scheduler called `name`.
-    pub fn named(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(_, known)| *known == name).map(|(scheduler, _)| *scheduler)
-    }
-
-    /// Its name in manifests.
-    pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(scheduler, _)| *scheduler == self).map_or("?", |(_, name)| name)
-    }
-}
+/// A user-level thread scheduler, linked into a domain: the schedulers
+/// crate's own list of policies, so that a name the builder accepts is one
+/// the domain's runtime knows.
+pub use vesper_schedulers::PolicyKind as Scheduler;
 
 /// One thread of a workload domain (a `vesper_abi::dcb::ThreadSpec`).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use super::super::read::{ChannelDraft, DomainDraft, RegionDraft};
 use super::super::reader::{key_of, Problems};
 use super::super::{Channel, ChannelEnd, CAP_SLOTS, EVENT_SLOTS, KERNEL_CAPS};
 use std::collections::{HashMap, HashSet};
+use vesper_abi::cap::KERNEL_CAP_NAMES;
 
 /// Checks that each domain's capabilities fit its table: the kernel's
 /// [`KERNEL_CAPS`], then one per device in `uses`, interrupt, channel end
@@ -34,9 +35,10 @@ pub(super) fn check_capabilities(
                 &draft.label,
                 format!(
                     "needs {total} capabilities, but a domain's table has {CAP_SLOTS} slots: \
-                     {KERNEL_CAPS} the kernel adds (self, reservation), {uses} for devices \
-                     (`uses`), {interrupts} for `interrupts`, {ends} for channel ends and \
-                     {mapped} for regions"
+                     {KERNEL_CAPS} the kernel adds ({}), {uses} for devices (`uses`), \
+                     {interrupts} for `interrupts`, {ends} for channel ends and {mapped} for \
+                     regions",
+                    KERNEL_CAP_NAMES.join(", ")
                 ),
             );
         }

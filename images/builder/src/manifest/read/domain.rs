@@ -313,8 +313,8 @@ fn read_memory(s: &Section, index: usize, problems: &mut Problems) -> Memory {
 /// Reads the domain's `scheduler` (FIFO unless given).
 fn read_scheduler(s: &Section, problems: &mut Problems) -> Option<Scheduler> {
     let Some(name) = s.string("scheduler", problems) else { return Some(Scheduler::Fifo) };
-    Scheduler::named(name.get_ref()).or_else(|| {
-        let known: Vec<&str> = Scheduler::ALL.iter().map(|(_, name)| *name).collect();
+    Scheduler::from_name(name.get_ref()).ok().or_else(|| {
+        let known: Vec<&str> = Scheduler::ALL.iter().map(|kind| kind.name()).collect();
         let reason = format!(
             "no scheduler is called {:?}; the schedulers are: {}",
             name.get_ref(),
