@@ -2,12 +2,14 @@
 //! domain's DCB mirror and its mapped regions are brought up to date.
 
 use super::syscall::Outcome;
-use super::{dcb_ro, Dispatcher};
+use super::Dispatcher;
 use crate::arch::{time, user};
 use crate::domain::config::{self, RegionKind, CHANNELS, IRQS, REGIONS};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
-use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, KERNEL_CAP_NAMES, RESERVATION, SELF};
+use vesper_abi::cap::{
+    CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES, RESERVATION, SELF,
+};
 use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{AdmitError, Reservation};
 use vesper_kernel_core::cap::{Capability, Object};
@@ -61,12 +63,10 @@ impl Dispatcher {
 
     /// Rewrites domain `index`'s DCB mirror of its capability table.
     pub(super) fn mirror(&mut self, index: usize) {
-        let ro = dcb_ro(self.config(index));
-        for ((handle, cap), info) in self.caps.entries(index).zip(ro.caps.iter_mut()) {
-            *info = match cap {
-                Some(cap) => self.cap_info(index, handle, cap),
-                None => CapInfo::default(),
-            };
+        for slot in 0..CAP_SLOTS {
+            let (handle, cap) = self.caps.at(index, slot);
+            let info = cap.map_or_else(CapInfo::default, |cap| self.cap_info(index, handle, cap));
+            self.ro(index).caps[slot] = info;
         }
     }
 
@@ -249,7 +249,7 @@ impl Dispatcher {
             AdmitError::OverUtilised { .. } => Error::Overloaded,
             _ => Error::BadArgument,
         })?;
-        let ro = dcb_ro(self.config(domain));
+        let ro = self.ro(domain);
         ro.reservation.period_ns = period_ns;
         ro.reservation.slice_ns = slice_ns;
         ro.reservation.latency_ns = latency_ns;

@@ -11,7 +11,7 @@
 //! per request.
 
 use super::syscall::Outcome;
-use super::{dcb_ro, Dispatcher};
+use super::Dispatcher;
 use crate::arch::time;
 use crate::bsp::intc;
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
@@ -60,7 +60,7 @@ impl Dispatcher {
         let Some(index) = self.started(target.domain) else {
             return false;
         };
-        let ro = dcb_ro(self.config(index));
+        let ro = self.ro(index);
         if let Some(count) = ro.events.get_mut(target.event) {
             *count = count.wrapping_add(1);
             ro.events_total = ro.events_total.wrapping_add(1);
@@ -132,7 +132,7 @@ impl Dispatcher {
                 Ok(new) => new,
                 Err(error) => return Outcome::Return(Err(error)),
             };
-            if let Some(slot) = dcb_ro(self.config(receiver)).inbox.get_mut(target.event) {
+            if let Some(slot) = self.ro(receiver).inbox.get_mut(target.event) {
                 *slot = new.0;
             }
             self.refresh(moved, [index, receiver]);

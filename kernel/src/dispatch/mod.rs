@@ -26,7 +26,7 @@ use crate::exit::ExitCode;
 use crate::memory::phys_to_virt;
 use crate::sync::KernelCell;
 use vesper_abi::dcb::{Accounting, ActivationReason, DcbReadOnly, DcbWritable, CONTEXT_SLOTS};
-use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET};
+use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
 use vesper_kernel_core::esr::Syndrome;
@@ -66,22 +66,6 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
 });
 
-/// The kernel address of a domain's read-only DCB half.
-fn dcb_ro(config: &DomainConfig) -> &'static mut DcbReadOnly {
-    // SAFETY: setup mapped and initialised this page; the domain cannot
-    // write it and is not running while the kernel is.
-    unsafe { &mut *(phys_to_virt((config.slot_base + DCB_RO_OFFSET) as usize) as *mut _) }
-}
-
-/// The kernel address of a domain's writable DCB half. Its contents are the
-/// domain's to choose: every field is checked before use, and every bit
-/// pattern is a valid value of its plain-integer fields.
-fn dcb_rw(config: &DomainConfig) -> &'static mut DcbWritable {
-    // SAFETY: as for `dcb_ro`; the domain is not running while the kernel
-    // is, so nothing changes under this reference.
-    unsafe { &mut *(phys_to_virt((config.slot_base + DCB_RW_OFFSET) as usize) as *mut _) }
-}
-
 /// Loads the image's domains and hands out their capabilities. Returns how
 /// many started.
 pub fn load_domains() -> usize {
@@ -100,8 +84,10 @@ pub fn start() -> ! {
         let now = time::now_ns();
         d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
         d.atropos.start_periods(now);
-        for domain in d.domains.iter().flatten() {
-            dcb_ro(domain.config).run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+        for index in 0..d.domains.len() {
+            if d.started(index).is_some() {
+                d.ro(index).run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+            }
         }
         local_intc::enable_timer_irq();
         d.enable_interrupts();
@@ -160,6 +146,30 @@ impl Dispatcher {
         self.domains[index].as_mut().expect("the scheduler only knows loaded domains")
     }
 
+    /// Domain `index`'s read-only DCB half, for as long as the dispatcher
+    /// is borrowed.
+    fn ro(&mut self, index: usize) -> &mut DcbReadOnly {
+        // Domain `index` lives in slot `index` (the boot check holds it to
+        // that), and only started domains reach the dispatcher.
+        let base = slot_base(index) + DCB_RO_OFFSET;
+        // SAFETY: setup mapped and initialised this page, which only the
+        // kernel writes; the domain is not running while the kernel is,
+        // and the reference lives no longer than this borrow of the
+        // dispatcher, which owns every domain's DCB.
+        unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbReadOnly) }
+    }
+
+    /// Domain `index`'s writable DCB half, for as long as the dispatcher is
+    /// borrowed. Its contents are the domain's to choose: every field is
+    /// checked before use, and every bit pattern is a valid value of its
+    /// plain-integer fields.
+    fn rw(&mut self, index: usize) -> &mut DcbWritable {
+        let base = slot_base(index) + DCB_RW_OFFSET;
+        // SAFETY: as for `ro`; the domain does not run while the kernel
+        // does, so nothing changes under this reference.
+        unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) }
+    }
+
     fn config(&self, index: usize) -> &'static DomainConfig {
         self.domains[index].as_ref().expect("the scheduler only knows loaded domains").config
     }
@@ -174,8 +184,8 @@ impl Dispatcher {
     /// on. A DCB naming a slot that does not exist stops the domain.
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
         self.on_cpu = None;
-        dcb_ro(self.config(index)).lost_cpu_ns = now;
-        let rw = dcb_rw(self.config(index));
+        self.ro(index).lost_cpu_ns = now;
+        let rw = self.rw(index);
         let activations_on = rw.activations_enabled != 0;
         let slot = if activations_on { rw.actctx } else { rw.resctx };
         let Some(context) = rw.slots.get_mut(slot as usize) else {
@@ -207,11 +217,9 @@ impl Dispatcher {
             user::switch_address_space(self.domain(index).ttbr0);
             self.address_space = Some(index);
         }
-        let config = self.config(index);
-        let rw = dcb_rw(config);
         match self.domain(index).resume {
             Resume::Context(slot) => {
-                let context = &rw.slots[slot];
+                let context = &self.rw(index).slots[slot];
                 user::load_registers(frame, context);
                 fpu::restore(context);
             }
@@ -223,21 +231,26 @@ impl Dispatcher {
                     ) => ActivationReason::Extra,
                     _ => reason,
                 };
+                let rw = self.rw(index);
                 rw.activations_enabled = 0;
+                let (pc, sp) = (rw.activation_pc, rw.activation_sp);
                 // The upcall serves any alarm that has come due, and says
                 // so: the alarm is what the domain asked to hear about.
-                let reason = if self.domain(index).alarm_ns <= now {
-                    self.domain(index).alarm_ns = u64::MAX;
-                    dcb_ro(config).alarm_pending = 0;
-                    ActivationReason::Event
-                } else {
-                    reason
-                };
-                let dcb = config.slot_base + DCB_RO_OFFSET;
-                user::load_upcall(frame, rw.activation_pc, rw.activation_sp, dcb, reason as u64);
+                let domain = self.domain(index);
+                let alarm_due = domain.alarm_ns <= now;
+                if alarm_due {
+                    domain.alarm_ns = u64::MAX;
+                }
+                domain.activations += 1;
+                let dcb = domain.config.slot_base + DCB_RO_OFFSET;
+                let reason = if alarm_due { ActivationReason::Event } else { reason };
+                let ro = self.ro(index);
+                if alarm_due {
+                    ro.alarm_pending = 0;
+                }
+                ro.reason = reason as u64;
+                user::load_upcall(frame, pc, sp, dcb, reason as u64);
                 fpu::clear();
-                dcb_ro(config).reason = reason as u64;
-                self.domain(index).activations += 1;
             }
         }
         self.on_cpu = Some(index);
@@ -258,11 +271,12 @@ impl Dispatcher {
     }
 
     /// Brings the domain's view of its scheduling state up to date.
-    fn publish(&self, index: usize, now: u64) {
+    fn publish(&mut self, index: usize, now: u64) {
         let domain = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
-        let ro = dcb_ro(domain.config);
+        let accounting = self.accounting(index, domain);
+        let ro = self.ro(index);
         ro.now_ns = now;
-        ro.accounting = self.accounting(index, domain);
+        ro.accounting = accounting;
     }
 
     /// The central decision: who runs now, and when to decide again. Waits
@@ -326,9 +340,7 @@ impl Dispatcher {
     fn ring_pending_alarm(&mut self, frame: &mut TrapFrame, index: usize) {
         // Only the DCB flag is read on this path, which every system call
         // takes: the clock is read only for an alarm known to be waiting.
-        if dcb_ro(self.config(index)).alarm_pending == 0
-            || dcb_rw(self.config(index)).activations_enabled == 0
-        {
+        if self.ro(index).alarm_pending == 0 || self.rw(index).activations_enabled == 0 {
             return;
         }
         // The flag means the alarm came due; `alarm_ns` now only holds the
@@ -347,14 +359,14 @@ impl Dispatcher {
     /// context stopped it, and the caller must then dispatch someone else.
     #[must_use]
     fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) -> bool {
-        if dcb_rw(self.config(index)).activations_enabled == 0 {
+        if self.rw(index).activations_enabled == 0 {
             self.domain(index).alarm_ns = now.saturating_add(ALARM_RETRY_NS);
-            dcb_ro(self.config(index)).alarm_pending = 1;
+            self.ro(index).alarm_pending = 1;
             self.publish(index, now);
             return true;
         }
         self.domain(index).alarm_ns = u64::MAX;
-        dcb_ro(self.config(index)).alarm_pending = 0;
+        self.ro(index).alarm_pending = 0;
         self.save(frame, index, ActivationReason::Event, now);
         if self.domain(index).state != DomainState::Live {
             return false;
@@ -367,7 +379,7 @@ impl Dispatcher {
     /// the alarm comes first.
     fn set_alarm(&mut self, index: usize, time_ns: u64) {
         self.domain(index).alarm_ns = time_ns;
-        dcb_ro(self.config(index)).alarm_pending = 0;
+        self.ro(index).alarm_pending = 0;
         if time_ns < self.timer_ns {
             self.arm_timer(time_ns);
         }

@@ -130,12 +130,12 @@ impl Dispatcher {
         };
         user::load_registers(frame, context);
         fpu::restore(context);
-        super::dcb_rw(self.config(index)).activations_enabled = 1;
+        self.rw(index).activations_enabled = 1;
         Outcome::Resumed
     }
 
     fn block_until(&mut self, index: usize, [until, events_seen]: [u64; 2]) -> Outcome {
-        if super::dcb_ro(self.config(index)).events_total != events_seen {
+        if self.ro(index).events_total != events_seen {
             return Outcome::Return(Ok(1));
         }
         let now = time::now_ns();

@@ -18,7 +18,9 @@ use vesper_abi::cap::EVENT_SLOTS;
 use vesper_abi::dcb::{
     Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation, MAX_THREAD_SPECS,
 };
-use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE};
+use vesper_abi::layout::{
+    slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE,
+};
 use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
 use vesper_kernel_core::cap::Object;
 use vesper_kernel_core::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
@@ -33,10 +35,9 @@ extern "C" {
 /// Why a domain was not started.
 #[derive(Clone, Copy, Debug)]
 pub enum LoadError {
-    /// The slot is misaligned, overlaps the kernel or leaves RAM.
+    /// The slot is not the domain's own (slot `i` for domain `i`),
+    /// overlaps the kernel or leaves RAM.
     BadSlot,
-    /// The slot is another domain's.
-    SlotTaken,
     /// The program does not fit in the slot.
     ImageTooLarge,
     /// A segment is misaligned or outside the program area.
@@ -60,9 +61,8 @@ impl core::fmt::Display for LoadError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::BadSlot => {
-                f.write_str("its slot is misaligned, overlaps the kernel or leaves RAM")
+                f.write_str("its slot is not its own, overlaps the kernel or leaves RAM")
             }
-            Self::SlotTaken => f.write_str("its slot belongs to another domain"),
             Self::ImageTooLarge => f.write_str("its program does not fit in its slot"),
             Self::BadSegment => f.write_str("a segment is misaligned or outside the program area"),
             Self::BadEntry => {
@@ -118,14 +118,13 @@ fn cap_is_sound(cap: &CapConfig, me: usize) -> bool {
     }
 }
 
-fn check(config: &DomainConfig, me: usize, loaded: &[Option<Domain>]) -> Result<(), LoadError> {
+fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
     let kernel_end = virt_to_phys(core::ptr::addr_of!(__kernel_end) as usize) as u64;
+    // Domain `me` lives in slot `me`, so its DCB is found from its number
+    // alone, and no two domains share a slot.
     let slot = config.slot_base;
-    if !slot.is_multiple_of(SLOT_SIZE) || slot < kernel_end || slot + SLOT_SIZE > ARM_RAM_END {
+    if slot != slot_base(me) || slot < kernel_end || slot + SLOT_SIZE > ARM_RAM_END {
         return Err(LoadError::BadSlot);
-    }
-    if loaded.iter().flatten().any(|d| d.config.slot_base == slot) {
-        return Err(LoadError::SlotTaken);
     }
     if IMAGE_OFFSET + config.image.len() as u64 > SLOT_SIZE {
         return Err(LoadError::ImageTooLarge);
@@ -242,11 +241,10 @@ fn populate(index: usize, config: &DomainConfig) {
 fn load(
     index: usize,
     config: &'static DomainConfig,
-    domains: &[Option<Domain>],
     atropos: &mut Atropos,
     now: u64,
 ) -> Result<Domain, LoadError> {
-    check(config, index, domains)?;
+    check(config, index)?;
     populate(index, config);
     let l1_phys = with_tables(index, |tables, phys| {
         map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
@@ -294,7 +292,7 @@ pub fn load_all(
             );
             continue;
         }
-        match load(index, config, &domains[..], atropos, now) {
+        match load(index, config, atropos, now) {
             Ok(domain) => {
                 log::info!(
                     "domain {} ({}): slot {:#x}, slice {} us every {} us{}",

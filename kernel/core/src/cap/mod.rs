@@ -265,15 +265,10 @@ impl CapSpace {
         answers
     }
 
-    /// The capabilities in `domain`'s table: each slot's handle and content.
-    pub fn entries(
-        &self,
-        domain: usize,
-    ) -> impl Iterator<Item = (Handle, Option<Capability>)> + '_ {
-        self.tables[domain]
-            .iter()
-            .enumerate()
-            .map(|(slot, entry)| (Handle::new(slot, entry.generation), entry.cap))
+    /// Slot `slot` of `domain`'s table: its handle and content.
+    pub fn at(&self, domain: usize, slot: usize) -> (Handle, Option<Capability>) {
+        let entry = &self.tables[domain][slot];
+        (Handle::new(slot, entry.generation), entry.cap)
     }
 
     /// The rights `domain` holds over each region (by index, up to `N`),

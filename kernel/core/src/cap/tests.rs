@@ -202,7 +202,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn current(space: &CapSpace, domain: usize, slot: usize) -> Handle {
-    space.entries(domain).nth(slot).unwrap().0
+    space.at(domain, slot).0
 }
 
 proptest! {
