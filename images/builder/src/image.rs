@@ -97,7 +97,7 @@ pub fn threads(domain: &Domain) -> Vec<ThreadConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::{PlacedProgram, Segment, SegmentRights};
+    use crate::program::SegmentRights;
     use std::path::Path;
     use vesper_abi::cap::Object;
     use vesper_abi::image::EventTarget;
@@ -113,25 +113,11 @@ mod tests {
     /// Each domain of `manifest` with a one-page program, its bytes the
     /// domain's number.
     fn placed(manifest: &Manifest) -> Vec<PlacedDomain> {
+        let page = [(0, 0x1000, SegmentRights::ReadWrite)];
         (0u8..)
             .zip(&manifest.domains)
             .map(|(number, domain)| {
-                let base = domain.layout.program_base;
-                PlacedDomain {
-                    domain: domain.clone(),
-                    slot_base: domain.layout.slot.start,
-                    program: PlacedProgram {
-                        base,
-                        entry: base,
-                        activation_sp: base + 0x1000,
-                        image: vec![number; 4],
-                        segments: vec![Segment {
-                            start: base,
-                            end: base + 0x1000,
-                            rights: SegmentRights::ReadWrite,
-                        }],
-                    },
-                }
+                PlacedDomain::stand_in(domain, vec![number; 4], &page, 0, 0x1000)
             })
             .collect()
     }

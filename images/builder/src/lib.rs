@@ -55,6 +55,40 @@ pub struct PlacedDomain {
 }
 
 impl PlacedDomain {
+    /// `domain` placed in its slot with a stand-in program: `segments`
+    /// (offsets from the program's base, with their rights) holding
+    /// `image`, the entry at `entry` and the activation stack's top at
+    /// `stack_top` (offsets too). For the tests of what follows placement.
+    #[cfg(test)]
+    pub(crate) fn stand_in(
+        domain: &manifest::Domain,
+        image: Vec<u8>,
+        segments: &[(u64, u64, program::SegmentRights)],
+        entry: u64,
+        stack_top: u64,
+    ) -> Self {
+        let base = domain.layout.program_base;
+        let segments = segments
+            .iter()
+            .map(|&(start, end, rights)| program::Segment {
+                start: base + start,
+                end: base + end,
+                rights,
+            })
+            .collect();
+        Self {
+            domain: domain.clone(),
+            slot_base: domain.layout.slot.start,
+            program: PlacedProgram {
+                base,
+                entry: base + entry,
+                activation_sp: base + stack_top,
+                image,
+                segments,
+            },
+        }
+    }
+
     /// Everything the domain maps besides its DCB: its program's segments,
     /// then its stack and its memory (read-write), in address order.
     pub fn segments(&self) -> Vec<Segment> {

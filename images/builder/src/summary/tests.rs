@@ -2,7 +2,7 @@
 //! summaries of whole manifests are in `images/builder/tests/golden.rs`.
 
 use super::*;
-use crate::program::{PlacedProgram, Segment, SegmentRights};
+use crate::program::SegmentRights;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -16,34 +16,12 @@ fn manifest() -> Manifest {
 }
 
 fn placed(manifest: &Manifest) -> Vec<PlacedDomain> {
+    let segments =
+        [(0, 0x2000, SegmentRights::ReadExecute), (0x2000, 0x3000, SegmentRights::ReadWrite)];
     manifest
         .domains
         .iter()
-        .map(|domain| {
-            let base = domain.layout.program_base;
-            PlacedDomain {
-                domain: domain.clone(),
-                slot_base: domain.layout.slot.start,
-                program: PlacedProgram {
-                    base,
-                    entry: base + 0x10,
-                    activation_sp: base + 0x3000,
-                    image: vec![0; 0x2008],
-                    segments: vec![
-                        Segment {
-                            start: base,
-                            end: base + 0x2000,
-                            rights: SegmentRights::ReadExecute,
-                        },
-                        Segment {
-                            start: base + 0x2000,
-                            end: base + 0x3000,
-                            rights: SegmentRights::ReadWrite,
-                        },
-                    ],
-                },
-            }
-        })
+        .map(|domain| PlacedDomain::stand_in(domain, vec![0; 0x2008], &segments, 0x10, 0x3000))
         .collect()
 }
 
