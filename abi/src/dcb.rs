@@ -140,6 +140,20 @@ pub struct DcbReadOnly {
     pub inbox: [u64; EVENT_SLOTS],
     /// The domain's capability table, as the kernel keeps it.
     pub caps: [CapInfo; CAP_SLOTS],
+    /// Nanoseconds per tick of the generic timer's counter, 32.32 fixed
+    /// point: with it a domain reads the time as the kernel does, from the
+    /// virtual counter (`CNTVCT_EL0`, which EL0 may read and which equals
+    /// the kernel's physical counter), without a system call: see
+    /// [`ticks_to_ns`].
+    pub ns_per_tick: u64,
+}
+
+/// Nanoseconds since reset of counter value `ticks`, with the 32.32
+/// `ns_per_tick` the DCB publishes: the one conversion the kernel and the
+/// domains use, so both read the same time.
+#[inline]
+pub const fn ticks_to_ns(ticks: u64, ns_per_tick: u64) -> u64 {
+    ((ticks as u128 * ns_per_tick as u128) >> 32) as u64
 }
 
 /// The most threads a manifest can declare for one domain.

@@ -102,6 +102,7 @@ fn faulting_domains_are_stopped_and_the_others_keep_their_share() {
     .assert_contains("address 0x2000000; stopped")
     .assert_contains("domain undef faulted: unknown reason (e.g. undefined instruction)")
     .assert_contains("[timer-poke] virtual counter readable at EL0: advancing")
+    .assert_contains("[timer-poke] time without a kernel entry agrees with get_time: true")
     .assert_contains("domain timer-poke faulted: trapped MSR, MRS or system instruction (EC 0x18)")
     .assert_lacks("SECURITY");
     for domain in ["snoop-kernel", "snoop-neighbour", "undef", "timer-poke"] {

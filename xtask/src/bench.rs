@@ -20,6 +20,7 @@ pub const MANIFESTS: [&str; 2] = ["images/bench.toml", "images/bench-longest.tom
 pub const TARGETS: &[(&str, u64)] = &[
     ("null_syscall", 40),
     ("get_time_syscall", 120),
+    ("read_time", 40),
     ("preempt_to_activation", 200),
     ("event_send_to_activation", 250),
     ("ipc_round_trip", 300),

@@ -221,6 +221,7 @@ fn populate(index: usize, config: &DomainConfig) {
         extra: u64::from(reservation.extra),
     };
     ro.accounting = Accounting::default();
+    ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
     ro.scheduler[..config.scheduler.len()].copy_from_slice(config.scheduler.as_bytes());
     ro.thread_count = config.threads.len() as u64;

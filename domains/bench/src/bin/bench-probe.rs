@@ -6,6 +6,9 @@
 //!   instruction after it returns, kernel entry and exit included.
 //! - `get_time_syscall`: the same for `get_time`, which goes through the
 //!   kernel's general system call path (full register save, dispatcher).
+//! - `read_time`: the library's `now_ns`, which reads the virtual counter
+//!   and converts it with the DCB's factor: the time without a kernel
+//!   entry.
 //! - `preempt_to_activation`: from the first instruction of the timer
 //!   interrupt's vector, taken while another domain runs, to the first
 //!   instruction of this domain's activation handler. The probe yields; at
@@ -20,9 +23,9 @@
 
 use core::arch::asm;
 use vesper_abi::syscall::Syscall;
-use vesper_activations::println;
 use vesper_activations::syscall::{bench_mark, yield_slice};
-use vesper_domains_bench::{activation_count, count_activations, ROUNDS};
+use vesper_activations::{now_ns, println};
+use vesper_domains_bench::{activation_count, count_activations, instructions, ROUNDS};
 
 vesper_activations::main!(run);
 
@@ -49,11 +52,23 @@ fn syscall_round_trip(number: u64) -> u64 {
     after - before - 1
 }
 
+/// The library's `now_ns` (counter and DCB, no kernel entry) between two
+/// counter reads.
+fn read_time() -> u64 {
+    let before = instructions();
+    core::hint::black_box(now_ns());
+    // As for the system calls: the difference counts the first read's
+    // successor instructions up to the second read.
+    instructions() - before - 1
+}
+
 fn run() {
     for (name, call) in [("null_syscall", Syscall::Nop), ("get_time_syscall", Syscall::GetTime)] {
         let best = (0..ROUNDS).map(|_| syscall_round_trip(call as u64)).min().unwrap_or(0);
         println!("bench {name} instructions={best}");
     }
+    let best = (0..ROUNDS).map(|_| read_time()).min().unwrap_or(0);
+    println!("bench read_time instructions={best}");
 
     count_activations();
     let mut best = u64::MAX;

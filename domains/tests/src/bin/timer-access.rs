@@ -6,7 +6,8 @@
 #![no_main]
 
 use core::arch::asm;
-use vesper_activations::println;
+use vesper_activations::syscall::time_ns;
+use vesper_activations::{now_ns, println};
 
 vesper_activations::main!(run);
 
@@ -24,6 +25,11 @@ fn run() {
         second = virtual_count();
     }
     println!("virtual counter readable at EL0: advancing");
+    // The library's time (counter and DCB factor, no kernel entry) is the
+    // kernel's: a system call's reading falls between two of its own.
+    let (early, kernel, late) = (now_ns(), time_ns(), now_ns());
+    let agrees = early <= kernel && kernel <= late && late - early < 10_000;
+    println!("time without a kernel entry agrees with get_time: {agrees}");
     // SAFETY: disabling the kernel's one-shot timer is exactly what must
     // trap; if it did not, the kernel would report the run as broken.
     unsafe { asm!("msr cntp_ctl_el0, xzr", options(nomem, nostack)) };

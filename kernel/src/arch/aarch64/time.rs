@@ -9,6 +9,7 @@ use aarch64_cpu::registers::{CNTFRQ_EL0, CNTPCT_EL0};
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 use tock_registers::interfaces::Readable;
+use vesper_abi::dcb::ticks_to_ns;
 
 const NANOS_PER_SECOND: u128 = 1_000_000_000;
 
@@ -33,14 +34,15 @@ pub fn frequency_hz() -> u64 {
     CNTFRQ_EL0.get()
 }
 
-/// `value * factor`, where `factor` is 32.32 fixed point, rounded down.
-fn scale(value: u64, factor: u64) -> u64 {
-    u64::try_from((u128::from(value) * u128::from(factor)) >> 32).unwrap_or(u64::MAX)
+/// Nanoseconds per counter tick, 32.32 fixed point, as the DCB publishes it
+/// to domains.
+pub fn ns_per_tick() -> u64 {
+    NS_PER_TICK.load(Ordering::Relaxed)
 }
 
 /// Nanoseconds since the counter started (at reset).
 pub fn now_ns() -> u64 {
-    scale(CNTPCT_EL0.get(), NS_PER_TICK.load(Ordering::Relaxed))
+    ticks_to_ns(CNTPCT_EL0.get(), ns_per_tick())
 }
 
 /// Time since the counter started (at reset).
