@@ -42,6 +42,12 @@ mod entry {
         barrier::isb(barrier::SY);
     }
 
+    /// An IRQ taken from EL0, from its dedicated entry in `vectors.s`.
+    #[no_mangle]
+    extern "C" fn handle_irq(frame: &mut TrapFrame) {
+        dispatch::on_interrupt(frame)
+    }
+
     /// Called by `vectors.s` with the vector number and the saved registers.
     #[no_mangle]
     extern "C" fn handle_exception(number: u64, frame: &mut TrapFrame) {
