@@ -21,7 +21,7 @@ use vesper_abi::console::StatsLine;
 use vesper_abi::dcb::Accounting;
 use vesper_builder::Manifest;
 use vesper_kernel_core::atropos::{Atropos, Reservation};
-use vesper_schedulers::AnyScheduler;
+use vesper_schedulers::{report_horizon_ns, AnyScheduler};
 
 /// A program that computes for ever (`spin`, and any program the
 /// simulator has no model of).
@@ -202,7 +202,9 @@ pub fn simulate_image(
         let kind = policy.unwrap_or(domain.scheduler);
         thread_domains.push((behaviours.len(), kind));
         let sched = AnyScheduler::of_kind(kind, policy_config);
-        behaviours.push(Box::new(ThreadDomain::new(&tasks, sched)?));
+        let longest = tasks.iter().filter_map(|task| task.period_ns).max().unwrap_or(0);
+        let horizon = report_horizon_ns(duration_ns, longest, domain.period_ns);
+        behaviours.push(Box::new(ThreadDomain::new(&tasks, sched)?.ending_after(horizon)));
     }
     let reservations: Vec<Option<Reservation>> = manifest
         .domains

@@ -45,7 +45,7 @@ use anyhow::{bail, Result};
 use std::fmt::Write as _;
 use vesper_kernel_core::atropos::Reservation;
 use vesper_schedulers::{
-    report_horizon_ns, AnyScheduler, JobLine, JobRecord, PolicyConfig, PolicyKind, Scheduler,
+    report_horizon_ns, AnyScheduler, Job, JobLine, JobRecord, PolicyConfig, PolicyKind, Scheduler,
     ThreadId, ThreadParams, ThreadStats, DEFAULT_TICKETS, MAX_THREADS,
 };
 
@@ -405,6 +405,12 @@ pub struct ThreadDomain<S: Scheduler> {
     records: Vec<Vec<JobRecord>>,
     trace: Vec<Span>,
     stalled: u32,
+    /// Ends the domain as the `periodic` program does: each periodic
+    /// thread takes its snapshot when its first job released at or after
+    /// this time is picked, and the last snapshot ends the domain.
+    ends_after: Option<u64>,
+    /// Which threads have taken their snapshot.
+    snapped: Vec<bool>,
 }
 
 impl<S: Scheduler> ThreadDomain<S> {
@@ -428,7 +434,32 @@ impl<S: Scheduler> ThreadDomain<S> {
             records: vec![Vec::new(); n],
             trace: Vec::new(),
             stalled: 0,
+            ends_after: None,
+            snapped: vec![false; n],
         })
+    }
+
+    /// The same domain, ending itself as `periodic` does after printing its
+    /// report: when the last periodic thread is picked for its first job
+    /// released at or after `horizon`.
+    pub fn ending_after(mut self, horizon: u64) -> Self {
+        self.ends_after = Some(horizon);
+        self
+    }
+
+    /// Notes that thread `i` was picked for job `job`; returns whether that
+    /// was the domain's last snapshot, which ends it.
+    fn snapshot(&mut self, i: usize, job: &Job) -> bool {
+        let Some(horizon) = self.ends_after else { return false };
+        let periodic = self.tasks[i].period_ns.is_some();
+        if !periodic || self.snapped[i] || job.release_ns < horizon {
+            return false;
+        }
+        self.snapped[i] = true;
+        self.tasks
+            .iter()
+            .zip(&self.snapped)
+            .all(|(task, &snapped)| snapped || task.period_ns.is_none())
     }
 
     /// Runs the picked thread from `now` until the next event (at most
@@ -501,6 +532,9 @@ impl<S: Scheduler> Behaviour for ThreadDomain<S> {
             let id = pick.thread;
             match self.sched.job(id) {
                 Ok(Some(job)) if self.current_job[id.0] != Some(job.index) => {
+                    if self.snapshot(id.0, &job) {
+                        return Ok((now, After::Exited));
+                    }
                     self.current_job[id.0] = Some(job.index);
                     self.remaining[id.0] = self.tasks[id.0].wcet_ns;
                 }

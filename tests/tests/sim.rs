@@ -1,6 +1,7 @@
-//! The simulator runs the kernel's own Atropos: a whole image simulated
-//! (`cargo xtask sim MANIFEST`) gives each domain the CPU time the kernel
-//! reports when the same image boots in QEMU, within 1%.
+//! The simulator runs the kernel's own Atropos and the domains' own
+//! schedulers: a whole image simulated (`cargo xtask sim MANIFEST`) gives
+//! each domain the CPU time the kernel reports when the same image boots in
+//! QEMU, within 1%.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,4 +48,11 @@ fn slack_is_simulated_as_the_kernel_passes_it_on() {
 #[test]
 fn unblocking_is_simulated_as_the_kernel_does_it() {
     simulated_like_booted("tests/manifests/latency.toml", 300_000_000);
+}
+
+#[test]
+fn a_thread_domain_is_simulated_as_the_board_runs_it() {
+    // `periodic` under EDF: its user-level scheduler, its report and its
+    // exit, all as on the board.
+    simulated_like_booted("tests/manifests/task-set.toml", 400_000_000);
 }
