@@ -4,6 +4,7 @@
 //! `tests/` use it too.
 
 pub mod bench;
+pub mod breakdown;
 pub mod gdb;
 pub mod qemu;
 pub mod setup;

@@ -123,6 +123,11 @@ enum Cmd {
         /// Also rewrite the figures in docs/benchmarks.md.
         #[arg(long)]
         markdown: bool,
+        /// Instead, trace one preemption instruction by instruction and
+        /// count its instructions by function (with --markdown: into
+        /// docs/benchmarks.md).
+        #[arg(long)]
+        breakdown: bool,
         /// Exit with 1 if a path is over its target.
         #[arg(long)]
         check: bool,
@@ -309,7 +314,24 @@ fn run(command: Cmd) -> Result<ExitCode> {
             print!("{}", vesper_sim::run(&args)?);
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { markdown, check } => {
+        Cmd::Bench { markdown, breakdown: true, .. } => {
+            let root = workspace_root();
+            let report = xtask::breakdown::run(&root)?;
+            print!("{report}");
+            if markdown {
+                let path = root.join(xtask::bench::DOC);
+                let doc = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let block = xtask::breakdown::markdown(&report);
+                let doc =
+                    xtask::bench::with_block_after(&doc, xtask::bench::BREAKDOWN_BEGIN, &block)?;
+                std::fs::write(&path, doc)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("xtask: wrote the breakdown into {}", xtask::bench::DOC);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench { markdown, check, breakdown: false } => {
             let root = workspace_root();
             let measurements = xtask::bench::measure(&root)?;
             for m in &measurements {
