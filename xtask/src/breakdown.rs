@@ -1,29 +1,91 @@
-//! `cargo xtask bench --breakdown`: where the instructions of one timer
-//! preemption go, function by function.
+//! `cargo xtask bench --breakdown`: where the instructions of the kernel's
+//! switching paths go, function by function.
 //!
 //! QEMU runs `images/bench-breakdown.toml` one instruction per translation
 //! block and logs the address of every instruction it executes (`-d
-//! exec,nochain`). A preemption is a stretch of the log from the IRQ vector
-//! for EL0 to the first instruction back at EL0 in another domain's slot;
-//! each address in it is attributed to the kernel symbol that contains it
-//! (from the kernel ELF's symbol table). The shortest such stretch is reported, as `cargo xtask bench`
-//! reports the shortest of its rounds.
+//! exec,nochain`). Each path of [`PATHS`] is a stretch of the log from an
+//! exception vector for EL0, taken in one domain's slot, to the first
+//! instruction in the slot of the domain the path ends in; each address in
+//! it is attributed to the kernel symbol that contains it (from the kernel
+//! ELF's symbol table). The shortest stretch of each path is reported, as
+//! `cargo xtask bench` reports the shortest of its rounds.
 
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::io::BufRead;
 use std::path::Path;
 use std::process::Command;
+use vesper_abi::layout::{DOMAIN_REGION_BASE, SLOT_SIZE};
 
 /// The manifest of the image the breakdown traces.
 pub const MANIFEST: &str = "images/bench-breakdown.toml";
 
-/// The offset of the vector for IRQs taken from EL0 (AArch64) in the
-/// vector table.
+/// The offset of the vector for synchronous exceptions (system calls)
+/// taken from EL0 (AArch64) in the vector table.
+const SYNC_FROM_EL0: u64 = 0x400;
+
+/// The offset of the vector for IRQs taken from EL0 (AArch64).
 const IRQ_FROM_EL0: u64 = 0x480;
 
 /// Where the kernel's (upper-half) addresses start; below are domains'.
 const KERNEL_BASE: u64 = 0xFFFF_FF80_0000_0000;
+
+/// A kernel path the breakdown traces: from the exception vector at
+/// offset `vector`, taken while another domain runs, to the first
+/// instruction of the domain `to` (named in [`MANIFEST`]), which last left
+/// the CPU through the vector at offset `to_left_by`.
+#[derive(Clone, Copy, Debug)]
+pub struct TracedPath {
+    /// The name the report gives it, as `cargo xtask bench` names paths.
+    pub name: &'static str,
+    /// The offset of its exception vector in the vector table.
+    pub vector: u64,
+    /// The domain it switches to.
+    pub to: &'static str,
+    /// How `to` last left the CPU: an IRQ (it was preempted) or a system
+    /// call (it blocked, so this path is what woke it). This tells a
+    /// device interrupt that wakes a driver from a timer interrupt that
+    /// gives the driver its turn.
+    pub to_left_by: u64,
+}
+
+/// The paths the breakdown traces: `tick`'s periods preempt `busy`; the
+/// system timer's interrupt wakes `driver`; `client`'s event send wakes
+/// `server`.
+pub const PATHS: [TracedPath; 3] = [
+    TracedPath {
+        name: "preempt_to_activation",
+        vector: IRQ_FROM_EL0,
+        to: "tick",
+        to_left_by: IRQ_FROM_EL0,
+    },
+    TracedPath {
+        name: "irq_to_handler",
+        vector: IRQ_FROM_EL0,
+        to: "driver",
+        to_left_by: SYNC_FROM_EL0,
+    },
+    TracedPath {
+        name: "event_to_receiver",
+        vector: SYNC_FROM_EL0,
+        to: "server",
+        to_left_by: SYNC_FROM_EL0,
+    },
+];
+
+/// A [`TracedPath`] resolved for one trace: absolute vector addresses and
+/// slot numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wanted {
+    /// The address of the vector the path starts at.
+    pub vector: u64,
+    /// The slot it switches to.
+    pub to: u64,
+    /// The address of the vector through which that slot's domain last
+    /// entered the kernel.
+    pub to_left_by: u64,
+}
 
 /// The kernel's functions: start address and name, sorted by address.
 #[derive(Clone, Debug, Default)]
@@ -67,58 +129,68 @@ impl Symbols {
     }
 }
 
-/// The instruction addresses in a QEMU `-d exec` log, in order.
-pub fn addresses(log: &str) -> impl Iterator<Item = u64> + '_ {
+/// The instruction address of one line of a QEMU `-d exec` log.
+pub fn address(line: &str) -> Option<u64> {
     // `Trace 0: 0x... [CS_BASE/PC/FLAGS/CFLAGS] ...`
-    log.lines().filter_map(|line| {
-        let fields = line.split('[').nth(1)?;
-        u64::from_str_radix(fields.split('/').nth(1)?, 16).ok()
-    })
+    let fields = line.split('[').nth(1)?;
+    u64::from_str_radix(fields.split('/').nth(1)?, 16).ok()
 }
 
-/// The shortest preemption in `addresses`: from the IRQ vector for EL0
-/// (at `irq_vector`), taken in one domain's slot, to the first
-/// instruction at EL0 in another slot of `slot_size` bytes. The
-/// addresses of the kernel's instructions in it, in order.
-pub fn shortest_preemption(
+/// The slot of the domain whose code is at `address`.
+fn slot_of(address: u64) -> Option<u64> {
+    Some(address.checked_sub(DOMAIN_REGION_BASE)? / SLOT_SIZE)
+}
+
+/// The shortest stretch of each `wanted` path in `addresses` (executed
+/// addresses in order): the addresses of the kernel's instructions in it.
+pub fn shortest_paths(
     addresses: impl Iterator<Item = u64>,
-    irq_vector: u64,
-    slot_size: u64,
-) -> Option<Vec<u64>> {
-    let mut best: Option<Vec<u64>> = None;
-    let mut last_user = None;
-    let mut current: Option<(u64, Vec<u64>)> = None;
+    wanted: &[Wanted],
+) -> Vec<Option<Vec<u64>>> {
+    let mut best: Vec<Option<Vec<u64>>> = vec![None; wanted.len()];
+    let mut last_slot = None;
+    // The vector each slot's domain last entered the kernel through.
+    let mut left_by: BTreeMap<u64, u64> = BTreeMap::new();
+    // The vector taken, the slot it was taken in, the kernel's path since.
+    let mut current: Option<(u64, u64, Vec<u64>)> = None;
     for address in addresses {
         if address < KERNEL_BASE {
-            if let Some((from_slot, path)) = current.take() {
-                let switched = address / slot_size != from_slot;
-                if switched && best.as_ref().is_none_or(|b| path.len() < b.len()) {
-                    best = Some(path);
+            if let Some((vector, from, path)) = current.take() {
+                let slot = slot_of(address);
+                for (want, best) in wanted.iter().zip(&mut best) {
+                    let ends_here = want.vector == vector
+                        && slot == Some(want.to)
+                        && from != want.to
+                        && left_by.get(&want.to) == Some(&want.to_left_by);
+                    if ends_here && best.as_ref().is_none_or(|b| path.len() < b.len()) {
+                        *best = Some(path.clone());
+                    }
                 }
+                left_by.insert(from, vector);
             }
-            last_user = Some(address / slot_size);
+            last_slot = slot_of(address);
             continue;
         }
-        if address == irq_vector {
-            current = last_user.map(|slot| (slot, Vec::new()));
+        if wanted.iter().any(|want| want.vector == address || want.to_left_by == address) {
+            current = last_slot.map(|slot| (address, slot, Vec::new()));
         }
-        if let Some((_, path)) = current.as_mut() {
+        if let Some((_, _, path)) = current.as_mut() {
             path.push(address);
         }
     }
     best
 }
 
-/// `path`'s instructions counted by function, largest first, as the
-/// lines the command prints.
-pub fn report(path: &[u64], symbols: &Symbols) -> String {
+/// `path`'s instructions counted by function, largest first, under a
+/// line naming the path, as the command prints them.
+pub fn report(name: &str, path: &[u64], symbols: &Symbols) -> String {
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     for address in path {
         *counts.entry(symbols.name_of(*address)).or_default() += 1;
     }
     let mut rows: Vec<(&str, u64)> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut out = format!("breakdown preempt_to_activation instructions={}\n", path.len());
+    let mut out = format!("breakdown {name} instructions={}\n", path.len());
     for (name, count) in rows {
         let _ = writeln!(out, "{count:6} {name}");
     }
@@ -143,13 +215,29 @@ pub fn run(root: &Path) -> Result<String> {
     let elf = std::fs::read(&image.kernel.elf)
         .with_context(|| format!("reading {}", image.kernel.elf.display()))?;
     let symbols = Symbols::from_elf(&elf)?;
-    let vectors = symbols.address_of("exception_vectors").context("no exception_vectors")?;
-    let text = std::fs::read_to_string(&log).context("reading the trace")?;
-    let slot = vesper_abi::layout::SLOT_SIZE;
-    let path = shortest_preemption(addresses(&text), vectors + IRQ_FROM_EL0, slot)
-        .context("the trace holds no preemption")?;
+    let table = symbols.address_of("exception_vectors").context("no exception_vectors")?;
+    let wanted = PATHS
+        .iter()
+        .map(|path| {
+            let index = image.manifest.domains.iter().position(|d| d.name == path.to);
+            let index = index.with_context(|| format!("{MANIFEST} has no domain {}", path.to))?;
+            Ok(Wanted {
+                vector: table + path.vector,
+                to: index as u64,
+                to_left_by: table + path.to_left_by,
+            })
+        })
+        .collect::<Result<Vec<Wanted>>>()?;
+    let file = std::fs::File::open(&log).context("reading the trace")?;
+    let lines = std::io::BufReader::new(file).lines().map_while(|line| line.ok());
+    let found = shortest_paths(lines.filter_map(|line| address(&line)), &wanted);
     let _ = std::fs::remove_file(&log);
-    Ok(report(&path, &symbols))
+    let mut out = String::new();
+    for (traced, path) in PATHS.iter().zip(found) {
+        let path = path.with_context(|| format!("the trace holds no {}", traced.name))?;
+        out += &report(traced.name, &path, &symbols);
+    }
+    Ok(out)
 }
 
 /// A report as the fenced block `cargo xtask bench --breakdown
@@ -206,25 +294,34 @@ mod tests {
     }
 
     #[test]
-    fn the_shortest_switch_between_slots_is_found() {
-        let vector = 0xffffff8000080c80;
-        let slot = 0x20_0000;
+    fn the_shortest_switch_into_each_paths_slot_is_found() {
+        let irq = 0xffffff8000080c80;
+        let svc = 0xffffff8000080c00;
         let kernel = |n: u64| 0xffffff8000082000 + 4 * n;
+        let user = |slot: u64, n: u64| DOMAIN_REGION_BASE + slot * SLOT_SIZE + 0x4000 + 4 * n;
         let mut log = String::new();
-        // Domain in slot 1 interrupted; back to slot 1: not a switch.
-        for pc in [0x20_4000, vector, kernel(0), kernel(1), 0x20_4004] {
-            log += &line(pc);
-        }
+        let mut run = |pcs: &[u64]| pcs.iter().for_each(|pc| log += &line(*pc));
+        // Slot 2 is preempted, slot 1 runs and is interrupted but goes on.
+        run(&[user(2, 0), irq, kernel(0), user(1, 0), irq, kernel(0), user(1, 1)]);
         // Slot 1 to slot 2 in four kernel instructions, then in two.
-        for pc in [vector, kernel(0), kernel(1), kernel(2), 0x40_4000] {
-            log += &line(pc);
-        }
-        for pc in [0x40_4004, vector, kernel(5), 0x20_4008] {
-            log += &line(pc);
-        }
-        let path = shortest_preemption(addresses(&log), vector, slot).unwrap();
-        assert_eq!(path, [vector, kernel(5)]);
-        let report = report(&path, &symbols());
+        run(&[irq, kernel(0), kernel(1), kernel(2), user(2, 0)]);
+        run(&[irq, kernel(3), user(1, 2), irq, kernel(5), user(2, 1)]);
+        // Slot 3 blocks; an interrupt takes slot 2 to slot 1, a system
+        // call slot 1 to slot 3.
+        run(&[irq, kernel(6), user(3, 0), svc, kernel(7), user(2, 2), irq, kernel(8), user(1, 3)]);
+        run(&[svc, kernel(9), kernel(10), user(3, 1)]);
+        let lines = log.lines().filter_map(address);
+        let wanted = [
+            Wanted { vector: irq, to: 2, to_left_by: irq },
+            Wanted { vector: svc, to: 3, to_left_by: svc },
+            // Slot 1 was preempted, never woken.
+            Wanted { vector: irq, to: 1, to_left_by: svc },
+        ];
+        let found = shortest_paths(lines, &wanted);
+        assert_eq!(found[0].as_deref(), Some(&[irq, kernel(5)][..]));
+        assert_eq!(found[1].as_deref(), Some(&[svc, kernel(9), kernel(10)][..]));
+        assert_eq!(found[2], None);
+        let report = report("preempt_to_activation", found[0].as_ref().unwrap(), &symbols());
         assert!(report.starts_with("breakdown preempt_to_activation instructions=2\n"));
         assert!(report.contains("     1 exception_vectors\n"));
         assert!(report.contains("     1 reschedule\n"));
