@@ -17,7 +17,7 @@ fn docs_show_the_benchmark_figures_of_the_code() {
 }
 
 #[test]
-fn docs_show_the_preemption_breakdown_of_the_code() {
+fn docs_show_the_path_breakdowns_of_the_code() {
     let root = xtask::workspace_root();
     let doc = std::fs::read_to_string(root.join(DOC)).expect("docs/benchmarks.md");
     let written = block_after(&doc, BREAKDOWN_BEGIN).expect("docs/benchmarks.md has a breakdown");
