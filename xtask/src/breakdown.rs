@@ -32,9 +32,10 @@ const IRQ_FROM_EL0: u64 = 0x480;
 const KERNEL_BASE: u64 = 0xFFFF_FF80_0000_0000;
 
 /// A kernel path the breakdown traces: from the exception vector at
-/// offset `vector`, taken while another domain runs, to the first
-/// instruction of the domain `to` (named in [`MANIFEST`]), which last left
-/// the CPU through the vector at offset `to_left_by`.
+/// offset `vector`, taken while another domain runs, through the kernel
+/// function `through`, to the first instruction of the domain `to` (named
+/// in [`MANIFEST`]), which last left the CPU through the vector at offset
+/// `to_left_by`.
 #[derive(Clone, Copy, Debug)]
 pub struct TracedPath {
     /// The name the report gives it, as `cargo xtask bench` names paths.
@@ -48,35 +49,50 @@ pub struct TracedPath {
     /// device interrupt that wakes a driver from a timer interrupt that
     /// gives the driver its turn.
     pub to_left_by: u64,
+    /// A kernel function only this kind of switch runs: `clear_registers`
+    /// prepares an activation, `fpu_restore` a resumed context.
+    pub through: &'static str,
 }
 
-/// The paths the breakdown traces: `tick`'s periods preempt `busy`; the
-/// system timer's interrupt wakes `driver`; `client`'s event send wakes
-/// `server`.
-pub const PATHS: [TracedPath; 3] = [
+/// The paths the breakdown traces, named as `cargo xtask bench` names
+/// them: `tick`'s periods preempt `busy`; the system timer's interrupt
+/// wakes `driver`; `client`'s event send wakes `server`, activated while
+/// the client measures events and resumed while it measures round trips
+/// (activations off on both sides, one half of `ipc_round_trip`).
+pub const PATHS: [TracedPath; 4] = [
     TracedPath {
         name: "preempt_to_activation",
         vector: IRQ_FROM_EL0,
         to: "tick",
         to_left_by: IRQ_FROM_EL0,
+        through: "clear_registers",
     },
     TracedPath {
-        name: "irq_to_handler",
+        name: "irq_to_activation",
         vector: IRQ_FROM_EL0,
         to: "driver",
         to_left_by: SYNC_FROM_EL0,
+        through: "clear_registers",
     },
     TracedPath {
-        name: "event_to_receiver",
+        name: "event_send_to_activation",
         vector: SYNC_FROM_EL0,
         to: "server",
         to_left_by: SYNC_FROM_EL0,
+        through: "clear_registers",
+    },
+    TracedPath {
+        name: "ipc_one_way",
+        vector: SYNC_FROM_EL0,
+        to: "server",
+        to_left_by: SYNC_FROM_EL0,
+        through: "fpu_restore",
     },
 ];
 
 /// A [`TracedPath`] resolved for one trace: absolute vector addresses and
 /// slot numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wanted {
     /// The address of the vector the path starts at.
     pub vector: u64,
@@ -85,6 +101,8 @@ pub struct Wanted {
     /// The address of the vector through which that slot's domain last
     /// entered the kernel.
     pub to_left_by: u64,
+    /// The addresses of a function the path passes through.
+    pub through: std::ops::Range<u64>,
 }
 
 /// The kernel's functions: start address and name, sorted by address.
@@ -125,7 +143,14 @@ impl Symbols {
 
     /// The address of `name`.
     pub fn address_of(&self, name: &str) -> Option<u64> {
-        self.0.iter().find(|(_, n)| n == name).map(|(address, _)| *address)
+        self.range_of(name).map(|range| range.start)
+    }
+
+    /// The addresses of the function `name`: up to the next symbol.
+    pub fn range_of(&self, name: &str) -> Option<std::ops::Range<u64>> {
+        let i = self.0.iter().position(|(_, n)| n == name)?;
+        let end = self.0[i + 1..].iter().map(|(start, _)| *start).find(|&e| e > self.0[i].0);
+        Some(self.0[i].0..end.unwrap_or(u64::MAX))
     }
 }
 
@@ -161,7 +186,8 @@ pub fn shortest_paths(
                     let ends_here = want.vector == vector
                         && slot == Some(want.to)
                         && from != want.to
-                        && left_by.get(&want.to) == Some(&want.to_left_by);
+                        && left_by.get(&want.to) == Some(&want.to_left_by)
+                        && path.iter().any(|address| want.through.contains(address));
                     if ends_here && best.as_ref().is_none_or(|b| path.len() < b.len()) {
                         *best = Some(path.clone());
                     }
@@ -225,6 +251,9 @@ pub fn run(root: &Path) -> Result<String> {
                 vector: table + path.vector,
                 to: index as u64,
                 to_left_by: table + path.to_left_by,
+                through: symbols
+                    .range_of(path.through)
+                    .with_context(|| format!("the kernel has no function {}", path.through))?,
             })
         })
         .collect::<Result<Vec<Wanted>>>()?;
@@ -291,6 +320,8 @@ mod tests {
         assert_eq!(symbols.name_of(0xffffff8000081000), "irq_entry");
         assert_eq!(symbols.name_of(0x10), "?");
         assert_eq!(symbols.address_of("exception_vectors"), Some(0xffffff8000080800));
+        assert_eq!(symbols.range_of("irq_entry"), Some(0xffffff8000081000..0xffffff8000082000));
+        assert_eq!(symbols.range_of("reschedule"), Some(0xffffff8000082000..u64::MAX));
     }
 
     #[test]
@@ -311,16 +342,20 @@ mod tests {
         run(&[irq, kernel(6), user(3, 0), svc, kernel(7), user(2, 2), irq, kernel(8), user(1, 3)]);
         run(&[svc, kernel(9), kernel(10), user(3, 1)]);
         let lines = log.lines().filter_map(address);
+        let any = 0..u64::MAX;
         let wanted = [
-            Wanted { vector: irq, to: 2, to_left_by: irq },
-            Wanted { vector: svc, to: 3, to_left_by: svc },
+            Wanted { vector: irq, to: 2, to_left_by: irq, through: any.clone() },
+            Wanted { vector: svc, to: 3, to_left_by: svc, through: any.clone() },
             // Slot 1 was preempted, never woken.
-            Wanted { vector: irq, to: 1, to_left_by: svc },
+            Wanted { vector: irq, to: 1, to_left_by: svc, through: any },
+            // Only the longer switch to slot 2 runs `kernel(1)`.
+            Wanted { vector: irq, to: 2, to_left_by: irq, through: kernel(1)..kernel(2) },
         ];
         let found = shortest_paths(lines, &wanted);
         assert_eq!(found[0].as_deref(), Some(&[irq, kernel(5)][..]));
         assert_eq!(found[1].as_deref(), Some(&[svc, kernel(9), kernel(10)][..]));
         assert_eq!(found[2], None);
+        assert_eq!(found[3].as_deref(), Some(&[irq, kernel(0), kernel(1), kernel(2)][..]));
         let report = report("preempt_to_activation", found[0].as_ref().unwrap(), &symbols());
         assert!(report.starts_with("breakdown preempt_to_activation instructions=2\n"));
         assert!(report.contains("     1 exception_vectors\n"));
