@@ -35,6 +35,7 @@ pub const TARGETS: &[PathSpec] = &[
     PathSpec { name: "get_time_syscall", target: None, sel4: None },
     PathSpec { name: "read_time", target: Some(40), sel4: None },
     PathSpec { name: "preempt_to_activation", target: Some(200), sel4: Some(277) },
+    PathSpec { name: "yield_to_other", target: None, sel4: None },
     PathSpec { name: "event_send_to_activation", target: Some(250), sel4: Some(497) },
     PathSpec { name: "ipc_round_trip", target: Some(300), sel4: Some(407) },
     PathSpec { name: "irq_to_activation", target: Some(300), sel4: Some(353) },

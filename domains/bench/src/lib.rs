@@ -61,10 +61,12 @@ pub fn activations_off() {
     unsafe { core::ptr::addr_of_mut!((*rw).activations_enabled).write_volatile(0) };
 }
 
-/// The words the IPC pair shares at the start of their region.
+/// The words a measuring pair shares at the start of their region: the
+/// IPC pair (client and server), and the probe and `bench-busy`.
 #[repr(C)]
 pub struct Shared {
-    /// The counter just before the client's `event_send`.
+    /// The counter just before the sender's system call (the client's
+    /// `event_send`, the probe's `yield`).
     pub sent_at: u64,
 }
 

@@ -14,6 +14,8 @@
 //!   instruction of this domain's activation handler. The probe yields; at
 //!   its next period the timer preempts the other domain (which must have
 //!   `extra = true`, so it is always running) and activates the probe.
+//! - `yield_to_other` is reported by `bench-busy`: each of the probe's
+//!   yields stores the counter in the region `yield` just before its `svc`.
 //!
 //! Each is measured several times; the smallest is reported (the runs are
 //! deterministic, the first may differ by cold paths).
@@ -23,9 +25,10 @@
 
 use core::arch::asm;
 use vesper_abi::syscall::Syscall;
+use vesper_activations::events::Region;
 use vesper_activations::syscall::{bench_mark, yield_slice};
 use vesper_activations::{now_ns, println};
-use vesper_domains_bench::{activation_count, count_activations, instructions, ROUNDS};
+use vesper_domains_bench::{activation_count, count_activations, instructions, shared, ROUNDS};
 
 vesper_activations::main!(run);
 
@@ -54,6 +57,26 @@ fn syscall_round_trip(number: u64) -> u64 {
 
 /// The library's `now_ns` (counter and DCB, no kernel entry) between two
 /// counter reads.
+/// Yields the rest of the slice, storing the instruction counter at
+/// `sent_at` just before the `svc`, for `bench-busy` to measure
+/// `yield_to_other`.
+fn yield_marked(sent_at: *mut u64) {
+    // SAFETY: `sent_at` is in a region mapped read-write here; the system
+    // call changes nothing but x0.
+    unsafe {
+        asm!(
+            "mrs {count}, pmevcntr0_el0",
+            "str {count}, [{sent_at}]",
+            "svc #0",
+            count = out(reg) _,
+            sent_at = in(reg) sent_at,
+            out("x0") _,
+            in("x8") Syscall::Yield as u64,
+            options(nostack),
+        );
+    }
+}
+
 fn read_time() -> u64 {
     let before = instructions();
     core::hint::black_box(now_ns());
@@ -70,10 +93,17 @@ fn run() {
     let best = (0..ROUNDS).map(|_| read_time()).min().unwrap_or(0);
     println!("bench read_time instructions={best}");
 
+    let sent_at = Region::named("yield").map(|region| {
+        // SAFETY: the manifest maps the region read-write here.
+        unsafe { &raw mut (*shared(region.base)).sent_at }
+    });
     count_activations();
     let mut best = u64::MAX;
     for _ in 0..ROUNDS {
-        yield_slice();
+        match sent_at {
+            Some(sent_at) => yield_marked(sent_at),
+            None => yield_slice(),
+        }
         match bench_mark(activation_count()) {
             Ok(instructions) => best = best.min(instructions),
             Err(error) => {
