@@ -207,20 +207,77 @@ pub fn shortest_paths(
     best
 }
 
-/// `path`'s instructions counted by function, largest first, under a
-/// line naming the path, as the command prints them.
-pub fn report(name: &str, path: &[u64], symbols: &Symbols) -> String {
-    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-    for address in path {
-        *counts.entry(symbols.name_of(*address)).or_default() += 1;
+/// For each of `addresses`, the function the debug info says its
+/// instruction was inlined from, one level inside the symbol holding it
+/// (absent for the symbol's own code): what a function the compiler
+/// flattened spends its instructions on.
+pub fn inlined_from(elf: &[u8], addresses: &[u64]) -> Result<BTreeMap<u64, String>> {
+    use addr2line::gimli;
+    use object::{Object, ObjectSection};
+    let file = object::File::parse(elf).context("parsing the kernel's ELF")?;
+    let endian = if file.is_little_endian() {
+        gimli::RunTimeEndian::Little
+    } else {
+        gimli::RunTimeEndian::Big
+    };
+    let dwarf = gimli::Dwarf::load(|id| {
+        let data = file.section_by_name(id.name()).and_then(|section| section.data().ok());
+        Ok::<_, gimli::Error>(gimli::EndianSlice::new(data.unwrap_or(&[]), endian))
+    })?;
+    let context = addr2line::Context::from_dwarf(dwarf).context("reading the debug info")?;
+    let mut inlined = BTreeMap::new();
+    for &address in addresses {
+        let mut frames = context.find_frames(address).skip_all_loads()?;
+        let mut names = Vec::new();
+        while let Some(frame) = frames.next()? {
+            let name = frame.function.as_ref().map(|f| f.demangle().map(|n| n.into_owned()));
+            names.push(name.transpose()?.unwrap_or_else(|| "?".into()));
+        }
+        // Innermost first: the outermost is the symbol's own function.
+        if let [.., callee, _outermost] = names.as_slice() {
+            inlined.insert(address, callee.clone());
+        }
     }
-    let mut rows: Vec<(&str, u64)> = counts.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    Ok(inlined)
+}
+
+/// `path`'s instructions counted by function, largest first, under a
+/// line naming the path, as the command prints them. Below each function
+/// with inlined code, its instructions by the function they were inlined
+/// from (`inlined`, see [`inlined_from`]) and its own.
+pub fn report(
+    name: &str,
+    path: &[u64],
+    symbols: &Symbols,
+    inlined: &BTreeMap<u64, String>,
+) -> String {
+    let mut counts: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+    for address in path {
+        let from = inlined.get(address).map_or(OWN_CODE, String::as_str);
+        *counts.entry(symbols.name_of(*address)).or_default().entry(from).or_default() += 1;
+    }
     let mut out = format!("breakdown {name} instructions={}\n", path.len());
-    for (name, count) in rows {
-        let _ = writeln!(out, "{count:6} {name}");
+    for (function, parts) in largest_first(counts.iter().map(|(f, p)| (*f, p.values().sum()))) {
+        let _ = writeln!(out, "{parts:6} {function}");
+        let parts = &counts[function];
+        if parts.keys().any(|from| *from != OWN_CODE) {
+            for (from, count) in largest_first(parts.iter().map(|(f, c)| (*f, *c))) {
+                let _ = writeln!(out, "       {count:6} {from}");
+            }
+        }
     }
     out
+}
+
+/// What [`report`] calls the instructions of a function that were not
+/// inlined into it.
+const OWN_CODE: &str = "(own code)";
+
+/// `rows` sorted by count, largest first, then by name.
+fn largest_first<'a>(rows: impl Iterator<Item = (&'a str, u64)>) -> Vec<(&'a str, u64)> {
+    let mut rows: Vec<(&str, u64)> = rows.collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    rows
 }
 
 /// Builds the breakdown image, traces it in QEMU (into `target/`) and
@@ -264,7 +321,7 @@ pub fn run(root: &Path) -> Result<String> {
     let mut out = String::new();
     for (traced, path) in PATHS.iter().zip(found) {
         let path = path.with_context(|| format!("the trace holds no {}", traced.name))?;
-        out += &report(traced.name, &path, &symbols);
+        out += &report(traced.name, &path, &symbols, &inlined_from(&elf, &path)?);
     }
     Ok(out)
 }
@@ -356,9 +413,31 @@ mod tests {
         assert_eq!(found[1].as_deref(), Some(&[svc, kernel(9), kernel(10)][..]));
         assert_eq!(found[2], None);
         assert_eq!(found[3].as_deref(), Some(&[irq, kernel(0), kernel(1), kernel(2)][..]));
-        let report = report("preempt_to_activation", found[0].as_ref().unwrap(), &symbols());
-        assert!(report.starts_with("breakdown preempt_to_activation instructions=2\n"));
-        assert!(report.contains("     1 exception_vectors\n"));
-        assert!(report.contains("     1 reschedule\n"));
+        let path = found[0].as_ref().unwrap();
+        let report = report("preempt_to_activation", path, &symbols(), &BTreeMap::new());
+        assert_eq!(
+            report,
+            "breakdown preempt_to_activation instructions=2\n     1 exception_vectors\n     1 reschedule\n"
+        );
+    }
+
+    #[test]
+    fn inlined_code_is_shown_under_its_function() {
+        let path = [0xffffff8000082000, 0xffffff8000082004, 0xffffff8000082008, 0xffffff8000081000];
+        let inlined = BTreeMap::from([
+            (0xffffff8000082000, "schedule".to_string()),
+            (0xffffff8000082004, "schedule".to_string()),
+        ]);
+        assert_eq!(
+            report("p", &path, &symbols(), &inlined),
+            [
+                "breakdown p instructions=4",
+                "     3 reschedule",
+                "            2 schedule",
+                "            1 (own code)",
+                "     1 irq_entry\n",
+            ]
+            .join("\n")
+        );
     }
 }
