@@ -32,16 +32,18 @@ const IRQ_FROM_EL0: u64 = 0x480;
 const KERNEL_BASE: u64 = 0xFFFF_FF80_0000_0000;
 
 /// A kernel path the breakdown traces: from the exception vector at
-/// offset `vector`, taken while another domain runs, through the kernel
-/// function `through`, to the first instruction of the domain `to` (named
-/// in [`MANIFEST`]), which last left the CPU through the vector at offset
-/// `to_left_by`.
+/// offset `vector`, taken while the domain `from` runs, through the kernel
+/// function `through`, to the first instruction of the domain `to` (both
+/// named in [`MANIFEST`]), which last left the CPU through the vector at
+/// offset `to_left_by`.
 #[derive(Clone, Copy, Debug)]
 pub struct TracedPath {
     /// The name the report gives it, as `cargo xtask bench` names paths.
     pub name: &'static str,
     /// The offset of its exception vector in the vector table.
     pub vector: u64,
+    /// The domain it switches from.
+    pub from: &'static str,
     /// The domain it switches to.
     pub to: &'static str,
     /// How `to` last left the CPU: an IRQ (it was preempted) or a system
@@ -55,21 +57,32 @@ pub struct TracedPath {
 }
 
 /// The paths the breakdown traces, named as `cargo xtask bench` names
-/// them: `tick`'s periods preempt `busy`; the system timer's interrupt
-/// wakes `driver`; `client`'s event send wakes `server`, activated while
-/// the client measures events and resumed while it measures round trips
-/// (activations off on both sides, one half of `ipc_round_trip`).
-pub const PATHS: [TracedPath; 4] = [
+/// them: `probe`'s periods preempt `busy`, and `probe` yields to `busy`;
+/// the system timer's interrupt wakes `driver`; `client`'s event send
+/// wakes `server`, activated while the client measures events and resumed
+/// while it measures round trips (activations off on both sides, one half
+/// of `ipc_round_trip`).
+pub const PATHS: [TracedPath; 5] = [
     TracedPath {
         name: "preempt_to_activation",
         vector: IRQ_FROM_EL0,
-        to: "tick",
+        from: "busy",
+        to: "probe",
+        to_left_by: SYNC_FROM_EL0,
+        through: "clear_registers",
+    },
+    TracedPath {
+        name: "yield_to_other",
+        vector: SYNC_FROM_EL0,
+        from: "probe",
+        to: "busy",
         to_left_by: IRQ_FROM_EL0,
         through: "clear_registers",
     },
     TracedPath {
         name: "irq_to_activation",
         vector: IRQ_FROM_EL0,
+        from: "busy",
         to: "driver",
         to_left_by: SYNC_FROM_EL0,
         through: "clear_registers",
@@ -77,6 +90,7 @@ pub const PATHS: [TracedPath; 4] = [
     TracedPath {
         name: "event_send_to_activation",
         vector: SYNC_FROM_EL0,
+        from: "client",
         to: "server",
         to_left_by: SYNC_FROM_EL0,
         through: "clear_registers",
@@ -84,6 +98,7 @@ pub const PATHS: [TracedPath; 4] = [
     TracedPath {
         name: "ipc_one_way",
         vector: SYNC_FROM_EL0,
+        from: "client",
         to: "server",
         to_left_by: SYNC_FROM_EL0,
         through: "fpu_restore",
@@ -96,6 +111,8 @@ pub const PATHS: [TracedPath; 4] = [
 pub struct Wanted {
     /// The address of the vector the path starts at.
     pub vector: u64,
+    /// The slot it switches from.
+    pub from: u64,
     /// The slot it switches to.
     pub to: u64,
     /// The address of the vector through which that slot's domain last
@@ -185,7 +202,7 @@ pub fn shortest_paths(
                 for (want, best) in wanted.iter().zip(&mut best) {
                     let ends_here = want.vector == vector
                         && slot == Some(want.to)
-                        && from != want.to
+                        && from == want.from
                         && left_by.get(&want.to) == Some(&want.to_left_by)
                         && path.iter().any(|address| want.through.contains(address));
                     if ends_here && best.as_ref().is_none_or(|b| path.len() < b.len()) {
@@ -284,7 +301,8 @@ fn largest_first<'a>(rows: impl Iterator<Item = (&'a str, u64)>) -> Vec<(&'a str
 /// returns the report.
 pub fn run(root: &Path) -> Result<String> {
     crate::setup::ensure_qemu()?;
-    let image = vesper_builder::build_image_with_features(root, &root.join(MANIFEST), &[])?;
+    // The kernel `cargo xtask bench` measures.
+    let image = vesper_builder::build_image_with_features(root, &root.join(MANIFEST), &["bench"])?;
     let log = root.join("target").join("breakdown-trace.log");
     let mut boot = crate::qemu::Boot::new(&image.kernel.flat);
     boot.serial = "null".into();
@@ -302,11 +320,14 @@ pub fn run(root: &Path) -> Result<String> {
     let wanted = PATHS
         .iter()
         .map(|path| {
-            let index = image.manifest.domains.iter().position(|d| d.name == path.to);
-            let index = index.with_context(|| format!("{MANIFEST} has no domain {}", path.to))?;
+            let slot = |name: &str| {
+                let index = image.manifest.domains.iter().position(|d| d.name == name);
+                index.map(|i| i as u64).with_context(|| format!("{MANIFEST} has no domain {name}"))
+            };
             Ok(Wanted {
                 vector: table + path.vector,
-                to: index as u64,
+                from: slot(path.from)?,
+                to: slot(path.to)?,
                 to_left_by: table + path.to_left_by,
                 through: symbols
                     .range_of(path.through)
@@ -401,17 +422,20 @@ mod tests {
         let lines = log.lines().filter_map(address);
         let any = 0..u64::MAX;
         let wanted = [
-            Wanted { vector: irq, to: 2, to_left_by: irq, through: any.clone() },
-            Wanted { vector: svc, to: 3, to_left_by: svc, through: any.clone() },
+            Wanted { vector: irq, from: 1, to: 2, to_left_by: irq, through: any.clone() },
+            Wanted { vector: svc, from: 1, to: 3, to_left_by: svc, through: any.clone() },
             // Slot 1 was preempted, never woken.
-            Wanted { vector: irq, to: 1, to_left_by: svc, through: any },
+            Wanted { vector: irq, from: 2, to: 1, to_left_by: svc, through: any },
             // Only the longer switch to slot 2 runs `kernel(1)`.
-            Wanted { vector: irq, to: 2, to_left_by: irq, through: kernel(1)..kernel(2) },
+            Wanted { vector: irq, from: 1, to: 2, to_left_by: irq, through: kernel(1)..kernel(2) },
+            // Nothing switches from slot 3 to slot 2.
+            Wanted { vector: irq, from: 3, to: 2, to_left_by: irq, through: 0..u64::MAX },
         ];
         let found = shortest_paths(lines, &wanted);
         assert_eq!(found[0].as_deref(), Some(&[irq, kernel(5)][..]));
         assert_eq!(found[1].as_deref(), Some(&[svc, kernel(9), kernel(10)][..]));
         assert_eq!(found[2], None);
+        assert_eq!(found[4], None);
         assert_eq!(found[3].as_deref(), Some(&[irq, kernel(0), kernel(1), kernel(2)][..]));
         let path = found[0].as_ref().unwrap();
         let report = report("preempt_to_activation", path, &symbols(), &BTreeMap::new());
