@@ -303,16 +303,6 @@ pub fn run(root: &Path) -> Result<String> {
     crate::setup::ensure_qemu()?;
     // The kernel `cargo xtask bench` measures.
     let image = vesper_builder::build_image_with_features(root, &root.join(MANIFEST), &["bench"])?;
-    let log = root.join("target").join("breakdown-trace.log");
-    let mut boot = crate::qemu::Boot::new(&image.kernel.flat);
-    boot.serial = "null".into();
-    boot.extra_args = one_instruction_per_block()?;
-    boot.extra_args.extend(["-d".into(), "exec,nochain".into(), "-D".into()]);
-    boot.extra_args.push(log.display().to_string());
-    let outcome = boot.run_captured(std::time::Duration::from_secs(300))?;
-    if outcome.exit != crate::qemu::Exit::Code(0) {
-        bail!("the traced run ended with {:?}: {}", outcome.exit, outcome.stderr);
-    }
     let elf = std::fs::read(&image.kernel.elf)
         .with_context(|| format!("reading {}", image.kernel.elf.display()))?;
     let symbols = Symbols::from_elf(&elf)?;
@@ -335,16 +325,33 @@ pub fn run(root: &Path) -> Result<String> {
             })
         })
         .collect::<Result<Vec<Wanted>>>()?;
-    let file = std::fs::File::open(&log).context("reading the trace")?;
-    let lines = std::io::BufReader::new(file).lines().map_while(|line| line.ok());
-    let found = shortest_paths(lines.filter_map(|line| address(&line)), &wanted);
+    // The log takes hundreds of megabytes: it goes whatever the outcome.
+    let log = root.join("target").join("breakdown-trace.log");
+    let found = trace(&image.kernel.flat, &log, &wanted);
     let _ = std::fs::remove_file(&log);
     let mut out = String::new();
-    for (traced, path) in PATHS.iter().zip(found) {
+    for (traced, path) in PATHS.iter().zip(found?) {
         let path = path.with_context(|| format!("the trace holds no {}", traced.name))?;
         out += &report(traced.name, &path, &symbols, &inlined_from(&elf, &path)?);
     }
     Ok(out)
+}
+
+/// Boots `kernel` logging every instruction into `log`, and finds the
+/// `wanted` paths in it (see [`shortest_paths`]).
+fn trace(kernel: &Path, log: &Path, wanted: &[Wanted]) -> Result<Vec<Option<Vec<u64>>>> {
+    let mut boot = crate::qemu::Boot::new(kernel);
+    boot.serial = "null".into();
+    boot.extra_args = one_instruction_per_block()?;
+    boot.extra_args.extend(["-d".into(), "exec,nochain".into(), "-D".into()]);
+    boot.extra_args.push(log.display().to_string());
+    let outcome = boot.run_captured(std::time::Duration::from_secs(300))?;
+    if outcome.exit != crate::qemu::Exit::Code(0) {
+        bail!("the traced run ended with {:?}: {}", outcome.exit, outcome.stderr);
+    }
+    let file = std::fs::File::open(log).context("reading the trace")?;
+    let lines = std::io::BufReader::new(file).lines().map_while(|line| line.ok());
+    Ok(shortest_paths(lines.filter_map(|line| address(&line)), wanted))
 }
 
 /// A report as the fenced block `cargo xtask bench --breakdown
