@@ -157,17 +157,21 @@ pub fn block_after<'d>(doc: &'d str, begin: &str) -> Option<&'d str> {
     Some(&doc[start..end])
 }
 
-/// `doc` with its generated block replaced by `block`.
-pub fn with_doc_block(doc: &str, block: &str) -> Result<String> {
-    with_block_after(doc, DOC_BEGIN, block)
-}
-
 /// `doc` with the block after the line `begin` replaced by `block`.
 pub fn with_block_after(doc: &str, begin: &str, block: &str) -> Result<String> {
     let current = block_after(doc, begin)
         .with_context(|| format!("{DOC} has no generated block ({begin:?} ... {DOC_END:?})"))?;
     let start = current.as_ptr() as usize - doc.as_ptr() as usize;
     Ok(format!("{}{block}{}", &doc[..start], &doc[start + current.len()..]))
+}
+
+/// Replaces the block after the line `begin` in [`DOC`] (under `root`)
+/// with `block`: what `--markdown` does.
+pub fn write_block(root: &Path, begin: &str, block: &str) -> Result<()> {
+    let path = root.join(DOC);
+    let doc = std::fs::read_to_string(&path).with_context(|| format!("reading {DOC}"))?;
+    std::fs::write(&path, with_block_after(&doc, begin, block)?)
+        .with_context(|| format!("writing {DOC}"))
 }
 
 #[cfg(test)]
@@ -195,9 +199,9 @@ mod tests {
         assert!(block.contains("| `null_syscall` | 9 | 92 | 10 | within |"), "{block}");
         let doc = format!("intro\n{DOC_BEGIN}\nold\n{DOC_END}\nrest\n");
         assert_eq!(doc_block(&doc), Some("old\n"));
-        let new = with_doc_block(&doc, &block).unwrap();
+        let new = with_block_after(&doc, DOC_BEGIN, &block).unwrap();
         assert_eq!(doc_block(&new), Some(block.as_str()));
         assert!(new.starts_with("intro\n") && new.ends_with("rest\n"));
-        assert!(with_doc_block("no block", "x").is_err());
+        assert!(with_block_after("no block", DOC_BEGIN, "x").is_err());
     }
 }

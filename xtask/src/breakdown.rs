@@ -224,11 +224,12 @@ pub fn shortest_paths(
     best
 }
 
-/// For each of `addresses`, the function the debug info says its
-/// instruction was inlined from, one level inside the symbol holding it
-/// (absent for the symbol's own code): what a function the compiler
-/// flattened spends its instructions on.
-pub fn inlined_from(elf: &[u8], addresses: &[u64]) -> Result<BTreeMap<u64, String>> {
+/// The kernel's debug info, to ask what was inlined where.
+pub type DebugInfo<'elf> =
+    addr2line::Context<addr2line::gimli::EndianSlice<'elf, addr2line::gimli::RunTimeEndian>>;
+
+/// Reads the debug info of the ELF file `elf`.
+pub fn debug_info(elf: &[u8]) -> Result<DebugInfo<'_>> {
     use addr2line::gimli;
     use object::{Object, ObjectSection};
     let file = object::File::parse(elf).context("parsing the kernel's ELF")?;
@@ -241,10 +242,17 @@ pub fn inlined_from(elf: &[u8], addresses: &[u64]) -> Result<BTreeMap<u64, Strin
         let data = file.section_by_name(id.name()).and_then(|section| section.data().ok());
         Ok::<_, gimli::Error>(gimli::EndianSlice::new(data.unwrap_or(&[]), endian))
     })?;
-    let context = addr2line::Context::from_dwarf(dwarf).context("reading the debug info")?;
+    addr2line::Context::from_dwarf(dwarf).context("reading the debug info")
+}
+
+/// For each of `addresses`, the function the debug info says its
+/// instruction was inlined from, one level inside the symbol holding it
+/// (absent for the symbol's own code): what a function the compiler
+/// flattened spends its instructions on.
+pub fn inlined_from(debug: &DebugInfo, addresses: &[u64]) -> Result<BTreeMap<u64, String>> {
     let mut inlined = BTreeMap::new();
     for &address in addresses {
-        let mut frames = context.find_frames(address).skip_all_loads()?;
+        let mut frames = debug.find_frames(address).skip_all_loads()?;
         let mut names = Vec::new();
         while let Some(frame) = frames.next()? {
             let name = frame.function.as_ref().map(|f| f.demangle().map(|n| n.into_owned()));
@@ -329,10 +337,11 @@ pub fn run(root: &Path) -> Result<String> {
     let log = root.join("target").join("breakdown-trace.log");
     let found = trace(&image.kernel.flat, &log, &wanted);
     let _ = std::fs::remove_file(&log);
+    let debug = debug_info(&elf)?;
     let mut out = String::new();
     for (traced, path) in PATHS.iter().zip(found?) {
         let path = path.with_context(|| format!("the trace holds no {}", traced.name))?;
-        out += &report(traced.name, &path, &symbols, &inlined_from(&elf, &path)?);
+        out += &report(traced.name, &path, &symbols, &inlined_from(&debug, &path)?);
     }
     Ok(out)
 }

@@ -319,14 +319,8 @@ fn run(command: Cmd) -> Result<ExitCode> {
             let report = xtask::breakdown::run(&root)?;
             print!("{report}");
             if markdown {
-                let path = root.join(xtask::bench::DOC);
-                let doc = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
                 let block = xtask::breakdown::markdown(&report);
-                let doc =
-                    xtask::bench::with_block_after(&doc, xtask::bench::BREAKDOWN_BEGIN, &block)?;
-                std::fs::write(&path, doc)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                xtask::bench::write_block(&root, xtask::bench::BREAKDOWN_BEGIN, &block)?;
                 eprintln!("xtask: wrote the breakdown into {}", xtask::bench::DOC);
             }
             Ok(ExitCode::SUCCESS)
@@ -349,12 +343,8 @@ fn run(command: Cmd) -> Result<ExitCode> {
                 }
             }
             if markdown {
-                let path = root.join(xtask::bench::DOC);
-                let doc = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
                 let block = xtask::bench::markdown(&measurements);
-                std::fs::write(&path, xtask::bench::with_doc_block(&doc, &block)?)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                xtask::bench::write_block(&root, xtask::bench::DOC_BEGIN, &block)?;
                 eprintln!("xtask: wrote the figures into {}", xtask::bench::DOC);
             }
             if check && over > 0 {
