@@ -63,6 +63,13 @@
 //! cheaper in practice than maintaining sorted queues; every operation is
 //! bounded, `O(MAX_DOMAINS)` per decision. There is no allocation, and
 //! [`Atropos::new`] is `const` so the scheduler can live in a `static`.
+//!
+//! A decision's pass also yields the earliest future deadline or timeout,
+//! the *horizon*. Until it comes no wake-up or rollover can be due, so the
+//! decisions before it skip that work and only pick; every operation that
+//! brings an event forward (a wake-up, a block with a timeout, an
+//! admission) lowers the horizon. A property test holds this to the full
+//! pass at every decision.
 
 pub use vesper_abi::layout::MAX_DOMAINS;
 
@@ -287,6 +294,11 @@ pub struct Atropos {
     utilisation_ppb: u64,
     /// What a preemption costs its victim, charged to the preemptor.
     switch_cost_ns: u64,
+    /// No runnable domain's deadline and no blocked domain's timeout is
+    /// earlier than this: until then [`Atropos::schedule`] has no wake-up or
+    /// rollover to apply and skips that pass. Exact after each decision,
+    /// lowered by every operation that brings an event forward.
+    horizon: u64,
 }
 
 impl Default for Atropos {
@@ -305,6 +317,7 @@ impl Atropos {
             slack_next: 0,
             utilisation_ppb: 0,
             switch_cost_ns: 0,
+            horizon: 0,
         }
     }
 
@@ -342,6 +355,7 @@ impl Atropos {
         self.slots[idx] = slot;
         self.len += 1;
         self.utilisation_ppb = total;
+        self.lower_horizon(slot.deadline);
         Ok(idx)
     }
 
@@ -367,6 +381,7 @@ impl Atropos {
                 slot.remain = slot.slice();
             }
         }
+        self.horizon = 0;
     }
 
     /// Makes the scheduling decision at `now`: charges the running domain,
@@ -376,36 +391,10 @@ impl Atropos {
     pub fn schedule(&mut self, now: u64) -> Decision {
         let previous = self.running;
         self.charge(now);
-        // One pass over the domains: wake those whose timeout has come, roll
-        // periods over, find the earliest deadline with guaranteed time
-        // left, and the earliest future event (a deadline or a timeout).
-        let mut earliest: Option<(usize, u64)> = None;
-        let mut next_event = u64::MAX;
-        for (idx, slot) in self.slots[..self.len].iter_mut().enumerate() {
-            if let State::Blocked { since, until: Some(until) } = slot.state {
-                if until <= now {
-                    slot.wake(since, now);
-                }
-            }
-            let event = match slot.state {
-                State::Runnable => {
-                    slot.roll_over(now);
-                    if slot.remain > 0 && earliest.is_none_or(|(_, d)| slot.deadline < d) {
-                        earliest = Some((idx, slot.deadline));
-                    }
-                    slot.deadline
-                }
-                State::Blocked { until: Some(until), .. } => until,
-                _ => continue,
-            };
-            // After the wake-ups and rollovers every event is later than
-            // `now`, unless a time saturated at `u64::MAX`.
-            if event > now {
-                next_event = next_event.min(event);
-            }
-        }
+        let (earliest, next_event) = self.scan(now, now >= self.horizon);
+        self.horizon = next_event;
         let run = match earliest {
-            Some((idx, _)) => {
+            Some(idx) => {
                 self.settle_switch(previous, idx);
                 Some((idx, RunKind::Guaranteed))
             }
@@ -428,6 +417,44 @@ impl Atropos {
         Decision { run, timer_ns }
     }
 
+    /// One pass over the domains: if `due` (the horizon has come), wakes
+    /// those whose timeout has come and rolls periods over first. Returns the
+    /// runnable domain with time left and the earliest deadline (ties:
+    /// lowest index), and the earliest future event (a runnable domain's
+    /// deadline or a blocked one's timeout; `u64::MAX` if none).
+    fn scan(&mut self, now: u64, due: bool) -> (Option<usize>, u64) {
+        let mut earliest: Option<(usize, u64)> = None;
+        let mut next_event = u64::MAX;
+        for (idx, slot) in self.slots[..self.len].iter_mut().enumerate() {
+            if due {
+                match slot.state {
+                    State::Blocked { since, until: Some(until) } if until <= now => {
+                        slot.wake(since, now)
+                    }
+                    State::Runnable => slot.roll_over(now),
+                    _ => {}
+                }
+            }
+            match slot.state {
+                State::Runnable => {
+                    if slot.remain > 0 && earliest.is_none_or(|(_, d)| slot.deadline < d) {
+                        earliest = Some((idx, slot.deadline));
+                    }
+                    next_event = next_event.min(slot.deadline);
+                }
+                State::Blocked { until: Some(until), .. } => next_event = next_event.min(until),
+                _ => {}
+            }
+        }
+        (earliest.map(|(idx, _)| idx), next_event)
+    }
+
+    /// Keeps [`Atropos::horizon`] a lower bound of every deadline and
+    /// timeout after one of them moved to `time`.
+    fn lower_horizon(&mut self, time: u64) {
+        self.horizon = self.horizon.min(time);
+    }
+
     /// Blocks domain `idx` at `now`, until [`Atropos::wake`] or, with
     /// `until`, until that time at the latest. If it was running it is
     /// charged and nothing is running any more. Ignored unless the domain is
@@ -440,6 +467,9 @@ impl Atropos {
         if let Some(slot) = self.slot_mut(idx) {
             slot.state = State::Blocked { since: now, until };
             slot.acct.blocks = slot.acct.blocks.saturating_add(1);
+        }
+        if let Some(until) = until {
+            self.lower_horizon(until);
         }
     }
 
@@ -454,6 +484,8 @@ impl Atropos {
             if let State::Blocked { since, .. } = slot.state {
                 slot.wake(since, now);
                 slot.woken_by = waker;
+                let deadline = slot.deadline;
+                self.lower_horizon(deadline);
                 return true;
             }
         }
@@ -1279,7 +1311,7 @@ mod tests {
         prop::collection::vec((periods, 1u64..=100, any::<bool>()), 1..=MAX_DOMAINS)
     }
 
-    #[derive(Clone, Debug)]
+    #[derive(Clone, Copy, Debug, PartialEq)]
     enum Op {
         Admit { period_ns: u64, slice_permille: u64, extra: bool, latency_ns: u64 },
         Schedule,
@@ -1455,6 +1487,52 @@ mod tests {
                 for i in 0..MAX_DOMAINS + 2 {
                     let acct = a.accounting(i);
                     prop_assert_eq!(acct.cpu_ns, acct.guaranteed_ns + acct.extra_ns);
+                }
+            }
+        }
+
+        /// Skipping the wake-up and rollover pass before the horizon changes
+        /// nothing: a twin that makes the full pass at every decision makes
+        /// the same decisions and ends every step in the same state.
+        #[test]
+        fn the_horizon_skips_only_passes_that_would_change_nothing(
+            start in prop_oneof![0..=1_000_000 * MS, (u64::MAX - 100 * MS)..=u64::MAX],
+            ops in prop::collection::vec((op(), 0..=3 * MS), 1..200),
+            switch_cost in prop_oneof![Just(0), 1..=MS],
+        ) {
+            let (mut fast, mut full) = (Atropos::new(), Atropos::new());
+            fast.set_switch_cost(switch_cost);
+            full.set_switch_cost(switch_cost);
+            let mut now = start;
+            for (op, dt) in ops {
+                now = now.saturating_add(dt);
+                for a in [&mut fast, &mut full] {
+                    match op {
+                        Op::Admit { period_ns, slice_permille, extra, latency_ns } => {
+                            let slice_ns = period_ns / 1000 * slice_permille;
+                            let _ = a.admit(Reservation { period_ns, slice_ns, extra, latency_ns }, now);
+                        }
+                        Op::Schedule => {}
+                        Op::Block { idx, timeout_ns } => {
+                            a.block(idx, timeout_ns.map(|t| now.saturating_add(t)), now);
+                        }
+                        Op::Wake(idx) => {
+                            a.wake(idx, now, None);
+                        }
+                        Op::Yield(idx) => a.yield_slice(idx, now),
+                        Op::Stop(idx) => a.stop(idx, now),
+                    }
+                }
+                if op == Op::Schedule {
+                    full.horizon = 0;
+                    prop_assert_eq!(fast.schedule(now), full.schedule(now));
+                    prop_assert_eq!(fast.horizon, full.horizon);
+                }
+                for i in 0..fast.len() {
+                    prop_assert_eq!(fast.remain(i), full.remain(i));
+                    prop_assert_eq!(fast.deadline(i), full.deadline(i));
+                    prop_assert_eq!(fast.is_blocked(i), full.is_blocked(i));
+                    prop_assert_eq!(fast.accounting(i), full.accounting(i));
                 }
             }
         }
