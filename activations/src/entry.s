@@ -1,6 +1,11 @@
 // The activation entry point (the domain ELF's entry, `_start`) and the
 // user-level context switch.
 
+// Domains are built soft-float: the compiler never uses FP/SIMD, and only
+// code like this, which asks for it, does.
+.arch_extension fp
+.arch_extension simd
+
 .section .text.entry, "ax"
 .global _start
 _start:
@@ -10,12 +15,16 @@ _start:
     mov     x30, xzr
     b       vesper_activation
 
-// vesper_switch_out(context: *mut Context, then: extern "C" fn() -> !)
+// vesper_switch_out(context: *mut Context, then: extern "C" fn() -> !,
+//                   fp_live: *const u64)
 //
-// Saves what a function call must preserve (x19-x30, sp, q8-q15, fpcr,
-// fpsr) into `context`, with pc = the `ret` below, then jumps to `then`
-// on the same stack. When `rfa` later resumes the context, execution
-// continues at that `ret` and the call returns normally to its caller.
+// Saves what a function call must preserve (x19-x30, sp, and, if the
+// DCB's fp_live is set, q8-q15, fpcr and fpsr) into `context`, with
+// pc = the `ret` below and fp_state saying whether the FP/SIMD part was
+// saved, then jumps to `then` on the same stack. When `rfa` later resumes
+// the context, execution continues at that `ret` and the call returns
+// normally to its caller. With fp_live clear the domain's FP/SIMD state is
+// all zero and the registers are not its own to read (they would trap).
 // The CONTEXT_* operands are the offsets of vesper_abi::dcb::Context's
 // fields, computed from the Rust type in entry.rs.
 .section .text, "ax"
@@ -32,6 +41,8 @@ vesper_switch_out:
     adr     x9, 1f
     str     x9, [x0, #{CONTEXT_PC}]
     str     xzr, [x0, #{CONTEXT_PSTATE}]
+    ldr     x9, [x2]
+    cbz     x9, 2f
     stp     q8, q9, [x0, #{CONTEXT_V} + 16 * 8]
     stp     q10, q11, [x0, #{CONTEXT_V} + 16 * 10]
     stp     q12, q13, [x0, #{CONTEXT_V} + 16 * 12]
@@ -40,5 +51,10 @@ vesper_switch_out:
     str     x9, [x0, #{CONTEXT_FPCR}]
     mrs     x9, fpsr
     str     x9, [x0, #{CONTEXT_FPSR}]
+    mov     x9, #{FP_SAVED}
+    str     x9, [x0, #{CONTEXT_FP_STATE}]
+    br      x1
+2:  mov     x9, #{FP_ZERO}
+    str     x9, [x0, #{CONTEXT_FP_STATE}]
     br      x1
 1:  ret

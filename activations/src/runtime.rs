@@ -291,7 +291,7 @@ fn switch_out(update: impl FnOnce(&mut Threads<AnyScheduler>, u64)) {
     update(&mut rt.threads, now);
     // SAFETY: `context` is the running thread's slot, which the scheduler
     // does not touch until it resumes that thread.
-    unsafe { vesper_switch_out(context, schedule) }
+    unsafe { vesper_switch_out(context, schedule, &dcb().fp_live) }
 }
 
 /// Lets the other runnable threads run first.

@@ -51,9 +51,12 @@ pub struct TracedPath {
     /// device interrupt that wakes a driver from a timer interrupt that
     /// gives the driver its turn.
     pub to_left_by: u64,
-    /// A kernel function only this kind of switch runs: `clear_registers`
-    /// prepares an activation, `fpu_restore` a resumed context.
+    /// A kernel function that tells this kind of switch from others:
+    /// `clear_registers` prepares an activation, which resuming a saved
+    /// context does not.
     pub through: &'static str,
+    /// Whether the path runs `through` (or, `false`, never does).
+    pub passes: bool,
 }
 
 /// The paths the breakdown traces, named as `cargo xtask bench` names
@@ -70,6 +73,7 @@ pub const PATHS: [TracedPath; 5] = [
         to: "probe",
         to_left_by: SYNC_FROM_EL0,
         through: "clear_registers",
+        passes: true,
     },
     TracedPath {
         name: "yield_to_other",
@@ -78,6 +82,7 @@ pub const PATHS: [TracedPath; 5] = [
         to: "busy",
         to_left_by: IRQ_FROM_EL0,
         through: "clear_registers",
+        passes: true,
     },
     TracedPath {
         name: "irq_to_activation",
@@ -86,6 +91,7 @@ pub const PATHS: [TracedPath; 5] = [
         to: "driver",
         to_left_by: SYNC_FROM_EL0,
         through: "clear_registers",
+        passes: true,
     },
     TracedPath {
         name: "event_send_to_activation",
@@ -94,6 +100,7 @@ pub const PATHS: [TracedPath; 5] = [
         to: "server",
         to_left_by: SYNC_FROM_EL0,
         through: "clear_registers",
+        passes: true,
     },
     TracedPath {
         name: "ipc_one_way",
@@ -101,7 +108,8 @@ pub const PATHS: [TracedPath; 5] = [
         from: "client",
         to: "server",
         to_left_by: SYNC_FROM_EL0,
-        through: "fpu_restore",
+        through: "clear_registers",
+        passes: false,
     },
 ];
 
@@ -120,6 +128,8 @@ pub struct Wanted {
     pub to_left_by: u64,
     /// The addresses of a function the path passes through.
     pub through: std::ops::Range<u64>,
+    /// Whether it passes through them (or, `false`, never does).
+    pub passes: bool,
 }
 
 /// The kernel's functions: start address and name, sorted by address.
@@ -204,7 +214,7 @@ pub fn shortest_paths(
                         && slot == Some(want.to)
                         && from == want.from
                         && left_by.get(&want.to) == Some(&want.to_left_by)
-                        && path.iter().any(|address| want.through.contains(address));
+                        && path.iter().any(|address| want.through.contains(address)) == want.passes;
                     if ends_here && best.as_ref().is_none_or(|b| path.len() < b.len()) {
                         *best = Some(path.clone());
                     }
@@ -330,6 +340,7 @@ pub fn run(root: &Path) -> Result<String> {
                 through: symbols
                     .range_of(path.through)
                     .with_context(|| format!("the kernel has no function {}", path.through))?,
+                passes: path.passes,
             })
         })
         .collect::<Result<Vec<Wanted>>>()?;
@@ -438,14 +449,51 @@ mod tests {
         let lines = log.lines().filter_map(address);
         let any = 0..u64::MAX;
         let wanted = [
-            Wanted { vector: irq, from: 1, to: 2, to_left_by: irq, through: any.clone() },
-            Wanted { vector: svc, from: 1, to: 3, to_left_by: svc, through: any.clone() },
+            Wanted {
+                vector: irq,
+                from: 1,
+                to: 2,
+                to_left_by: irq,
+                through: any.clone(),
+                passes: true,
+            },
+            Wanted {
+                vector: svc,
+                from: 1,
+                to: 3,
+                to_left_by: svc,
+                through: any.clone(),
+                passes: true,
+            },
             // Slot 1 was preempted, never woken.
-            Wanted { vector: irq, from: 2, to: 1, to_left_by: svc, through: any },
+            Wanted { vector: irq, from: 2, to: 1, to_left_by: svc, through: any, passes: true },
             // Only the longer switch to slot 2 runs `kernel(1)`.
-            Wanted { vector: irq, from: 1, to: 2, to_left_by: irq, through: kernel(1)..kernel(2) },
+            Wanted {
+                vector: irq,
+                from: 1,
+                to: 2,
+                to_left_by: irq,
+                through: kernel(1)..kernel(2),
+                passes: true,
+            },
             // Nothing switches from slot 3 to slot 2.
-            Wanted { vector: irq, from: 3, to: 2, to_left_by: irq, through: 0..u64::MAX },
+            Wanted {
+                vector: irq,
+                from: 3,
+                to: 2,
+                to_left_by: irq,
+                through: 0..u64::MAX,
+                passes: true,
+            },
+            // The switches to slot 2 that never run `kernel(5)`.
+            Wanted {
+                vector: irq,
+                from: 1,
+                to: 2,
+                to_left_by: irq,
+                through: kernel(5)..kernel(6),
+                passes: false,
+            },
         ];
         let found = shortest_paths(lines, &wanted);
         assert_eq!(found[0].as_deref(), Some(&[irq, kernel(5)][..]));
@@ -453,6 +501,7 @@ mod tests {
         assert_eq!(found[2], None);
         assert_eq!(found[4], None);
         assert_eq!(found[3].as_deref(), Some(&[irq, kernel(0), kernel(1), kernel(2)][..]));
+        assert_eq!(found[5], found[3]);
         let path = found[0].as_ref().unwrap();
         let report = report("preempt_to_activation", path, &symbols(), &BTreeMap::new());
         assert_eq!(

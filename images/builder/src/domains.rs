@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The target domain programs are built for: with FP/SIMD (the kernel,
 /// built soft-float, saves and restores the domains' FP/SIMD registers).
-pub const DOMAIN_TARGET: &str = "aarch64-unknown-none";
+pub const DOMAIN_TARGET: &str = "aarch64-unknown-none-softfloat";
 
 /// A crate under `domains/` and the programs (binaries) it provides.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,7 +213,7 @@ mod tests {
         );
         assert_eq!(
             programs_dir(Path::new("/ws")),
-            Path::new("/ws/target/domains/aarch64-unknown-none/release")
+            Path::new("/ws/target/domains/aarch64-unknown-none-softfloat/release")
         );
     }
 }

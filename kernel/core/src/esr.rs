@@ -40,6 +40,12 @@ impl Syndrome {
         self.class_code() == 0x15
     }
 
+    /// Whether an FP/SIMD instruction trapped because `CPACR_EL1.FPEN`
+    /// denied access (the lazy FP/SIMD switch).
+    pub fn is_fp_access(self) -> bool {
+        self.class_code() == 0x07
+    }
+
     /// Whether this is an instruction or data abort, whose ISS carries a
     /// fault status code and FAR_EL1 holds the faulting address.
     pub fn is_abort(self) -> bool {

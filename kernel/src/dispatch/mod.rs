@@ -16,8 +16,9 @@ mod events;
 mod report;
 mod syscall;
 
+use crate::arch::fpu::LazyFpu;
 use crate::arch::trap_frame::TrapFrame;
-use crate::arch::{fpu, time, timer, user};
+use crate::arch::{time, timer, user};
 use crate::bsp::local_intc;
 use crate::console;
 use crate::domain::config::{self, DomainConfig};
@@ -49,6 +50,8 @@ pub struct Dispatcher {
     /// delivered to that have not acknowledged it yet. Its line is masked
     /// while any has not.
     irq_waiting: [events::DomainSet; events::MAX_IRQS],
+    /// Who holds the FP/SIMD registers.
+    fpu: LazyFpu,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -64,6 +67,7 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     timer_ns: u64::MAX,
     caps: CapSpace::new(),
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
+    fpu: LazyFpu::new(),
 });
 
 /// Loads the image's domains and hands out their capabilities. Returns how
@@ -119,6 +123,20 @@ pub fn on_syscall(frame: &mut TrapFrame) {
     DISPATCHER.with(|d| d.syscall(frame));
 }
 
+/// The domain on the CPU used FP/SIMD while it was not the holder of the
+/// registers (see `arch::fpu`): it gets its state loaded, and the
+/// instruction runs again.
+pub fn on_fp_access() {
+    DISPATCHER.with(|d| {
+        if let Some(index) = d.on_cpu {
+            let (rw, fpu) = d.rw_and_fpu(index);
+            fpu.first_use(index, &rw.slots);
+            d.ro(index).fp_live = 1;
+            d.domain(index).fp_loads += 1;
+        }
+    });
+}
+
 /// A domain took an exception other than a system call: it is stopped.
 pub fn on_domain_fault(frame: &mut TrapFrame) {
     DISPATCHER.with(|d| {
@@ -164,10 +182,18 @@ impl Dispatcher {
     /// checked before use, and every bit pattern is a valid value of its
     /// plain-integer fields.
     fn rw(&mut self, index: usize) -> &mut DcbWritable {
+        self.rw_and_fpu(index).0
+    }
+
+    /// [`Dispatcher::rw`] and the FP/SIMD holder together, for moving a
+    /// domain's FP/SIMD state between its save slots and the registers.
+    fn rw_and_fpu(&mut self, index: usize) -> (&mut DcbWritable, &mut LazyFpu) {
         let base = slot_base(index) + DCB_RW_OFFSET;
         // SAFETY: as for `ro`; the domain does not run while the kernel
-        // does, so nothing changes under this reference.
-        unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) }
+        // does, so nothing changes under this reference, and the page is
+        // none of the dispatcher's fields.
+        let rw = unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) };
+        (rw, &mut self.fpu)
     }
 
     fn config(&self, index: usize) -> &'static DomainConfig {
@@ -185,10 +211,11 @@ impl Dispatcher {
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
         self.on_cpu = None;
         self.ro(index).lost_cpu_ns = now;
-        let rw = self.rw(index);
+        let (rw, fpu) = self.rw_and_fpu(index);
         let activations_on = rw.activations_enabled != 0;
         let slot = if activations_on { rw.actctx } else { rw.resctx };
-        let Some(context) = rw.slots.get_mut(slot as usize) else {
+        let to = slot as usize;
+        let Some(context) = rw.slots.get_mut(to) else {
             log::error!(
                 "domain {}: its DCB names save slot {slot} (there are {CONTEXT_SLOTS}); stopped",
                 self.config(index).name
@@ -197,7 +224,7 @@ impl Dispatcher {
             return;
         };
         user::save_registers(frame, context);
-        fpu::save(context);
+        fpu.save(index, &mut rw.slots, to);
         self.domain(index).resume =
             if activations_on { Resume::Activate(reason) } else { Resume::Context(slot as usize) };
     }
@@ -219,9 +246,10 @@ impl Dispatcher {
         }
         match self.domain(index).resume {
             Resume::Context(slot) => {
-                let context = &self.rw(index).slots[slot];
-                user::load_registers(frame, context);
-                fpu::restore(context);
+                let (rw, fpu) = self.rw_and_fpu(index);
+                user::load_registers(frame, &rw.slots[slot]);
+                let fp_live = fpu.resume_slot(index, &rw.slots, slot);
+                self.ro(index).fp_live = fp_live.into();
             }
             Resume::Activate(reason) => {
                 let reason = match (kind, reason) {
@@ -244,13 +272,14 @@ impl Dispatcher {
                 domain.activations += 1;
                 let dcb = domain.config.slot_base + DCB_RO_OFFSET;
                 let reason = if alarm_due { ActivationReason::Event } else { reason };
+                let fp_live = self.fpu.run_zeroed(index);
                 let ro = self.ro(index);
                 if alarm_due {
                     ro.alarm_pending = 0;
                 }
                 ro.reason = reason as u64;
+                ro.fp_live = fp_live.into();
                 user::load_upcall(frame, pc, sp, dcb, reason as u64);
-                fpu::clear();
             }
         }
         self.on_cpu = Some(index);
@@ -266,6 +295,7 @@ impl Dispatcher {
             extra_ns: time.extra_ns,
             activations: domain.activations,
             preemptions: domain.preemptions,
+            fp_loads: domain.fp_loads,
             blocks: time.blocks,
         }
     }

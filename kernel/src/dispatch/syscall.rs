@@ -7,7 +7,7 @@
 
 use super::Dispatcher;
 use crate::arch::trap_frame::TrapFrame;
-use crate::arch::{fpu, time, user};
+use crate::arch::{time, user};
 use crate::console;
 use crate::domain::DomainState;
 use vesper_abi::dcb::ActivationReason;
@@ -125,11 +125,14 @@ impl Dispatcher {
     }
 
     fn rfa(&mut self, frame: &mut TrapFrame, index: usize, ptr: u64) -> Outcome {
-        let Some(context) = self.domain(index).user_context(ptr) else {
+        // The domains field alone, so that the FP/SIMD holder stays free.
+        let domain = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
+        let Some(context) = domain.user_context(ptr) else {
             return Outcome::Return(Err(Error::BadPointer));
         };
         user::load_registers(frame, context);
-        fpu::restore(context);
+        let fp_live = self.fpu.resume_context(index, context);
+        self.ro(index).fp_live = fp_live.into();
         self.rw(index).activations_enabled = 1;
         Outcome::Resumed
     }

@@ -4,6 +4,8 @@
 // then checks them all, over and over, while the kernel preempts the
 // domain at arbitrary instructions. Returns the number of the first
 // register found changed (1-26 for x, 100-131 for v), or 0.
+.arch_extension fp
+.arch_extension simd
 .section .text, "ax"
 .global regcheck_loop
 regcheck_loop:

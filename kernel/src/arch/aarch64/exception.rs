@@ -57,6 +57,9 @@ mod entry {
             (Origin::LowerElAarch64, ExceptionType::Synchronous) if syndrome.is_svc() => {
                 dispatch::on_syscall(frame)
             }
+            (Origin::LowerElAarch64, ExceptionType::Synchronous) if syndrome.is_fp_access() => {
+                dispatch::on_fp_access()
+            }
             (Origin::LowerElAarch64 | Origin::LowerElAarch32, ExceptionType::Synchronous) => {
                 dispatch::on_domain_fault(frame)
             }

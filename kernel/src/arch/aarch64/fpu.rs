@@ -1,7 +1,32 @@
-//! The FP/SIMD register file, moved between the CPU and a domain's saved
-//! [`Context`] (see `fpu.s`).
+//! The FP/SIMD register file, switched lazily between domains.
+//!
+//! The rules ([`LazyFpu`] keeps them):
+//! - The *holder* is the domain whose FP/SIMD values the registers hold, if
+//!   any. Only the holder may use FP/SIMD without a trap, and only while it
+//!   has the CPU (`CPACR_EL1.FPEN` traps EL0 otherwise; the kernel, built
+//!   soft-float, only touches the registers in `fpu.s`).
+//! - Any other domain's FP/SIMD state is all zero: it was dispatched with
+//!   an upcall (which promises zeroed registers) or resumed from a context
+//!   marked [`FP_ZERO`]. Its first FP/SIMD instruction traps; the kernel
+//!   zeroes the registers, makes it the holder and lets the instruction
+//!   run again ([`LazyFpu::first_use`]).
+//! - A domain losing the CPU as the holder has its registers saved into
+//!   its context ([`FP_SAVED`]); any other gets [`FP_ZERO`] and no stores.
+//!   So a domain's values are in memory whenever it is off the CPU, and no
+//!   register ever reaches another domain without being zeroed or reloaded.
+//! - Resuming from a save slot loads nothing at once: the state is loaded
+//!   at the domain's first FP/SIMD instruction, and not at all if it still
+//!   holds the registers it was saved from or never uses them before it
+//!   loses the CPU again (its state then stays in, or is copied to, the
+//!   slot it is saved to). `rfa` loads a saved state at once: the memory it
+//!   came from is the domain's only for now.
+//! - The DCB's `fp_live` tells the domain whether its state may be
+//!   non-zero, so that its own context switches skip the registers too.
 
-use vesper_abi::dcb::Context;
+use aarch64_cpu::asm::barrier;
+use aarch64_cpu::registers::CPACR_EL1;
+use tock_registers::interfaces::Writeable;
+use vesper_abi::dcb::{Context, CONTEXT_SLOTS, FP_SAVED, FP_ZERO};
 
 // fpu.s is handed `&context.v`; where FPCR and FPSR go from there comes
 // from the Rust type, so that the two cannot disagree.
@@ -17,22 +42,137 @@ extern "C" {
     fn fpu_zero();
 }
 
-/// Copies the FP/SIMD registers into `context`.
-pub fn save(context: &mut Context) {
-    // SAFETY: fpu.s writes q0-q31 into `v`, and FPCR and FPSR into `fpcr`
-    // and `fpsr` at their offsets from `v` (const operands above): only
-    // `context`, which the exclusive borrow lets us write.
-    unsafe { fpu_save(context.v.as_mut_ptr().cast()) }
+/// Where the FP/SIMD state of the domain on the CPU is while it does not
+/// hold the registers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Away {
+    /// It is all zero.
+    Zero,
+    /// In the given save slot of its DCB, from which it was resumed.
+    Slot(usize),
 }
 
-/// Loads the FP/SIMD registers from `context`.
-pub fn restore(context: &Context) {
-    // SAFETY: as in `save`, reading instead of writing.
-    unsafe { fpu_restore(context.v.as_ptr().cast()) }
+/// Who holds the FP/SIMD registers, and whether EL0 may use them now.
+pub struct LazyFpu {
+    holder: Option<usize>,
+    /// For the domain on the CPU, unless it is the holder.
+    away: Away,
+    user_access: bool,
 }
 
-/// Clears the FP/SIMD registers, so that nothing leaks between domains.
-pub fn clear() {
-    // SAFETY: only registers the kernel never uses are written.
-    unsafe { fpu_zero() }
+impl LazyFpu {
+    /// Nobody holds the registers; EL0 access is as boot left it (allowed),
+    /// until the first dispatch decides.
+    pub const fn new() -> Self {
+        Self { holder: None, away: Away::Zero, user_access: true }
+    }
+
+    /// Domain `index`, on the CPU, loses it; its general registers went to
+    /// `slots[to]`, and its FP/SIMD state goes there too.
+    pub fn save(&self, index: usize, slots: &mut [Context; CONTEXT_SLOTS], to: usize) {
+        if self.holder == Some(index) {
+            // SAFETY: fpu.s writes q0-q31 into `v`, and FPCR and FPSR into
+            // `fpcr` and `fpsr` at their offsets from `v` (const operands
+            // above): only the context, which the exclusive borrow lets us
+            // write.
+            unsafe { fpu_save(slots[to].v.as_mut_ptr().cast()) };
+            slots[to].fp_state = FP_SAVED;
+            return;
+        }
+        match self.away {
+            Away::Zero => slots[to].fp_state = FP_ZERO,
+            // Still where it was resumed from (the domain could have written
+            // it since; then that is its state).
+            Away::Slot(from) if from == to => {}
+            Away::Slot(from) => {
+                let from = slots[from];
+                let to = &mut slots[to];
+                (to.v, to.fpcr, to.fpsr, to.fp_state) =
+                    (from.v, from.fpcr, from.fpsr, from.fp_state);
+            }
+        }
+    }
+
+    /// Domain `index` is about to resume `slots[from]`, where the kernel
+    /// last saved it. Its state is loaded at its first FP/SIMD instruction,
+    /// unless it still holds the registers it was saved from. Returns the
+    /// DCB's `fp_live`.
+    #[must_use]
+    pub fn resume_slot(
+        &mut self,
+        index: usize,
+        slots: &[Context; CONTEXT_SLOTS],
+        from: usize,
+    ) -> bool {
+        if slots[from].fp_state != FP_SAVED {
+            return self.run_zeroed(index);
+        }
+        if self.holder == Some(index) {
+            self.allow_user_access(true);
+        } else {
+            self.away = Away::Slot(from);
+            self.allow_user_access(false);
+        }
+        true
+    }
+
+    /// Domain `index`, on the CPU, resumes `context`, memory of its own
+    /// (`rfa`). A saved state is loaded now: that memory may not stay the
+    /// domain's (a loan can be revoked). Returns the DCB's `fp_live`.
+    #[must_use]
+    pub fn resume_context(&mut self, index: usize, context: &Context) -> bool {
+        if context.fp_state != FP_SAVED {
+            return self.run_zeroed(index);
+        }
+        // SAFETY: as in `save`, reading instead of writing.
+        unsafe { fpu_restore(context.v.as_ptr().cast()) };
+        self.holder = Some(index);
+        self.allow_user_access(true);
+        true
+    }
+
+    /// Domain `index` is about to run with an all-zero FP/SIMD state (an
+    /// upcall, or a context marked zero): its first use will trap. Returns
+    /// the DCB's `fp_live` (0).
+    #[must_use]
+    pub fn run_zeroed(&mut self, index: usize) -> bool {
+        if self.holder == Some(index) {
+            // Its old values are not its state any more.
+            self.holder = None;
+        }
+        self.away = Away::Zero;
+        self.allow_user_access(false);
+        false
+    }
+
+    /// Domain `index`, on the CPU, used FP/SIMD while it was not the
+    /// holder: its state is loaded (zeroes, or the slot it resumed from)
+    /// and it becomes the holder.
+    pub fn first_use(&mut self, index: usize, slots: &[Context; CONTEXT_SLOTS]) {
+        if self.holder != Some(index) {
+            match self.away {
+                Away::Slot(from) if slots[from].fp_state == FP_SAVED => {
+                    // SAFETY: as in `save`, reading instead of writing.
+                    unsafe { fpu_restore(slots[from].v.as_ptr().cast()) }
+                }
+                // SAFETY: only registers the kernel never uses are written.
+                _ => unsafe { fpu_zero() },
+            }
+            self.holder = Some(index);
+        }
+        self.allow_user_access(true);
+    }
+
+    fn allow_user_access(&mut self, allowed: bool) {
+        if self.user_access == allowed {
+            return;
+        }
+        self.user_access = allowed;
+        CPACR_EL1.write(if allowed {
+            CPACR_EL1::FPEN::TrapNothing
+        } else {
+            CPACR_EL1::FPEN::TrapEl0
+        });
+        barrier::isb(barrier::SY);
+    }
 }
