@@ -16,7 +16,8 @@ pub enum Syscall {
     Yield = 1,
     /// `block_until(time_ns, events_seen)`: sleeps until the absolute time
     /// (nanoseconds since boot) or until an event arrives (a channel end or
-    /// interrupt of the domain's counts one). Returns 0 when woken; with
+    /// interrupt of the domain's counts one); `u64::MAX` means no time, only
+    /// an event (the cheaper wake-up). Returns 0 when woken; with
     /// activations on, the domain is woken by an activation with reason
     /// `Event` instead. Returns 1 at once if the DCB's `events_total` is no
     /// longer `events_seen`: an event came after the domain last looked.

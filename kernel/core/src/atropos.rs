@@ -64,14 +64,22 @@
 //! bounded, `O(MAX_DOMAINS)` per decision. There is no allocation, and
 //! [`Atropos::new`] is `const` so the scheduler can live in a `static`.
 //!
-//! A decision's pass also yields the earliest future deadline or timeout,
-//! the *horizon*. Until it comes no wake-up or rollover can be due, so the
-//! decisions before it skip that work and only pick; every operation that
-//! brings an event forward (a wake-up, a block with a timeout, an
-//! admission) lowers the horizon. A property test holds this to the full
-//! pass at every decision.
+//! The runnable domains and those blocked with a timeout are also kept as
+//! bit sets, so that a pass visits only them. A decision's pass yields the
+//! earliest future deadline or timeout, the *horizon*. Until it comes no
+//! wake-up or rollover can be due, so the decisions before it skip that
+//! work; every operation that brings an event forward (a wake-up, a block
+//! with a timeout, an admission) lowers the horizon. And when nothing but
+//! wake-ups happened since the last decision (the common case of an event
+//! or interrupt waking a domain), the domains that were ready then still
+//! rank as they did: the pick is the earlier of the previous pick and the
+//! woken domains, with no pass at all (`pick_among_woken`). A property test
+//! holds both shortcuts to the full pass at every decision.
 
 pub use vesper_abi::layout::MAX_DOMAINS;
+
+// The runnable and timed domains are kept as `u32` bit sets.
+const _: () = assert!(MAX_DOMAINS <= 32);
 
 /// The longest a domain runs in slack time before the scheduler is entered
 /// again to pass the slack on round-robin: 1 ms.
@@ -286,6 +294,15 @@ pub struct Atropos {
     slots: [Slot; MAX_DOMAINS],
     /// Slots `0..len` are admitted domains.
     len: usize,
+    /// The runnable domains, as a bit set (bit `idx`).
+    runnable: u32,
+    /// The domains blocked with a timeout, as a bit set.
+    timed: u32,
+    /// The domains woken since the last decision, as a bit set.
+    woken: u32,
+    /// Whether nothing but wake-ups of domains blocked without a timeout
+    /// happened since the last decision (see [`Atropos::pick_among_woken`]).
+    settled: bool,
     running: Option<Running>,
     /// Where the round-robin search for a slack domain starts (one past the
     /// last domain given slack).
@@ -313,6 +330,10 @@ impl Atropos {
         Self {
             slots: [Slot::EMPTY; MAX_DOMAINS],
             len: 0,
+            runnable: 0,
+            timed: 0,
+            woken: 0,
+            settled: false,
             running: None,
             slack_next: 0,
             utilisation_ppb: 0,
@@ -355,6 +376,8 @@ impl Atropos {
         self.slots[idx] = slot;
         self.len += 1;
         self.utilisation_ppb = total;
+        self.sync_state_bits(idx);
+        self.settled = false;
         self.lower_horizon(slot.deadline);
         Ok(idx)
     }
@@ -368,6 +391,7 @@ impl Atropos {
         }
         self.slots[self.len] = Slot::EMPTY;
         self.len += 1;
+        self.settled = false;
         Some(self.len - 1)
     }
 
@@ -382,6 +406,7 @@ impl Atropos {
             }
         }
         self.horizon = 0;
+        self.settled = false;
     }
 
     /// Makes the scheduling decision at `now`: charges the running domain,
@@ -391,14 +416,19 @@ impl Atropos {
     pub fn schedule(&mut self, now: u64) -> Decision {
         let previous = self.running;
         self.charge(now);
-        let (earliest, next_event) = self.scan(now, now >= self.horizon);
+        let (earliest, next_event, slack) = match self.pick_among_woken(previous, now) {
+            Some(idx) => (Some(idx), self.horizon, 0),
+            None => self.scan(now, now >= self.horizon),
+        };
         self.horizon = next_event;
+        self.woken = 0;
+        self.settled = true;
         let run = match earliest {
             Some(idx) => {
                 self.settle_switch(previous, idx);
                 Some((idx, RunKind::Guaranteed))
             }
-            None => self.pick_slack(),
+            None => self.pick_slack(slack),
         };
         let timer_ns = match run {
             // Picked with `remain > 0`.
@@ -417,36 +447,96 @@ impl Atropos {
         Decision { run, timer_ns }
     }
 
-    /// One pass over the domains: if `due` (the horizon has come), wakes
-    /// those whose timeout has come and rolls periods over first. Returns the
-    /// runnable domain with time left and the earliest deadline (ties:
-    /// lowest index), and the earliest future event (a runnable domain's
-    /// deadline or a blocked one's timeout; `u64::MAX` if none).
-    fn scan(&mut self, now: u64, due: bool) -> (Option<usize>, u64) {
-        let mut earliest: Option<(usize, u64)> = None;
-        let mut next_event = u64::MAX;
-        for (idx, slot) in self.slots[..self.len].iter_mut().enumerate() {
-            if due {
-                match slot.state {
-                    State::Blocked { since, until: Some(until) } if until <= now => {
-                        slot.wake(since, now)
-                    }
-                    State::Runnable => slot.roll_over(now),
-                    _ => {}
+    /// The decision without a pass, when only wake-ups happened since the
+    /// last one and no deadline or timeout has come: the domains that were
+    /// ready then still rank as they did, so the pick is the earliest of
+    /// the previous pick (if it ran on its guarantee and has time left) and
+    /// the domains woken since. `None` when that does not settle it (the
+    /// previous pick used up its time, or nobody has guaranteed time left
+    /// and slack is to be passed on): then [`Atropos::scan`] decides.
+    fn pick_among_woken(&self, previous: Option<Running>, now: u64) -> Option<usize> {
+        if !self.settled || now >= self.horizon {
+            return None;
+        }
+        let mut best = match previous {
+            Some(Running { idx, kind: RunKind::Guaranteed, .. }) => {
+                let slot = &self.slots[idx];
+                if slot.remain <= 0 {
+                    return None;
                 }
+                Some((slot.deadline, idx))
             }
-            match slot.state {
-                State::Runnable => {
-                    if slot.remain > 0 && earliest.is_none_or(|(_, d)| slot.deadline < d) {
-                        earliest = Some((idx, slot.deadline));
-                    }
-                    next_event = next_event.min(slot.deadline);
-                }
-                State::Blocked { until: Some(until), .. } => next_event = next_event.min(until),
-                _ => {}
+            // Ran on slack, or idled: nobody had guaranteed time left.
+            _ => None,
+        };
+        let mut woken = self.woken;
+        while woken != 0 {
+            let idx = woken.trailing_zeros() as usize;
+            woken &= woken - 1;
+            let slot = &self.slots[idx];
+            if slot.remain > 0 && best.is_none_or(|b| (slot.deadline, idx) < b) {
+                best = Some((slot.deadline, idx));
             }
         }
-        (earliest.map(|(idx, _)| idx), next_event)
+        best.map(|(_, idx)| idx)
+    }
+
+    /// One pass over the runnable domains and those blocked with a
+    /// timeout: if `due` (the horizon has come), wakes those whose timeout
+    /// has come and rolls periods over first. Returns the runnable domain
+    /// with time left and the earliest deadline (ties: lowest index), the
+    /// earliest future event (a runnable domain's deadline or a blocked
+    /// one's timeout; `u64::MAX` if none), and the domains that may take
+    /// slack (as a bit set).
+    fn scan(&mut self, now: u64, due: bool) -> (Option<usize>, u64, u32) {
+        let mut next_event = u64::MAX;
+        let mut timed = self.timed;
+        while timed != 0 {
+            let idx = timed.trailing_zeros() as usize;
+            timed &= timed - 1;
+            let State::Blocked { since, until: Some(until) } = self.slots[idx].state else {
+                continue;
+            };
+            if due && until <= now {
+                self.slots[idx].wake(since, now);
+                self.sync_state_bits(idx);
+            } else {
+                next_event = next_event.min(until);
+            }
+        }
+        let mut earliest: Option<(usize, u64)> = None;
+        let mut slack = 0;
+        let mut runnable = self.runnable;
+        while runnable != 0 {
+            let idx = runnable.trailing_zeros() as usize;
+            runnable &= runnable - 1;
+            let slot = &mut self.slots[idx];
+            if due {
+                slot.roll_over(now);
+            }
+            if slot.remain > 0 && earliest.is_none_or(|(_, d)| slot.deadline < d) {
+                earliest = Some((idx, slot.deadline));
+            }
+            next_event = next_event.min(slot.deadline);
+            if slot.res.extra && !slot.yielded {
+                slack |= 1 << idx;
+            }
+        }
+        (earliest.map(|(idx, _)| idx), next_event, slack)
+    }
+
+    /// Brings the bit sets of runnable and timed-out-able domains in line
+    /// with domain `idx`'s state, after it changed.
+    fn sync_state_bits(&mut self, idx: usize) {
+        let bit = 1 << idx;
+        let state = self.slots[idx].state;
+        self.runnable &= !bit;
+        self.timed &= !bit;
+        match state {
+            State::Runnable => self.runnable |= bit,
+            State::Blocked { until: Some(_), .. } => self.timed |= bit,
+            _ => {}
+        }
     }
 
     /// Keeps [`Atropos::horizon`] a lower bound of every deadline and
@@ -468,6 +558,8 @@ impl Atropos {
             slot.state = State::Blocked { since: now, until };
             slot.acct.blocks = slot.acct.blocks.saturating_add(1);
         }
+        self.sync_state_bits(idx);
+        self.settled = false;
         if let Some(until) = until {
             self.lower_horizon(until);
         }
@@ -481,11 +573,17 @@ impl Atropos {
     /// `idx` then preempts it, it is not owed a switch.
     pub fn wake(&mut self, idx: usize, now: u64, waker: Option<usize>) -> bool {
         if let Some(slot) = self.slot_mut(idx) {
-            if let State::Blocked { since, .. } = slot.state {
+            if let State::Blocked { since, until } = slot.state {
                 slot.wake(since, now);
                 slot.woken_by = waker;
                 let deadline = slot.deadline;
+                self.sync_state_bits(idx);
                 self.lower_horizon(deadline);
+                self.woken |= 1 << idx;
+                // A timeout leaving the horizon may make it inexact.
+                if until.is_some() {
+                    self.settled = false;
+                }
                 return true;
             }
         }
@@ -513,6 +611,7 @@ impl Atropos {
         slot.res = res;
         slot.ppb = ppb;
         self.utilisation_ppb = total;
+        self.settled = false;
         Ok(())
     }
 
@@ -532,6 +631,7 @@ impl Atropos {
             slot.remain = slot.remain.min(0);
             slot.yielded = true;
         }
+        self.settled = false;
     }
 
     /// Stops domain `idx` for good at `now`: it is charged if it was running
@@ -545,6 +645,8 @@ impl Atropos {
         if let Some(slot) = self.slot_mut(idx) {
             slot.state = State::Stopped;
         }
+        self.sync_state_bits(idx);
+        self.settled = false;
     }
 
     /// Accounting of domain `idx` (all zero for an unknown index).
@@ -665,18 +767,14 @@ impl Atropos {
         }
     }
 
-    /// The next domain to get slack time, round-robin among the runnable
-    /// domains with `extra` that have not yielded in this period.
-    fn pick_slack(&self) -> Option<(usize, RunKind)> {
-        let active = &self.slots[..self.len];
-        let n = active.len();
-        (0..n)
-            .map(|k| (self.slack_next + k) % n)
-            .find(|&i| {
-                let s = &active[i];
-                s.state == State::Runnable && s.res.extra && !s.yielded
-            })
-            .map(|i| (i, RunKind::Extra))
+    /// The next domain to get slack time, round-robin among `slack` (the
+    /// runnable domains with `extra` that have not yielded in this period,
+    /// as a bit set): the first at or after `slack_next`, wrapping round.
+    fn pick_slack(&self, slack: u32) -> Option<(usize, RunKind)> {
+        let before_next = 1u32.checked_shl(self.slack_next as u32).map_or(u32::MAX, |bit| bit - 1);
+        let from_next = slack & !before_next;
+        let pick = if from_next != 0 { from_next } else { slack };
+        (pick != 0).then(|| (pick.trailing_zeros() as usize, RunKind::Extra))
     }
 }
 
@@ -1491,18 +1589,71 @@ mod tests {
             }
         }
 
-        /// Skipping the wake-up and rollover pass before the horizon changes
-        /// nothing: a twin that makes the full pass at every decision makes
-        /// the same decisions and ends every step in the same state.
+        /// The slack pick on bit sets is the round-robin search it replaces:
+        /// the first candidate at or after `slack_next`, modulo the domains.
         #[test]
-        fn the_horizon_skips_only_passes_that_would_change_nothing(
+        fn slack_goes_to_the_next_candidate_round_robin(
+            len in 1..=MAX_DOMAINS,
+            candidates in any::<u32>(),
+            slack_next in 0..=MAX_DOMAINS,
+        ) {
+            let slack = candidates & ((1u32 << len) - 1);
+            let mut a = Atropos::new();
+            a.slack_next = slack_next.min(len);
+            let search = (0..len)
+                .map(|k| (a.slack_next + k) % len)
+                .find(|&i| slack & (1 << i) != 0)
+                .map(|i| (i, RunKind::Extra));
+            prop_assert_eq!(a.pick_slack(slack), search);
+        }
+
+        /// The constant-time rollover equals the rule applied `k` times.
+        #[test]
+        fn remain_after_equals_repeated_rollover(
+            r in -1_000_000i64..1_000_000,
+            s in 1i64..100_000,
+            k in 0u64..200,
+        ) {
+            let mut naive = r;
+            for _ in 0..k {
+                naive = if naive < 0 { naive + s } else { s };
+            }
+            prop_assert_eq!(remain_after(r, s, k), naive);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Skipping the wake-up and rollover pass before the horizon, and
+        /// deciding among the woken domains alone when nothing else changed,
+        /// change nothing: a twin that makes the full pass at every decision
+        /// makes the same decisions and ends every step in the same state.
+        #[test]
+        fn shortcuts_decide_as_the_full_pass_does(
             start in prop_oneof![0..=1_000_000 * MS, (u64::MAX - 100 * MS)..=u64::MAX],
-            ops in prop::collection::vec((op(), 0..=3 * MS), 1..200),
+            domains in prop::collection::vec(
+                (1..=20 * MS, 1u64..=150, any::<bool>(), 0..=5 * MS), 0..=MAX_DOMAINS
+            ),
+            // Wake-ups, blocks and decisions close together, among few
+            // domains, as well as anything at all.
+            ops in prop::collection::vec(prop_oneof![
+                (op(), 0..=3 * MS),
+                (prop_oneof![
+                    3 => Just(Op::Schedule),
+                    2 => (0..6usize).prop_map(Op::Wake),
+                    2 => (0..6usize).prop_map(|idx| Op::Block { idx, timeout_ns: None }),
+                ], 0..=200 * US),
+            ], 1..300),
             switch_cost in prop_oneof![Just(0), 1..=MS],
         ) {
             let (mut fast, mut full) = (Atropos::new(), Atropos::new());
             fast.set_switch_cost(switch_cost);
             full.set_switch_cost(switch_cost);
+            for &(period_ns, permille, extra, latency_ns) in &domains {
+                let r = Reservation { period_ns, slice_ns: period_ns / 1000 * permille, extra, latency_ns };
+                let _ = (fast.admit(r, start), full.admit(r, start));
+            }
             let mut now = start;
             for (op, dt) in ops {
                 now = now.saturating_add(dt);
@@ -1524,7 +1675,9 @@ mod tests {
                     }
                 }
                 if op == Op::Schedule {
+                    // The twin decides with a full pass every time.
                     full.horizon = 0;
+                    full.settled = false;
                     prop_assert_eq!(fast.schedule(now), full.schedule(now));
                     prop_assert_eq!(fast.horizon, full.horizon);
                 }
@@ -1535,20 +1688,6 @@ mod tests {
                     prop_assert_eq!(fast.accounting(i), full.accounting(i));
                 }
             }
-        }
-
-        /// The constant-time rollover equals the rule applied `k` times.
-        #[test]
-        fn remain_after_equals_repeated_rollover(
-            r in -1_000_000i64..1_000_000,
-            s in 1i64..100_000,
-            k in 0u64..200,
-        ) {
-            let mut naive = r;
-            for _ in 0..k {
-                naive = if naive < 0 { naive + s } else { s };
-            }
-            prop_assert_eq!(remain_after(r, s, k), naive);
         }
     }
 

@@ -145,7 +145,9 @@ impl Dispatcher {
         if until <= now {
             return Outcome::Return(Ok(0));
         }
-        self.atropos.block(index, Some(until), now);
+        // u64::MAX never comes: Atropos keeps no timeout for it, which
+        // lets an event's wake-up be decided without a pass.
+        self.atropos.block(index, (until != u64::MAX).then_some(until), now);
         Outcome::GiveUp(ActivationReason::Event, now)
     }
 }
