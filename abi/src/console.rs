@@ -43,7 +43,7 @@ pub fn origin(line: &str) -> Origin<'_> {
 /// The `stats` line of the kernel's end-of-run report, one per domain,
 /// defined once for the kernel that prints it and the tools that read it:
 ///
-/// `stats domain=a cpu_ns=10 guaranteed_ns=8 extra_ns=2 activations=3 preemptions=2 blocks=1 fp_loads=0 state=exited(0)`
+/// `stats domain=a cpu_ns=10 guaranteed_ns=8 extra_ns=2 activations=3 preemptions=2 blocks=1 fp_traps=0 state=exited(0)`
 ///
 /// `S` is how the state is held: the kernel prints its own type; a reader
 /// gets the word (`running`, `exited(N)`, `faulted`, `stopped`).
@@ -71,7 +71,7 @@ impl<S: core::fmt::Display> core::fmt::Display for StatsLine<'_, S> {
         write!(
             f,
             "stats domain={} cpu_ns={} guaranteed_ns={} extra_ns={} activations={} \
-             preemptions={} blocks={} fp_loads={} state={}",
+             preemptions={} blocks={} fp_traps={} state={}",
             self.domain,
             self.time.cpu_ns,
             self.time.guaranteed_ns,
@@ -79,7 +79,7 @@ impl<S: core::fmt::Display> core::fmt::Display for StatsLine<'_, S> {
             self.time.activations,
             self.time.preemptions,
             self.time.blocks,
-            self.time.fp_loads,
+            self.time.fp_traps,
             self.state
         )
     }
@@ -104,7 +104,7 @@ impl<'a> StatsLine<'a> {
             activations: number("activations")?,
             preemptions: number("preemptions")?,
             blocks: number("blocks")?,
-            fp_loads: number("fp_loads")?,
+            fp_traps: number("fp_traps")?,
         };
         let line = Self { domain, time, state: next("state")? };
         fields.next().is_none().then_some(line)
@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn stats_lines_print_and_parse_back() {
         let text = "stats domain=a cpu_ns=10 guaranteed_ns=8 extra_ns=2 activations=3 \
-                    preemptions=2 blocks=1 fp_loads=0 state=exited(0)";
+                    preemptions=2 blocks=1 fp_traps=0 state=exited(0)";
         let line = StatsLine::parse(text).unwrap();
         assert_eq!(
             (line.domain, line.cpu_ns, line.extra_ns, line.state),

@@ -94,8 +94,10 @@ pub struct Accounting {
     pub blocks: u64,
     /// Times its first FP/SIMD instruction after a switch trapped for the
     /// kernel to load its FP/SIMD state (zeroes or its saved values): the
-    /// price of lazy switching, paid only by domains that use FP/SIMD.
-    pub fp_loads: u64,
+    /// price of lazy switching, paid only by domains that use FP/SIMD
+    /// (and, after a trap, only once in a while: see the kernel's
+    /// `arch/aarch64/fpu.rs`).
+    pub fp_traps: u64,
 }
 
 /// The read-only half: the kernel writes it, the domain reads it.

@@ -10,6 +10,7 @@
 use core::ptr::addr_of_mut;
 
 core::arch::global_asm!(
+    ".arch_extension fp",
     ".section .text, \"ax\"",
     ".global bench_activation_entry",
     "bench_activation_entry:",
@@ -17,10 +18,27 @@ core::arch::global_asm!(
     "    adrp    x3, BENCH_ENTRY_COUNT",
     "    str     x2, [x3, :lo12:BENCH_ENTRY_COUNT]",
     "    b       _start",
+    // The same, for a domain that uses FP/SIMD at once: the first
+    // instruction is an FP one (its state is loaded, lazily, by then).
+    ".global bench_fp_activation_entry",
+    "bench_fp_activation_entry:",
+    "    fmov    d0, x1",
+    "    mrs     x2, pmevcntr0_el0",
+    "    adrp    x3, BENCH_ENTRY_COUNT",
+    "    str     x2, [x3, :lo12:BENCH_ENTRY_COUNT]",
+    "    b       _start",
+    // fp_touch(): one FP instruction, which makes this domain's FP/SIMD
+    // state live (the soft-float code around it never uses FP/SIMD).
+    ".global fp_touch",
+    "fp_touch:",
+    "    fadd    d1, d1, d0",
+    "    ret",
 );
 
 extern "C" {
     fn bench_activation_entry();
+    fn bench_fp_activation_entry();
+    fn fp_touch();
 }
 
 /// The instruction count read by the activation entry's first instruction,
@@ -32,10 +50,24 @@ static mut BENCH_ENTRY_COUNT: u64 = 0;
 /// deterministic, the first ones may differ by cold paths).
 pub const ROUNDS: usize = 8;
 
-/// Makes activations enter through [`bench_activation_entry`], which reads
+/// Makes activations enter through `bench_activation_entry`, which reads
 /// the counter and goes on to the library's entry.
 pub fn count_activations() {
     vesper_activations::set_activation_entry(bench_activation_entry as *const () as u64);
+}
+
+/// As [`count_activations`], with an FP instruction before the counter is
+/// read: the activation pays for loading FP/SIMD state (the FP-live
+/// variants of the paths).
+pub fn count_fp_activations() {
+    vesper_activations::set_activation_entry(bench_fp_activation_entry as *const () as u64);
+}
+
+/// Executes one FP instruction: the domain's FP/SIMD state becomes live
+/// (loaded if it was not), and is saved when the domain loses the CPU.
+pub fn touch_fp() {
+    // SAFETY: `fp_touch` changes d1 only, which no soft-float code uses.
+    unsafe { fp_touch() }
 }
 
 /// The count the latest activation read first.
@@ -68,6 +100,9 @@ pub struct Shared {
     /// The counter just before the sender's system call (the client's
     /// `event_send`, the probe's `yield`).
     pub sent_at: u64,
+    /// Non-zero once the pair measures the FP-live variants: then both
+    /// sides keep FP/SIMD state live.
+    pub fp_phase: u64,
 }
 
 /// The shared words at `base`.

@@ -132,7 +132,7 @@ pub fn on_fp_access() {
             let (rw, fpu) = d.rw_and_fpu(index);
             fpu.first_use(index, &rw.slots);
             d.ro(index).fp_live = 1;
-            d.domain(index).fp_loads += 1;
+            d.domain(index).fp_traps += 1;
         }
     });
 }
@@ -295,7 +295,7 @@ impl Dispatcher {
             extra_ns: time.extra_ns,
             activations: domain.activations,
             preemptions: domain.preemptions,
-            fp_loads: domain.fp_loads,
+            fp_traps: domain.fp_traps,
             blocks: time.blocks,
         }
     }

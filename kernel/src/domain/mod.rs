@@ -46,8 +46,8 @@ pub struct Domain {
     pub activations: u64,
     /// Times the timer took the CPU from it.
     pub preemptions: u64,
-    /// Times its FP/SIMD state was loaded at its first use after a switch.
-    pub fp_loads: u64,
+    /// Times its first FP/SIMD use after a switch trapped.
+    pub fp_traps: u64,
     /// When it asked to be activated (`set_alarm`); `u64::MAX`: never.
     pub alarm_ns: u64,
     /// The ASID of its address space.
@@ -67,7 +67,7 @@ impl Domain {
             resume: Resume::Activate(ActivationReason::Allocated),
             activations: 0,
             preemptions: 0,
-            fp_loads: 0,
+            fp_traps: 0,
             alarm_ns: u64::MAX,
             asid,
             mapped: Mapped::default(),

@@ -4,6 +4,9 @@
 //! just before it yields, and this domain, next to run, reads the counter
 //! first thing in its activation.
 //!
+//! Once the probe measures the FP-live preemption (`fp_phase`), the loop
+//! uses FP, so that its FP/SIMD state is live whenever it is preempted.
+//!
 //! Each new activation that follows a new yield is a sample; an activation
 //! that something else ran before (another domain, the kernel's own
 //! timer) only makes a sample longer, so the least of them is the direct
@@ -14,7 +17,7 @@
 
 use vesper_activations::events::Region;
 use vesper_activations::println;
-use vesper_domains_bench::{activation_count, count_activations, shared, ROUNDS};
+use vesper_domains_bench::{activation_count, count_activations, shared, touch_fp, ROUNDS};
 
 vesper_activations::main!(run);
 
@@ -46,6 +49,10 @@ fn run() {
             last_sent = sent;
         }
         last_entry = entry;
+        // SAFETY: as above.
+        if unsafe { (&raw const (*shared).fp_phase).read_volatile() } != 0 {
+            touch_fp();
+        }
         core::hint::spin_loop();
     }
 }

@@ -10,6 +10,9 @@
 //!   server, waiting in a hand-written loop, replies. The count covers both
 //!   kernel paths, both domain switches and the few user instructions of
 //!   the two loops.
+//! - `ipc_round_trip_fp`: the same with FP/SIMD live on both sides: after
+//!   the request is served, each side runs an FP instruction before it goes
+//!   on (so each side's state is loaded, lazily, and saved again).
 
 #![no_std]
 #![no_main]
@@ -23,8 +26,9 @@ use vesper_domains_bench::{activations_off, instructions, shared, ROUNDS};
 vesper_activations::main!(run);
 
 /// One request and its reply: returns the instructions from before the
-/// send to after the reply event has been seen.
-fn round_trip(handle: u64, slot: usize, replies: u64) -> u64 {
+/// send to after the reply event has been seen (and, with `fp`, an FP
+/// instruction run).
+fn round_trip(handle: u64, slot: usize, replies: u64, fp: bool) -> u64 {
     let events = &dcb().events[slot] as *const u64;
     let total = &dcb().events_total as *const u64;
     let (before, after): (u64, u64);
@@ -32,6 +36,7 @@ fn round_trip(handle: u64, slot: usize, replies: u64) -> u64 {
     // change nothing but x0 (and the caller's event state).
     unsafe {
         asm!(
+            ".arch_extension fp",
             "mrs {before}, pmevcntr0_el0",
             "mov x0, {handle}",
             "mov x1, xzr",
@@ -47,6 +52,9 @@ fn round_trip(handle: u64, slot: usize, replies: u64) -> u64 {
             "svc #0",
             "b 2b",
             "3:",
+            "cbz {fp}, 4f",
+            "fadd d1, d1, d0",
+            "4:",
             "mrs {after}, pmevcntr0_el0",
             before = out(reg) before,
             after = out(reg) after,
@@ -55,11 +63,13 @@ fn round_trip(handle: u64, slot: usize, replies: u64) -> u64 {
             events = in(reg) events,
             total = in(reg) total,
             replies = in(reg) replies,
+            fp = in(reg) u64::from(fp),
             send = const Syscall::EventSend as u64,
             block = const Syscall::BlockUntil as u64,
             out("x0") _,
             out("x1") _,
             out("x8") _,
+            out("d1") _,
             options(nostack),
         );
     }
@@ -80,10 +90,14 @@ fn run() {
         calls.await_count(round);
     }
     activations_off();
-    let mut best = u64::MAX;
-    let replies = calls.count();
-    for round in 0..ROUNDS as u64 {
-        best = best.min(round_trip(calls.handle(), calls.slot(), replies + round));
+    for (name, fp) in [("ipc_round_trip", false), ("ipc_round_trip_fp", true)] {
+        // SAFETY: as above; the server reads it before it replies.
+        unsafe { (&raw mut (*shared).fp_phase).write_volatile(u64::from(fp)) };
+        let mut best = u64::MAX;
+        let replies = calls.count();
+        for round in 0..ROUNDS as u64 {
+            best = best.min(round_trip(calls.handle(), calls.slot(), replies + round, fp));
+        }
+        println!("bench {name} instructions={best}");
     }
-    println!("bench ipc_round_trip instructions={best}");
 }

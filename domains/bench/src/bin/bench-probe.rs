@@ -14,6 +14,10 @@
 //!   instruction of this domain's activation handler. The probe yields; at
 //!   its next period the timer preempts the other domain (which must have
 //!   `extra = true`, so it is always running) and activates the probe.
+//! - `preempt_to_activation_fp`: the same with FP/SIMD live on both sides:
+//!   `bench-busy` uses FP in its loop (its state is saved when it loses
+//!   the CPU) and the probe's activation starts with an FP instruction
+//!   (its state is loaded, lazily, before the counter is read).
 //! - `yield_to_other` is reported by `bench-busy`: each of the probe's
 //!   yields stores the counter in the region `yield` just before its `svc`.
 //!
@@ -28,7 +32,9 @@ use vesper_abi::syscall::Syscall;
 use vesper_activations::events::Region;
 use vesper_activations::syscall::{bench_mark, yield_slice};
 use vesper_activations::{now_ns, println};
-use vesper_domains_bench::{activation_count, count_activations, instructions, shared, ROUNDS};
+use vesper_domains_bench::{
+    activation_count, count_activations, count_fp_activations, instructions, shared, Shared, ROUNDS,
+};
 
 vesper_activations::main!(run);
 
@@ -93,24 +99,40 @@ fn run() {
     let best = (0..ROUNDS).map(|_| read_time()).min().unwrap_or(0);
     println!("bench read_time instructions={best}");
 
-    let sent_at = Region::named("yield").map(|region| {
+    let shared = Region::named("yield").map(|region| {
         // SAFETY: the manifest maps the region read-write here.
-        unsafe { &raw mut (*shared(region.base)).sent_at }
+        unsafe { shared(region.base) }
     });
     count_activations();
+    let Some(best) = preemptions(shared) else { return };
+    println!("bench preempt_to_activation instructions={best}");
+    if let Some(shared) = shared {
+        // SAFETY: as above; `bench-busy` reads it.
+        unsafe { (&raw mut (*shared).fp_phase).write_volatile(1) };
+    }
+    count_fp_activations();
+    let Some(best) = preemptions(shared) else { return };
+    println!("bench preempt_to_activation_fp instructions={best}");
+}
+
+/// The least of [`ROUNDS`] preemptions to this domain's activation, each
+/// after a yield (marked in `shared`, if the region is there, for
+/// `bench-busy`); `None` if the kernel is no benchmark kernel.
+fn preemptions(shared: Option<*mut Shared>) -> Option<u64> {
     let mut best = u64::MAX;
     for _ in 0..ROUNDS {
-        match sent_at {
-            Some(sent_at) => yield_marked(sent_at),
+        match shared {
+            // SAFETY: `shared` is the mapped region's start.
+            Some(shared) => yield_marked(unsafe { &raw mut (*shared).sent_at }),
             None => yield_slice(),
         }
         match bench_mark(activation_count()) {
             Ok(instructions) => best = best.min(instructions),
             Err(error) => {
                 println!("bench_mark refused: {error:?} (not a benchmark kernel?)");
-                return;
+                return None;
             }
         }
     }
-    println!("bench preempt_to_activation instructions={best}");
+    Some(best)
 }

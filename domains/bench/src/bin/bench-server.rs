@@ -14,8 +14,9 @@ use vesper_domains_bench::{activation_count, activations_off, count_activations,
 vesper_activations::main!(run);
 
 /// Replies to every request, for ever: waits (blocked) until the request
-/// count passes `served`, then sends the reply event.
-fn serve(handle: u64, slot: usize, served: u64) -> ! {
+/// count passes `served`, then sends the reply event; first runs an FP
+/// instruction while the client asks for that (`fp_phase`).
+fn serve(handle: u64, slot: usize, served: u64, fp_phase: *const u64) -> ! {
     let events = &dcb().events[slot] as *const u64;
     let total = &dcb().events_total as *const u64;
     // SAFETY: reads the DCB's counts and makes system calls that change
@@ -23,6 +24,7 @@ fn serve(handle: u64, slot: usize, served: u64) -> ! {
     // nobody's.
     unsafe {
         asm!(
+            ".arch_extension fp",
             "2:",
             "ldr x1, [x12]",
             "ldr x2, [x11]",
@@ -33,17 +35,22 @@ fn serve(handle: u64, slot: usize, served: u64) -> ! {
             "svc #0",
             "b 2b",
             "3:",
+            "ldr x3, [x13]",
+            "cbz x3, 4f",
+            "fadd d1, d1, d0",
+            "4:",
             "add x9, x9, #1",
             "mov x0, x10",
             "mov x1, xzr",
             "mov x8, {send}",
             "svc #0",
             "b 2b",
-            // Fixed registers, apart from the x0-x2 and x8 the calls use.
+            // Fixed registers, apart from the x0-x3 and x8 the loop uses.
             in("x9") served,
             in("x10") handle,
             in("x11") events,
             in("x12") total,
+            in("x13") fp_phase,
             send = const Syscall::EventSend as u64,
             block = const Syscall::BlockUntil as u64,
             options(noreturn, nostack),
@@ -69,5 +76,6 @@ fn run() {
     }
     println!("bench event_send_to_activation instructions={best}");
     activations_off();
-    serve(calls.handle(), calls.slot(), calls.count())
+    // SAFETY: as above; the client writes it.
+    serve(calls.handle(), calls.slot(), calls.count(), unsafe { &raw const (*shared).fp_phase })
 }

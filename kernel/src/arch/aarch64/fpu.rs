@@ -20,6 +20,11 @@
 //!   loses the CPU again (its state then stays in, or is copied to, the
 //!   slot it is saved to). `rfa` loads a saved state at once: the memory it
 //!   came from is the domain's only for now.
+//! - A domain whose first use trapped is loaded eagerly (at dispatch, no
+//!   trap) for its next [`EAGER_DISPATCHES`] dispatches, then lazily again
+//!   to find out whether it still uses FP/SIMD: a domain that uses it on
+//!   every run pays one trap in that many, and one that never does pays
+//!   nothing.
 //! - The DCB's `fp_live` tells the domain whether its state may be
 //!   non-zero, so that its own context switches skip the registers too.
 
@@ -27,6 +32,11 @@ use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::CPACR_EL1;
 use tock_registers::interfaces::Writeable;
 use vesper_abi::dcb::{Context, CONTEXT_SLOTS, FP_SAVED, FP_ZERO};
+use vesper_abi::layout::MAX_DOMAINS;
+
+/// How many dispatches after a trapped first use load a domain's FP/SIMD
+/// state eagerly.
+pub const EAGER_DISPATCHES: u8 = 16;
 
 // fpu.s is handed `&context.v`; where FPCR and FPSR go from there comes
 // from the Rust type, so that the two cannot disagree.
@@ -58,13 +68,15 @@ pub struct LazyFpu {
     /// For the domain on the CPU, unless it is the holder.
     away: Away,
     user_access: bool,
+    /// Per domain: dispatches left that load its state eagerly.
+    eager: [u8; MAX_DOMAINS],
 }
 
 impl LazyFpu {
     /// Nobody holds the registers; EL0 access is as boot left it (allowed),
     /// until the first dispatch decides.
     pub const fn new() -> Self {
-        Self { holder: None, away: Away::Zero, user_access: true }
+        Self { holder: None, away: Away::Zero, user_access: true, eager: [0; MAX_DOMAINS] }
     }
 
     /// Domain `index`, on the CPU, loses it; its general registers went to
@@ -94,9 +106,9 @@ impl LazyFpu {
     }
 
     /// Domain `index` is about to resume `slots[from]`, where the kernel
-    /// last saved it. Its state is loaded at its first FP/SIMD instruction,
-    /// unless it still holds the registers it was saved from. Returns the
-    /// DCB's `fp_live`.
+    /// last saved it. Its state is loaded at its first FP/SIMD instruction
+    /// (or now, if it is loaded eagerly), unless it still holds the
+    /// registers it was saved from. Returns the DCB's `fp_live`.
     #[must_use]
     pub fn resume_slot(
         &mut self,
@@ -107,12 +119,15 @@ impl LazyFpu {
         if slots[from].fp_state != FP_SAVED {
             return self.run_zeroed(index);
         }
-        if self.holder == Some(index) {
-            self.allow_user_access(true);
-        } else {
+        if self.holder != Some(index) {
             self.away = Away::Slot(from);
-            self.allow_user_access(false);
+            if !self.load_eagerly(index) {
+                self.allow_user_access(false);
+                return true;
+            }
+            self.load(index, slots);
         }
+        self.allow_user_access(true);
         true
     }
 
@@ -132,35 +147,61 @@ impl LazyFpu {
     }
 
     /// Domain `index` is about to run with an all-zero FP/SIMD state (an
-    /// upcall, or a context marked zero): its first use will trap. Returns
-    /// the DCB's `fp_live` (0).
+    /// upcall, or a context marked zero): its first use will trap, unless
+    /// it is loaded eagerly. Returns the DCB's `fp_live`.
     #[must_use]
     pub fn run_zeroed(&mut self, index: usize) -> bool {
+        self.away = Away::Zero;
+        if self.load_eagerly(index) {
+            self.load(index, &[]);
+            self.allow_user_access(true);
+            return true;
+        }
         if self.holder == Some(index) {
             // Its old values are not its state any more.
             self.holder = None;
         }
-        self.away = Away::Zero;
         self.allow_user_access(false);
         false
     }
 
     /// Domain `index`, on the CPU, used FP/SIMD while it was not the
-    /// holder: its state is loaded (zeroes, or the slot it resumed from)
-    /// and it becomes the holder.
+    /// holder: its state is loaded and it becomes the holder, and it is
+    /// loaded eagerly for a while.
     pub fn first_use(&mut self, index: usize, slots: &[Context; CONTEXT_SLOTS]) {
         if self.holder != Some(index) {
-            match self.away {
-                Away::Slot(from) if slots[from].fp_state == FP_SAVED => {
-                    // SAFETY: as in `save`, reading instead of writing.
-                    unsafe { fpu_restore(slots[from].v.as_ptr().cast()) }
-                }
-                // SAFETY: only registers the kernel never uses are written.
-                _ => unsafe { fpu_zero() },
-            }
-            self.holder = Some(index);
+            self.load(index, slots);
+        }
+        if let Some(eager) = self.eager.get_mut(index) {
+            *eager = EAGER_DISPATCHES;
         }
         self.allow_user_access(true);
+    }
+
+    /// Whether this dispatch of `index` loads its state eagerly (and counts
+    /// it).
+    fn load_eagerly(&mut self, index: usize) -> bool {
+        match self.eager.get_mut(index) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Puts the state of `index`, the domain on the CPU, in the registers
+    /// (zeroes, or the slot it was resumed from) and makes it the holder.
+    fn load(&mut self, index: usize, slots: &[Context]) {
+        match self.away {
+            Away::Slot(from) if slots.get(from).is_some_and(|c| c.fp_state == FP_SAVED) => {
+                // SAFETY: as in `save`, reading instead of writing.
+                unsafe { fpu_restore(slots[from].v.as_ptr().cast()) }
+            }
+            // SAFETY: only registers the kernel never uses are written.
+            _ => unsafe { fpu_zero() },
+        }
+        self.holder = Some(index);
     }
 
     fn allow_user_access(&mut self, allowed: bool) {
