@@ -16,15 +16,26 @@ use vesper_abi::syscall::Error;
 /// The first capability in the DCB's mirror of the table that `wanted`
 /// accepts (empty entries never are).
 fn find_cap(wanted: impl Fn(&CapInfo) -> bool) -> Option<CapInfo> {
-    // SAFETY: the mapped read-only DCB half; read volatile because the
-    // kernel rewrites the mirror when the table changes.
-    let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
-    caps.into_iter().find(|cap| cap.handle != 0 && wanted(cap))
+    caps().find(|cap| wanted(cap))
 }
 
 /// The capability called `name`.
 pub fn cap(name: &str) -> Option<CapInfo> {
     find_cap(|cap| cap.name() == name)
+}
+
+/// The capability of kind `kind` called `name` (a region and a channel may
+/// share a name: a service's pair of them do).
+fn cap_of_kind(name: &str, kind: CapKind) -> Option<CapInfo> {
+    find_cap(|cap| cap.name() == name && cap.kind() == kind)
+}
+
+/// Every capability the domain holds, as its DCB mirrors the table.
+pub fn caps() -> impl Iterator<Item = CapInfo> {
+    // SAFETY: the mapped read-only DCB half; read volatile because the
+    // kernel rewrites the mirror when the table changes.
+    let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
+    caps.into_iter().filter(|cap| cap.handle != 0)
 }
 
 /// The capability whose handle is `handle`, if the domain holds it.
@@ -42,7 +53,7 @@ pub struct EventChannel {
 impl EventChannel {
     /// The channel end called `name` (the manifest's channel name).
     pub fn named(name: &str) -> Option<Self> {
-        let cap = cap(name).filter(|c| c.kind() == CapKind::Channel)?;
+        let cap = cap_of_kind(name, CapKind::Channel)?;
         Some(Self { handle: cap.handle, slot: cap.event as usize })
     }
 
@@ -97,7 +108,7 @@ pub struct Interrupt {
 impl Interrupt {
     /// The interrupt called `name` (`DEVICE.NAME`).
     pub fn named(name: &str) -> Option<Self> {
-        let cap = cap(name).filter(|c| c.kind() == CapKind::Irq)?;
+        let cap = cap_of_kind(name, CapKind::Irq)?;
         Some(Self { handle: cap.handle, slot: cap.event as usize })
     }
 
@@ -131,7 +142,7 @@ pub struct Region {
 impl Region {
     /// The region (or device) called `name`.
     pub fn named(name: &str) -> Option<Self> {
-        let cap = cap(name).filter(|c| c.kind() == CapKind::Region)?;
+        let cap = cap_of_kind(name, CapKind::Region)?;
         Some(Self { base: cap.base, size: cap.size })
     }
 }

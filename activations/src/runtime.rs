@@ -18,7 +18,7 @@
 
 use crate::entry::vesper_switch_out;
 use crate::syscall;
-use crate::threads::{Next, Threads};
+use crate::threads::{Awaited, Next, Threads};
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{compiler_fence, AtomicUsize, Ordering};
 use vesper_abi::cap::EVENT_SLOTS;
@@ -210,7 +210,7 @@ extern "C" fn schedule() -> ! {
         // return at once instead of sleeping through it.
         let seen = events_total();
         let now = syscall::time_ns();
-        rt.threads.wake_on_events(&event_counts(), now);
+        rt.threads.wake_on_events(&event_counts(), events_total(), now);
         match rt.threads.next(now) {
             Next::Run { thread, alarm } => {
                 // An alarm left from earlier only costs a spurious Event
@@ -310,8 +310,26 @@ pub fn await_event(slot: usize, value: u64) -> u64 {
     if event_count(slot).wrapping_sub(value) as i64 >= 0 {
         return event_count(slot);
     }
-    switch_out(|threads, now| threads.await_current(slot, value, now));
+    switch_out(|threads, now| threads.await_current(Awaited::Count { slot, value }, now));
     event_count(slot)
+}
+
+/// Every event the domain has received so far, on any slot: the value to
+/// give [`await_any_event`].
+pub fn events_seen() -> u64 {
+    events_total()
+}
+
+/// Blocks the calling thread until an event arrives on any slot after
+/// [`events_seen`] returned `seen`; returns the new total. A driver waits
+/// like this for its interrupt and all its clients at once: read `seen`,
+/// look at everything, then wait.
+pub fn await_any_event(seen: u64) -> u64 {
+    if events_total() != seen {
+        return events_total();
+    }
+    switch_out(|threads, now| threads.await_current(Awaited::AnyAfter { seen }, now));
+    events_total()
 }
 
 /// The count of event slot `slot` (0 for a slot that does not exist).

@@ -17,11 +17,29 @@ pub struct Threads<S> {
     contexts: [Context; MAX_THREADS],
     alive: [bool; MAX_THREADS],
     sleep_until: [Option<u64>; MAX_THREADS],
-    /// The event count (slot, value) each blocked thread awaits.
-    awaiting: [Option<(usize, u64)>; MAX_THREADS],
+    /// What each blocked thread awaits.
+    awaiting: [Option<Awaited>; MAX_THREADS],
     scheduler: S,
     /// The running thread and when its quantum ends.
     current: Option<(ThreadId, Option<u64>)>,
+}
+
+/// What a thread blocked on events waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Awaited {
+    /// Event slot `slot`'s count to reach `value`.
+    Count {
+        /// The DCB event slot.
+        slot: usize,
+        /// The count it waits for.
+        value: u64,
+    },
+    /// Any event at all: the domain's `events_total` to move on from
+    /// `seen` (how a driver waits for its interrupt and all its clients).
+    AnyAfter {
+        /// The total when the thread last looked.
+        seen: u64,
+    },
 }
 
 /// What to do after a scheduling decision.
@@ -136,22 +154,29 @@ impl<S: Scheduler> Threads<S> {
         }
     }
 
-    /// The running thread waits until event count `slot` reaches `value`
-    /// (see [`Threads::wake_on_events`]).
-    pub fn await_current(&mut self, slot: usize, value: u64, now: u64) {
+    /// The running thread waits for `awaited` (see
+    /// [`Threads::wake_on_events`]).
+    pub fn await_current(&mut self, awaited: Awaited, now: u64) {
         if let Some((thread, _)) = self.current.take() {
             let _ = self.scheduler.block(thread, now);
-            self.awaiting[thread.0] = Some((slot, value));
+            self.awaiting[thread.0] = Some(awaited);
         }
     }
 
-    /// Readies the threads whose awaited event count `events` has reached.
-    /// Counts wrap, so "reached" means at most half the range behind.
-    pub fn wake_on_events(&mut self, events: &[u64], now: u64) {
+    /// Readies the threads whose awaited event has come: a count that
+    /// `events` has reached (counts wrap, so "reached" means at most half
+    /// the range behind), or any event since, by the total `total`.
+    pub fn wake_on_events(&mut self, events: &[u64], total: u64, now: u64) {
         for (index, awaited) in self.awaiting.iter_mut().enumerate() {
-            let Some((slot, value)) = *awaited else { continue };
-            let count = events.get(slot).copied().unwrap_or(0);
-            if count.wrapping_sub(value) as i64 >= 0 {
+            let Some(wanted) = *awaited else { continue };
+            let came = match wanted {
+                Awaited::Count { slot, value } => {
+                    let count = events.get(slot).copied().unwrap_or(0);
+                    count.wrapping_sub(value) as i64 >= 0
+                }
+                Awaited::AnyAfter { seen } => total != seen,
+            };
+            if came {
                 *awaited = None;
                 let _ = self.scheduler.ready(ThreadId(index), now);
             }
@@ -311,19 +336,31 @@ mod tests {
         let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
         let b = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
         assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
-        t.await_current(3, 2, 1);
+        t.await_current(Awaited::Count { slot: 3, value: 2 }, 1);
         assert_eq!(t.next(1), Next::Run { thread: b, alarm: None });
-        t.await_current(0, 1, 2);
+        t.await_current(Awaited::Count { slot: 0, value: 1 }, 2);
         assert_eq!(t.next(2), Next::Wait { until: u64::MAX }, "both wait for events");
         let mut events = [0u64; 4];
         events[3] = 1;
-        t.wake_on_events(&events, 3);
+        t.wake_on_events(&events, 1, 3);
         assert_eq!(t.next(3), Next::Wait { until: u64::MAX }, "one event short");
         events[3] = 2;
-        t.wake_on_events(&events, 4);
+        t.wake_on_events(&events, 2, 4);
         assert_eq!(t.next(4), Next::Run { thread: a, alarm: None });
-        t.wake_on_events(&[1000, 0, 0, 0], 5);
+        t.wake_on_events(&[1000, 0, 0, 0], 1002, 5);
         t.yield_current(5);
         assert_eq!(t.next(5), Next::Run { thread: b, alarm: None }, "a count far ahead counts");
+    }
+
+    #[test]
+    fn a_thread_can_await_any_event() {
+        let mut t = threads("fifo");
+        let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
+        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        t.await_current(Awaited::AnyAfter { seen: 7 }, 1);
+        t.wake_on_events(&[0; 4], 7, 2);
+        assert_eq!(t.next(2), Next::Wait { until: u64::MAX }, "nothing new");
+        t.wake_on_events(&[0; 4], 8, 3);
+        assert_eq!(t.next(3), Next::Run { thread: a, alarm: None });
     }
 }

@@ -1,5 +1,6 @@
-//! Domain programs: the binaries of the crates under `domains/`, found with
-//! `cargo metadata` and built for the board, position-independent at 0.
+//! Domain programs: the binaries of the crates under `domains/` and
+//! `drivers/`, found with `cargo metadata` and built for the board,
+//! position-independent at 0.
 
 use crate::cargo::cargo_command;
 use anyhow::{bail, Context, Result};
@@ -7,11 +8,16 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The target domain programs are built for: with FP/SIMD (the kernel,
-/// built soft-float, saves and restores the domains' FP/SIMD registers).
+/// The target domain programs are built for: soft-float, so that the
+/// compiler never uses FP/SIMD on its own and a domain pays for its FP/SIMD
+/// state (switched lazily by the kernel) only where it asks for it.
 pub const DOMAIN_TARGET: &str = "aarch64-unknown-none-softfloat";
 
-/// A crate under `domains/` and the programs (binaries) it provides.
+/// The workspace folders whose crates provide domain programs.
+pub const PROGRAM_DIRS: [&str; 2] = ["domains", "drivers"];
+
+/// A crate under one of [`PROGRAM_DIRS`] and the programs (binaries) it
+/// provides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DomainPackage {
     /// The package name, for `cargo -p`.
@@ -20,7 +26,8 @@ pub struct DomainPackage {
     pub programs: Vec<String>,
 }
 
-/// Finds the workspace packages whose manifest lies under `<root>/domains/`.
+/// Finds the workspace packages whose manifest lies under one of
+/// [`PROGRAM_DIRS`].
 pub fn domain_packages(root: &Path) -> Result<Vec<DomainPackage>> {
     let output = cargo_command(root)
         .args(["metadata", "--no-deps", "--format-version", "1"])
@@ -61,11 +68,11 @@ struct Target {
 fn parse_metadata(json: &[u8]) -> Result<Vec<DomainPackage>> {
     let metadata: Metadata =
         serde_json::from_slice(json).context("cannot read the output of cargo metadata")?;
-    let domains_dir = metadata.workspace_root.join("domains");
+    let dirs = PROGRAM_DIRS.map(|dir| metadata.workspace_root.join(dir));
     let mut packages: Vec<DomainPackage> = metadata
         .packages
         .into_iter()
-        .filter(|package| package.manifest_path.starts_with(&domains_dir))
+        .filter(|package| dirs.iter().any(|dir| package.manifest_path.starts_with(dir)))
         .map(|package| {
             let mut programs: Vec<String> = package
                 .targets
@@ -76,6 +83,7 @@ fn parse_metadata(json: &[u8]) -> Result<Vec<DomainPackage>> {
             programs.sort();
             DomainPackage { name: package.name, programs }
         })
+        .filter(|package| !package.programs.is_empty())
         .collect();
     packages.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(packages)
@@ -161,6 +169,10 @@ mod tests {
              "targets": [{"name": "support", "kind": ["lib"]}, {"name": "uart", "kind": ["bin"]}]},
             {"name": "vesper-activations", "manifest_path": "/ws/activations/Cargo.toml",
              "targets": [{"name": "vesper_activations", "kind": ["lib"]}]},
+            {"name": "vesper-driver-systimer", "manifest_path": "/ws/drivers/systimer/Cargo.toml",
+             "targets": [{"name": "systimer", "kind": ["bin"]}]},
+            {"name": "vesper-service", "manifest_path": "/ws/drivers/service/Cargo.toml",
+             "targets": [{"name": "vesper_service", "kind": ["lib"]}]},
             {"name": "elsewhere", "manifest_path": "/ws/domainsx/Cargo.toml",
              "targets": [{"name": "nope", "kind": ["bin"]}]}
         ],
@@ -169,7 +181,7 @@ mod tests {
     }"#;
 
     #[test]
-    fn packages_under_domains_and_their_binaries_are_found() {
+    fn packages_under_domains_and_drivers_and_their_binaries_are_found() {
         let packages = parse_metadata(METADATA.as_bytes()).unwrap();
         assert_eq!(
             packages,
@@ -182,10 +194,14 @@ mod tests {
                     name: "vesper-domains-stock".into(),
                     programs: vec!["hello".into(), "spin".into()]
                 },
+                DomainPackage {
+                    name: "vesper-driver-systimer".into(),
+                    programs: vec!["systimer".into()]
+                },
             ]
         );
         let programs: Vec<String> = known_programs(&packages).unwrap().into_iter().collect();
-        assert_eq!(programs, ["hello", "spin", "uart"]);
+        assert_eq!(programs, ["hello", "spin", "systimer", "uart"]);
     }
 
     #[test]

@@ -1,0 +1,167 @@
+//! Both ends of a service connection on the board: the client's and the
+//! driver's view of one shared region and one event channel.
+
+use crate::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
+use crate::timer::{TimerReply, TimerRequest, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS};
+use vesper_activations::events::{EventChannel, Region};
+use vesper_activations::now_ns;
+
+/// A client's end: it produces requests and consumes replies.
+pub struct Connection<Req: 'static, Rep: 'static, const N: usize> {
+    requests: Producer<'static, Req, N>,
+    replies: Consumer<'static, Rep, N>,
+    channel: EventChannel,
+}
+
+impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
+    /// The connection whose region and channel are both called `name`
+    /// (the manifest's `SERVICE-CLIENT`); `None` if the domain holds no
+    /// such pair or the region is too small.
+    pub fn open(name: &str) -> Option<Self> {
+        let (region, channel) = (Region::named(name)?, EventChannel::named(name)?);
+        // SAFETY: the manifest maps the region read-write here and shares
+        // it with the driver alone; nothing else of this domain lies in it.
+        let area: &'static ServiceArea<Req, Rep, N> =
+            unsafe { ServiceArea::at(region.base, region.size)? };
+        Some(Self {
+            requests: Producer::new(&area.requests),
+            replies: Consumer::new(&area.replies),
+            channel,
+        })
+    }
+
+    /// Queues `request` and tells the driver; while the ring is full,
+    /// waits (blocked) for the driver to take some.
+    pub fn send(&mut self, request: Req) -> Result<(), Corrupt> {
+        loop {
+            let seen = self.channel.count();
+            if self.requests.push(request)? {
+                // A driver that is gone only means no reply will come.
+                let _ = self.channel.advance();
+                return Ok(());
+            }
+            self.channel.await_count(seen.wrapping_add(1));
+        }
+    }
+
+    /// The next reply, waiting (blocked) until there is one.
+    pub fn receive(&mut self) -> Result<Rep, Corrupt> {
+        loop {
+            // Read before looking, so that a reply queued in between
+            // still ends the wait.
+            let seen = self.channel.count();
+            if let Some(reply) = self.replies.pop()? {
+                return Ok(reply);
+            }
+            self.channel.await_count(seen.wrapping_add(1));
+        }
+    }
+}
+
+/// A driver's end of one client's connection: it consumes requests and
+/// produces replies, and never waits on the client.
+pub struct ClientEnd<Req: 'static, Rep: 'static, const N: usize> {
+    /// The client's requests.
+    pub requests: Consumer<'static, Req, N>,
+    /// The driver's replies.
+    pub replies: Producer<'static, Rep, N>,
+    /// The channel to the client.
+    pub channel: EventChannel,
+}
+
+impl<Req: Message, Rep: Message, const N: usize> ClientEnd<Req, Rep, N> {
+    /// The driver's end of the connection called `name` (see
+    /// [`Connection::open`]).
+    pub fn open(name: &str) -> Option<Self> {
+        let (region, channel) = (Region::named(name)?, EventChannel::named(name)?);
+        // SAFETY: as in `Connection::open`, from the driver's side.
+        let area: &'static ServiceArea<Req, Rep, N> =
+            unsafe { ServiceArea::at(region.base, region.size)? };
+        Some(Self {
+            requests: Consumer::new(&area.requests),
+            replies: Producer::new(&area.replies),
+            channel,
+        })
+    }
+}
+
+/// What went wrong with an alarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerError {
+    /// The shared region no longer follows the protocol.
+    Corrupt,
+    /// The driver refused the request, with this status.
+    Refused(u32),
+}
+
+impl From<Corrupt> for TimerError {
+    fn from(_: Corrupt) -> Self {
+        Self::Corrupt
+    }
+}
+
+/// A client of the timer service (the `systimer` driver).
+pub struct TimerClient {
+    connection: Connection<TimerRequest, TimerReply, RING_SLOTS>,
+    next_id: u32,
+}
+
+impl TimerClient {
+    /// Connects through the region and channel called `name`.
+    pub fn open(name: &str) -> Option<Self> {
+        Some(Self { connection: Connection::open(name)?, next_id: 1 })
+    }
+
+    /// Asks for an alarm at `at_ns` (ns since boot); returns its id.
+    pub fn alarm_at(&mut self, at_ns: u64) -> Result<u32, TimerError> {
+        self.request(OP_ONCE, at_ns, 0)
+    }
+
+    /// Asks for an alarm at `first_ns` and every `period_ns` after;
+    /// returns its id.
+    pub fn periodic(&mut self, first_ns: u64, period_ns: u64) -> Result<u32, TimerError> {
+        self.request(OP_PERIODIC, first_ns, period_ns)
+    }
+
+    /// Cancels alarm `id` (a periodic one keeps coming until then).
+    pub fn cancel(&mut self, id: u32) -> Result<(), TimerError> {
+        let request = TimerRequest { op: OP_CANCEL, id, at_ns: 0, period_ns: 0 };
+        Ok(self.connection.send(request)?)
+    }
+
+    fn request(&mut self, op: u32, at_ns: u64, period_ns: u64) -> Result<u32, TimerError> {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.connection.send(TimerRequest { op, id, at_ns, period_ns })?;
+        Ok(id)
+    }
+
+    /// The next reply: an alarm that came (or a refusal), waiting for it.
+    pub fn wait(&mut self) -> Result<TimerReply, TimerError> {
+        Ok(self.connection.receive()?)
+    }
+
+    /// Waits until alarm `id` comes; replies for other alarms that come
+    /// first are dropped.
+    fn wait_for(&mut self, id: u32) -> Result<TimerReply, TimerError> {
+        loop {
+            let reply = self.wait()?;
+            if reply.id != id {
+                continue;
+            }
+            if reply.status != crate::timer::FIRED {
+                return Err(TimerError::Refused(reply.status));
+            }
+            return Ok(reply);
+        }
+    }
+}
+
+/// Delays block the calling thread on an alarm, not the CPU: other
+/// threads and domains run meanwhile.
+impl embedded_hal::delay::DelayNs for TimerClient {
+    fn delay_ns(&mut self, ns: u32) {
+        let Ok(id) = self.alarm_at(now_ns().saturating_add(u64::from(ns))) else { return };
+        let _ = self.wait_for(id);
+    }
+}

@@ -1,0 +1,38 @@
+//! What drivers and their clients share.
+//!
+//! A driver is a domain that owns a device (its registers mapped through
+//! the manifest's `uses`, its interrupts delivered as events) and serves
+//! clients, other domains. Each client talks to it through:
+//!
+//! - a **shared region** that both map read-write, holding two [`ring`]s:
+//!   the client's requests and the driver's replies (the layout is
+//!   [`ring::ServiceArea`]);
+//! - an **event channel** between the two: the client sends an event after
+//!   it queued requests (or took replies from a full ring), the driver after
+//!   it queued replies (or took requests from a full ring).
+//!
+//! The rules every driver keeps (and [`ring`] enforces):
+//!
+//! 1. Each ring has exactly one producer and one consumer; each side writes
+//!    only its own counter. Counters are free-running `u32`s; a slot's
+//!    index is the counter modulo the ring's length.
+//! 2. Everything the other side wrote is untrusted: a counter that claims
+//!    more entries than the ring holds is corruption, and a message is
+//!    copied out once, then checked field by field, before it is used.
+//! 3. A driver that finds a client's ring corrupt, or a request it cannot
+//!    make sense of, reports it and drops that client: it never serves it
+//!    again, and the other clients are not affected. A driver never
+//!    blocks on one client; a client whose reply ring is full loses the
+//!    replies that do not fit (counted, as overruns).
+//!
+//! [`timer`] is the system timer's service; [`registers`] holds the
+//! devices' register blocks, defined once for drivers and tests.
+
+#![no_std]
+
+pub mod registers;
+pub mod ring;
+pub mod timer;
+
+#[cfg(target_os = "none")]
+pub mod client;

@@ -1,0 +1,223 @@
+//! `systimer`: the BCM2835 system timer as a driver domain, serving the
+//! timer service (`vesper_service::timer`, whose module documentation
+//! states the rules) to every client the manifest connects to it.
+//!
+//! The manifest gives the driver the device (`uses = ["systimer"]`), its
+//! compare interrupt (`systimer.c1`), and for each client a region and a
+//! channel both named `timer-CLIENT`. The driver finds its clients by that
+//! prefix, then loops: take every client's requests, fire every alarm
+//! that is due, set compare 1 to the earliest one left, and wait for any
+//! event (the compare's interrupt or a client's request).
+//!
+//! On a physical Pi 3 nothing differs: the system timer runs at 1 MHz from
+//! the 19.2 MHz crystal whatever the core clock, and compares 1 and 3 are
+//! free (the GPU firmware uses 0 and 2).
+
+#![no_std]
+#![no_main]
+
+use heapless::{String, Vec};
+use tock_registers::interfaces::{Readable, Writeable};
+use vesper_abi::cap::CapKind;
+use vesper_activations::events::{caps, Interrupt, Region};
+use vesper_activations::{await_any_event, events_seen, now_ns, println};
+use vesper_service::client::ClientEnd;
+use vesper_service::registers::{Mmio, SysTimerRegisters, CS};
+use vesper_service::ring::Corrupt;
+use vesper_service::timer::{
+    tick_at_or_after, Alarm, Alarms, Outcome, TimerReply, TimerRequest, FIRED, MAX_CLIENTS,
+    RING_SLOTS,
+};
+
+vesper_activations::main!(run);
+
+/// The name prefix of the regions and channels that connect clients.
+const PREFIX: &str = "timer-";
+
+/// One client, as the driver sees it.
+struct Client {
+    name: String<16>,
+    end: ClientEnd<TimerRequest, TimerReply, RING_SLOTS>,
+    /// Dropped for breaking the protocol: never served again.
+    dropped: bool,
+    /// Something was queued for it or taken from it since it was last
+    /// told: it gets one event.
+    notify: bool,
+    /// Replies that did not fit its ring.
+    overruns: u64,
+}
+
+/// The system timer: its registers and where its clock stands against
+/// the domains' clock.
+struct Timer {
+    registers: Mmio<SysTimerRegisters>,
+    /// A reading of the domains' clock (ns since boot)...
+    ns0: u64,
+    /// ...and of the 1 MHz counter at the same moment.
+    tick0: u64,
+}
+
+impl Timer {
+    /// The 64-bit counter (read high, low, high again, so that a carry
+    /// between the two halves is not torn).
+    fn counter(&self) -> u64 {
+        loop {
+            let high = self.registers.chi.get();
+            let low = self.registers.clo.get();
+            if self.registers.chi.get() == high {
+                return (u64::from(high) << 32) | u64::from(low);
+            }
+        }
+    }
+
+    /// Sets compare 1 for `deadline_ns`; returns whether the counter has
+    /// already passed it (the match would then come only after the low
+    /// word wraps: the caller must look again instead of waiting).
+    fn set_compare(&self, deadline_ns: u64) -> bool {
+        let tick = tick_at_or_after(deadline_ns, self.ns0, self.tick0);
+        // The compare matches the low 32 bits of the counter.
+        self.registers.c1.set(tick as u32);
+        self.counter() >= tick
+    }
+}
+
+fn run() {
+    let (Some(device), Some(irq)) = (Region::named("systimer"), Interrupt::named("systimer.c1"))
+    else {
+        println!("systimer: the manifest gives no systimer device or systimer.c1 interrupt");
+        return;
+    };
+    // SAFETY: the manifest maps the timer's registers here, and this
+    // driver alone uses them.
+    let registers = unsafe { Mmio::<SysTimerRegisters>::new(device.base as usize) };
+    let mut timer = Timer { registers, ns0: 0, tick0: 0 };
+    (timer.ns0, timer.tick0) = (now_ns(), timer.counter());
+    let mut clients = connect();
+    println!("systimer: serving {} clients: {}", clients.len(), Names(&clients));
+    // A match left from before (the compare resets to 0) may have been
+    // delivered already: clear it and unmask the line.
+    timer.registers.cs.write(CS::M1::SET);
+    let _ = irq.ack();
+    let mut alarms = Alarms::new();
+    let mut irqs_seen = irq.count();
+    loop {
+        let seen = events_seen();
+        if irq.count() != irqs_seen {
+            irqs_seen = irq.count();
+            timer.registers.cs.write(CS::M1::SET);
+            let _ = irq.ack();
+        }
+        take_requests(&mut clients, &mut alarms);
+        fire_due(&mut clients, &mut alarms);
+        notify(&mut clients);
+        let passed = alarms.earliest().is_some_and(|next| timer.set_compare(next));
+        if !passed {
+            await_any_event(seen);
+        }
+    }
+}
+
+/// Every client the manifest connects: a region and a channel named
+/// `timer-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
+fn connect() -> Vec<Client, MAX_CLIENTS> {
+    let mut clients = Vec::new();
+    for cap in caps().filter(|cap| cap.kind() == CapKind::Region) {
+        let Some(client) = cap.name().strip_prefix(PREFIX) else { continue };
+        let Some(end) = ClientEnd::open(cap.name()) else {
+            println!(
+                "systimer: {}: no channel of that name, or the region is too small",
+                cap.name()
+            );
+            continue;
+        };
+        let mut name = String::new();
+        let _ = name.push_str(client);
+        let client = Client { name, end, dropped: false, notify: false, overruns: 0 };
+        if clients.push(client).is_err() {
+            println!("systimer: {}: more than {MAX_CLIENTS} clients; not served", cap.name());
+        }
+    }
+    clients
+}
+
+/// Takes every request waiting from every client; a client whose ring is
+/// corrupt is dropped.
+fn take_requests(clients: &mut [Client], alarms: &mut Alarms) {
+    for (index, client) in clients.iter_mut().enumerate().filter(|(_, c)| !c.dropped) {
+        loop {
+            let request = match client.end.requests.pop() {
+                Ok(Some(request)) => request,
+                Ok(None) => break,
+                Err(Corrupt) => {
+                    drop_client(client, index, alarms, "its request ring is corrupt");
+                    break;
+                }
+            };
+            client.notify = true;
+            if let Outcome::Refused(status) = alarms.request(index, request) {
+                let reply =
+                    TimerReply { id: request.id, status, deadline_ns: request.at_ns, fired_ns: 0 };
+                reply_to(client, index, alarms, reply);
+            }
+        }
+    }
+}
+
+/// Fires every alarm due now, earliest deadline first.
+fn fire_due(clients: &mut [Client], alarms: &mut Alarms) {
+    while let Some(Alarm { client, id, deadline_ns, .. }) = alarms.pop_due(now_ns()) {
+        let reply = TimerReply { id, status: FIRED, deadline_ns, fired_ns: now_ns() };
+        if let Some(c) = clients.get_mut(client).filter(|c| !c.dropped) {
+            reply_to(c, client, alarms, reply);
+        }
+    }
+}
+
+/// Queues `reply` for `client` (number `index`); a full ring loses it
+/// (counted), a corrupt one drops the client.
+fn reply_to(client: &mut Client, index: usize, alarms: &mut Alarms, reply: TimerReply) {
+    match client.end.replies.push(reply) {
+        Ok(true) => client.notify = true,
+        Ok(false) => {
+            client.overruns += 1;
+            client.notify = true;
+            if client.overruns.is_power_of_two() {
+                println!(
+                    "systimer: {}: {} replies lost (its ring was full)",
+                    client.name, client.overruns
+                );
+            }
+        }
+        Err(Corrupt) => drop_client(client, index, alarms, "its reply ring is corrupt"),
+    }
+}
+
+/// Sends one event to every client that has news.
+fn notify(clients: &mut [Client]) {
+    for client in clients.iter_mut().filter(|c| c.notify && !c.dropped) {
+        client.notify = false;
+        let _ = client.end.channel.advance();
+    }
+}
+
+/// Stops serving `client` for good.
+fn drop_client(client: &mut Client, index: usize, alarms: &mut Alarms, why: &str) {
+    client.dropped = true;
+    alarms.drop_client(index);
+    println!("systimer: {}: {why}; dropped, the others are still served", client.name);
+}
+
+/// The clients' names, separated by commas.
+struct Names<'a>(&'a [Client]);
+
+impl core::fmt::Display for Names<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, client) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&client.name)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! Driver domains and their services: devices served from user level,
+//! clients connected through shared regions and event channels
+//! (`vesper_service`), under `-icount`.
+
+use std::path::Path;
+use vesper_tests::{boot, manifest_image, Run};
+
+fn run(manifest: &str) -> Run {
+    let kernel = manifest_image(Path::new(manifest));
+    let run = boot(&kernel.flat);
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    run
+}
+
+/// The numbers in a `timer-client` report line, in order.
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect()
+}
+
+#[test]
+fn timer_clients_get_every_alarm_never_early_and_a_hostile_one_is_dropped() {
+    let run = run("tests/manifests/timer-service.toml");
+    let serving = run.domain_line("timer", "systimer: serving ");
+    run.check(serving == "3 clients: fast, slow, rogue", &format!("the clients: {serving}"));
+    let dropped = run.domain_line("timer", "systimer: rogue: ");
+    run.check(dropped.starts_with("its request ring is corrupt; dropped"), &dropped);
+    for (client, period_us) in [("fast", 2_000), ("slow", 7_000)] {
+        let report = run.domain_line(client, "timer-client: 40 alarms");
+        let figures = numbers(&report);
+        // every P us, E early or missing; driver max D us, wake-up max W us mean M us
+        let [period, early, driver_max, woke_max, _mean] = figures[..] else {
+            run.check(false, &format!("{client}: unexpected report {report}"));
+            return;
+        };
+        run.check(period == period_us, &format!("{client}: alarms every {period} us"));
+        run.check(early == 0, &format!("{client}: {early} alarms early or missing"));
+        run.check(driver_max <= 50, &format!("{client}: the driver was {driver_max} us late"));
+        run.check(woke_max <= 100, &format!("{client}: woke {woke_max} us late"));
+        let delay = run.domain_line(client, "timer-client: delay_us(1500) took ");
+        run.check(delay.ends_with("not early"), &format!("{client}: delay {delay}"));
+        run.check(run.stats(client).state == "exited(0)", &format!("{client} finished"));
+    }
+    run.check(run.stats("timer").state == "running", "the driver keeps serving");
+}
