@@ -250,6 +250,13 @@ mod tests {
     }
 
     #[test]
+    fn the_shared_area_is_as_docs_drivers_md_lays_it_out() {
+        assert_eq!(core::mem::size_of::<TimerRequest>(), 24);
+        assert_eq!(core::mem::size_of::<TimerReply>(), 24);
+        assert_eq!(core::mem::size_of::<TimerArea>(), 784);
+    }
+
+    #[test]
     fn compares_are_rounded_up_to_whole_ticks() {
         assert_eq!(tick_at_or_after(5_000, 1_000, 10), 14);
         assert_eq!(tick_at_or_after(5_001, 1_000, 10), 15);
