@@ -16,6 +16,8 @@ pub const SWITCH_COST_NS: u64 = 0;
 pub const MIN_PERIOD_NS: u64 = 1;
 /// The shortest reservation slice the board allows.
 pub const MIN_SLICE_NS: u64 = 1;
+/// The UART the kernel prints on (`[image] console`).
+pub const CONSOLE: ConsoleUart = ConsoleUart::Pl011;
 /// The image's domains, in manifest order: domain `i` lives in slot `i`.
 pub static DOMAINS: &[DomainConfig] = &[];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.

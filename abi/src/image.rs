@@ -219,6 +219,17 @@ pub struct IrqConfig {
     pub owners: &'static [EventTarget],
 }
 
+/// The UART the kernel prints on: the device the manifest's `[image]
+/// console` names, by the kernel driver it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsoleUart {
+    /// The PL011 (`uart0`: GPIO14/15 in ALT0, QEMU's first `-serial`).
+    Pl011,
+    /// The mini UART in the AUX block (`uart1`: GPIO14/15 in ALT5, QEMU's
+    /// second `-serial`), which leaves the PL011 to a driver domain.
+    MiniUart,
+}
+
 /// A whole image: `image_config.rs` defines one item per field (named in
 /// each field's first line) in the kernel's `domain::config`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,6 +248,8 @@ pub struct ImageConfig {
     pub min_period_ns: u64,
     /// `MIN_SLICE_NS`: the shortest reservation slice the board allows.
     pub min_slice_ns: u64,
+    /// `CONSOLE`: the UART the kernel prints on.
+    pub console: ConsoleUart,
     /// `DOMAINS`: the domains, in manifest order (domain `i` lives in slot
     /// `i`).
     pub domains: &'static [DomainConfig],
@@ -262,6 +275,7 @@ impl ImageConfig {
         switch_cost_ns: 0,
         min_period_ns: 1,
         min_slice_ns: 1,
+        console: ConsoleUart::Pl011,
         domains: &[],
         regions: &[],
         channels: &[],

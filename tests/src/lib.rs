@@ -78,18 +78,38 @@ pub fn boot_with(kernel: impl Into<PathBuf>, extra_args: &[&str], timeout: Durat
     Run { outcome, kernel }
 }
 
+/// Boots the image built from manifest `path`, with the kernel's console
+/// on the UART the manifest names, and waits for it to end.
+pub fn boot_manifest(path: &Path) -> Run {
+    xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
+    let image = built_image(path, Machine::Qemu);
+    let mut boot = Boot::new(&image.kernel.flat);
+    boot.console = vesper_builder::image::console_uart(&image.manifest);
+    let outcome = boot
+        .run_captured(BOOT_TIMEOUT)
+        .unwrap_or_else(|err| panic!("booting {}: {err:#}", image.kernel.flat.display()));
+    Run { outcome, kernel: image.kernel.flat }
+}
+
 impl Run {
     /// The guest's serial output.
     pub fn serial(&self) -> &str {
         &self.outcome.serial
     }
 
+    /// What the guest wrote on the PL011 while a driver domain owned it
+    /// (the kernel's console being the mini UART).
+    pub fn device_serial(&self) -> &str {
+        &self.outcome.device_serial
+    }
+
     fn fail(&self, what: &str) -> ! {
         panic!(
-            "{what}\n--- booted {} ---\n--- QEMU: {:?} ---\n--- serial output ---\n{}\n--- QEMU stderr ---\n{}",
+            "{what}\n--- booted {} ---\n--- QEMU: {:?} ---\n--- serial output ---\n{}\n--- PL011 (a driver's) ---\n{}\n--- QEMU stderr ---\n{}",
             self.kernel.display(),
             self.outcome.exit,
             self.outcome.serial,
+            self.outcome.device_serial,
             self.outcome.stderr
         )
     }

@@ -3,7 +3,7 @@
 //! (`vesper_service`), under `-icount`.
 
 use std::path::Path;
-use vesper_tests::{boot, manifest_image, Run};
+use vesper_tests::{boot, boot_manifest, manifest_image, Run};
 
 fn run(manifest: &str) -> Run {
     let kernel = manifest_image(Path::new(manifest));
@@ -41,4 +41,16 @@ fn timer_clients_get_every_alarm_never_early_and_a_hostile_one_is_dropped() {
         run.check(run.stats(client).state == "exited(0)", &format!("{client} finished"));
     }
     run.check(run.stats("timer").state == "running", "the driver keeps serving");
+}
+
+#[test]
+fn with_the_kernel_on_the_mini_uart_a_domain_owns_the_pl011() {
+    let run = boot_manifest(Path::new("tests/manifests/mini-uart-console.toml"));
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    run.check(run.domain_line("writer", "pl011-hello: ") == "written", "the domain wrote");
+    run.check(run.stats("spin").cpu_ns > 0, "the kernel's report came on the mini UART");
+    run.check(
+        run.device_serial() == "hello from a domain on the PL011\n",
+        &format!("the PL011 carried the domain's line alone: {:?}", run.device_serial()),
+    );
 }

@@ -302,9 +302,11 @@ fn run(command: Cmd) -> Result<ExitCode> {
         Cmd::Run { manifest, elf, deny_warnings } => {
             setup::ensure_qemu()?;
             let path = deny_warnings_first(manifest, deny_warnings)?;
-            let image = build_and_show(Some(path))?.kernel;
+            let built = build_and_show(Some(path))?;
+            let image = built.kernel;
             let kernel = if elf { image.elf } else { image.flat };
-            let boot = Boot::new(&kernel);
+            let mut boot = Boot::new(&kernel);
+            boot.console = vesper_builder::image::console_uart(&built.manifest);
             eprintln!("xtask: booting {} in QEMU raspi3b", kernel.display());
             let code = boot.run_interactive()?;
             eprintln!("xtask: QEMU exited with code {code}");

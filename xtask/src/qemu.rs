@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use vesper_abi::image::ConsoleUart;
 use wait_timeout::ChildExt;
 
 /// The QEMU binary.
@@ -21,9 +22,13 @@ pub struct Boot {
     pub kernel: PathBuf,
     /// Extra QEMU arguments.
     pub extra_args: Vec<String>,
-    /// Where the guest's first UART goes, as QEMU's `-serial` takes it
+    /// Where the kernel's console goes, as QEMU's `-serial` takes it
     /// (`stdio`, `file:PATH`, ...).
     pub serial: String,
+    /// The UART the kernel prints on (the image's `[image] console`). With
+    /// the mini UART, the PL011 belongs to a driver domain, and what it
+    /// writes goes to [`Boot::device_log`] in a captured run.
+    pub console: ConsoleUart,
 }
 
 impl Boot {
@@ -34,24 +39,56 @@ impl Boot {
             kernel: kernel.as_ref().to_path_buf(),
             extra_args: Vec::new(),
             serial: "stdio".into(),
+            console: ConsoleUart::Pl011,
         }
     }
 
-    /// The full QEMU command line.
-    pub fn command(&self) -> Command {
+    /// Where a captured run writes what the guest sends on the PL011 when
+    /// the kernel's console is the mini UART: beside the kernel image.
+    pub fn device_log(&self) -> PathBuf {
+        self.kernel.with_file_name("uart0.log")
+    }
+
+    /// The full QEMU command line, with `device` as the PL011's `-serial`
+    /// when it is not the kernel's console.
+    fn command_with(&self, device: &str) -> Command {
+        // QEMU's first `-serial` is the PL011, the second the mini UART.
+        let uarts = match self.console {
+            ConsoleUart::Pl011 => [self.serial.as_str(), "null"],
+            ConsoleUart::MiniUart => [device, self.serial.as_str()],
+        };
         let mut cmd = Command::new(QEMU);
         cmd.args(["-M", "raspi3b", "-display", "none", "-monitor", "none"])
-            .args(["-serial", &self.serial, "-semihosting", "-icount", ICOUNT])
+            .args(["-serial", uarts[0], "-serial", uarts[1]])
+            .args(["-semihosting", "-icount", ICOUNT])
             .arg("-kernel")
             .arg(&self.kernel)
             .args(&self.extra_args);
         cmd
     }
 
-    /// Boots and waits, with the console on this terminal. Returns QEMU's
-    /// exit code (the kernel's, through semihosting).
+    /// The full QEMU command line of a captured run.
+    pub fn command(&self) -> Command {
+        self.command_with(&format!("file:{}", self.device_log().display()))
+    }
+
+    /// Boots and waits, with the console on this terminal (and, when a
+    /// driver domain owns the PL011, its output too, both through one
+    /// multiplexed terminal: Ctrl-A c switches which of the two gets the
+    /// keyboard). Returns QEMU's exit code (the kernel's, through
+    /// semihosting).
     pub fn run_interactive(&self) -> Result<i32> {
-        let status = self.command().status().with_context(|| format!("could not start {QEMU}"))?;
+        let mut cmd = match self.console {
+            ConsoleUart::Pl011 => self.command_with("null"),
+            ConsoleUart::MiniUart => {
+                let mut both = self.clone();
+                both.serial = "chardev:term".into();
+                let mut cmd = both.command_with("chardev:term");
+                cmd.args(["-chardev", "stdio,id=term,mux=on,signal=off"]);
+                cmd
+            }
+        };
+        let status = cmd.status().with_context(|| format!("could not start {QEMU}"))?;
         Ok(status.code().unwrap_or(-1))
     }
 
@@ -59,6 +96,7 @@ impl Boot {
     /// is still running after `timeout` (a safety net for hung guests, not a
     /// measurement: under icount the guest's time does not depend on it).
     pub fn run_captured(&self, timeout: Duration) -> Result<Outcome> {
+        let _ = std::fs::remove_file(self.device_log());
         let mut child = self
             .command()
             .stdin(Stdio::null())
@@ -88,9 +126,14 @@ impl Boot {
         };
         let serial = out_reader.join().unwrap_or_default();
         let stderr = err_reader.join().unwrap_or_default();
+        let device = match self.console {
+            ConsoleUart::Pl011 => Vec::new(),
+            ConsoleUart::MiniUart => std::fs::read(self.device_log()).unwrap_or_default(),
+        };
         Ok(Outcome {
             exit,
             serial: String::from_utf8_lossy(&serial).replace("\r\n", "\n"),
+            device_serial: String::from_utf8_lossy(&device).replace("\r\n", "\n"),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
         })
     }
@@ -110,8 +153,11 @@ pub enum Exit {
 pub struct Outcome {
     /// How it ended.
     pub exit: Exit,
-    /// Everything the guest wrote to its first UART (`\r\n` made `\n`).
+    /// Everything the kernel wrote to its console (`\r\n` made `\n`).
     pub serial: String,
+    /// Everything the guest wrote to the PL011 when a driver domain owns
+    /// it (the kernel's console is the mini UART); empty otherwise.
+    pub device_serial: String,
     /// QEMU's own messages.
     pub stderr: String,
 }

@@ -5,10 +5,56 @@
 
 use core::marker::PhantomData;
 use core::ops::Deref;
-use tock_registers::registers::{ReadOnly, ReadWrite};
+use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
 
 register_bitfields! {u32,
+    /// PL011 flags.
+    pub FR [
+        /// Transmit FIFO full.
+        TXFF OFFSET(5) NUMBITS(1) [],
+        /// Receive FIFO empty.
+        RXFE OFFSET(4) NUMBITS(1) [],
+        /// Busy transmitting.
+        BUSY OFFSET(3) NUMBITS(1) []
+    ],
+    /// PL011 data: the byte and its receive errors.
+    pub DR [
+        /// Overrun: a byte arrived with the receive FIFO full and was lost.
+        OE OFFSET(11) NUMBITS(1) [],
+        /// The byte.
+        DATA OFFSET(0) NUMBITS(8) []
+    ],
+    /// PL011 line control.
+    pub LCR_H [
+        /// Word length.
+        WLEN OFFSET(5) NUMBITS(2) [
+            EightBit = 0b11
+        ],
+        /// FIFOs on.
+        FEN OFFSET(4) NUMBITS(1) []
+    ],
+    /// PL011 control.
+    pub CR [
+        /// Receive enable.
+        RXE OFFSET(9) NUMBITS(1) [],
+        /// Transmit enable.
+        TXE OFFSET(8) NUMBITS(1) [],
+        /// UART enable.
+        UARTEN OFFSET(0) NUMBITS(1) []
+    ],
+    /// PL011 interrupt bits (mask, raw and masked status, clear).
+    pub INT [
+        /// Overrun error.
+        OE OFFSET(10) NUMBITS(1) [],
+        /// Receive timeout (bytes wait in the FIFO, none came for a while).
+        RT OFFSET(6) NUMBITS(1) [],
+        /// Transmit FIFO below its level.
+        TX OFFSET(5) NUMBITS(1) [],
+        /// Receive FIFO at its level.
+        RX OFFSET(4) NUMBITS(1) []
+    ],
+
     /// The system timer's control/status: one match flag per compare;
     /// writing 1 clears it.
     pub CS [
@@ -17,6 +63,36 @@ register_bitfields! {u32,
         /// Compare 3 matched.
         M3 OFFSET(3) NUMBITS(1) []
     ]
+}
+
+register_structs! {
+    /// The PL011 UART (`uart0`).
+    pub Pl011Registers {
+        /// Data: write a byte to send it, read one received.
+        (0x00 => pub dr: ReadWrite<u32, DR::Register>),
+        (0x04 => _rsr),
+        /// Flags.
+        (0x18 => pub fr: ReadOnly<u32, FR::Register>),
+        (0x1c => _reserved0),
+        /// Integer baud divisor.
+        (0x24 => pub ibrd: ReadWrite<u32>),
+        /// Fractional baud divisor (64ths).
+        (0x28 => pub fbrd: ReadWrite<u32>),
+        /// Line control.
+        (0x2c => pub lcr_h: ReadWrite<u32, LCR_H::Register>),
+        /// Control.
+        (0x30 => pub cr: ReadWrite<u32, CR::Register>),
+        (0x34 => _ifls),
+        /// Interrupt mask (1: enabled).
+        (0x38 => pub imsc: ReadWrite<u32, INT::Register>),
+        /// Raw interrupt status.
+        (0x3c => pub ris: ReadOnly<u32, INT::Register>),
+        /// Masked interrupt status.
+        (0x40 => pub mis: ReadOnly<u32, INT::Register>),
+        /// Interrupt clear.
+        (0x44 => pub icr: WriteOnly<u32, INT::Register>),
+        (0x48 => @END),
+    }
 }
 
 register_structs! {

@@ -65,6 +65,25 @@ pub struct MemoryMap {
     pub local: AddressRange,
 }
 
+/// A console driver of the kernel's.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsoleDriver {
+    /// The PL011.
+    Pl011,
+    /// The mini UART.
+    MiniUart,
+}
+
+impl From<ConsoleDriver> for vesper_abi::image::ConsoleUart {
+    fn from(driver: ConsoleDriver) -> Self {
+        match driver {
+            ConsoleDriver::Pl011 => Self::Pl011,
+            ConsoleDriver::MiniUart => Self::MiniUart,
+        }
+    }
+}
+
 /// One peripheral.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -77,9 +96,10 @@ pub struct Device {
     pub base: u64,
     /// Bytes of registers.
     pub size: u64,
-    /// The kernel has a console driver for it.
+    /// The kernel's console driver for it, if it has one (`"pl011"`,
+    /// `"mini-uart"`): the device may then be the `[image] console`.
     #[serde(default)]
-    pub console: bool,
+    pub console: Option<ConsoleDriver>,
     /// The kernel drives it: no domain may use it.
     #[serde(default)]
     pub kernel: bool,
@@ -277,7 +297,7 @@ impl Board {
                     problems.push(format!("interrupts {first} and {full} are both {number}"));
                 }
             }
-            if device.kernel && device.console {
+            if device.kernel && device.console.is_some() {
                 problems
                     .push(format!("device {}: kernel and console exclude each other", device.name));
             }
@@ -340,11 +360,11 @@ mod tests {
     }
 
     #[test]
-    fn only_uart0_is_a_console_and_the_interrupt_blocks_are_the_kernels() {
+    fn both_uarts_are_consoles_and_the_interrupt_blocks_are_the_kernels() {
         let board = rpi3();
         let consoles: Vec<&str> =
-            board.devices.iter().filter(|d| d.console).map(|d| d.name.as_str()).collect();
-        assert_eq!(consoles, ["uart0"]);
+            board.devices.iter().filter(|d| d.console.is_some()).map(|d| d.name.as_str()).collect();
+        assert_eq!(consoles, ["uart0", "uart1"]);
         let kernel: Vec<&str> =
             board.devices.iter().filter(|d| d.kernel).map(|d| d.name.as_str()).collect();
         assert_eq!(kernel, ["intc", "local"]);

@@ -146,6 +146,8 @@ pub const SWITCH_COST_NS: u64 = 2600;
 pub const MIN_PERIOD_NS: u64 = 520000;
 /// The shortest reservation slice the board allows.
 pub const MIN_SLICE_NS: u64 = 10400;
+/// The UART the kernel prints on (`[image] console`).
+pub const CONSOLE: ConsoleUart = ConsoleUart::Pl011;
 /// The image's domains, in manifest order: domain `i` lives in slot `i`.
 pub static DOMAINS: &[DomainConfig] = &[
     DomainConfig {
@@ -250,6 +252,8 @@ pub const SWITCH_COST_NS: u64 = 2600;
 pub const MIN_PERIOD_NS: u64 = 520000;
 /// The shortest reservation slice the board allows.
 pub const MIN_SLICE_NS: u64 = 10400;
+/// The UART the kernel prints on (`[image] console`).
+pub const CONSOLE: ConsoleUart = ConsoleUart::Pl011;
 /// The image's domains, in manifest order: domain `i` lives in slot `i`.
 pub static DOMAINS: &[DomainConfig] = &[
     DomainConfig {

@@ -11,9 +11,11 @@ pub const FILE_NAME: &str = "config.txt";
 /// start, `kernel8.img`, and the UART settings the kernel console needs,
 /// each with the reason for it.
 pub fn config_txt(manifest: &Manifest) -> Result<String> {
-    if manifest.console != "uart0" {
-        bail!("config.txt knows the settings for console uart0 only, not {}", manifest.console);
-    }
+    let uart = match manifest.console.as_str() {
+        "uart0" => PL011_CONSOLE,
+        "uart1" => MINI_UART_CONSOLE,
+        other => bail!("config.txt knows the settings for consoles uart0 and uart1, not {other}"),
+    };
     Ok(format!(
         "\
 # config.txt for the Vesper image \"{name}\" (board {board}), written by vesper-builder.
@@ -23,7 +25,14 @@ pub fn config_txt(manifest: &Manifest) -> Result<String> {
 # 0x80000. Core 0 enters it at EL2; cores 1-3 wait on the spin table.
 arm_64bit=1
 kernel=kernel8.img
+{uart}",
+        name = manifest.name,
+        board = manifest.board.name,
+    ))
+}
 
+/// The UART settings for the PL011 (uart0) as the kernel console.
+const PL011_CONSOLE: &str = "
 # The kernel console is the PL011 (uart0) on GPIO14 (TXD, header pin 8) and
 # GPIO15 (RXD, pin 10), 115200 8N1. Let the firmware set up the UART pins.
 enable_uart=1
@@ -35,11 +44,19 @@ init_uart_clock=48000000
 # The mini UART's baud rate follows the core clock; pin it so that it stays
 # stable if a domain uses the mini UART (uart1).
 core_freq=250
-",
-        name = manifest.name,
-        board = manifest.board.name,
-    ))
-}
+";
+
+/// The UART settings for the mini UART (uart1) as the kernel console.
+const MINI_UART_CONSOLE: &str = "
+# The kernel console is the mini UART (uart1) on GPIO14 (TXD, header pin 8)
+# and GPIO15 (RXD, pin 10), 115200 8N1: the Pi 3's default, with the PL011
+# (uart0, for a driver domain) left on the Bluetooth module's pins. Only one
+# of the two UARTs reaches the header.
+enable_uart=1
+# The mini UART's baud rate follows the core clock: the kernel's divisor
+# (270 for 115200) assumes 250 MHz.
+core_freq=250
+";
 
 #[cfg(test)]
 mod tests {
@@ -74,9 +91,22 @@ mod tests {
     }
 
     #[test]
-    fn other_consoles_are_refused() {
+    fn the_mini_uart_console_keeps_the_core_clock_and_leaves_bluetooth_alone() {
         let mut manifest = manifest();
         manifest.console = "uart1".into();
-        assert!(config_txt(&manifest).unwrap_err().to_string().contains("uart0 only"));
+        let text = config_txt(&manifest).unwrap();
+        let settings: Vec<&str> =
+            text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).collect();
+        assert_eq!(
+            settings,
+            ["arm_64bit=1", "kernel=kernel8.img", "enable_uart=1", "core_freq=250"]
+        );
+    }
+
+    #[test]
+    fn other_consoles_are_refused() {
+        let mut manifest = manifest();
+        manifest.console = "systimer".into();
+        assert!(config_txt(&manifest).unwrap_err().to_string().contains("not systimer"));
     }
 }

@@ -11,7 +11,9 @@
 use crate::caps::ImageCaps;
 use crate::manifest::{Domain, Manifest};
 use crate::PlacedDomain;
-use vesper_abi::image::{CapConfig, DomainConfig, ImageConfig, ReservationConfig, ThreadConfig};
+use vesper_abi::image::{
+    CapConfig, ConsoleUart, DomainConfig, ImageConfig, ReservationConfig, ThreadConfig,
+};
 
 /// `items`, kept for the rest of the process.
 pub(crate) fn leak<T>(items: Vec<T>) -> &'static [T] {
@@ -42,11 +44,19 @@ pub fn image_config(manifest: &Manifest, domains: &[PlacedDomain]) -> ImageConfi
         switch_cost_ns: timing.switch_cost,
         min_period_ns: timing.min_period,
         min_slice_ns: timing.min_slice,
+        console: console_uart(manifest),
         domains: leak(domains),
         regions: leak(caps.regions),
         channels: leak(caps.channels),
         irqs: leak(caps.irqs),
     }
+}
+
+/// The kernel driver of the manifest's console device (checked to have one
+/// when the manifest was read): which UART carries the kernel's output.
+pub fn console_uart(manifest: &Manifest) -> ConsoleUart {
+    let driver = manifest.board.device(&manifest.console).and_then(|device| device.console);
+    driver.map_or(ConsoleUart::Pl011, ConsoleUart::from)
 }
 
 /// The kernel's entry for `placed`, with the capabilities `caps` (its

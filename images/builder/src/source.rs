@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use vesper_abi::cap::{Object, Rights};
 use vesper_abi::image::{
-    CapConfig, ChannelConfig, DomainConfig, EventTarget, ImageConfig, IrqConfig, RegionConfig,
-    RegionKind, ReservationConfig, Segment, SegmentRights, ThreadConfig,
+    CapConfig, ChannelConfig, ConsoleUart, DomainConfig, EventTarget, ImageConfig, IrqConfig,
+    RegionConfig, RegionKind, ReservationConfig, Segment, SegmentRights, ThreadConfig,
 };
 
 /// The imports that open `image_config.rs`: every name the expressions of
@@ -357,6 +357,15 @@ impl ToSource for RegionKind {
     }
 }
 
+impl ToSource for ConsoleUart {
+    fn to_source(&self, out: &mut Source) {
+        out.push(match self {
+            ConsoleUart::Pl011 => "ConsoleUart::Pl011",
+            ConsoleUart::MiniUart => "ConsoleUart::MiniUart",
+        });
+    }
+}
+
 impl ToSource for RegionConfig {
     fn to_source(&self, out: &mut Source) {
         let RegionConfig { name, start, end, kind } = self;
@@ -397,6 +406,7 @@ pub fn write_items(out: &mut Source, image: &ImageConfig) {
         switch_cost_ns,
         min_period_ns,
         min_slice_ns,
+        console,
         domains,
         regions,
         channels,
@@ -434,6 +444,11 @@ pub fn write_items(out: &mut Source, image: &ImageConfig) {
         "The shortest reservation slice the board allows.",
         "pub const MIN_SLICE_NS: u64",
         min_slice_ns,
+    );
+    item(
+        "The UART the kernel prints on (`[image] console`).",
+        "pub const CONSOLE: ConsoleUart",
+        console,
     );
     item(
         "The image's domains, in manifest order: domain `i` lives in slot `i`.",

@@ -2,7 +2,8 @@
 //!
 //! QEMU ignores pin functions; a physical Pi 3 needs GPIO 14/15 in ALT0 for
 //! the PL011 to reach the header (pins 8 and 10), and config.txt's
-//! `dtoverlay=disable-bt` to take the PL011 back from Bluetooth.
+//! `dtoverlay=disable-bt` to take the PL011 back from Bluetooth; or in ALT5
+//! for the mini UART, when it is the console.
 
 use super::memory_map::{mmio, GPIO_BASE};
 use super::mmio::Mmio;
@@ -16,12 +17,14 @@ register_bitfields! {u32,
         /// GPIO 15: PL011 RXD in ALT0.
         FSEL15 OFFSET(15) NUMBITS(3) [
             Input = 0b000,
-            Alt0 = 0b100
+            Alt0 = 0b100,
+            Alt5 = 0b010
         ],
         /// GPIO 14: PL011 TXD in ALT0.
         FSEL14 OFFSET(12) NUMBITS(3) [
             Input = 0b000,
-            Alt0 = 0b100
+            Alt0 = 0b100,
+            Alt5 = 0b010
         ]
     ],
     GPPUD [
@@ -57,10 +60,21 @@ fn wait_150_cycles() {
 
 /// Puts GPIO 14/15 in ALT0 (PL011 TXD/RXD) with no pull-up or pull-down.
 pub fn route_pl011_to_header() {
+    route_header_uart(GPFSEL1::FSEL14::Alt0 + GPFSEL1::FSEL15::Alt0);
+}
+
+/// Puts GPIO 14/15 in ALT5 (mini UART TXD/RXD) with no pull-up or
+/// pull-down.
+pub fn route_mini_uart_to_header() {
+    route_header_uart(GPFSEL1::FSEL14::Alt5 + GPFSEL1::FSEL15::Alt5);
+}
+
+/// Gives GPIO 14/15 the functions `select` and no pull-up or pull-down.
+fn route_header_uart(select: tock_registers::fields::FieldValue<u32, GPFSEL1::Register>) {
     // SAFETY: GPIO_BASE is the GPIO block in the kernel map; the kernel
     // touches only the console's two pins.
     let gpio: Mmio<RegisterBlock> = unsafe { Mmio::new(mmio(GPIO_BASE)) };
-    gpio.gpfsel1.modify(GPFSEL1::FSEL14::Alt0 + GPFSEL1::FSEL15::Alt0);
+    gpio.gpfsel1.modify(select);
     gpio.gppud.write(GPPUD::PUD::Off);
     wait_150_cycles();
     gpio.gppudclk0.write(GPPUDCLK0::PUDCLK14::SET + GPPUDCLK0::PUDCLK15::SET);

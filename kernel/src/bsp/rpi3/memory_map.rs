@@ -12,6 +12,8 @@ pub const PERIPHERAL_BASE: u64 = 0x3F00_0000;
 pub const LOCAL_BASE: u64 = 0x4000_0000;
 /// PL011 UART0.
 pub const PL011_BASE: u64 = PERIPHERAL_BASE + 0x20_1000;
+/// The AUX block: the mini UART (UART1) and its enables.
+pub const AUX_BASE: u64 = PERIPHERAL_BASE + 0x21_5000;
 /// GPIO function select, pull control and levels.
 pub const GPIO_BASE: u64 = PERIPHERAL_BASE + 0x20_0000;
 /// The peripheral interrupt controller.

@@ -1,7 +1,6 @@
 //! The PL011 UART as the kernel's polled debug console.
 
 use super::mmio::Mmio;
-use core::fmt;
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
@@ -91,35 +90,10 @@ impl Pl011 {
         true
     }
 
-    /// Sends one byte, waiting while the transmit FIFO is full.
-    pub fn write_byte(&self, byte: u8) {
-        while self.regs.fr.is_set(FR::TXFF) {
-            core::hint::spin_loop();
-        }
-        self.regs.dr.set(u32::from(byte));
-    }
-
     /// Waits until everything written has left the UART.
     pub fn flush(&self) {
         while self.regs.fr.is_set(FR::BUSY) {
             core::hint::spin_loop();
         }
-    }
-
-    /// Sends `s`, turning `\n` into `\r\n` for serial terminals.
-    pub fn write_str(&self, s: &str) {
-        for byte in s.bytes() {
-            if byte == b'\n' {
-                self.write_byte(b'\r');
-            }
-            self.write_byte(byte);
-        }
-    }
-}
-
-impl fmt::Write for &Pl011 {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        Pl011::write_str(self, s);
-        Ok(())
     }
 }

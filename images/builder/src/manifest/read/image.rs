@@ -84,7 +84,7 @@ fn image_name(section: Option<&Section>, path: &Path, problems: &mut Problems) -
 /// console driver for.
 fn check_console(console: &Spanned<String>, board: &Board, problems: &mut Problems) {
     let consoles: Vec<&str> =
-        board.devices.iter().filter(|d| d.console).map(|d| d.name.as_str()).collect();
+        board.devices.iter().filter(|d| d.console.is_some()).map(|d| d.name.as_str()).collect();
     let reason = match board.device(console.get_ref()) {
         None => format!(
             "no device is called {:?} on board {}; the consoles are: {}",
@@ -92,7 +92,7 @@ fn check_console(console: &Spanned<String>, board: &Board, problems: &mut Proble
             board.name,
             consoles.join(", ")
         ),
-        Some(device) if !device.console => format!(
+        Some(device) if device.console.is_none() => format!(
             "{} cannot be the console: the kernel has a console driver only for {}",
             device.name,
             consoles.join(", ")
