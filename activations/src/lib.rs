@@ -51,6 +51,8 @@ mod panic;
 #[cfg(target_os = "none")]
 mod runtime;
 #[cfg(target_os = "none")]
+pub mod services;
+#[cfg(target_os = "none")]
 pub mod syscall;
 
 #[cfg(target_os = "none")]

@@ -33,6 +33,3 @@
 pub mod registers;
 pub mod ring;
 pub mod timer;
-
-#[cfg(target_os = "none")]
-pub mod client;

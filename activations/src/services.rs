@@ -1,10 +1,13 @@
-//! Both ends of a service connection on the board: the client's and the
-//! driver's view of one shared region and one event channel.
+//! Services of driver domains (see `vesper_service` and docs/drivers.md):
+//! both ends of a connection, the client's and the driver's view of one
+//! shared region and one event channel, and the clients of each service.
 
-use crate::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
-use crate::timer::{TimerReply, TimerRequest, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS};
-use vesper_activations::events::{EventChannel, Region};
-use vesper_activations::now_ns;
+use crate::events::{EventChannel, Region};
+use crate::runtime::now_ns;
+use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
+use vesper_service::timer::{
+    TimerReply, TimerRequest, FIRED, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS,
+};
 
 /// A client's end: it produces requests and consumes replies.
 pub struct Connection<Req: 'static, Rep: 'static, const N: usize> {
@@ -149,7 +152,7 @@ impl TimerClient {
             if reply.id != id {
                 continue;
             }
-            if reply.status != crate::timer::FIRED {
+            if reply.status != FIRED {
                 return Err(TimerError::Refused(reply.status));
             }
             return Ok(reply);
