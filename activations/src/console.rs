@@ -1,11 +1,15 @@
-//! Printing to the kernel's debug console. The kernel starts every line
-//! with `[NAME] ` (the domain's name) and escapes control characters, so
-//! this module sends only the text; it hands the kernel whole lines when
+//! Printing. When the manifest gives the domain a console (a connection
+//! `console-DOMAIN` to the `uart` driver's console service), `println!`
+//! goes there; otherwise to the kernel's debug console. Either way every
+//! line comes out as `[NAME] text`, with control characters escaped, so
+//! this module sends only the text. To the kernel it hands whole lines when
 //! they fit in one call, and waits a little when the kernel's console
 //! buffer is full (the kernel then takes fewer bytes than offered).
 
+use crate::services::ConsoleClient;
 use crate::syscall;
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, Ordering};
 use vesper_abi::syscall::CONSOLE_WRITE_MAX;
 
 /// How long to let the console drain when it took nothing: about one UART
@@ -53,9 +57,47 @@ impl Write for LineWriter {
 
 /// Prints `args` and a newline; the console shows it as `[domain] text`.
 pub fn print_line(args: fmt::Arguments<'_>) {
+    if let Some(console) = ConsoleClient::own() {
+        let _guard = DriverConsole::lock();
+        let mut console = DriverConsole(console);
+        let _ = writeln!(console, "{args}");
+        return;
+    }
     let mut writer = LineWriter { buffer: heapless::Vec::new() };
     let _ = writeln!(writer, "{args}");
     writer.flush();
+}
+
+/// The domain's connection to the console service, as a `fmt::Write`.
+struct DriverConsole(ConsoleClient);
+
+/// Whether a thread of this domain is printing to the console service:
+/// one at a time, so that their text does not interleave in the ring.
+static PRINTING: AtomicBool = AtomicBool::new(false);
+
+/// Holds [`PRINTING`] while it lives.
+struct PrintingGuard;
+
+impl DriverConsole {
+    /// Waits (yielding to the other threads) until no other thread prints.
+    fn lock() -> PrintingGuard {
+        while PRINTING.swap(true, Ordering::Acquire) {
+            crate::runtime::yield_now();
+        }
+        PrintingGuard
+    }
+}
+
+impl Drop for PrintingGuard {
+    fn drop(&mut self) {
+        PRINTING.store(false, Ordering::Release);
+    }
+}
+
+impl Write for DriverConsole {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        embedded_io::Write::write_all(&mut self.0, s.as_bytes()).map_err(|_| fmt::Error)
+    }
 }
 
 /// Prints a line to the kernel console: `println!("x = {}", x)`.

@@ -4,6 +4,7 @@
 
 use crate::events::{EventChannel, Region};
 use crate::runtime::now_ns;
+use vesper_service::console::{self, Chunk, INPUT, OUTPUT};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
 use vesper_service::timer::{
     TimerReply, TimerRequest, FIRED, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS,
@@ -88,18 +89,25 @@ impl<Req: Message, Rep: Message, const N: usize> ClientEnd<Req, Rep, N> {
     }
 }
 
-/// What went wrong with an alarm.
+/// What went wrong with a service request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TimerError {
+pub enum ServiceError {
     /// The shared region no longer follows the protocol.
     Corrupt,
     /// The driver refused the request, with this status.
     Refused(u32),
 }
 
-impl From<Corrupt> for TimerError {
+impl From<Corrupt> for ServiceError {
     fn from(_: Corrupt) -> Self {
         Self::Corrupt
+    }
+}
+
+/// The error of a service client's I/O: the connection broke the protocol.
+impl embedded_io::Error for ServiceError {
+    fn kind(&self) -> embedded_io::ErrorKind {
+        embedded_io::ErrorKind::Other
     }
 }
 
@@ -116,23 +124,23 @@ impl TimerClient {
     }
 
     /// Asks for an alarm at `at_ns` (ns since boot); returns its id.
-    pub fn alarm_at(&mut self, at_ns: u64) -> Result<u32, TimerError> {
+    pub fn alarm_at(&mut self, at_ns: u64) -> Result<u32, ServiceError> {
         self.request(OP_ONCE, at_ns, 0)
     }
 
     /// Asks for an alarm at `first_ns` and every `period_ns` after;
     /// returns its id.
-    pub fn periodic(&mut self, first_ns: u64, period_ns: u64) -> Result<u32, TimerError> {
+    pub fn periodic(&mut self, first_ns: u64, period_ns: u64) -> Result<u32, ServiceError> {
         self.request(OP_PERIODIC, first_ns, period_ns)
     }
 
     /// Cancels alarm `id` (a periodic one keeps coming until then).
-    pub fn cancel(&mut self, id: u32) -> Result<(), TimerError> {
+    pub fn cancel(&mut self, id: u32) -> Result<(), ServiceError> {
         let request = TimerRequest { op: OP_CANCEL, id, at_ns: 0, period_ns: 0 };
         Ok(self.connection.send(request)?)
     }
 
-    fn request(&mut self, op: u32, at_ns: u64, period_ns: u64) -> Result<u32, TimerError> {
+    fn request(&mut self, op: u32, at_ns: u64, period_ns: u64) -> Result<u32, ServiceError> {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         self.connection.send(TimerRequest { op, id, at_ns, period_ns })?;
@@ -140,20 +148,20 @@ impl TimerClient {
     }
 
     /// The next reply: an alarm that came (or a refusal), waiting for it.
-    pub fn wait(&mut self) -> Result<TimerReply, TimerError> {
+    pub fn wait(&mut self) -> Result<TimerReply, ServiceError> {
         Ok(self.connection.receive()?)
     }
 
     /// Waits until alarm `id` comes; replies for other alarms that come
     /// first are dropped.
-    fn wait_for(&mut self, id: u32) -> Result<TimerReply, TimerError> {
+    fn wait_for(&mut self, id: u32) -> Result<TimerReply, ServiceError> {
         loop {
             let reply = self.wait()?;
             if reply.id != id {
                 continue;
             }
             if reply.status != FIRED {
-                return Err(TimerError::Refused(reply.status));
+                return Err(ServiceError::Refused(reply.status));
             }
             return Ok(reply);
         }
@@ -166,5 +174,75 @@ impl embedded_hal::delay::DelayNs for TimerClient {
     fn delay_ns(&mut self, ns: u32) {
         let Ok(id) = self.alarm_at(now_ns().saturating_add(u64::from(ns))) else { return };
         let _ = self.wait_for(id);
+    }
+}
+
+/// A client of the console service (the `uart` driver): its text goes out
+/// in whole lines prefixed with the domain's name, and it reads what is
+/// typed while it holds the focus.
+pub struct ConsoleClient {
+    connection: Connection<Chunk, Chunk, { console::RING_SLOTS }>,
+    /// Typed bytes received and not read yet.
+    input: Chunk,
+    /// How many of them have been read.
+    read: usize,
+}
+
+impl ConsoleClient {
+    /// Connects through the region and channel called `name`.
+    pub fn open(name: &str) -> Option<Self> {
+        let (input, _) = Chunk::of(INPUT, &[]);
+        Some(Self { connection: Connection::open(name)?, input, read: 0 })
+    }
+
+    /// The domain's own console, if the manifest gives it one: the region
+    /// and channel called `console-DOMAIN`.
+    pub fn own() -> Option<Self> {
+        let mut name: heapless::String<32> = heapless::String::new();
+        name.push_str("console-").ok()?;
+        name.push_str(crate::runtime::domain_name()).ok()?;
+        Self::open(&name)
+    }
+}
+
+impl embedded_io::ErrorType for ConsoleClient {
+    type Error = ServiceError;
+}
+
+/// Writes queue the text with the driver, waiting (blocked) while its ring
+/// is full; the driver prints each line once it is complete.
+impl embedded_io::Write for ConsoleClient {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, ServiceError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let (chunk, taken) = Chunk::of(OUTPUT, buf);
+        self.connection.send(chunk)?;
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> Result<(), ServiceError> {
+        Ok(())
+    }
+}
+
+/// Reads wait (blocked) until something is typed.
+impl embedded_io::Read for ConsoleClient {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ServiceError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let pending =
+                self.input.text(INPUT).map_or(&[][..], |text| &text[self.read.min(text.len())..]);
+            if !pending.is_empty() {
+                let n = pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&pending[..n]);
+                self.read += n;
+                return Ok(n);
+            }
+            self.input = self.connection.receive()?;
+            self.read = 0;
+        }
     }
 }

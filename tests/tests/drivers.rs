@@ -22,6 +22,8 @@ fn timer_clients_get_every_alarm_never_early_and_a_hostile_one_is_dropped() {
     let run = run("tests/manifests/timer-service.toml");
     let serving = run.domain_line("timer", "systimer: serving ");
     run.check(serving == "3 clients: fast, slow, rogue", &format!("the clients: {serving}"));
+    let vandal = run.domain_line("rogue", "ring-vandal: ");
+    run.check(vandal == "1 connections vandalised", &vandal);
     let dropped = run.domain_line("timer", "systimer: rogue: ");
     run.check(dropped.starts_with("its request ring is corrupt; dropped"), &dropped);
     for (client, period_us) in [("fast", 2_000), ("slow", 7_000)] {
@@ -53,4 +55,31 @@ fn with_the_kernel_on_the_mini_uart_a_domain_owns_the_pl011() {
         run.device_serial() == "hello from a domain on the PL011\n",
         &format!("the PL011 carried the domain's line alone: {:?}", run.device_serial()),
     );
+}
+
+#[test]
+fn three_console_clients_writing_at_once_get_every_line_whole_and_named() {
+    let run = boot_manifest(Path::new("tests/manifests/console-service.toml"));
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    let serving = run.domain_line("uart", "uart: serving ");
+    run.check(serving.starts_with("4 clients"), &format!("the clients: {serving}"));
+    let dropped = run.domain_line("uart", "uart: rogue: ");
+    run.check(dropped.starts_with("its output ring is corrupt; dropped"), &dropped);
+    let lines: Vec<&str> = run.device_serial().lines().collect();
+    let mut total = 0;
+    for writer in ["w1", "w2", "w3"] {
+        let prefix = format!("[{writer}] ");
+        let theirs: Vec<&str> =
+            lines.iter().filter_map(|line| line.strip_prefix(prefix.as_str())).collect();
+        let expected: Vec<String> = (1..=60)
+            .map(|n| {
+                format!("line {n} of 60 from {writer}, long enough to take more than one chunk of the ring")
+            })
+            .collect();
+        run.check(theirs == expected, &format!("{writer}: every line, whole and in order"));
+        run.check(run.stats(writer).state == "exited(0)", &format!("{writer} finished"));
+        total += theirs.len();
+    }
+    run.check(total == lines.len(), "nothing but the writers' lines on the PL011");
+    run.check(run.stats("uart").state == "running", "the driver keeps serving");
 }

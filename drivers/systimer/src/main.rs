@@ -20,8 +20,8 @@ use heapless::{String, Vec};
 use tock_registers::interfaces::{Readable, Writeable};
 use vesper_abi::cap::CapKind;
 use vesper_activations::events::{caps, Interrupt, Region};
-use vesper_activations::{await_any_event, events_seen, now_ns, println};
 use vesper_activations::services::ClientEnd;
+use vesper_activations::{await_any_event, events_seen, now_ns, println};
 use vesper_service::registers::{Mmio, SysTimerRegisters, CS};
 use vesper_service::ring::Corrupt;
 use vesper_service::timer::{

@@ -6,7 +6,9 @@
 //! 0x0000_0000  kernel and firmware (the kernel image at 0x8_0000, its
 //!              tables, stacks and bss), up to DOMAIN_REGION_BASE
 //! 0x0200_0000  slot 0, slot 1, ... (2 MiB each; domain i in slot i)
-//! 0x0400_0000  shared regions without an address, 2 MiB-aligned, upward
+//! 0x0400_0000  shared regions without an address, upward: one of at least
+//!              2 MiB starts a 2 MiB span; smaller ones are packed, page by
+//!              page, each inside one span (one level-3 table's reach)
 //! ```
 //!
 //! Inside a slot the program sits at `IMAGE_OFFSET`, and the domain's
@@ -35,8 +37,8 @@ pub const KERNEL_AREA: AddressRange = AddressRange { start: 0, end: DOMAIN_REGIO
 /// image can have, so that adding a domain does not move them.
 pub const REGION_AREA_BASE: u64 = slot_base(MAX_DOMAINS);
 
-/// Alignment of regions placed by the builder: one level-3 table's reach,
-/// like a slot.
+/// Alignment of large regions placed by the builder: one level-3 table's
+/// reach, like a slot.
 pub const REGION_ALIGN: u64 = SLOT_SIZE;
 
 /// Bytes of a slot a program, its stack and its memory share.
@@ -114,9 +116,47 @@ pub fn first_fit(
     }
 }
 
+/// Where the builder places a region of `size` bytes without an address:
+/// the lowest fit from `from` below `limit` clear of `taken`. A region of
+/// at least 2 MiB starts a 2 MiB span; a smaller one is page-aligned and
+/// stays inside one span, so that it takes one level-3 table in each domain
+/// that maps it, shared with the other small regions of that span: a
+/// driver with many clients' regions does not run out of tables.
+pub fn region_fit(taken: &[AddressRange], size: u64, from: u64, limit: u64) -> Option<u64> {
+    if size >= REGION_ALIGN {
+        return first_fit(taken, size, from, REGION_ALIGN, limit);
+    }
+    let mut from = from;
+    loop {
+        let start = first_fit(taken, size, from, PAGE_SIZE, limit)?;
+        let span_end = (start / REGION_ALIGN + 1) * REGION_ALIGN;
+        if start + size <= span_end {
+            return Some(start);
+        }
+        from = span_end;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_regions_share_a_span_and_never_cross_one() {
+        let base = 0x400_0000;
+        let mut taken = Vec::new();
+        let mut place = |size: u64| {
+            let start = region_fit(&taken, size, base, 0x1000_0000).unwrap();
+            taken.push(AddressRange { start, end: start + size });
+            start
+        };
+        assert_eq!(place(0x1000), base);
+        assert_eq!(place(0x1000), base + 0x1000, "packed");
+        assert_eq!(place(0x20_0000), base + 0x20_0000, "a large one takes the next span");
+        // Too big for what is left of the first span: the next free one.
+        assert_eq!(place(0x1F_F000), base + 0x40_0000);
+        assert_eq!(place(0x1000), base + 0x2000, "a small one still fills the first span");
+    }
 
     #[test]
     fn without_stack_or_memory_the_program_has_the_whole_slot() {

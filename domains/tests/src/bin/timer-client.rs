@@ -10,8 +10,8 @@
 
 use embedded_hal::delay::DelayNs;
 use heapless::String;
-use vesper_activations::{dcb, domain_name, now_ns, println};
 use vesper_activations::services::TimerClient;
+use vesper_activations::{dcb, domain_name, now_ns, println};
 use vesper_service::timer::FIRED;
 
 vesper_activations::main!(run);

@@ -6,7 +6,7 @@ use super::super::reader::{key_of, Problems};
 use super::super::report::Problem;
 use super::super::Region;
 use crate::board::{AddressRange, Board};
-use crate::layout::{first_fit, KERNEL_AREA, REGION_ALIGN, REGION_AREA_BASE};
+use crate::layout::{region_fit, KERNEL_AREA, REGION_AREA_BASE};
 use crate::units::format_size;
 use std::ops::Range;
 use toml::Spanned;
@@ -44,7 +44,7 @@ pub(super) fn place(
         let (Some(size), None) = (&region.size, &region.address) else { continue };
         let ranges: Vec<AddressRange> = taken.iter().map(|(range, ..)| *range).collect();
         let ram_end = board.memory.ram.end;
-        match first_fit(&ranges, *size.get_ref(), REGION_AREA_BASE, REGION_ALIGN, ram_end) {
+        match region_fit(&ranges, *size.get_ref(), REGION_AREA_BASE, ram_end) {
             Some(start) => {
                 let range = AddressRange { start, end: start + size.get_ref() };
                 used += range.len();

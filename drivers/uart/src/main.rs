@@ -1,0 +1,288 @@
+//! `uart`: the PL011 UART as a driver domain, serving the console service
+//! (`vesper_service::console`, whose module documentation states the
+//! rules) to every client the manifest connects to it.
+//!
+//! The manifest gives the driver the device (`uses = ["uart0"]`, which
+//! needs `[image] console = "uart1"`: the kernel prints on the mini UART
+//! then), its interrupt (`uart0.irq`), and for each client a region and a
+//! channel both named `console-CLIENT`. Input goes to the client called
+//! `shell` if there is one, else to the first.
+//!
+//! The driver loops: drain the receive FIFO if the interrupt came (QEMU's
+//! PL011 raises it like an edge: bytes left in the FIFO would never raise
+//! it again), hand the input to the focus, take the clients' text while the
+//! output queue has room, fill the transmit FIFO, and wait for any event.
+//! While output waits for room in the FIFO the transmit interrupt is on;
+//! the interrupt line stays masked from delivery until the driver has
+//! drained the UART and acknowledged it, so under load it takes at most
+//! one interrupt per turn of its loop.
+//!
+//! On a physical Pi 3 the PL011 reaches the header (GPIO14/15, ALT0) only
+//! with the kernel on the PL011 too; with the kernel on the mini UART the
+//! PL011 keeps the firmware's Bluetooth pins (see docs/physical-pi3.md).
+//! The baud divisors assume `init_uart_clock=48000000`: 48 MHz / (16 *
+//! 115200) = 26.04, so IBRD 26 and FBRD round(0.04 * 64) = 3.
+
+#![no_std]
+#![no_main]
+
+use heapless::{Deque, String, Vec};
+use tock_registers::interfaces::{Readable, Writeable};
+use vesper_abi::cap::CapKind;
+use vesper_activations::events::{caps, Interrupt, Region};
+use vesper_activations::services::ClientEnd;
+use vesper_activations::{await_any_event, events_seen, println};
+use vesper_service::console::{
+    chunk_output_max, prefixed, Chunk, LineAssembler, INPUT, NAME_MAX, OUTPUT, RING_SLOTS,
+};
+use vesper_service::registers::{Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H};
+use vesper_service::ring::Corrupt;
+
+vesper_activations::main!(run);
+
+/// The name prefix of the regions and channels that connect clients.
+const PREFIX: &str = "console-";
+/// The most clients the driver serves.
+const MAX_CLIENTS: usize = 8;
+/// Bytes of output waiting for the transmit FIFO.
+const QUEUE: usize = 4096;
+/// 115200 baud from the 48 MHz UART clock.
+const IBRD_115200: u32 = 26;
+const FBRD_115200: u32 = 3;
+
+/// One client, as the driver sees it.
+struct Client {
+    name: String<NAME_MAX>,
+    end: ClientEnd<Chunk, Chunk, RING_SLOTS>,
+    line: LineAssembler,
+    /// Dropped for breaking the protocol: never served again.
+    dropped: bool,
+    /// Something was taken from or queued for it since it was last told.
+    notify: bool,
+}
+
+/// What the driver counts and reports.
+#[derive(Default)]
+struct Counts {
+    /// Bytes the UART lost because its receive FIFO was full.
+    rx_overruns: u64,
+    /// Typed bytes lost because the focus's reply ring was full (or there
+    /// was no client to take them).
+    input_lost: u64,
+}
+
+struct Uart {
+    registers: Mmio<Pl011Registers>,
+    output: Deque<u8, QUEUE>,
+    counts: Counts,
+}
+
+fn run() {
+    let (Some(device), Some(irq)) = (Region::named("uart0"), Interrupt::named("uart0.irq")) else {
+        println!("uart: the manifest gives no uart0 device or uart0.irq interrupt");
+        return;
+    };
+    // SAFETY: the manifest maps the PL011's registers here, and this driver
+    // alone uses them (the kernel prints on the mini UART).
+    let registers = unsafe { Mmio::<Pl011Registers>::new(device.base as usize) };
+    let mut uart = Uart { registers, output: Deque::new(), counts: Counts::default() };
+    uart.init();
+    let mut clients = connect();
+    let focus = clients.iter().position(|c| c.name == "shell").unwrap_or(0);
+    println!("uart: serving {} clients; input goes to {}", clients.len(), Names(&clients, focus));
+    let _ = irq.ack();
+    let mut irqs_seen = irq.count();
+    loop {
+        let seen = events_seen();
+        if irq.count() != irqs_seen {
+            irqs_seen = irq.count();
+            uart.clear_interrupts();
+            let _ = irq.ack();
+        }
+        uart.deliver_input(&mut clients, focus);
+        uart.take_output(&mut clients);
+        uart.transmit();
+        notify(&mut clients);
+        await_any_event(seen);
+    }
+}
+
+impl Uart {
+    /// 115200 8N1 with FIFOs; receive and receive-timeout interrupts on.
+    fn init(&self) {
+        let r = &self.registers;
+        r.cr.set(0);
+        r.icr.set(0x7FF);
+        r.ibrd.set(IBRD_115200);
+        r.fbrd.set(FBRD_115200);
+        r.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
+        r.imsc.write(INT::RX::SET + INT::RT::SET + INT::OE::SET);
+        r.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+    }
+
+    /// Clears the UART's interrupts (the FIFOs are drained and filled by
+    /// every turn of the loop, interrupt or not).
+    fn clear_interrupts(&mut self) {
+        self.registers.icr.set(0x7FF);
+    }
+
+    /// Everything waiting in the receive FIFO, for the focus.
+    fn deliver_input(&mut self, clients: &mut [Client], focus: usize) {
+        let mut typed: Vec<u8, 64> = Vec::new();
+        while !self.registers.fr.is_set(FR::RXFE) {
+            let data = self.registers.dr.extract();
+            if data.is_set(DR::OE) {
+                self.counts.rx_overruns += 1;
+                report_power_of_two(
+                    "receive overruns (the FIFO was full)",
+                    self.counts.rx_overruns,
+                );
+            }
+            let _ = typed.push(data.read(DR::DATA) as u8);
+            if typed.is_full() {
+                self.hand_over(clients, focus, &typed);
+                typed.clear();
+            }
+        }
+        self.hand_over(clients, focus, &typed);
+    }
+
+    /// Queues `typed` for client `focus`.
+    fn hand_over(&mut self, clients: &mut [Client], focus: usize, mut typed: &[u8]) {
+        while !typed.is_empty() {
+            let (chunk, taken) = Chunk::of(INPUT, typed);
+            typed = &typed[taken..];
+            let delivered = match clients.get_mut(focus).filter(|c| !c.dropped) {
+                Some(client) => match client.end.replies.push(chunk) {
+                    Ok(pushed) => {
+                        client.notify = true;
+                        pushed
+                    }
+                    Err(Corrupt) => {
+                        drop_client(client, "its input ring is corrupt");
+                        false
+                    }
+                },
+                None => false,
+            };
+            if !delivered {
+                self.counts.input_lost += taken as u64;
+                report_power_of_two(
+                    "typed bytes lost (no room at the focus)",
+                    self.counts.input_lost,
+                );
+            }
+        }
+    }
+
+    /// Takes the clients' text, round the clients, while the output queue
+    /// has room for whatever one more chunk can produce.
+    fn take_output(&mut self, clients: &mut [Client]) {
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for client in clients.iter_mut().filter(|c| !c.dropped) {
+                if QUEUE - self.output.len() < chunk_output_max(client.name.len()) {
+                    return;
+                }
+                let chunk = match client.end.requests.pop() {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => continue,
+                    Err(Corrupt) => {
+                        drop_client(client, "its output ring is corrupt");
+                        continue;
+                    }
+                };
+                client.notify = true;
+                progress = true;
+                let Some(text) = chunk.text(OUTPUT) else {
+                    drop_client(client, "it sent a malformed chunk");
+                    continue;
+                };
+                let (name, output) = (&client.name, &mut self.output);
+                client.line.push(text, |line| {
+                    prefixed(name, line, |byte| {
+                        let _ = output.push_back(byte);
+                    })
+                });
+            }
+        }
+    }
+
+    /// Fills the transmit FIFO from the output queue; while bytes remain,
+    /// the transmit interrupt brings the driver back when there is room.
+    fn transmit(&mut self) {
+        while !self.registers.fr.is_set(FR::TXFF) {
+            let Some(byte) = self.output.pop_front() else { break };
+            self.registers.dr.set(u32::from(byte));
+        }
+        let mut mask = INT::RX::SET + INT::RT::SET + INT::OE::SET;
+        if !self.output.is_empty() {
+            mask += INT::TX::SET;
+        }
+        self.registers.imsc.write(mask);
+    }
+}
+
+/// Every client the manifest connects: a region and a channel named
+/// `console-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
+fn connect() -> Vec<Client, MAX_CLIENTS> {
+    let mut clients = Vec::new();
+    for cap in caps().filter(|cap| cap.kind() == CapKind::Region) {
+        let Some(client) = cap.name().strip_prefix(PREFIX) else { continue };
+        let Some(end) = ClientEnd::open(cap.name()) else {
+            println!("uart: {}: no channel of that name, or the region is too small", cap.name());
+            continue;
+        };
+        let mut name = String::new();
+        let _ = name.push_str(&client[..client.len().min(NAME_MAX)]);
+        let client =
+            Client { name, end, line: LineAssembler::new(), dropped: false, notify: false };
+        if clients.push(client).is_err() {
+            println!("uart: {}: more than {MAX_CLIENTS} clients; not served", cap.name());
+        }
+    }
+    clients
+}
+
+/// Sends one event to every client that has news.
+fn notify(clients: &mut [Client]) {
+    for client in clients.iter_mut().filter(|c| c.notify && !c.dropped) {
+        client.notify = false;
+        let _ = client.end.channel.advance();
+    }
+}
+
+/// Stops serving `client` for good.
+fn drop_client(client: &mut Client, why: &str) {
+    client.dropped = true;
+    println!("uart: {}: {why}; dropped, the others are still served", client.name);
+}
+
+/// Reports a count when it reaches a power of two: every loss is counted,
+/// and the report never floods the kernel's console.
+fn report_power_of_two(what: &str, count: u64) {
+    if count.is_power_of_two() {
+        println!("uart: {count} {what}");
+    }
+}
+
+/// The clients' names (the focus marked), separated by commas.
+struct Names<'a>(&'a [Client], usize);
+
+impl core::fmt::Display for Names<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0.get(self.1) {
+            Some(focus) => write!(f, "{}", focus.name)?,
+            None => f.write_str("nobody")?,
+        }
+        f.write_str(" (clients: ")?;
+        for (i, client) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&client.name)?;
+        }
+        f.write_str(")")
+    }
+}
