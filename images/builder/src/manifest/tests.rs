@@ -190,7 +190,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
              board, run-for, console); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts); help: did you mean `slice`?"#,
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -425,7 +425,7 @@ fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
         report.lines(),
         [
             r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
-            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts); help: did you mean `slice`?"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services); help: did you mean `slice`?"#,
             "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
              (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
              most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
@@ -1402,4 +1402,68 @@ mod never_panics {
             render(result);
         }
     }
+}
+
+#[test]
+fn a_service_in_one_line_connects_the_client_to_its_driver() {
+    let text = format!(
+        "{}{}{}",
+        with("drv", "provides = \"console\""),
+        with("shell", "services = [\"console\"]"),
+        with("w1", "services = [\"console\"]")
+    );
+    let manifest = parse(&text).unwrap();
+    let names: Vec<&str> = manifest.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["console-shell", "console-w1"]);
+    let shell = &manifest.regions[0];
+    assert_eq!(shell.range.len(), 4096);
+    assert_eq!(
+        shell.access,
+        [
+            ("drv".to_string(), RegionRights::ReadWrite),
+            ("shell".to_string(), RegionRights::ReadWrite)
+        ]
+    );
+    assert_eq!(manifest.regions[1].range.start, shell.range.end, "packed in one span");
+    let channel = &manifest.channels[0];
+    assert_eq!(channel.name, "console-shell");
+    assert!(channel.ends.iter().all(|end| end.rights == ChannelRights::SendReceive));
+    let ends: Vec<&str> = channel.ends.iter().map(|end| end.domain.as_str()).collect();
+    assert_eq!(ends, ["drv", "shell"]);
+}
+
+#[test]
+fn a_service_nobody_provides_or_two_provide_is_refused_where_it_is_named() {
+    let text = format!(
+        "{}{}{}{}",
+        with("drv", "provides = \"console\""),
+        with("other", "provides = \"console\""),
+        with("shell", "services = [\"consle\", \"timer\"]"),
+        with("self-user", "provides = \"timer\"\nservices = [\"timer\"]")
+    );
+    refused(
+        &text,
+        &[
+            "images/test.toml:12:12: domain \"other\", key `provides`: service \"console\" is \
+             provided by domain \"drv\" already: one driver per service",
+            "domain \"shell\", key `services`: no domain of the image provides service \
+             \"consle\" (`provides`); the services are: console, timer",
+            "help: did you mean \"console\"?",
+            "domain \"self-user\", key `services`: a domain cannot use its own service \"timer\"",
+        ],
+    );
+}
+
+#[test]
+fn a_connection_name_must_fit_a_capability() {
+    let text = format!(
+        "{}{}",
+        with("drv", "provides = \"console\""),
+        with("a-long-client", "services = [\"console\"]")
+    );
+    refused(
+        &text,
+        &["its connection would be called \"console-a-long-client\", 21 bytes, but capability \
+           names have at most 15"],
+    );
 }

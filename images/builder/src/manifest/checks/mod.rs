@@ -9,6 +9,7 @@ mod names;
 mod owners;
 mod placement;
 mod references;
+mod services;
 mod slots;
 mod warnings;
 
@@ -26,6 +27,7 @@ use toml::Spanned;
 pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Option<Manifest> {
     let Tables { image, mut domains, unread_domains, mut shares, mut regions, mut channels } =
         tables;
+    services::connect(&domains, &mut regions, &mut channels, problems);
     names::check(&mut domains, &mut regions, &mut channels, problems);
     let known = DomainNames::new(&domains, &unread_domains);
     references::check_shares(&mut shares, &known, &image.console, problems);

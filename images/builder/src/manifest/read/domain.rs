@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use vesper_abi::layout::MAX_DOMAINS;
 
-const DOMAIN_KEYS: [&str; 12] = [
+const DOMAIN_KEYS: [&str; 14] = [
     "name",
     "program",
     "period",
@@ -29,6 +29,8 @@ const DOMAIN_KEYS: [&str; 12] = [
     "threads",
     "uses",
     "interrupts",
+    "provides",
+    "services",
 ];
 
 /// A `[[domain]]` as read.
@@ -55,6 +57,11 @@ pub(crate) struct DomainDraft {
     /// The routes of those interrupts that have a valid event slot, by
     /// slot.
     pub routes: Vec<InterruptRoute>,
+    /// The service it provides as a driver (`provides`), if valid.
+    pub provides: Option<Spanned<String>>,
+    /// The services it uses (`services`), each connected to its provider
+    /// by the checks across tables.
+    pub services: Vec<Spanned<String>>,
     /// Whether it may run in slack time.
     extra: bool,
     /// Its `latency`, if given and valid.
@@ -180,6 +187,14 @@ fn read(
     let threads_at = s.get("threads").filter(|_| !threads.is_empty()).map(Spanned::span);
     let uses = devices::uses(&s, board, problems);
     let (interrupts, routes) = devices::interrupts(&s, board, &uses, problems);
+    let provides = s.string("provides", problems);
+    let provides =
+        provides.and_then(|service| read_service_name(&s, "provides", service, problems));
+    let services = s
+        .strings("services", problems)
+        .into_iter()
+        .filter_map(|service| read_service_name(&s, "services", service, problems))
+        .collect();
     let valid = problems.count() == before;
     DomainDraft {
         label,
@@ -192,11 +207,30 @@ fn read(
         uses,
         interrupts,
         routes,
+        provides,
+        services,
         extra,
         latency,
         memory,
         scheduler,
         valid,
+    }
+}
+
+/// Checks a service's name (in `provides` or `services`): a name like a
+/// domain's.
+fn read_service_name(
+    s: &Section,
+    key: &str,
+    service: Spanned<String>,
+    problems: &mut Problems,
+) -> Option<Spanned<String>> {
+    match check_name(service.get_ref()) {
+        Ok(()) => Some(service),
+        Err(reason) => {
+            problems.at(&service.span(), &s.what(key), reason);
+            None
+        }
     }
 }
 
