@@ -81,10 +81,17 @@ pub fn boot_with(kernel: impl Into<PathBuf>, extra_args: &[&str], timeout: Durat
 /// Boots the image built from manifest `path`, with the kernel's console
 /// on the UART the manifest names, and waits for it to end.
 pub fn boot_manifest(path: &Path) -> Run {
+    boot_manifest_with_input(path, None)
+}
+
+/// [`boot_manifest`], typing `input` on the PL011 from the start (when a
+/// driver domain owns it; else on the kernel's console).
+pub fn boot_manifest_with_input(path: &Path, input: Option<&[u8]>) -> Run {
     xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
     let image = built_image(path, Machine::Qemu);
     let mut boot = Boot::new(&image.kernel.flat);
     boot.console = vesper_builder::image::console_uart(&image.manifest);
+    boot.input = input.map(<[u8]>::to_vec);
     let outcome = boot
         .run_captured(BOOT_TIMEOUT)
         .unwrap_or_else(|err| panic!("booting {}: {err:#}", image.kernel.flat.display()));

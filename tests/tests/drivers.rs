@@ -3,7 +3,7 @@
 //! (`vesper_service`), under `-icount`.
 
 use std::path::Path;
-use vesper_tests::{boot, boot_manifest, manifest_image, Run};
+use vesper_tests::{boot, boot_manifest, boot_manifest_with_input, manifest_image, Run};
 
 fn run(manifest: &str) -> Run {
     let kernel = manifest_image(Path::new(manifest));
@@ -82,4 +82,33 @@ fn three_console_clients_writing_at_once_get_every_line_whole_and_named() {
     }
     run.check(total == lines.len(), "nothing but the writers' lines on the PL011");
     run.check(run.stats("uart").state == "running", "the driver keeps serving");
+}
+
+#[test]
+fn typed_input_reaches_the_focus_and_a_burst_leaves_the_driver_standing() {
+    let mut input = b"hello\nworld\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 3000));
+    input.extend(b"\nafter the burst\n");
+    let run =
+        boot_manifest_with_input(Path::new("tests/manifests/console-input.toml"), Some(&input));
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    let echoed: Vec<&str> =
+        run.device_serial().lines().filter_map(|line| line.strip_prefix("[echo] echo: ")).collect();
+    run.check(echoed.starts_with(&["hello", "world"]), &format!("the first lines: {echoed:?}"));
+    // Every byte typed is either received by the client or counted lost by
+    // the driver, which reports losses as they reach powers of two.
+    let received = run
+        .device_serial()
+        .lines()
+        .filter_map(|line| line.strip_prefix("[echo] console-echo: "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    let reported_lost = run.serial().lines().any(|line| line.contains("typed bytes lost"));
+    run.check(
+        received == input.len() || reported_lost,
+        &format!("{received} of {} bytes received, and no loss reported", input.len()),
+    );
+    run.check(run.stats("uart").state == "running", "the driver survived the burst");
+    run.check(run.stats("echo").state == "running", "the client survived the burst");
 }

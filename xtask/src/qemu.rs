@@ -26,9 +26,13 @@ pub struct Boot {
     /// (`stdio`, `file:PATH`, ...).
     pub serial: String,
     /// The UART the kernel prints on (the image's `[image] console`). With
-    /// the mini UART, the PL011 belongs to a driver domain, and what it
-    /// writes goes to [`Boot::device_log`] in a captured run.
+    /// the mini UART, the PL011 belongs to a driver domain: in a captured
+    /// run it is the one on stdin and stdout, and the kernel's console goes
+    /// to [`Boot::kernel_log`].
     pub console: ConsoleUart,
+    /// What a captured run types on the PL011 (its stdin), all at once
+    /// from the start; `None`: nothing, stdin closed.
+    pub input: Option<Vec<u8>>,
 }
 
 impl Boot {
@@ -40,22 +44,24 @@ impl Boot {
             extra_args: Vec::new(),
             serial: "stdio".into(),
             console: ConsoleUart::Pl011,
+            input: None,
         }
     }
 
-    /// Where a captured run writes what the guest sends on the PL011 when
-    /// the kernel's console is the mini UART: beside the kernel image.
-    pub fn device_log(&self) -> PathBuf {
-        self.kernel.with_file_name("uart0.log")
+    /// Where a captured run writes the kernel's console when it is the mini
+    /// UART (the PL011, a driver's, being on stdio): beside the kernel image.
+    pub fn kernel_log(&self) -> PathBuf {
+        self.kernel.with_file_name("kernel-console.log")
     }
 
-    /// The full QEMU command line, with `device` as the PL011's `-serial`
-    /// when it is not the kernel's console.
-    fn command_with(&self, device: &str) -> Command {
+    /// The full QEMU command line, with `kernel` as the mini UART's
+    /// `-serial` when it is the kernel's console (the PL011 then on
+    /// `serial`).
+    fn command_with(&self, kernel: &str) -> Command {
         // QEMU's first `-serial` is the PL011, the second the mini UART.
         let uarts = match self.console {
             ConsoleUart::Pl011 => [self.serial.as_str(), "null"],
-            ConsoleUart::MiniUart => [device, self.serial.as_str()],
+            ConsoleUart::MiniUart => [self.serial.as_str(), kernel],
         };
         let mut cmd = Command::new(QEMU);
         cmd.args(["-M", "raspi3b", "-display", "none", "-monitor", "none"])
@@ -69,7 +75,7 @@ impl Boot {
 
     /// The full QEMU command line of a captured run.
     pub fn command(&self) -> Command {
-        self.command_with(&format!("file:{}", self.device_log().display()))
+        self.command_with(&format!("file:{}", self.kernel_log().display()))
     }
 
     /// Boots and waits, with the console on this terminal (and, when a
@@ -96,14 +102,23 @@ impl Boot {
     /// is still running after `timeout` (a safety net for hung guests, not a
     /// measurement: under icount the guest's time does not depend on it).
     pub fn run_captured(&self, timeout: Duration) -> Result<Outcome> {
-        let _ = std::fs::remove_file(self.device_log());
+        let _ = std::fs::remove_file(self.kernel_log());
+        let stdin = if self.input.is_some() { Stdio::piped() } else { Stdio::null() };
         let mut child = self
             .command()
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("could not start {QEMU}"))?;
+        if let (Some(input), Some(mut stdin)) = (self.input.clone(), child.stdin.take()) {
+            // Written from a thread, so that a guest slow to read cannot
+            // block the run; the pipe closes when it is done.
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&input);
+            });
+        }
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
         let out_reader = std::thread::spawn(move || {
@@ -126,13 +141,13 @@ impl Boot {
         };
         let serial = out_reader.join().unwrap_or_default();
         let stderr = err_reader.join().unwrap_or_default();
-        let device = match self.console {
-            ConsoleUart::Pl011 => Vec::new(),
-            ConsoleUart::MiniUart => std::fs::read(self.device_log()).unwrap_or_default(),
+        let (kernel, device) = match self.console {
+            ConsoleUart::Pl011 => (serial, Vec::new()),
+            ConsoleUart::MiniUart => (std::fs::read(self.kernel_log()).unwrap_or_default(), serial),
         };
         Ok(Outcome {
             exit,
-            serial: String::from_utf8_lossy(&serial).replace("\r\n", "\n"),
+            serial: String::from_utf8_lossy(&kernel).replace("\r\n", "\n"),
             device_serial: String::from_utf8_lossy(&device).replace("\r\n", "\n"),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
         })

@@ -15,7 +15,9 @@
 //! While output waits for room in the FIFO the transmit interrupt is on;
 //! the interrupt line stays masked from delivery until the driver has
 //! drained the UART and acknowledged it, so under load it takes at most
-//! one interrupt per turn of its loop.
+//! one interrupt per turn of its loop. Losses (receive overruns, input the
+//! focus had no room for) are counted and reported each time their number
+//! of occurrences reaches a power of two, so that reports never flood.
 //!
 //! On a physical Pi 3 the PL011 reaches the header (GPIO14/15, ALT0) only
 //! with the kernel on the PL011 too; with the kernel on the mini UART the
@@ -69,6 +71,8 @@ struct Counts {
     /// Typed bytes lost because the focus's reply ring was full (or there
     /// was no client to take them).
     input_lost: u64,
+    /// Times that happened.
+    input_losses: u64,
 }
 
 struct Uart {
@@ -133,10 +137,12 @@ impl Uart {
             let data = self.registers.dr.extract();
             if data.is_set(DR::OE) {
                 self.counts.rx_overruns += 1;
-                report_power_of_two(
-                    "receive overruns (the FIFO was full)",
-                    self.counts.rx_overruns,
-                );
+                if self.counts.rx_overruns.is_power_of_two() {
+                    println!(
+                        "uart: {} receive overruns (the FIFO was full)",
+                        self.counts.rx_overruns
+                    );
+                }
             }
             let _ = typed.push(data.read(DR::DATA) as u8);
             if typed.is_full() {
@@ -167,10 +173,13 @@ impl Uart {
             };
             if !delivered {
                 self.counts.input_lost += taken as u64;
-                report_power_of_two(
-                    "typed bytes lost (no room at the focus)",
-                    self.counts.input_lost,
-                );
+                self.counts.input_losses += 1;
+                if self.counts.input_losses.is_power_of_two() {
+                    println!(
+                        "uart: {} typed bytes lost in {} bursts (no room at the focus)",
+                        self.counts.input_lost, self.counts.input_losses
+                    );
+                }
             }
         }
     }
@@ -257,14 +266,6 @@ fn notify(clients: &mut [Client]) {
 fn drop_client(client: &mut Client, why: &str) {
     client.dropped = true;
     println!("uart: {}: {why}; dropped, the others are still served", client.name);
-}
-
-/// Reports a count when it reaches a power of two: every loss is counted,
-/// and the report never floods the kernel's console.
-fn report_power_of_two(what: &str, count: u64) {
-    if count.is_power_of_two() {
-        println!("uart: {count} {what}");
-    }
 }
 
 /// The clients' names (the focus marked), separated by commas.
