@@ -115,6 +115,86 @@ register_structs! {
     }
 }
 
+register_bitfields! {u32,
+    /// The AUX block's enables.
+    pub AUX_ENABLES [
+        /// The mini UART's clock and registers.
+        MINI_UART OFFSET(0) NUMBITS(1) []
+    ],
+    /// Mini UART interrupt identify: writing clears the FIFOs.
+    pub MU_IIR [
+        /// Writing 0b11 clears both FIFOs.
+        FIFO_CLEAR OFFSET(1) NUMBITS(2) [
+            Both = 0b11
+        ]
+    ],
+    /// Mini UART line control.
+    pub MU_LCR [
+        /// Word length.
+        DATA_SIZE OFFSET(0) NUMBITS(2) [
+            EightBit = 0b11
+        ]
+    ],
+    /// Mini UART line status.
+    pub MU_LSR [
+        /// The transmit FIFO can take a byte.
+        TX_EMPTY OFFSET(5) NUMBITS(1) [],
+        /// The transmitter is idle and its FIFO empty.
+        TX_IDLE OFFSET(6) NUMBITS(1) []
+    ],
+    /// Mini UART extra control: transmitter and receiver enables.
+    pub MU_CNTL [
+        /// Transmitter on.
+        TX_ENABLE OFFSET(1) NUMBITS(1) [],
+        /// Receiver on.
+        RX_ENABLE OFFSET(0) NUMBITS(1) []
+    ],
+    /// Mini UART baud divisor.
+    pub MU_BAUD [
+        /// Divisor: baud = core clock / (8 * (RATE + 1)).
+        RATE OFFSET(0) NUMBITS(16) []
+    ]
+}
+
+register_structs! {
+    /// The AUX block as far as the mini UART (`uart1`) goes.
+    pub MiniUartRegisters {
+        (0x00 => _irq),
+        /// Which AUX peripherals are on.
+        (0x04 => pub enables: ReadWrite<u32, AUX_ENABLES::Register>),
+        (0x08 => _reserved0),
+        /// Data: write a byte to send it.
+        (0x40 => pub io: ReadWrite<u32>),
+        /// Interrupt enables.
+        (0x44 => pub ier: WriteOnly<u32>),
+        /// Interrupt identify; FIFO clear.
+        (0x48 => pub iir: WriteOnly<u32, MU_IIR::Register>),
+        /// Line control.
+        (0x4c => pub lcr: WriteOnly<u32, MU_LCR::Register>),
+        /// Modem control.
+        (0x50 => pub mcr: WriteOnly<u32>),
+        /// Line status.
+        (0x54 => pub lsr: ReadOnly<u32, MU_LSR::Register>),
+        (0x58 => _msr_scratch),
+        /// Extra control.
+        (0x60 => pub cntl: WriteOnly<u32, MU_CNTL::Register>),
+        (0x64 => _stat),
+        /// Baud divisor.
+        (0x68 => pub baud: WriteOnly<u32, MU_BAUD::Register>),
+        (0x6c => @END),
+    }
+}
+
+/// The PL011's divisors (IBRD, FBRD) for 115200 baud from the 48 MHz UART
+/// clock the firmware sets with `init_uart_clock=48000000`: 48e6 / (16 *
+/// 115200) = 26.04, so IBRD 26 and FBRD round(0.04 * 64) = 3.
+pub const PL011_DIVISORS_115200: (u32, u32) = (26, 3);
+
+/// The mini UART's divisor for 115200 baud from the 250 MHz core clock that
+/// `core_freq=250` pins: 250e6 / (8 * 115200) - 1 = 270 (115313 baud, 0.1%
+/// off).
+pub const MINI_UART_DIVISOR_115200: u32 = 270;
+
 /// A register block of type `T` at a fixed address.
 pub struct Mmio<T> {
     base: usize,

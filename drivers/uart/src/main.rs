@@ -22,8 +22,8 @@
 //! On a physical Pi 3 the PL011 reaches the header (GPIO14/15, ALT0) only
 //! with the kernel on the PL011 too; with the kernel on the mini UART the
 //! PL011 keeps the firmware's Bluetooth pins (see docs/physical-pi3.md).
-//! The baud divisors assume `init_uart_clock=48000000`: 48 MHz / (16 *
-//! 115200) = 26.04, so IBRD 26 and FBRD round(0.04 * 64) = 3.
+//! The baud divisors assume `init_uart_clock=48000000`
+//! (`PL011_DIVISORS_115200`).
 
 #![no_std]
 #![no_main]
@@ -37,7 +37,9 @@ use vesper_activations::{await_any_event, events_seen, println};
 use vesper_service::console::{
     chunk_output_max, prefixed, Chunk, LineAssembler, INPUT, NAME_MAX, OUTPUT, RING_SLOTS,
 };
-use vesper_service::registers::{Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H};
+use vesper_service::registers::{
+    Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H, PL011_DIVISORS_115200,
+};
 use vesper_service::ring::Corrupt;
 
 vesper_activations::main!(run);
@@ -48,9 +50,6 @@ const PREFIX: &str = "console-";
 const MAX_CLIENTS: usize = 8;
 /// Bytes of output waiting for the transmit FIFO.
 const QUEUE: usize = 4096;
-/// 115200 baud from the 48 MHz UART clock.
-const IBRD_115200: u32 = 26;
-const FBRD_115200: u32 = 3;
 
 /// One client, as the driver sees it.
 struct Client {
@@ -117,8 +116,9 @@ impl Uart {
         let r = &self.registers;
         r.cr.set(0);
         r.icr.set(0x7FF);
-        r.ibrd.set(IBRD_115200);
-        r.fbrd.set(FBRD_115200);
+        let (ibrd, fbrd) = PL011_DIVISORS_115200;
+        r.ibrd.set(ibrd);
+        r.fbrd.set(fbrd);
         r.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
         r.imsc.write(INT::RX::SET + INT::RT::SET + INT::OE::SET);
         r.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);

@@ -6,11 +6,11 @@
 //! for the mini UART, when it is the console.
 
 use super::memory_map::{mmio, GPIO_BASE};
-use super::mmio::Mmio;
 use aarch64_cpu::asm::nop;
 use tock_registers::interfaces::{ReadWriteable, Writeable};
 use tock_registers::registers::ReadWrite;
 use tock_registers::{register_bitfields, register_structs};
+use vesper_service::registers::Mmio;
 
 register_bitfields! {u32,
     GPFSEL1 [

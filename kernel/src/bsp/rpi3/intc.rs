@@ -5,10 +5,10 @@
 //! All of them reach core 0 through the local block's GPU interrupt.
 
 use super::memory_map::{mmio, INTC_BASE};
-use super::mmio::Mmio;
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::register_structs;
 use tock_registers::registers::{ReadOnly, WriteOnly};
+use vesper_service::registers::Mmio;
 
 register_structs! {
     RegisterBlock {

@@ -2,10 +2,10 @@
 //! generic-timer interrupts and tells which source is pending.
 
 use super::memory_map::{mmio, LOCAL_BASE};
-use super::mmio::Mmio;
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::registers::{ReadOnly, ReadWrite};
 use tock_registers::{register_bitfields, register_structs};
+use vesper_service::registers::Mmio;
 
 register_bitfields! {u32,
     TIMER_CONTROL [

@@ -6,12 +6,12 @@
 //! back, after which the firmware has written its answers into the buffer.
 
 use super::memory_map::{mmio, MAILBOX_BASE};
-use super::mmio::Mmio;
 use crate::arch::cache;
 use crate::memory::virt_to_phys;
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::registers::{ReadOnly, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
+use vesper_service::registers::Mmio;
 
 register_bitfields! {u32,
     STATUS [

@@ -6,7 +6,6 @@ pub mod local_intc;
 pub mod mailbox;
 pub mod memory_map;
 mod mini_uart;
-mod mmio;
 pub mod pl011;
 pub use vesper_kernel_core::revision;
 
