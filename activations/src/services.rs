@@ -10,6 +10,20 @@ use vesper_service::timer::{
     TimerReply, TimerRequest, FIRED, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS,
 };
 
+/// The shared area and the channel of the connection called `name`: a
+/// region and a channel of that name (the manifest's `SERVICE-CLIENT`);
+/// `None` if the domain holds no such pair or the region is too small.
+fn connection<Req: Message, Rep: Message, const N: usize>(
+    name: &str,
+) -> Option<(&'static ServiceArea<Req, Rep, N>, EventChannel)> {
+    let (region, channel) = (Region::named(name)?, EventChannel::named(name)?);
+    // SAFETY: the manifest maps the region read-write here and shares it
+    // between the client and its driver alone; nothing else of this domain
+    // lies in it.
+    let area = unsafe { ServiceArea::at(region.base, region.size)? };
+    Some((area, channel))
+}
+
 /// A client's end: it produces requests and consumes replies.
 pub struct Connection<Req: 'static, Rep: 'static, const N: usize> {
     requests: Producer<'static, Req, N>,
@@ -18,15 +32,10 @@ pub struct Connection<Req: 'static, Rep: 'static, const N: usize> {
 }
 
 impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
-    /// The connection whose region and channel are both called `name`
-    /// (the manifest's `SERVICE-CLIENT`); `None` if the domain holds no
-    /// such pair or the region is too small.
+    /// The client's end of the connection called `name` (see
+    /// `connection`).
     pub fn open(name: &str) -> Option<Self> {
-        let (region, channel) = (Region::named(name)?, EventChannel::named(name)?);
-        // SAFETY: the manifest maps the region read-write here and shares
-        // it with the driver alone; nothing else of this domain lies in it.
-        let area: &'static ServiceArea<Req, Rep, N> =
-            unsafe { ServiceArea::at(region.base, region.size)? };
+        let (area, channel) = connection::<Req, Rep, N>(name)?;
         Some(Self {
             requests: Producer::new(&area.requests),
             replies: Consumer::new(&area.replies),
@@ -75,12 +84,9 @@ pub struct ClientEnd<Req: 'static, Rep: 'static, const N: usize> {
 
 impl<Req: Message, Rep: Message, const N: usize> ClientEnd<Req, Rep, N> {
     /// The driver's end of the connection called `name` (see
-    /// [`Connection::open`]).
+    /// `connection`).
     pub fn open(name: &str) -> Option<Self> {
-        let (region, channel) = (Region::named(name)?, EventChannel::named(name)?);
-        // SAFETY: as in `Connection::open`, from the driver's side.
-        let area: &'static ServiceArea<Req, Rep, N> =
-            unsafe { ServiceArea::at(region.base, region.size)? };
+        let (area, channel) = connection::<Req, Rep, N>(name)?;
         Some(Self {
             requests: Consumer::new(&area.requests),
             replies: Producer::new(&area.replies),
