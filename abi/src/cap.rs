@@ -43,7 +43,8 @@ bitflags! {
     /// depends on its [`CapKind`]; minting can only drop rights.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct Rights: u64 {
-        /// Region: map it readable. Reservation: read it.
+        /// Region: map it readable. Reservation: read it. Domain: read its
+        /// state and accounting (`domain_info`).
         const READ = 1 << 0;
         /// Region: map it writable (with `READ`). Reservation: change it.
         const WRITE = 1 << 1;

@@ -100,6 +100,47 @@ pub struct Accounting {
     pub fp_traps: u64,
 }
 
+/// Another domain as `domain_info` shows it to a holder of its capability
+/// with `READ`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct DomainInfo {
+    /// Its name, NUL-padded UTF-8.
+    pub name: [u8; 32],
+    /// Its user-level scheduler's name, NUL-padded.
+    pub scheduler: [u8; 16],
+    /// [`DOMAIN_RUNNING`], [`DOMAIN_EXITED`], [`DOMAIN_FAULTED`] or
+    /// [`DOMAIN_STOPPED`].
+    pub state: u64,
+    /// With [`DOMAIN_EXITED`]: its exit code.
+    pub exit_code: u64,
+    /// Its reservation.
+    pub reservation: Reservation,
+    /// What the kernel has counted for it.
+    pub accounting: Accounting,
+}
+
+/// [`DomainInfo::state`]: it runs (or waits to).
+pub const DOMAIN_RUNNING: u64 = 0;
+/// [`DomainInfo::state`]: it exited.
+pub const DOMAIN_EXITED: u64 = 1;
+/// [`DomainInfo::state`]: it faulted and was stopped.
+pub const DOMAIN_FAULTED: u64 = 2;
+/// [`DomainInfo::state`]: another domain stopped it.
+pub const DOMAIN_STOPPED: u64 = 3;
+
+impl DomainInfo {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        padded_str(&self.name)
+    }
+
+    /// Its scheduler's name.
+    pub fn scheduler(&self) -> &str {
+        padded_str(&self.scheduler)
+    }
+}
+
 /// The read-only half: the kernel writes it, the domain reads it.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]

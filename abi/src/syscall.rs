@@ -85,6 +85,13 @@ pub enum Syscall {
     /// [`Error::BadArgument`]; a reservation the CPU cannot hold beside the
     /// others, [`Error::Overloaded`].
     ReservationSet = 15,
+    /// `domain_info(handle, ptr)`: writes a
+    /// [`DomainInfo`](crate::dcb::DomainInfo) of the domain the capability
+    /// names (needs `READ`) at `ptr`, 8-byte aligned in the caller's own
+    /// writable memory ([`Error::BadPointer`] otherwise): its name,
+    /// scheduler, state, reservation and accounting as they stand, the
+    /// figures the kernel's end-of-run `stats` lines print. Returns 0.
+    DomainInfo = 16,
 }
 
 /// The largest `console_write` the kernel accepts in one call.
@@ -110,6 +117,7 @@ impl Syscall {
             13 => Self::IrqAck,
             14 => Self::DomainStop,
             15 => Self::ReservationSet,
+            16 => Self::DomainInfo,
             _ => return None,
         })
     }

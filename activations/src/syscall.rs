@@ -116,6 +116,14 @@ pub fn domain_stop(handle: u64) -> Result<u64, Error> {
     decode(raw(Syscall::DomainStop, handle, 0))
 }
 
+/// The state and accounting of the domain capability `handle` names.
+pub fn domain_info(handle: u64) -> Result<vesper_abi::dcb::DomainInfo, Error> {
+    let mut info = vesper_abi::dcb::DomainInfo::default();
+    let ptr = &raw mut info as u64;
+    decode(raw_number(Syscall::DomainInfo as u64, [handle, ptr, 0]))?;
+    Ok(info)
+}
+
 /// Changes the reservation capability `handle` names.
 pub fn reservation_set(handle: u64, period_ns: u64, slice_ns: u64) -> Result<u64, Error> {
     decode(raw_number(Syscall::ReservationSet as u64, [handle, period_ns, slice_ns]))

@@ -8,7 +8,9 @@
 //! A domain's table starts with the two capabilities the kernel adds
 //! ([`KERNEL_CAP_NAMES`]: `self` and `reservation`), then the manifest's:
 //! its devices in `uses` order, its interrupts (by event slot), its channel
-//! ends (in channel order) and the regions it maps (in manifest order).
+//! ends (in channel order), the regions it maps (in manifest order), and
+//! for each domain it supervises (in manifest order) that domain and its
+//! reservation, both named after it.
 //! Validation has checked that every table fits [`CAP_SLOTS`].
 
 use crate::image::{leak, leak_str};
@@ -42,6 +44,14 @@ pub struct ImageCaps {
 
 /// The rights to a device's registers.
 pub const DEVICE_RIGHTS: Rights = Rights::READ.union(Rights::WRITE).union(Rights::GRANT);
+
+/// The rights to a domain one supervises: read its state and accounting,
+/// stop it.
+pub const SUPERVISED_DOMAIN_RIGHTS: Rights = Rights::READ.union(Rights::CONTROL);
+
+/// The rights to the reservation of a domain one supervises: read and
+/// change it (under admission control).
+pub const SUPERVISED_RESERVATION_RIGHTS: Rights = Rights::READ.union(Rights::WRITE);
 
 /// The rights to an interrupt.
 pub const IRQ_RIGHTS: Rights = Rights::ACK;
@@ -173,6 +183,20 @@ impl ImageCaps {
                             rights: region_rights(*rights),
                         });
                     }
+                }
+                for supervised in &domain.supervises {
+                    let target = domain_index(supervised);
+                    let name = leak_str(supervised);
+                    caps.push(CapConfig {
+                        name,
+                        object: Object::Domain { domain: target },
+                        rights: SUPERVISED_DOMAIN_RIGHTS,
+                    });
+                    caps.push(CapConfig {
+                        name,
+                        object: Object::Reservation { domain: target },
+                        rights: SUPERVISED_RESERVATION_RIGHTS,
+                    });
                 }
                 caps
             })

@@ -10,6 +10,7 @@ use crate::domain::DomainState;
 use vesper_abi::cap::{
     CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES, RESERVATION, SELF,
 };
+use vesper_abi::dcb::{DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING, DOMAIN_STOPPED};
 use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{AdmitError, Reservation};
 use vesper_kernel_core::cap::{Capability, Object};
@@ -35,7 +36,7 @@ impl Dispatcher {
             let own = [
                 Capability::original(
                     Object::Domain { domain: index },
-                    Rights::CONTROL | Rights::GRANT,
+                    Rights::READ | Rights::CONTROL | Rights::GRANT,
                 ),
                 Capability::original(
                     Object::Reservation { domain: index },
@@ -227,6 +228,47 @@ impl Dispatcher {
             return Outcome::Return(Ok(0));
         }
         Outcome::Reschedule(now)
+    }
+
+    /// `domain_info`: the state and accounting of the domain `handle`
+    /// names, written into the caller's memory at `ptr`.
+    pub(super) fn domain_info(
+        &mut self,
+        index: usize,
+        [handle, ptr]: [u64; 2],
+    ) -> Result<u64, Error> {
+        let Object::Domain { domain: target } =
+            self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::READ)?
+        else {
+            return Err(Error::WrongType);
+        };
+        let info = self.info_of(target);
+        let caller = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
+        if !ptr.is_multiple_of(8) || !caller.user_write(ptr, &info) {
+            return Err(Error::BadPointer);
+        }
+        Ok(0)
+    }
+
+    /// Domain `target` as `domain_info` shows it.
+    fn info_of(&mut self, target: usize) -> DomainInfo {
+        let domain = self.domains[target].expect("the scheduler only knows loaded domains");
+        let accounting = self.accounting(target, &domain);
+        let (state, exit_code) = match domain.state {
+            DomainState::Live => (DOMAIN_RUNNING, 0),
+            DomainState::Exited(code) => (DOMAIN_EXITED, code),
+            DomainState::Faulted => (DOMAIN_FAULTED, 0),
+            DomainState::Stopped => (DOMAIN_STOPPED, 0),
+        };
+        let ro = self.ro(target);
+        DomainInfo {
+            name: ro.name,
+            scheduler: ro.scheduler,
+            state,
+            exit_code,
+            reservation: ro.reservation,
+            accounting,
+        }
     }
 
     pub(super) fn reservation_set(

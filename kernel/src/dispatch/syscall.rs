@@ -106,6 +106,7 @@ impl Dispatcher {
             Syscall::IrqAck => Outcome::Return(self.irq_ack(index, a0)),
             Syscall::DomainStop => self.domain_stop(index, a0),
             Syscall::ReservationSet => Outcome::Return(self.reservation_set(index, [a0, a1, a2])),
+            Syscall::DomainInfo => Outcome::Return(self.domain_info(index, [a0, a1])),
             Syscall::Exit => {
                 let now = time::now_ns();
                 log::info!("domain {} exited with code {a0}", self.config(index).name);

@@ -95,17 +95,22 @@ impl core::fmt::Display for StateWord {
     }
 }
 
-/// Whether `domain` may read `[start, start + len)` (see
-/// `vesper_kernel_core::memory`).
-fn readable(domain: &Domain, start: u64, len: u64) -> bool {
+/// Whether `domain` may read (or, with `write`, write) `[start, start +
+/// len)` (see `vesper_kernel_core::memory`).
+fn allows(domain: &Domain, start: u64, len: u64, write: bool) -> bool {
     vesper_kernel_core::memory::allows_in(
         domain.config,
         domain.mapped,
         config::REGIONS,
         start,
         len,
-        false,
+        write,
     )
+}
+
+/// Whether `domain` may read `[start, start + len)`.
+fn readable(domain: &Domain, start: u64, len: u64) -> bool {
+    allows(domain, start, len, false)
 }
 
 impl Domain {
@@ -113,7 +118,8 @@ impl Domain {
     /// to read; `None` unless the domain may read all of them. The slice
     /// borrows the domain's record, so it cannot outlive the call: this
     /// and [`Domain::user_context`] are the only ways the kernel reads
-    /// memory a domain names.
+    /// memory a domain names, and [`Domain::user_write`] the only way it
+    /// writes it.
     pub fn user_bytes(&self, ptr: u64, len: u64) -> Option<&[u8]> {
         if !readable(self, ptr, len) {
             return None;
@@ -125,6 +131,23 @@ impl Domain {
         Some(unsafe {
             core::slice::from_raw_parts(phys_to_virt(ptr as usize) as *const u8, len as usize)
         })
+    }
+
+    /// Writes `value` at `ptr` in this domain's memory, for a system call
+    /// that answers through it; `false` (nothing written) unless the
+    /// domain may write all of it. `T` must be plain data that the domain
+    /// may see whole (no padding that could hold kernel bytes).
+    pub fn user_write<T: Copy>(&self, ptr: u64, value: &T) -> bool {
+        let len = core::mem::size_of::<T>() as u64;
+        if !allows(self, ptr, len, true) {
+            return false;
+        }
+        // SAFETY: the range lies in the domain's own writable memory
+        // (checked above), reached through the kernel's linear map; the
+        // domain does not run while the kernel does; an unaligned write
+        // needs no alignment.
+        unsafe { (phys_to_virt(ptr as usize) as *mut T).write_unaligned(*value) };
+        true
     }
 
     /// The register context at `ptr` in this domain's memory (16-byte

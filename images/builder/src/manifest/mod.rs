@@ -151,6 +151,10 @@ pub struct Domain {
     pub uses: Vec<String>,
     /// Its interrupts and their event slots, by slot.
     pub interrupts: Vec<InterruptRoute>,
+    /// The domains it supervises (`supervises`), in manifest order: it
+    /// holds a capability to each (`READ` and `CONTROL`) and to its
+    /// reservation (`READ` and `WRITE`), both named after it.
+    pub supervises: Vec<String>,
     /// Where its memory lies.
     pub layout: DomainLayout,
     /// Where in the manifest its memory is asked for (its `memory` or

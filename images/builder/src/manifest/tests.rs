@@ -6,6 +6,7 @@ use super::*;
 use crate::layout::SLOT_ROOM;
 use crate::units::PPB_ONE;
 use std::time::{Duration, Instant};
+use vesper_abi::cap::Object;
 use vesper_abi::layout::{MAX_DOMAINS, MAX_REGIONS};
 
 fn programs() -> BTreeSet<String> {
@@ -190,7 +191,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
              board, run-for, console); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services); help: did you mean `slice`?"#,
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -425,7 +426,7 @@ fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
         report.lines(),
         [
             r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
-            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services); help: did you mean `slice`?"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises); help: did you mean `slice`?"#,
             "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
              (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
              most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
@@ -828,7 +829,7 @@ fn a_domain_needing_more_capabilities_than_its_table_holds_is_refused() {
     let err = refused(
         &text,
         &[
-            r#"images/test.toml:1:1: domain "a": needs 34 capabilities, but a domain's table has 32 slots: 2 the kernel adds (self, reservation), 2 for devices (`uses`), 1 for `interrupts`, 20 for channel ends and 9 for regions"#,
+            r#"images/test.toml:1:1: domain "a": needs 34 capabilities, but a domain's table has 32 slots: 2 the kernel adds (self, reservation), 2 for devices (`uses`), 1 for `interrupts`, 20 for channel ends, 9 for regions and 0 for the domains it supervises (a domain and a reservation each)"#,
         ],
     );
     assert!(err.contains("(1 problem)"), "{err}");
@@ -1465,5 +1466,47 @@ fn a_connection_name_must_fit_a_capability() {
         &text,
         &["its connection would be called \"console-a-long-client\", 21 bytes, but capability \
            names have at most 15"],
+    );
+}
+
+#[test]
+fn a_supervisor_gets_each_domain_it_names_or_all_the_others() {
+    let text = format!(
+        "{}{}{}{}",
+        with("a", ""),
+        with("shell", "supervises = [\"*\"]"),
+        with("watcher", "supervises = [\"a\"]"),
+        with("b", "")
+    );
+    let manifest = parse(&text).unwrap();
+    let supervises =
+        |name: &str| manifest.domains.iter().find(|d| d.name == name).unwrap().supervises.clone();
+    assert_eq!(supervises("shell"), ["a", "watcher", "b"]);
+    assert_eq!(supervises("watcher"), ["a"]);
+    assert!(supervises("a").is_empty());
+    let caps = crate::caps::ImageCaps::of(&manifest);
+    let shell: Vec<(&str, Object)> = caps.domains[1].iter().map(|c| (c.name, c.object)).collect();
+    assert_eq!(
+        shell,
+        [
+            ("a", Object::Domain { domain: 0 }),
+            ("a", Object::Reservation { domain: 0 }),
+            ("watcher", Object::Domain { domain: 2 }),
+            ("watcher", Object::Reservation { domain: 2 }),
+            ("b", Object::Domain { domain: 3 }),
+            ("b", Object::Reservation { domain: 3 }),
+        ]
+    );
+}
+
+#[test]
+fn a_supervisor_of_no_domain_or_of_itself_is_refused() {
+    let text = format!("{}{}", with("a", ""), with("shell", "supervises = [\"aa\", \"shell\"]"));
+    refused(
+        &text,
+        &[
+            "domain \"shell\", key `supervises`: no domain is called \"aa\"; help: did you mean \"a\"?",
+            "domain \"shell\", key `supervises`: a domain cannot supervise itself",
+        ],
     );
 }

@@ -28,6 +28,7 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
     let Tables { image, mut domains, unread_domains, mut shares, mut regions, mut channels } =
         tables;
     services::connect(&domains, &mut regions, &mut channels, problems);
+    services::supervise(&mut domains, problems);
     names::check(&mut domains, &mut regions, &mut channels, problems);
     let known = DomainNames::new(&domains, &unread_domains);
     references::check_shares(&mut shares, &known, &image.console, problems);

@@ -113,3 +113,32 @@ fn providers<'d>(
     }
     providers
 }
+
+/// Resolves each domain's `supervises` (names, or `"*"` for every other
+/// domain) into the domains it names, in manifest order; reports names of
+/// no domain and a domain supervising itself.
+pub(super) fn supervise(domains: &mut [DomainDraft], problems: &mut Problems) {
+    let names: Vec<String> = domains.iter().filter_map(|d| d.name().map(str::to_string)).collect();
+    for domain in domains.iter_mut() {
+        let Some(own) = domain.name().map(str::to_string) else { continue };
+        let what = key_of(&domain.label, "supervises");
+        let mut wanted: Vec<&str> = Vec::new();
+        for entry in &domain.supervises {
+            let entry_name = entry.get_ref().as_str();
+            if entry_name == "*" {
+                wanted.extend(names.iter().map(String::as_str).filter(|name| *name != own));
+            } else if entry_name == own {
+                problems.at(&entry.span(), &what, "a domain cannot supervise itself".to_string());
+            } else if names.iter().any(|name| name == entry_name) {
+                wanted.push(entry_name);
+            } else {
+                let known: Vec<&str> = names.iter().map(String::as_str).collect();
+                let help = did_you_mean(entry_name, &known, |close| format!("{close:?}"));
+                let reason = format!("no domain is called {entry_name:?}");
+                problems.report(Problem::at(&entry.span(), &what, reason).maybe_help(help));
+            }
+        }
+        domain.supervised =
+            names.iter().filter(|name| wanted.contains(&name.as_str())).cloned().collect();
+    }
+}

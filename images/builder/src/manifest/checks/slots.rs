@@ -10,7 +10,7 @@ use vesper_abi::cap::KERNEL_CAP_NAMES;
 
 /// Checks that each domain's capabilities fit its table: the kernel's
 /// [`KERNEL_CAPS`], then one per device in `uses`, interrupt, channel end
-/// and region the domain maps.
+/// and region the domain maps, and two per domain it supervises.
 pub(super) fn check_capabilities(
     drafts: &[DomainDraft],
     channels: &[ChannelDraft],
@@ -28,7 +28,8 @@ pub(super) fn check_capabilities(
         let ends = ends_of.get(name).copied().unwrap_or(0);
         let mapped = mapped_by.get(name).copied().unwrap_or(0);
         let (uses, interrupts) = (draft.uses.len(), draft.interrupts.len());
-        let total = KERNEL_CAPS + uses + interrupts + ends + mapped;
+        let supervised = 2 * draft.supervised.len();
+        let total = KERNEL_CAPS + uses + interrupts + ends + mapped + supervised;
         if total > CAP_SLOTS {
             problems.at(
                 &draft.span,
@@ -36,8 +37,9 @@ pub(super) fn check_capabilities(
                 format!(
                     "needs {total} capabilities, but a domain's table has {CAP_SLOTS} slots: \
                      {KERNEL_CAPS} the kernel adds ({}), {uses} for devices (`uses`), \
-                     {interrupts} for `interrupts`, {ends} for channel ends and {mapped} for \
-                     regions",
+                     {interrupts} for `interrupts`, {ends} for channel ends, {mapped} for \
+                     regions and {supervised} for the domains it supervises (a domain and a \
+                     reservation each)",
                     KERNEL_CAP_NAMES.join(", ")
                 ),
             );

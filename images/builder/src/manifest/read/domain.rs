@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use vesper_abi::layout::MAX_DOMAINS;
 
-const DOMAIN_KEYS: [&str; 14] = [
+const DOMAIN_KEYS: [&str; 15] = [
     "name",
     "program",
     "period",
@@ -31,6 +31,7 @@ const DOMAIN_KEYS: [&str; 14] = [
     "interrupts",
     "provides",
     "services",
+    "supervises",
 ];
 
 /// A `[[domain]]` as read.
@@ -62,6 +63,12 @@ pub(crate) struct DomainDraft {
     /// The services it uses (`services`), each connected to its provider
     /// by the checks across tables.
     pub services: Vec<Spanned<String>>,
+    /// The domains it supervises (`supervises`) as written: names, or
+    /// `"*"` for all the others.
+    pub supervises: Vec<Spanned<String>>,
+    /// Those domains by name, in manifest order, once the checks across
+    /// tables have found them.
+    pub supervised: Vec<String>,
     /// Whether it may run in slack time.
     extra: bool,
     /// Its `latency`, if given and valid.
@@ -121,6 +128,7 @@ impl DomainDraft {
             threads: self.threads,
             uses: self.uses.into_iter().map(Spanned::into_inner).collect(),
             interrupts: self.routes,
+            supervises: self.supervised,
             layout: self.memory.layout?,
             sizes_at: self.memory.at,
         })
@@ -195,6 +203,7 @@ fn read(
         .into_iter()
         .filter_map(|service| read_service_name(&s, "services", service, problems))
         .collect();
+    let supervises = s.strings("supervises", problems);
     let valid = problems.count() == before;
     DomainDraft {
         label,
@@ -209,6 +218,8 @@ fn read(
         routes,
         provides,
         services,
+        supervises,
+        supervised: Vec::new(),
         extra,
         latency,
         memory,
