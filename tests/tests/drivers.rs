@@ -112,3 +112,39 @@ fn typed_input_reaches_the_focus_and_a_burst_leaves_the_driver_standing() {
     run.check(run.stats("uart").state == "running", "the driver survived the burst");
     run.check(run.stats("echo").state == "running", "the client survived the burst");
 }
+
+#[test]
+fn the_shell_answers_ps_shows_every_domain_and_reserve_changes_a_share() {
+    let input = b"help\necho hi there\nuptime\nps\nreserve worker 10ms 3ms\nps\n\
+                  reserve worker 10ms 20ms\nreserve worker 10ms 9ms\nbogus\n";
+    let run = boot_manifest_with_input(Path::new("tests/manifests/shell.toml"), Some(input));
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    let said: Vec<&str> =
+        run.device_serial().lines().filter_map(|line| line.strip_prefix("[shell] ")).collect();
+    let has = |prefix: &str| said.iter().any(|line| line.starts_with(prefix));
+    run.check(has("commands: help, echo TEXT, uptime, ps, reserve"), "help");
+    run.check(said.contains(&"hi there"), "echo");
+    run.check(has("up "), "uptime");
+    run.check(has("reserve: worker now has 3.000ms every 10.000ms"), "reserve");
+    run.check(has("reserve: refused: BadArgument"), "a slice longer than its period is refused");
+    run.check(has("reserve: refused: Overloaded"), "admission control applies");
+    run.check(has("unknown command \"bogus\""), "an unknown command");
+    // Two `ps` tables, each with a row for every domain, the kernel's
+    // figures as they stood (at most the final ones).
+    for domain in ["uart", "shell", "worker", "hello"] {
+        let rows: Vec<&str> =
+            said.iter().copied().filter(|l| l.starts_with(&format!("{domain} "))).collect();
+        run.check(rows.len() == 2, &format!("{domain}: a row in each ps ({rows:?})"));
+        let activations: u64 =
+            rows[1].split_whitespace().nth(5).and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+        run.check(activations <= run.stats(domain).activations, &format!("{domain}: {rows:?}"));
+    }
+    let worker: Vec<&str> = said.iter().copied().filter(|l| l.starts_with("worker ")).collect();
+    run.check(
+        worker[0].contains("1.000ms") && worker[1].contains("3.000ms"),
+        &format!("{worker:?}"),
+    );
+    // The worker spins: from the change on it gets 3 ms of every 10.
+    let cpu = run.stats("worker").cpu_ns;
+    run.check(cpu > 200_000_000 / 10 * 2, &format!("the worker's new share shows: {cpu} ns"));
+}

@@ -108,7 +108,11 @@ impl Dispatcher {
             }
             Object::Reservation { domain } => {
                 info.base = domain as u64;
-                RESERVATION
+                if domain == holder {
+                    RESERVATION
+                } else {
+                    self.config(domain).name
+                }
             }
         };
         info.name = padded(name);

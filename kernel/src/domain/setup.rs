@@ -48,7 +48,7 @@ pub enum LoadError {
     NameTooLong,
     /// The scheduler's name or the threads do not fit the DCB.
     BadThreads,
-    /// A capability names a channel end, interrupt or region that is not
+    /// A capability names a channel end, interrupt, region or domain that is not
     /// the domain's or does not exist.
     BadCapability(&'static str),
     /// The period or slice is shorter than the board allows.
@@ -75,7 +75,7 @@ impl core::fmt::Display for LoadError {
             ),
             Self::BadCapability(name) => write!(
                 f,
-                "its capability {name:?} names a channel end, interrupt or region that \
+                "its capability {name:?} names a channel end, interrupt, region or domain that \
                  does not exist or is not its own"
             ),
             Self::BelowMinimum => write!(
@@ -114,7 +114,8 @@ fn cap_is_sound(cap: &CapConfig, me: usize) -> bool {
                     r.start % PAGE_SIZE == 0 && r.end % PAGE_SIZE == 0 && r.start < r.end
                 })
         }
-        Object::Domain { .. } | Object::Reservation { .. } => false,
+        // A supervisor's (`supervises`): any domain of the image.
+        Object::Domain { domain } | Object::Reservation { domain } => domain < DOMAINS.len(),
     }
 }
 
