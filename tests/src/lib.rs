@@ -90,7 +90,6 @@ pub fn boot_manifest_with_input(path: &Path, input: Option<&[u8]>) -> Run {
     xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
     let image = built_image(path, Machine::Qemu);
     let mut boot = Boot::new(&image.kernel.flat);
-    boot.console = vesper_builder::image::console_uart(&image.manifest);
     boot.input = input.map(<[u8]>::to_vec);
     let outcome = boot
         .run_captured(BOOT_TIMEOUT)

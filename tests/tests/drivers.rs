@@ -12,6 +12,17 @@ fn run(manifest: &str) -> Run {
     run
 }
 
+/// What `domain` printed through the `uart` driver: the rest of each PL011
+/// line after `[domain] `. Typed input is echoed as it comes, so a line may
+/// start with echoed keys before the prefix.
+fn printed<'a>(run: &'a Run, domain: &str) -> Vec<&'a str> {
+    let prefix = format!("[{domain}] ");
+    run.device_serial()
+        .lines()
+        .filter_map(|line| line.find(prefix.as_str()).map(|at| &line[at + prefix.len()..]))
+        .collect()
+}
+
 /// The numbers in a `timer-client` report line, in order.
 fn numbers(line: &str) -> Vec<u64> {
     line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect()
@@ -92,15 +103,14 @@ fn typed_input_reaches_the_focus_and_a_burst_leaves_the_driver_standing() {
     let run =
         boot_manifest_with_input(Path::new("tests/manifests/console-input.toml"), Some(&input));
     run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
-    let echoed: Vec<&str> =
-        run.device_serial().lines().filter_map(|line| line.strip_prefix("[echo] echo: ")).collect();
+    let printed = printed(&run, "echo");
+    let echoed: Vec<&str> = printed.iter().filter_map(|line| line.strip_prefix("echo: ")).collect();
     run.check(echoed.starts_with(&["hello", "world"]), &format!("the first lines: {echoed:?}"));
     // Every byte typed is either received by the client or counted lost by
     // the driver, which reports losses as they reach powers of two.
-    let received = run
-        .device_serial()
-        .lines()
-        .filter_map(|line| line.strip_prefix("[echo] console-echo: "))
+    let received = printed
+        .iter()
+        .filter_map(|line| line.strip_prefix("console-echo: "))
         .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
         .max()
         .unwrap_or(0);
@@ -119,8 +129,7 @@ fn the_shell_answers_ps_shows_every_domain_and_reserve_changes_a_share() {
                   reserve worker 10ms 20ms\nreserve worker 10ms 9ms\nbogus\n";
     let run = boot_manifest_with_input(Path::new("tests/manifests/shell.toml"), Some(input));
     run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
-    let said: Vec<&str> =
-        run.device_serial().lines().filter_map(|line| line.strip_prefix("[shell] ")).collect();
+    let said = printed(&run, "shell");
     let has = |prefix: &str| said.iter().any(|line| line.starts_with(prefix));
     run.check(has("commands: help, echo TEXT, uptime, ps, reserve"), "help");
     run.check(said.contains(&"hi there"), "echo");

@@ -302,11 +302,23 @@ fn run(command: Cmd) -> Result<ExitCode> {
         Cmd::Run { manifest, elf, deny_warnings } => {
             setup::ensure_qemu()?;
             let path = deny_warnings_first(manifest, deny_warnings)?;
-            let built = build_and_show(Some(path))?;
-            let image = built.kernel;
-            let kernel = if elf { image.elf } else { image.flat };
+            // At a terminal the run is a person's: it goes on until they
+            // quit, and virtual time waits for them while the guest idles.
+            let at_terminal = std::io::stdin().is_terminal();
+            let image = if at_terminal {
+                let image = vesper_builder::build_image_until_quit(&workspace_root(), &path)?;
+                show_warnings(&image.manifest, false)?;
+                print!("{}", image.summary);
+                image
+            } else {
+                build_and_show(Some(path))?
+            };
+            let kernel = if elf { image.kernel.elf } else { image.kernel.flat };
             let mut boot = Boot::new(&kernel);
-            boot.console = vesper_builder::image::console_uart(&built.manifest);
+            boot.realtime = at_terminal;
+            if at_terminal {
+                eprintln!("xtask: interactive: the run goes on until you quit QEMU with Ctrl-A X");
+            }
             eprintln!("xtask: booting {} in QEMU raspi3b", kernel.display());
             let code = boot.run_interactive()?;
             eprintln!("xtask: QEMU exited with code {code}");

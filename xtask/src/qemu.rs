@@ -15,6 +15,11 @@ pub const QEMU: &str = "qemu-system-aarch64";
 /// instruction, and the guest never waits on the host's clock.
 pub const ICOUNT: &str = "shift=0,sleep=off";
 
+/// Interactive runs: still one nanosecond per instruction while the guest
+/// runs, but while it idles virtual time waits for real time, so that a
+/// person can type before the next deadline comes.
+pub const ICOUNT_REALTIME: &str = "shift=0,sleep=on";
+
 /// How to boot one image.
 #[derive(Clone, Debug)]
 pub struct Boot {
@@ -33,18 +38,26 @@ pub struct Boot {
     /// What a captured run types on the PL011 (its stdin), all at once
     /// from the start; `None`: nothing, stdin closed.
     pub input: Option<Vec<u8>>,
+    /// Virtual time follows real time while the guest idles (`-icount
+    /// sleep=on`), for a person typing; otherwise it jumps to the next
+    /// deadline and the run is deterministic.
+    pub realtime: bool,
 }
 
 impl Boot {
     /// Boots `kernel` with the standard machine: raspi3b, no display, the
-    /// first UART on stdio, semihosting (for the exit code), icount.
+    /// kernel's console on stdio (on the UART the image recorded beside
+    /// the kernel, see `vesper_builder::image::CONSOLE_FILE`), semihosting
+    /// (for the exit code), icount.
     pub fn new(kernel: impl AsRef<Path>) -> Self {
+        let kernel = kernel.as_ref().to_path_buf();
         Self {
-            kernel: kernel.as_ref().to_path_buf(),
+            console: vesper_builder::image::read_console(&kernel),
+            kernel,
             extra_args: Vec::new(),
             serial: "stdio".into(),
-            console: ConsoleUart::Pl011,
             input: None,
+            realtime: false,
         }
     }
 
@@ -66,7 +79,7 @@ impl Boot {
         let mut cmd = Command::new(QEMU);
         cmd.args(["-M", "raspi3b", "-display", "none", "-monitor", "none"])
             .args(["-serial", uarts[0], "-serial", uarts[1]])
-            .args(["-semihosting", "-icount", ICOUNT])
+            .args(["-semihosting", "-icount", if self.realtime { ICOUNT_REALTIME } else { ICOUNT }])
             .arg("-kernel")
             .arg(&self.kernel)
             .args(&self.extra_args);
@@ -79,17 +92,19 @@ impl Boot {
     }
 
     /// Boots and waits, with the console on this terminal (and, when a
-    /// driver domain owns the PL011, its output too, both through one
-    /// multiplexed terminal: Ctrl-A c switches which of the two gets the
-    /// keyboard). Returns QEMU's exit code (the kernel's, through
-    /// semihosting).
+    /// driver domain owns the PL011, the PL011 too: it gets the keyboard,
+    /// and both print here). Returns QEMU's exit code (the kernel's,
+    /// through semihosting).
     pub fn run_interactive(&self) -> Result<i32> {
         let mut cmd = match self.console {
             ConsoleUart::Pl011 => self.command_with("null"),
             ConsoleUart::MiniUart => {
-                let mut both = self.clone();
-                both.serial = "chardev:term".into();
-                let mut cmd = both.command_with("chardev:term");
+                // The PL011 is the terminal (Ctrl-A X quits, through the
+                // multiplexer); the kernel's mini UART only writes, to the
+                // same terminal through stderr.
+                let mut driver = self.clone();
+                driver.serial = "chardev:term".into();
+                let mut cmd = driver.command_with("file:/dev/stderr");
                 cmd.args(["-chardev", "stdio,id=term,mux=on,signal=off"]);
                 cmd
             }

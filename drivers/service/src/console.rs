@@ -71,7 +71,7 @@ pub type ConsoleArea = ServiceArea<Chunk, Chunk, RING_SLOTS>;
 /// byte may end a line, and the line buffered before it may be full.
 pub const fn chunk_output_max(name_len: usize) -> usize {
     let prefix = name_len + 3; // "[", name, "] "
-    (CHUNK + 1) * (prefix + 1) + LINE_MAX + CHUNK
+    (CHUNK + 1) * (prefix + 2) + LINE_MAX + CHUNK
 }
 
 /// One client's line in the making.
@@ -110,7 +110,8 @@ impl LineAssembler {
     }
 }
 
-/// Writes `[name] line\n` into `out`: the form every line goes out in.
+/// Writes `[name] line\r\n` into `out`: the form every line goes out in
+/// (a carriage return too, as serial terminals want).
 pub fn prefixed(name: &str, line: &[u8], mut out: impl FnMut(u8)) {
     let name = &name.as_bytes()[..name.len().min(NAME_MAX)];
     out(b'[');
@@ -118,6 +119,7 @@ pub fn prefixed(name: &str, line: &[u8], mut out: impl FnMut(u8)) {
     out(b']');
     out(b' ');
     line.iter().copied().for_each(&mut out);
+    out(b'\r');
     out(b'\n');
 }
 
@@ -166,7 +168,7 @@ mod tests {
     fn lines_are_prefixed_with_the_clients_name() {
         let mut out = Vec::new();
         prefixed("shell", b"ls", |b| out.push(b));
-        assert_eq!(out, b"[shell] ls\n");
+        assert_eq!(out, b"[shell] ls\r\n");
     }
 
     proptest! {

@@ -8,6 +8,9 @@
 //! channel both named `console-CLIENT`. Input goes to the client called
 //! `shell` if there is one, else to the first.
 //!
+//! Typed bytes are echoed as they come (the client sees whole lines; the
+//! person typing sees each key).
+//!
 //! The driver loops: drain the receive FIFO if the interrupt came (QEMU's
 //! PL011 raises it like an edge: bytes left in the FIFO would never raise
 //! it again), hand the input to the focus, take the clients' text while the
@@ -144,13 +147,31 @@ impl Uart {
                     );
                 }
             }
-            let _ = typed.push(data.read(DR::DATA) as u8);
+            let byte = data.read(DR::DATA) as u8;
+            self.echo(byte);
+            let _ = typed.push(byte);
             if typed.is_full() {
                 self.hand_over(clients, focus, &typed);
                 typed.clear();
             }
         }
         self.hand_over(clients, focus, &typed);
+    }
+
+    /// Shows a typed byte at once, as a terminal's line discipline does:
+    /// text as it is, the end of a line as `\r\n`, a backspace as a rub-out;
+    /// control characters are not echoed. (An echo may land in the middle
+    /// of a client's line going out: it is what the person typed.)
+    fn echo(&mut self, byte: u8) {
+        let shown: &[u8] = match byte {
+            b'\r' | b'\n' => b"\r\n",
+            0x08 | 0x7f => b"\x08 \x08",
+            b'\t' | 0x20..=0x7e => core::slice::from_ref(&byte),
+            _ => b"",
+        };
+        for &b in shown {
+            let _ = self.output.push_back(b);
+        }
     }
 
     /// Queues `typed` for client `focus`.

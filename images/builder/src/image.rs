@@ -52,6 +52,33 @@ pub fn image_config(manifest: &Manifest, domains: &[PlacedDomain]) -> ImageConfi
     }
 }
 
+/// The file beside a built kernel image that says which UART carries the
+/// kernel's console (`pl011` or `mini-uart`), so that whoever boots the
+/// image (`cargo xtask run`, the tests) wires QEMU's serial ports right
+/// without the manifest.
+pub const CONSOLE_FILE: &str = "console";
+
+/// Records `console` beside the kernel image `kernel` (see
+/// [`CONSOLE_FILE`]).
+pub fn write_console(kernel: &std::path::Path, console: ConsoleUart) -> anyhow::Result<()> {
+    let path = kernel.with_file_name(CONSOLE_FILE);
+    let word = match console {
+        ConsoleUart::Pl011 => "pl011",
+        ConsoleUart::MiniUart => "mini-uart",
+    };
+    std::fs::write(&path, format!("{word}\n"))
+        .map_err(|error| anyhow::anyhow!("writing {}: {error}", path.display()))
+}
+
+/// The console recorded beside the kernel image `kernel`: the PL011 when
+/// nothing is recorded (a kernel built without a manifest).
+pub fn read_console(kernel: &std::path::Path) -> ConsoleUart {
+    match std::fs::read_to_string(kernel.with_file_name(CONSOLE_FILE)).as_deref().map(str::trim) {
+        Ok("mini-uart") => ConsoleUart::MiniUart,
+        _ => ConsoleUart::Pl011,
+    }
+}
+
 /// The kernel driver of the manifest's console device (checked to have one
 /// when the manifest was read): which UART carries the kernel's output.
 pub fn console_uart(manifest: &Manifest) -> ConsoleUart {

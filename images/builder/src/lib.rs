@@ -134,7 +134,13 @@ pub fn check_manifest(root: &Path, manifest: &Path) -> Result<Manifest> {
 /// workspace at `root`: `target/images/<name>/{kernel.elf,kernel8.img}`,
 /// beside the generated `image_config.rs` and one `<domain>.bin` per domain.
 pub fn build_image(root: &Path, manifest: &Path) -> Result<BuiltImage> {
-    build(root, manifest, Machine::Qemu, &[])
+    build(root, manifest, Machine::Qemu, &[], false)
+}
+
+/// [`build_image`] for a person at a terminal: the manifest's `run-for`
+/// is dropped, so that the run goes on until they quit QEMU.
+pub fn build_image_until_quit(root: &Path, manifest: &Path) -> Result<BuiltImage> {
+    build(root, manifest, Machine::Qemu, &[], true)
 }
 
 /// [`build_image`], with extra cargo features for the kernel (e.g. `bench`
@@ -144,13 +150,13 @@ pub fn build_image_with_features(
     manifest: &Path,
     kernel_features: &[&str],
 ) -> Result<BuiltImage> {
-    build(root, manifest, Machine::Qemu, kernel_features)
+    build(root, manifest, Machine::Qemu, kernel_features, false)
 }
 
 /// [`build_image`] for `machine`: [`Machine::Board`] builds the kernel for
 /// a physical Pi 3, without semihosting, into `target/images/board/<name>`.
 pub fn build_image_for(root: &Path, manifest: &Path, machine: Machine) -> Result<BuiltImage> {
-    build(root, manifest, machine, &[])
+    build(root, manifest, machine, &[], false)
 }
 
 fn build(
@@ -158,10 +164,14 @@ fn build(
     manifest: &Path,
     machine: Machine,
     kernel_features: &[&str],
+    until_quit: bool,
 ) -> Result<BuiltImage> {
     let packages = domains::domain_packages(root)?;
     let programs = domains::known_programs(&packages)?;
-    let manifest = Manifest::load(manifest, &programs)?;
+    let mut manifest = Manifest::load(manifest, &programs)?;
+    if until_quit {
+        manifest.run_for_ns = None;
+    }
     let programs_dir = domains::build_programs(root, &packages)?;
     let placed = place_domains(&manifest, &programs_dir)?;
     let config = codegen::write_image(&image_dir(root, &manifest.name), &manifest, &placed)?;
@@ -173,6 +183,7 @@ fn build(
         std::fs::read(&kernel.elf).with_context(|| format!("reading {}", kernel.elf.display()))?;
     let kernel_end = flat::memory_end(&elf)?;
     check_kernel_end(kernel_end)?;
+    image::write_console(&kernel.flat, image::console_uart(&manifest))?;
     let summary = Summary::built(&manifest, &placed, kernel_end);
     Ok(BuiltImage { manifest, kernel, config, summary })
 }

@@ -52,6 +52,9 @@ fn run() {
                     }
                     line.clear();
                 }
+                0x08 | 0x7f => {
+                    line.pop();
+                }
                 _ => {
                     // A line past the buffer is cut; the rest is dropped.
                     let _ = line.push(byte);
