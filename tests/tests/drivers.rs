@@ -120,6 +120,23 @@ fn typed_input_reaches_the_focus_and_a_burst_leaves_the_driver_standing() {
         &format!("{received} of {} bytes received, and no loss reported", input.len()),
     );
     run.check(run.stats("uart").state == "running", "the driver survived the burst");
+    // Under the burst the driver takes at most one interrupt per turn of
+    // its loop (the line stays masked until it acknowledges), and many
+    // bytes per interrupt: it converges to polling.
+    let load = run
+        .serial()
+        .lines()
+        .filter_map(|line| line.strip_prefix("[uart] uart: "))
+        .filter(|line| line.contains(" interrupts in "))
+        .last()
+        .map(numbers)
+        .unwrap_or_default();
+    let [interrupts, turns, bytes] = load[..] else {
+        run.check(false, &format!("no interrupt report: {load:?}"));
+        return;
+    };
+    run.check(interrupts <= turns, &format!("{interrupts} interrupts in {turns} turns"));
+    run.check(bytes >= 4 * interrupts, &format!("{bytes} bytes in {interrupts} interrupts"));
     run.check(run.stats("echo").state == "running", "the client survived the burst");
 }
 
