@@ -6,9 +6,9 @@
 //! driver replies when it comes, with when it fired, so that lateness is
 //! measured where it happens. The rules of [`Alarms`], the driver's table:
 //!
-//! - **Earliest deadline first**: the compare register is set to the
-//!   earliest alarm of all clients; every alarm due when the driver looks
-//!   fires, oldest deadline first.
+//! - **Earliest deadline first**: compare 1 is set to the earliest alarm of
+//!   all clients and compare 3 to the next; every alarm due when the driver
+//!   looks fires, oldest deadline first.
 //! - **Never early**: an alarm fires only once the clock has reached its
 //!   deadline.
 //! - **Every period**: a periodic alarm fires once per period; one that
@@ -164,9 +164,25 @@ impl Alarms {
         }
     }
 
+    /// The two earliest deadlines (of two alarms; they may be equal), for
+    /// the driver's two compares.
+    pub fn next_two(&self) -> [Option<u64>; 2] {
+        let mut next = [None, None];
+        for deadline in self.slots.iter().flatten().map(|a| a.deadline_ns) {
+            match next {
+                [None, _] => next[0] = Some(deadline),
+                [Some(first), _] if deadline < first => next = [Some(deadline), next[0]],
+                [Some(_), None] => next[1] = Some(deadline),
+                [Some(_), Some(second)] if deadline < second => next[1] = Some(deadline),
+                _ => {}
+            }
+        }
+        next
+    }
+
     /// The earliest deadline of all, if any.
     pub fn earliest(&self) -> Option<u64> {
-        self.slots.iter().flatten().map(|a| a.deadline_ns).min()
+        self.next_two()[0]
     }
 
     /// Takes the alarm with the earliest deadline if it is due at `now_ns`
@@ -218,6 +234,18 @@ mod tests {
         assert_eq!(a.pop_due(1000).map(|x| x.id), Some(2));
         assert_eq!(a.pop_due(1000).map(|x| x.id), Some(1));
         assert_eq!(a.pop_due(1000), None);
+    }
+
+    #[test]
+    fn the_two_earliest_deadlines_are_found_for_the_two_compares() {
+        let mut a = Alarms::new();
+        assert_eq!(a.next_two(), [None, None]);
+        for (client, at) in [(0, 500), (1, 300), (2, 900), (3, 300)] {
+            assert_eq!(a.request(client, once(1, at)), Outcome::Taken);
+        }
+        assert_eq!(a.next_two(), [Some(300), Some(300)]);
+        a.pop_due(300);
+        assert_eq!(a.next_two(), [Some(300), Some(500)]);
     }
 
     #[test]

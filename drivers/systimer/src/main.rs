@@ -3,11 +3,12 @@
 //! states the rules) to every client the manifest connects to it.
 //!
 //! The manifest gives the driver the device (`uses = ["systimer"]`), its
-//! compare interrupt (`systimer.c1`), and for each client a region and a
+//! two compare interrupts (`systimer.c1`, `systimer.c3`), and for each client a region and a
 //! channel both named `timer-CLIENT`. The driver finds its clients by that
 //! prefix, then loops: take every client's requests, fire every alarm
-//! that is due, set compare 1 to the earliest one left, and wait for any
-//! event (the compare's interrupt or a client's request).
+//! that is due, set compare 1 to the earliest one left and compare 3 to the
+//! next, and wait for any event (a compare's interrupt or a client's
+//! request).
 //!
 //! On a physical Pi 3 nothing differs: the system timer runs at 1 MHz from
 //! the 19.2 MHz crystal whatever the core clock, and compares 1 and 3 are
@@ -70,21 +71,33 @@ impl Timer {
         }
     }
 
-    /// Sets compare 1 for `deadline_ns`; returns whether the counter has
-    /// already passed it (the match would then come only after the low
-    /// word wraps: the caller must look again instead of waiting).
-    fn set_compare(&self, deadline_ns: u64) -> bool {
-        let tick = tick_at_or_after(deadline_ns, self.ns0, self.tick0);
-        // The compare matches the low 32 bits of the counter.
-        self.registers.c1.set(tick as u32);
-        self.counter() >= tick
+    /// Sets compare 1 for the earliest deadline of `next` and compare 3
+    /// for the other; returns whether the counter has already passed one
+    /// of them (its match would then come only after the low word wraps:
+    /// the caller must look again instead of waiting).
+    fn set_compares(&self, next: [Option<u64>; 2]) -> bool {
+        let mut passed = false;
+        for (deadline_ns, compare) in next.into_iter().zip([&self.registers.c1, &self.registers.c3])
+        {
+            let Some(deadline_ns) = deadline_ns else { continue };
+            let tick = tick_at_or_after(deadline_ns, self.ns0, self.tick0);
+            // A compare matches the low 32 bits of the counter.
+            compare.set(tick as u32);
+            passed |= self.counter() >= tick;
+        }
+        passed
     }
 }
 
 fn run() {
-    let (Some(device), Some(irq)) = (Region::named("systimer"), Interrupt::named("systimer.c1"))
-    else {
-        println!("systimer: the manifest gives no systimer device or systimer.c1 interrupt");
+    let (Some(device), Some(c1), Some(c3)) = (
+        Region::named("systimer"),
+        Interrupt::named("systimer.c1"),
+        Interrupt::named("systimer.c3"),
+    ) else {
+        println!(
+            "systimer: the manifest gives no systimer device, or not both its interrupts c1 and c3"
+        );
         return;
     };
     // SAFETY: the manifest maps the timer's registers here, and this
@@ -94,24 +107,28 @@ fn run() {
     (timer.ns0, timer.tick0) = (now_ns(), timer.counter());
     let mut clients = connect();
     println!("systimer: serving {} clients: {}", clients.len(), Names(&clients));
-    // A match left from before (the compare resets to 0) may have been
-    // delivered already: clear it and unmask the line.
-    timer.registers.cs.write(CS::M1::SET);
-    let _ = irq.ack();
+    // A match left from before (the compares reset to 0) may have been
+    // delivered already: clear them and unmask the lines.
+    timer.registers.cs.write(CS::M1::SET + CS::M3::SET);
+    let irqs = [c1, c3];
+    let mut irqs_seen = irqs.map(|irq| {
+        let _ = irq.ack();
+        irq.count()
+    });
     let mut alarms = Alarms::new();
-    let mut irqs_seen = irq.count();
     loop {
         let seen = events_seen();
-        if irq.count() != irqs_seen {
-            irqs_seen = irq.count();
-            timer.registers.cs.write(CS::M1::SET);
-            let _ = irq.ack();
+        for (irq, seen) in irqs.iter().zip(&mut irqs_seen) {
+            if irq.count() != *seen {
+                *seen = irq.count();
+                timer.registers.cs.write(CS::M1::SET + CS::M3::SET);
+                let _ = irq.ack();
+            }
         }
         take_requests(&mut clients, &mut alarms);
         fire_due(&mut clients, &mut alarms);
         notify(&mut clients);
-        let passed = alarms.earliest().is_some_and(|next| timer.set_compare(next));
-        if !passed {
+        if !timer.set_compares(alarms.next_two()) {
             await_any_event(seen);
         }
     }
