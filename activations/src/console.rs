@@ -9,6 +9,7 @@
 use crate::services::ConsoleClient;
 use crate::syscall;
 use core::fmt::{self, Write};
+use core::ptr::addr_of_mut;
 use core::sync::atomic::{AtomicBool, Ordering};
 use vesper_abi::syscall::CONSOLE_WRITE_MAX;
 
@@ -57,10 +58,10 @@ impl Write for LineWriter {
 
 /// Prints `args` and a newline; the console shows it as `[domain] text`.
 pub fn print_line(args: fmt::Arguments<'_>) {
-    if let Some(console) = ConsoleClient::own() {
-        let _guard = DriverConsole::lock();
-        let mut console = DriverConsole(console);
-        let _ = writeln!(console, "{args}");
+    let printed = with_own_console(|console| {
+        let _ = writeln!(DriverConsole(console), "{args}");
+    });
+    if printed.is_some() {
         return;
     }
     let mut writer = LineWriter { buffer: heapless::Vec::new() };
@@ -68,24 +69,49 @@ pub fn print_line(args: fmt::Arguments<'_>) {
     writer.flush();
 }
 
-/// The domain's connection to the console service, as a `fmt::Write`.
-struct DriverConsole(ConsoleClient);
+/// Runs `f` with the domain's own console (its connection `console-DOMAIN`
+/// to the console service, see [`ConsoleClient::own`]), one thread at a
+/// time; `None` if the manifest gives the domain none. Everything the
+/// domain writes to its console must go through here, `println!` included:
+/// a ring has one producer, and this is it. `f` must not print.
+pub fn with_own_console<R>(f: impl FnOnce(&mut ConsoleClient) -> R) -> Option<R> {
+    if NO_CONSOLE.load(Ordering::Relaxed) {
+        return None;
+    }
+    let _guard = lock();
+    // SAFETY: `PRINTING`, held until the guard drops, makes this the only
+    // reference to the domain's console.
+    let own = unsafe { &mut *addr_of_mut!(OWN_CONSOLE) };
+    if own.is_none() {
+        *own = ConsoleClient::own();
+        NO_CONSOLE.store(own.is_none(), Ordering::Relaxed);
+    }
+    own.as_mut().map(f)
+}
 
-/// Whether a thread of this domain is printing to the console service:
-/// one at a time, so that their text does not interleave in the ring.
+/// The domain's console, once opened.
+static mut OWN_CONSOLE: Option<ConsoleClient> = None;
+/// The domain was found to have no console: `println!` goes to the
+/// kernel's, with no look-up.
+static NO_CONSOLE: AtomicBool = AtomicBool::new(false);
+
+/// The domain's console as a `fmt::Write`.
+struct DriverConsole<'a>(&'a mut ConsoleClient);
+
+/// Whether a thread of this domain is using its console: one at a time,
+/// so that their text does not interleave in the ring.
 static PRINTING: AtomicBool = AtomicBool::new(false);
 
 /// Holds [`PRINTING`] while it lives.
 struct PrintingGuard;
 
-impl DriverConsole {
-    /// Waits (yielding to the other threads) until no other thread prints.
-    fn lock() -> PrintingGuard {
-        while PRINTING.swap(true, Ordering::Acquire) {
-            crate::runtime::yield_now();
-        }
-        PrintingGuard
+/// Waits (yielding to the other threads) until no other thread uses the
+/// console.
+fn lock() -> PrintingGuard {
+    while PRINTING.swap(true, Ordering::Acquire) {
+        crate::runtime::yield_now();
     }
+    PrintingGuard
 }
 
 impl Drop for PrintingGuard {
@@ -94,9 +120,9 @@ impl Drop for PrintingGuard {
     }
 }
 
-impl Write for DriverConsole {
+impl Write for DriverConsole<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        embedded_io::Write::write_all(&mut self.0, s.as_bytes()).map_err(|_| fmt::Error)
+        embedded_io::Write::write_all(self.0, s.as_bytes()).map_err(|_| fmt::Error)
     }
 }
 

@@ -314,6 +314,17 @@ pub fn await_event(slot: usize, value: u64) -> u64 {
     event_count(slot)
 }
 
+/// Instructions retired so far: PMU event counter 0, which the kernel
+/// starts at boot and lets every domain read (exact under QEMU's
+/// `-icount`, where it is also the time in nanoseconds). For measuring
+/// paths, as `cargo xtask bench` does.
+pub fn instruction_count() -> u64 {
+    let count;
+    // SAFETY: reads a counter the kernel opened to EL0; changes nothing.
+    unsafe { core::arch::asm!("mrs {}, pmevcntr0_el0", out(reg) count, options(nomem, nostack)) };
+    count
+}
+
 /// Every event the domain has received so far, on any slot: the value to
 /// give [`await_any_event`].
 pub fn events_seen() -> u64 {

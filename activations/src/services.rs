@@ -4,7 +4,7 @@
 
 use crate::events::{EventChannel, Region};
 use crate::runtime::now_ns;
-use vesper_service::console::{self, Chunk, INPUT, OUTPUT};
+use vesper_service::console::{self, Chunk, INPUT, OUTPUT, OUTPUT_MARKED};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
 use vesper_service::timer::{
     TimerReply, TimerRequest, FIRED, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS,
@@ -201,9 +201,24 @@ impl ConsoleClient {
         Some(Self { connection: Connection::open(name)?, input, read: 0 })
     }
 
+    /// Queues `text` (at most one chunk) asking for a mark, and returns the
+    /// instruction count the driver read when the first line it completes
+    /// went into the UART's FIFO (replies that are not marks, such as
+    /// typed input, are dropped meanwhile). For measuring the path.
+    pub fn write_marked(&mut self, text: &[u8]) -> Result<u64, ServiceError> {
+        let (chunk, _) = Chunk::of(OUTPUT_MARKED, text);
+        self.connection.send(chunk)?;
+        loop {
+            if let Some(count) = self.connection.receive()?.marked_count() {
+                return Ok(count);
+            }
+        }
+    }
+
     /// The domain's own console, if the manifest gives it one: the region
-    /// and channel called `console-DOMAIN`.
-    pub fn own() -> Option<Self> {
+    /// and channel called `console-DOMAIN`. Domains reach it through
+    /// `console::with_own_console`, which keeps it the ring's one producer.
+    pub(crate) fn own() -> Option<Self> {
         let mut name: heapless::String<32> = heapless::String::new();
         name.push_str("console-").ok()?;
         name.push_str(crate::runtime::domain_name()).ok()?;

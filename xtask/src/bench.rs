@@ -11,9 +11,10 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The manifests of the benchmark images, booted one after the other:
-/// the hot paths, and the longest path (apart, so that its domains do not
-/// lengthen the scheduler's scans in the first).
-pub const MANIFESTS: [&str; 2] = ["images/bench.toml", "images/bench-longest.toml"];
+/// the hot paths, the longest path (apart, so that its domains do not
+/// lengthen the scheduler's scans in the first), and the console service.
+pub const MANIFESTS: [&str; 3] =
+    ["images/bench.toml", "images/bench-longest.toml", "images/bench-console.toml"];
 
 /// A kernel path `cargo xtask bench` measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +42,8 @@ pub const TARGETS: &[PathSpec] = &[
     PathSpec { name: "ipc_round_trip", target: Some(300), sel4: Some(407) },
     PathSpec { name: "ipc_round_trip_fp", target: None, sel4: Some(520) },
     PathSpec { name: "irq_to_activation", target: Some(300), sel4: Some(353) },
+    PathSpec { name: "console_line_to_fifo", target: None, sel4: None },
+    PathSpec { name: "console_instructions_per_byte", target: None, sel4: None },
     PathSpec { name: "revoke_no_descendants", target: Some(40_000), sel4: None },
     PathSpec { name: "revoke_loan_chain", target: Some(LONGEST_PATH_BOUND), sel4: None },
 ];
@@ -103,8 +106,11 @@ pub fn measure(root: &Path) -> Result<Vec<Measurement>> {
         let image =
             vesper_builder::build_image_with_features(root, &root.join(manifest), &["bench"])?;
         let outcome = Boot::new(&image.kernel.flat).run_captured(BOOT_TIMEOUT)?;
-        measurements.extend(parse(&outcome.serial));
-        serial.push_str(&outcome.serial);
+        // A domain with a console prints through the UART driver (the PL011).
+        for stream in [&outcome.serial, &outcome.device_serial] {
+            measurements.extend(parse(stream));
+            serial.push_str(stream);
+        }
     }
     check_complete(&measurements).with_context(|| format!("the guests printed:\n{serial}"))?;
     Ok(measurements)

@@ -79,10 +79,7 @@ pub fn activation_count() -> u64 {
 
 /// The retired-instruction counter now.
 pub fn instructions() -> u64 {
-    let count;
-    // SAFETY: reads a counter the kernel opened to EL0.
-    unsafe { core::arch::asm!("mrs {}, pmevcntr0_el0", out(reg) count, options(nomem, nostack)) };
-    count
+    vesper_activations::instruction_count()
 }
 
 /// Turns activations off for good: from now on a preemption resumes the

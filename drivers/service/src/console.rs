@@ -42,6 +42,14 @@ pub struct Chunk {
 pub const OUTPUT: u32 = 1;
 /// Driver to client: typed bytes.
 pub const INPUT: u32 = 2;
+/// Client to driver: text to print, like [`OUTPUT`], and the driver answers
+/// with a [`MARK`] when the first byte of the first line this chunk
+/// completes enters the UART's transmit FIFO (for measuring the path).
+pub const OUTPUT_MARKED: u32 = 3;
+/// Driver to client: the instruction count (PMU event counter 0, which
+/// every domain may read) at which a [`OUTPUT_MARKED`] line's first byte
+/// entered the FIFO, in `bytes[..8]`, little-endian.
+pub const MARK: u32 = 4;
 
 // SAFETY: `#[repr(C)]` integers and bytes; every bit pattern is a value.
 unsafe impl Message for Chunk {}
@@ -61,6 +69,17 @@ impl Chunk {
     pub fn text(&self, kind: u32) -> Option<&[u8]> {
         let len = usize::try_from(self.len).ok()?;
         (self.kind == kind).then(|| self.bytes.get(..len)).flatten()
+    }
+
+    /// A [`MARK`] chunk carrying `count`.
+    pub fn mark(count: u64) -> Self {
+        Self::of(MARK, &count.to_le_bytes()).0
+    }
+
+    /// The count a [`MARK`] chunk carries.
+    pub fn marked_count(&self) -> Option<u64> {
+        let bytes = self.text(MARK)?;
+        Some(u64::from_le_bytes(bytes.try_into().ok()?))
     }
 }
 
@@ -162,6 +181,12 @@ mod tests {
         assert_eq!(chunk.text(INPUT), None);
         let bad = Chunk { len: 1000, ..chunk };
         assert_eq!(bad.text(OUTPUT), None);
+    }
+
+    #[test]
+    fn a_mark_carries_its_count() {
+        assert_eq!(Chunk::mark(0x0123_4567_89ab).marked_count(), Some(0x0123_4567_89ab));
+        assert_eq!(Chunk::of(INPUT, b"12345678").0.marked_count(), None);
     }
 
     #[test]

@@ -38,9 +38,10 @@ use tock_registers::interfaces::{Readable, Writeable};
 use vesper_abi::cap::CapKind;
 use vesper_activations::events::{caps, Interrupt, Region};
 use vesper_activations::services::ClientEnd;
-use vesper_activations::{await_any_event, events_seen, println};
+use vesper_activations::{await_any_event, events_seen, instruction_count, println};
 use vesper_service::console::{
-    chunk_output_max, prefixed, Chunk, LineAssembler, INPUT, NAME_MAX, OUTPUT, RING_SLOTS,
+    chunk_output_max, prefixed, Chunk, LineAssembler, INPUT, NAME_MAX, OUTPUT, OUTPUT_MARKED,
+    RING_SLOTS,
 };
 use vesper_service::registers::{
     Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H, PL011_DIVISORS_115200,
@@ -65,6 +66,9 @@ struct Client {
     dropped: bool,
     /// Something was taken from or queued for it since it was last told.
     notify: bool,
+    /// Where in the output stream (bytes ever queued) its marked lines
+    /// start, oldest first (see `vesper_service::console::OUTPUT_MARKED`).
+    marks: Deque<u64, 4>,
 }
 
 /// What the driver counts and reports.
@@ -88,6 +92,10 @@ struct Counts {
 struct Uart {
     registers: Mmio<Pl011Registers>,
     output: Deque<u8, QUEUE>,
+    /// Bytes ever queued for output.
+    queued: u64,
+    /// Bytes ever written into the transmit FIFO.
+    sent: u64,
     counts: Counts,
 }
 
@@ -99,7 +107,8 @@ fn run() {
     // SAFETY: the manifest maps the PL011's registers here, and this driver
     // alone uses them (the kernel prints on the mini UART).
     let registers = unsafe { Mmio::<Pl011Registers>::new(device.base as usize) };
-    let mut uart = Uart { registers, output: Deque::new(), counts: Counts::default() };
+    let mut uart =
+        Uart { registers, output: Deque::new(), queued: 0, sent: 0, counts: Counts::default() };
     uart.init();
     let mut clients = connect();
     let focus = clients.iter().position(|c| c.name == "shell").unwrap_or(0);
@@ -124,7 +133,7 @@ fn run() {
         }
         uart.deliver_input(&mut clients, focus);
         uart.take_output(&mut clients);
-        uart.transmit();
+        uart.transmit(&mut clients);
         notify(&mut clients);
         await_any_event(seen);
     }
@@ -188,7 +197,9 @@ impl Uart {
             _ => b"",
         };
         for &b in shown {
-            let _ = self.output.push_back(b);
+            if self.output.push_back(b).is_ok() {
+                self.queued += 1;
+            }
         }
     }
 
@@ -243,26 +254,43 @@ impl Uart {
                 };
                 client.notify = true;
                 progress = true;
-                let Some(text) = chunk.text(OUTPUT) else {
+                let marked = chunk.kind == OUTPUT_MARKED;
+                let Some(text) = chunk.text(if marked { OUTPUT_MARKED } else { OUTPUT }) else {
                     drop_client(client, "it sent a malformed chunk");
                     continue;
                 };
-                let (name, output) = (&client.name, &mut self.output);
+                let (name, output, queued) = (&client.name, &mut self.output, &mut self.queued);
+                let (marks, mut mark_next) = (&mut client.marks, marked);
                 client.line.push(text, |line| {
+                    if mark_next {
+                        // A mark that finds no room is dropped: it measures,
+                        // nothing depends on it.
+                        let _ = marks.push_back(*queued);
+                        mark_next = false;
+                    }
                     prefixed(name, line, |byte| {
-                        let _ = output.push_back(byte);
+                        if output.push_back(byte).is_ok() {
+                            *queued += 1;
+                        }
                     })
                 });
             }
         }
     }
 
-    /// Fills the transmit FIFO from the output queue; while bytes remain,
-    /// the transmit interrupt brings the driver back when there is room.
-    fn transmit(&mut self) {
+    /// Fills the transmit FIFO from the output queue, answering the marks
+    /// of lines whose first byte goes in; while bytes remain, the transmit
+    /// interrupt brings the driver back when there is room.
+    fn transmit(&mut self, clients: &mut [Client]) {
         while !self.registers.fr.is_set(FR::TXFF) {
             let Some(byte) = self.output.pop_front() else { break };
             self.registers.dr.set(u32::from(byte));
+            self.sent += 1;
+            for client in clients.iter_mut().filter(|c| c.marks.front() == Some(&(self.sent - 1))) {
+                client.marks.pop_front();
+                let _ = client.end.replies.push(Chunk::mark(instruction_count()));
+                client.notify = true;
+            }
         }
         let mut mask = INT::RX::SET + INT::RT::SET + INT::OE::SET;
         if !self.output.is_empty() {
@@ -284,8 +312,14 @@ fn connect() -> Vec<Client, MAX_CLIENTS> {
         };
         let mut name = String::new();
         let _ = name.push_str(&client[..client.len().min(NAME_MAX)]);
-        let client =
-            Client { name, end, line: LineAssembler::new(), dropped: false, notify: false };
+        let client = Client {
+            name,
+            end,
+            line: LineAssembler::new(),
+            dropped: false,
+            notify: false,
+            marks: Deque::new(),
+        };
         if clients.push(client).is_err() {
             println!("uart: {}: more than {MAX_CLIENTS} clients; not served", cap.name());
         }

@@ -21,8 +21,8 @@ use embedded_io::Read;
 use heapless::{String, Vec};
 use vesper_abi::cap::{CapInfo, CapKind, KERNEL_CAP_NAMES};
 use vesper_abi::dcb::{DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING};
+use vesper_activations::console::with_own_console;
 use vesper_activations::events::caps;
-use vesper_activations::services::ConsoleClient;
 use vesper_activations::syscall::{domain_info, reservation_set};
 use vesper_activations::{now_ns, println};
 
@@ -32,15 +32,15 @@ vesper_activations::main!(run);
 const LINE_MAX: usize = 120;
 
 fn run() {
-    let Some(mut console) = ConsoleClient::own() else {
+    if with_own_console(|_| ()).is_none() {
         println!("shell: the manifest gives this domain no console (services = [\"console\"])");
         return;
-    };
+    }
     println!("shell: ready; type help");
     let mut line: Vec<u8, LINE_MAX> = Vec::new();
     let mut buf = [0u8; 64];
     loop {
-        let Ok(n) = console.read(&mut buf) else {
+        let Some(Ok(n)) = with_own_console(|console| console.read(&mut buf)) else {
             println!("shell: the console broke");
             return;
         };

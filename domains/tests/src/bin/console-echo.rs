@@ -7,22 +7,22 @@
 
 use embedded_io::Read;
 use heapless::Vec;
+use vesper_activations::console::with_own_console;
 use vesper_activations::println;
-use vesper_activations::services::ConsoleClient;
 
 vesper_activations::main!(run);
 
 fn run() {
-    let Some(mut console) = ConsoleClient::own() else {
+    if with_own_console(|_| ()).is_none() {
         println!("console-echo: the manifest gives this domain no console");
         return;
-    };
+    }
     println!("console-echo: ready");
     let mut line: Vec<u8, 80> = Vec::new();
     let (mut received, mut long) = (0u64, 0u64);
     let mut buf = [0u8; 64];
     loop {
-        let Ok(n) = console.read(&mut buf) else {
+        let Some(Ok(n)) = with_own_console(|console| console.read(&mut buf)) else {
             println!("console-echo: the connection broke");
             return;
         };
