@@ -185,15 +185,35 @@ register_structs! {
     }
 }
 
-/// The PL011's divisors (IBRD, FBRD) for 115200 baud from the 48 MHz UART
-/// clock the firmware sets with `init_uart_clock=48000000`: 48e6 / (16 *
-/// 115200) = 26.04, so IBRD 26 and FBRD round(0.04 * 64) = 3.
-pub const PL011_DIVISORS_115200: (u32, u32) = (26, 3);
+/// The PL011's clock on a Pi 3: what the board description gives `uart0`
+/// (`clock`), which the SD card's config.txt sets (`init_uart_clock`).
+pub const PL011_CLOCK_HZ: u32 = 48_000_000;
 
-/// The mini UART's divisor for 115200 baud from the 250 MHz core clock that
-/// `core_freq=250` pins: 250e6 / (8 * 115200) - 1 = 270 (115313 baud, 0.1%
-/// off).
-pub const MINI_UART_DIVISOR_115200: u32 = 270;
+/// The core clock the mini UART's baud rate follows on a Pi 3: what the
+/// board description gives `uart1` (`clock`), which config.txt pins
+/// (`core_freq`).
+pub const MINI_UART_CLOCK_HZ: u32 = 250_000_000;
+
+/// The PL011's divisors (IBRD, FBRD: 64ths) for `baud` from a `clock_hz`
+/// UART clock: clock / (16 * baud), rounded to the nearest 64th.
+pub const fn pl011_divisors(clock_hz: u32, baud: u32) -> (u32, u32) {
+    let sixty_fourths = (clock_hz as u64 * 4 + baud as u64 / 2) / baud as u64;
+    ((sixty_fourths >> 6) as u32, (sixty_fourths & 0x3f) as u32)
+}
+
+/// The mini UART's divisor for `baud` from a `clock_hz` core clock:
+/// clock / (8 * baud) - 1, rounded.
+pub const fn mini_uart_divisor(clock_hz: u32, baud: u32) -> u32 {
+    ((clock_hz as u64 + 4 * baud as u64) / (8 * baud as u64) - 1) as u32
+}
+
+/// The PL011's divisors for 115200 baud on a Pi 3: 48e6 / (16 * 115200) =
+/// 26.04, so IBRD 26 and FBRD round(0.04 * 64) = 3.
+pub const PL011_DIVISORS_115200: (u32, u32) = pl011_divisors(PL011_CLOCK_HZ, 115_200);
+
+/// The mini UART's divisor for 115200 baud on a Pi 3: 250e6 / (8 *
+/// 115200) - 1 = 270 (115313 baud, 0.1% off).
+pub const MINI_UART_DIVISOR_115200: u32 = mini_uart_divisor(MINI_UART_CLOCK_HZ, 115_200);
 
 /// A register block of type `T` at a fixed address.
 pub struct Mmio<T> {
@@ -219,5 +239,17 @@ impl<T> Deref for Mmio<T> {
     fn deref(&self) -> &T {
         // SAFETY: `new`'s caller promised a mapped block of type `T`.
         unsafe { &*(self.base as *const T) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_divisors_for_115200_baud_are_the_datasheet_ones() {
+        assert_eq!(PL011_DIVISORS_115200, (26, 3));
+        assert_eq!(MINI_UART_DIVISOR_115200, 270);
+        assert_eq!(pl011_divisors(3_000_000, 115_200), (1, 40), "QEMU's default clock");
     }
 }

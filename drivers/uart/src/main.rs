@@ -27,8 +27,9 @@
 //! On a physical Pi 3 the PL011 reaches the header (GPIO14/15, ALT0) only
 //! with the kernel on the PL011 too; with the kernel on the mini UART the
 //! PL011 keeps the firmware's Bluetooth pins (see docs/physical-pi3.md).
-//! The baud divisors assume `init_uart_clock=48000000`
-//! (`PL011_DIVISORS_115200`).
+//! The baud divisors (`PL011_DIVISORS_115200`) derive from the UART clock
+//! the board description gives `uart0`, which the SD card's config.txt
+//! sets (`init_uart_clock`); a test holds the two together.
 
 #![no_std]
 #![no_main]

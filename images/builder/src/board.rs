@@ -103,6 +103,10 @@ pub struct Device {
     /// The kernel drives it: no domain may use it.
     #[serde(default)]
     pub kernel: bool,
+    /// The clock its baud rate derives from (a UART's), in Hz: config.txt
+    /// sets it and the drivers' divisors assume it.
+    #[serde(default, rename = "clock-hz")]
+    pub clock_hz: Option<u32>,
     /// Its interrupts: name (as in `DEVICE.NAME`) to interrupt number.
     #[serde(default)]
     pub interrupts: BTreeMap<String, u32>,
@@ -357,6 +361,14 @@ mod tests {
         // Every domain slot lies in the board's RAM, above the kernel.
         assert!(board.memory.ram.start < DOMAIN_REGION_BASE);
         assert!(slot_base(MAX_DOMAINS) <= board.memory.ram.end);
+    }
+
+    #[test]
+    fn the_uart_clocks_are_the_ones_the_drivers_divisors_assume() {
+        let board = Board::named("rpi3").unwrap().unwrap();
+        let clock = |name: &str| board.device(name).and_then(|d| d.clock_hz);
+        assert_eq!(clock("uart0"), Some(vesper_service::registers::PL011_CLOCK_HZ));
+        assert_eq!(clock("uart1"), Some(vesper_service::registers::MINI_UART_CLOCK_HZ));
     }
 
     #[test]

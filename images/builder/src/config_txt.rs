@@ -11,9 +11,15 @@ pub const FILE_NAME: &str = "config.txt";
 /// start, `kernel8.img`, and the UART settings the kernel console needs,
 /// each with the reason for it.
 pub fn config_txt(manifest: &Manifest) -> Result<String> {
+    let clock = |device: &str| {
+        manifest.board.device(device).and_then(|d| d.clock_hz).ok_or_else(|| {
+            anyhow::anyhow!("board {} gives {device} no clock-hz", manifest.board.name)
+        })
+    };
+    let (uart0_hz, core_mhz) = (clock("uart0")?, clock("uart1")? / 1_000_000);
     let uart = match manifest.console.as_str() {
-        "uart0" => PL011_CONSOLE,
-        "uart1" => MINI_UART_CONSOLE,
+        "uart0" => pl011_console(uart0_hz, core_mhz),
+        "uart1" => mini_uart_console(core_mhz),
         other => bail!("config.txt knows the settings for consoles uart0 and uart1, not {other}"),
     };
     Ok(format!(
@@ -31,32 +37,41 @@ kernel=kernel8.img
     ))
 }
 
-/// The UART settings for the PL011 (uart0) as the kernel console.
-const PL011_CONSOLE: &str = "
+/// The UART settings for the PL011 (uart0) as the kernel console, with the
+/// board's clocks.
+fn pl011_console(uart0_hz: u32, core_mhz: u32) -> String {
+    format!(
+        "
 # The kernel console is the PL011 (uart0) on GPIO14 (TXD, header pin 8) and
 # GPIO15 (RXD, pin 10), 115200 8N1. Let the firmware set up the UART pins.
 enable_uart=1
 # On the Pi 3 the PL011 drives Bluetooth; give it back to GPIO14/15.
 dtoverlay=disable-bt
-# The kernel's baud divisors (IBRD 26, FBRD 3 for 115200) assume a 48 MHz
-# UART clock.
-init_uart_clock=48000000
+# The UART clock the board description gives uart0: the baud divisors
+# (IBRD 26, FBRD 3 for 115200 at 48 MHz) assume it.
+init_uart_clock={uart0_hz}
 # The mini UART's baud rate follows the core clock; pin it so that it stays
 # stable if a domain uses the mini UART (uart1).
-core_freq=250
-";
+core_freq={core_mhz}
+"
+    )
+}
 
 /// The UART settings for the mini UART (uart1) as the kernel console.
-const MINI_UART_CONSOLE: &str = "
+fn mini_uart_console(core_mhz: u32) -> String {
+    format!(
+        "
 # The kernel console is the mini UART (uart1) on GPIO14 (TXD, header pin 8)
 # and GPIO15 (RXD, pin 10), 115200 8N1: the Pi 3's default, with the PL011
 # (uart0, for a driver domain) left on the Bluetooth module's pins. Only one
 # of the two UARTs reaches the header.
 enable_uart=1
 # The mini UART's baud rate follows the core clock: the kernel's divisor
-# (270 for 115200) assumes 250 MHz.
-core_freq=250
-";
+# (270 for 115200 at 250 MHz, the board description's uart1 clock) assumes it.
+core_freq={core_mhz}
+"
+    )
+}
 
 #[cfg(test)]
 mod tests {
