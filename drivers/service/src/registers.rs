@@ -5,6 +5,7 @@
 
 use core::marker::PhantomData;
 use core::ops::Deref;
+use tock_registers::interfaces::{ReadWriteable, Writeable};
 use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
 
@@ -183,6 +184,84 @@ register_structs! {
         (0x68 => pub baud: WriteOnly<u32, MU_BAUD::Register>),
         (0x6c => @END),
     }
+}
+
+register_bitfields! {u32,
+    /// GPIO function select for pins 10-19.
+    pub GPFSEL1 [
+        /// GPIO 15: RXD of the PL011 (ALT0) or of the mini UART (ALT5).
+        FSEL15 OFFSET(15) NUMBITS(3) [
+            Input = 0b000,
+            Alt0 = 0b100,
+            Alt5 = 0b010
+        ],
+        /// GPIO 14: TXD of the PL011 (ALT0) or of the mini UART (ALT5).
+        FSEL14 OFFSET(12) NUMBITS(3) [
+            Input = 0b000,
+            Alt0 = 0b100,
+            Alt5 = 0b010
+        ]
+    ],
+    /// GPIO pull-up/down control, applied to the pins clocked in GPPUDCLK.
+    pub GPPUD [
+        /// The pull to apply.
+        PUD OFFSET(0) NUMBITS(2) [
+            Off = 0b00,
+            PullDown = 0b01,
+            PullUp = 0b10
+        ]
+    ],
+    /// GPIO pull clock for pins 0-31.
+    pub GPPUDCLK0 [
+        /// GPIO 15.
+        PUDCLK15 OFFSET(15) NUMBITS(1) [],
+        /// GPIO 14.
+        PUDCLK14 OFFSET(14) NUMBITS(1) []
+    ]
+}
+
+register_structs! {
+    /// The GPIO block, as far as the header UART's pins go.
+    pub GpioRegisters {
+        (0x00 => _gpfsel0),
+        /// Function select, pins 10-19.
+        (0x04 => pub gpfsel1: ReadWrite<u32, GPFSEL1::Register>),
+        (0x08 => _gpfsel2_to_reserved),
+        /// Pull-up/down control.
+        (0x94 => pub gppud: ReadWrite<u32, GPPUD::Register>),
+        /// Pull clock, pins 0-31.
+        (0x98 => pub gppudclk0: ReadWrite<u32, GPPUDCLK0::Register>),
+        (0x9c => @END),
+    }
+}
+
+/// Which UART the header's serial pins (GPIO 14 and 15, header pins 8 and
+/// 10) carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderUart {
+    /// The PL011 (ALT0; config.txt's `dtoverlay=disable-bt` takes it back
+    /// from the Bluetooth module).
+    Pl011,
+    /// The mini UART (ALT5).
+    MiniUart,
+}
+
+/// Puts GPIO 14/15 in the function of `uart`, with no pull-up or
+/// pull-down (the BCM2835 sequence: set the pull, wait 150 cycles, clock it
+/// into the pins, wait, clear both). QEMU ignores pin functions; a
+/// physical Pi 3 needs them.
+pub fn route_header_uart(gpio: &GpioRegisters, uart: HeaderUart) {
+    let wait_150_cycles = || (0..150).for_each(|_| core::hint::spin_loop());
+    gpio.gpfsel1.modify(match uart {
+        HeaderUart::Pl011 => GPFSEL1::FSEL14::Alt0 + GPFSEL1::FSEL15::Alt0,
+        HeaderUart::MiniUart => GPFSEL1::FSEL14::Alt5 + GPFSEL1::FSEL15::Alt5,
+    });
+    gpio.gppud.write(GPPUD::PUD::Off);
+    wait_150_cycles();
+    gpio.gppudclk0.write(GPPUDCLK0::PUDCLK14::SET + GPPUDCLK0::PUDCLK15::SET);
+    wait_150_cycles();
+    gpio.gppud.write(GPPUD::PUD::Off);
+    gpio.gppudclk0.set(0);
 }
 
 /// The PL011's clock on a Pi 3: what the board description gives `uart0`

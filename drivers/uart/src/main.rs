@@ -24,9 +24,11 @@
 //! focus had no room for) are counted and reported each time their number
 //! of occurrences reaches a power of two, so that reports never flood.
 //!
-//! On a physical Pi 3 the PL011 reaches the header (GPIO14/15, ALT0) only
-//! with the kernel on the PL011 too; with the kernel on the mini UART the
-//! PL011 keeps the firmware's Bluetooth pins (see docs/physical-pi3.md).
+//! On a physical Pi 3 the PL011 reaches the header only with GPIO 14/15 in
+//! ALT0: when the manifest also gives the driver the GPIO block (`uses =
+//! ["uart0", "gpio"]`), it puts them there, taking the header from the
+//! kernel's mini UART (whose log then has no pins on a physical board; see
+//! docs/physical-pi3.md).
 //! The baud divisors (`PL011_DIVISORS_115200`) derive from the UART clock
 //! the board description gives `uart0`, which the SD card's config.txt
 //! sets (`init_uart_clock`); a test holds the two together.
@@ -45,7 +47,8 @@ use vesper_service::console::{
     RING_SLOTS,
 };
 use vesper_service::registers::{
-    Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H, PL011_DIVISORS_115200,
+    route_header_uart, GpioRegisters, HeaderUart, Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H,
+    PL011_DIVISORS_115200,
 };
 use vesper_service::ring::Corrupt;
 
@@ -111,6 +114,12 @@ fn run() {
     let mut uart =
         Uart { registers, output: Deque::new(), queued: 0, sent: 0, counts: Counts::default() };
     uart.init();
+    if let Some(gpio) = Region::named("gpio") {
+        // SAFETY: the manifest maps the GPIO block here (`uses`); the driver
+        // touches only the header's two serial pins.
+        let gpio = unsafe { Mmio::<GpioRegisters>::new(gpio.base as usize) };
+        route_header_uart(&gpio, HeaderUart::Pl011);
+    }
     let mut clients = connect();
     let focus = clients.iter().position(|c| c.name == "shell").unwrap_or(0);
     println!("uart: serving {} clients; input goes to {}", clients.len(), Names(&clients, focus));

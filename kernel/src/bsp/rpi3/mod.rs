@@ -16,6 +16,7 @@ mod console {
     use super::{gpio, memory_map, pl011::Pl011};
     use crate::domain::config::{ConsoleUart, CONSOLE};
     use core::fmt;
+    use vesper_service::registers::HeaderUart;
 
     // SAFETY: PL011_BASE is the PL011's register block in the kernel map;
     // the kernel uses it only when it is the image's console (otherwise it
@@ -77,11 +78,11 @@ mod console {
     pub fn init_console() {
         match CONSOLE {
             ConsoleUart::Pl011 => {
-                gpio::route_pl011_to_header();
+                gpio::route_to_header(HeaderUart::Pl011);
                 PL011.init();
             }
             ConsoleUart::MiniUart => {
-                gpio::route_mini_uart_to_header();
+                gpio::route_to_header(HeaderUart::MiniUart);
                 MINI_UART.init();
             }
         }
