@@ -61,9 +61,15 @@ pub fn print_line(args: fmt::Arguments<'_>) {
     let printed = with_own_console(|console| {
         let _ = writeln!(DriverConsole(console), "{args}");
     });
-    if printed.is_some() {
-        return;
+    if printed.is_none() {
+        print_line_to_kernel(args);
     }
+}
+
+/// Prints `args` and a newline on the kernel's debug console, whatever
+/// console the domain has: for the panic report, which must not wait on a
+/// driver (or on the thread that panicked while it held the console).
+pub fn print_line_to_kernel(args: fmt::Arguments<'_>) {
     let mut writer = LineWriter { buffer: heapless::Vec::new() };
     let _ = writeln!(writer, "{args}");
     writer.flush();
