@@ -174,3 +174,22 @@ fn the_shell_answers_ps_shows_every_domain_and_reserve_changes_a_share() {
     let cpu = run.stats("worker").cpu_ns;
     run.check(cpu > 200_000_000 / 10 * 2, &format!("the worker's new share shows: {cpu} ns"));
 }
+
+#[test]
+fn ctrl_t_moves_the_input_focus_to_the_next_client() {
+    let input = b"to the first\n\x14to the second\n";
+    let run =
+        boot_manifest_with_input(Path::new("tests/manifests/console-focus.toml"), Some(input));
+    run.assert_exit(0).assert_lacks("EXCEPTION").assert_lacks("PANIC");
+    let echoed = |domain: &str| -> Vec<String> {
+        printed(&run, domain)
+            .iter()
+            .filter_map(|l| l.strip_prefix("echo: "))
+            .map(String::from)
+            .collect()
+    };
+    run.check(echoed("first") == ["to the first"], &format!("first: {:?}", echoed("first")));
+    run.check(echoed("second") == ["to the second"], &format!("second: {:?}", echoed("second")));
+    let moved = run.domain_line("uart", "uart: input goes to ");
+    run.check(moved.starts_with("second"), &format!("the driver says where: {moved}"));
+}

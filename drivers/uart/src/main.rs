@@ -5,8 +5,9 @@
 //! The manifest gives the driver the device (`uses = ["uart0"]`, which
 //! needs `[image] console = "uart1"`: the kernel prints on the mini UART
 //! then), its interrupt (`uart0.irq`), and for each client a region and a
-//! channel both named `console-CLIENT`. Input goes to the client called
-//! `shell` if there is one, else to the first.
+//! channel both named `console-CLIENT`. Input goes to the client that holds
+//! the focus: at first the client called `shell` if there is one, else the
+//! first; Ctrl-T moves it to the next client (the driver logs where).
 //!
 //! Typed bytes are echoed as they come (the client sees whole lines; the
 //! person typing sees each key).
@@ -53,6 +54,9 @@ use vesper_service::registers::{
 use vesper_service::ring::Corrupt;
 
 vesper_activations::main!(run);
+
+/// The key that moves the input focus to the next client: Ctrl-T.
+const SWITCH_FOCUS: u8 = 0x14;
 
 /// The name prefix of the regions and channels that connect clients.
 const PREFIX: &str = "console-";
@@ -121,7 +125,7 @@ fn run() {
         route_header_uart(&gpio, HeaderUart::Pl011);
     }
     let mut clients = connect();
-    let focus = clients.iter().position(|c| c.name == "shell").unwrap_or(0);
+    let mut focus = clients.iter().position(|c| c.name == "shell").unwrap_or(0);
     println!("uart: serving {} clients; input goes to {}", clients.len(), Names(&clients, focus));
     let _ = irq.ack();
     let mut irqs_seen = irq.count();
@@ -141,7 +145,7 @@ fn run() {
                 );
             }
         }
-        uart.deliver_input(&mut clients, focus);
+        uart.deliver_input(&mut clients, &mut focus);
         uart.take_output(&mut clients);
         uart.transmit(&mut clients);
         notify(&mut clients);
@@ -169,8 +173,9 @@ impl Uart {
         self.registers.icr.set(0x7FF);
     }
 
-    /// Everything waiting in the receive FIFO, for the focus.
-    fn deliver_input(&mut self, clients: &mut [Client], focus: usize) {
+    /// Everything waiting in the receive FIFO, for the focus; [`SWITCH_FOCUS`]
+    /// moves the focus to the next client still served.
+    fn deliver_input(&mut self, clients: &mut [Client], focus: &mut usize) {
         let mut typed: Vec<u8, 64> = Vec::new();
         while !self.registers.fr.is_set(FR::RXFE) {
             let data = self.registers.dr.extract();
@@ -185,14 +190,22 @@ impl Uart {
             }
             let byte = data.read(DR::DATA) as u8;
             self.counts.received += 1;
+            if byte == SWITCH_FOCUS {
+                // What was typed before the switch goes to the old focus.
+                self.hand_over(clients, *focus, &typed);
+                typed.clear();
+                *focus = next_focus(clients, *focus);
+                println!("uart: input goes to {}", Names(clients, *focus));
+                continue;
+            }
             self.echo(byte);
             let _ = typed.push(byte);
             if typed.is_full() {
-                self.hand_over(clients, focus, &typed);
+                self.hand_over(clients, *focus, &typed);
                 typed.clear();
             }
         }
-        self.hand_over(clients, focus, &typed);
+        self.hand_over(clients, *focus, &typed);
     }
 
     /// Shows a typed byte at once, as a terminal's line discipline does:
@@ -335,6 +348,16 @@ fn connect() -> Vec<Client, MAX_CLIENTS> {
         }
     }
     clients
+}
+
+/// The client after `focus` that is still served, round the clients;
+/// `focus` itself if there is no other.
+fn next_focus(clients: &[Client], focus: usize) -> usize {
+    let count = clients.len().max(1);
+    (1..=count)
+        .map(|k| (focus + k) % count)
+        .find(|&i| clients.get(i).is_some_and(|c| !c.dropped))
+        .unwrap_or(focus)
 }
 
 /// Sends one event to every client that has news.
