@@ -79,7 +79,9 @@ pub fn print_line_to_kernel(args: fmt::Arguments<'_>) {
 /// to the console service, see [`ConsoleClient::own`]), one thread at a
 /// time; `None` if the manifest gives the domain none. Everything the
 /// domain writes to its console must go through here, `println!` included:
-/// a ring has one producer, and this is it. `f` must not print.
+/// a ring has one producer, and this is it. `f` must not print (it would
+/// wait for itself), and other threads wait while it runs, so a long
+/// blocking read in `f` delays their printing.
 pub fn with_own_console<R>(f: impl FnOnce(&mut ConsoleClient) -> R) -> Option<R> {
     if NO_CONSOLE.load(Ordering::Relaxed) {
         return None;
@@ -111,14 +113,19 @@ static PRINTING: AtomicBool = AtomicBool::new(false);
 /// Holds [`PRINTING`] while it lives.
 struct PrintingGuard;
 
-/// Waits (yielding to the other threads) until no other thread uses the
-/// console.
+/// Waits until no other thread uses the console. A waiting thread sleeps
+/// rather than yields, so that the holder runs whatever the thread
+/// scheduler's order (under EDF a yielding thread with an earlier deadline
+/// would be picked again, and the holder never).
 fn lock() -> PrintingGuard {
     while PRINTING.swap(true, Ordering::Acquire) {
-        crate::runtime::yield_now();
+        crate::runtime::sleep_ns(LOCK_RETRY_NS);
     }
     PrintingGuard
 }
+
+/// How long a thread waiting for the console sleeps before it looks again.
+const LOCK_RETRY_NS: u64 = 20_000;
 
 impl Drop for PrintingGuard {
     fn drop(&mut self) {

@@ -178,8 +178,13 @@ impl TimerClient {
 /// threads and domains run meanwhile.
 impl embedded_hal::delay::DelayNs for TimerClient {
     fn delay_ns(&mut self, ns: u32) {
-        let Ok(id) = self.alarm_at(now_ns().saturating_add(u64::from(ns))) else { return };
-        let _ = self.wait_for(id);
+        let until = now_ns().saturating_add(u64::from(ns));
+        let fired = self.alarm_at(until).and_then(|id| self.wait_for(id));
+        // Never shorter than asked: if the driver refused (or is gone), the
+        // thread sleeps on the kernel's alarm instead.
+        if fired.is_err() {
+            crate::runtime::sleep_until(until);
+        }
     }
 }
 

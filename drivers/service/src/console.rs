@@ -5,8 +5,9 @@
 //!   ([`LineAssembler`]); each line goes out whole, as `[CLIENT] text`, never
 //!   interleaved with another's. A line longer than [`LINE_MAX`] goes out
 //!   in pieces, each a line of its own.
-//! - **Only text.** Control characters other than tab become `?`, so that
-//!   no client can move the terminal's cursor or pass for another.
+//! - **Only text.** Control characters other than tab (C0, DEL and C1) and
+//!   bytes that are not UTF-8 become `?`, so that no client can move the
+//!   terminal's cursor or pass for another.
 //! - **Back-pressure, not loss, for output.** The driver takes a client's
 //!   chunk only when its output queue has room for everything the chunk can
 //!   produce; until then the chunk waits in the client's ring, and a client
@@ -111,22 +112,48 @@ impl LineAssembler {
     }
 
     /// Adds `text`; calls `line` with each line it completes (without its
-    /// newline), and with each [`LINE_MAX`] piece of a longer one.
+    /// newline), and with each [`LINE_MAX`] piece of a longer one, shown as
+    /// text (see [`shown`]).
     pub fn push(&mut self, text: &[u8], mut line: impl FnMut(&[u8])) {
         for &byte in text {
             if byte == b'\n' {
-                line(&self.line);
+                line(&shown(&self.line));
                 self.line.clear();
                 continue;
             }
-            let shown = if byte == b'\t' || !byte.is_ascii_control() { byte } else { b'?' };
-            if self.line.push(shown).is_err() {
-                line(&self.line);
+            if self.line.push(byte).is_err() {
+                line(&shown(&self.line));
                 self.line.clear();
-                let _ = self.line.push(shown);
+                let _ = self.line.push(byte);
             }
         }
     }
+}
+
+/// `line` as it may go out: UTF-8 text, with every control character (C0,
+/// DEL and C1, U+0080 to U+009F) but tab, and every byte that is not valid
+/// UTF-8, shown as `?`; never longer than `line`.
+pub fn shown(line: &[u8]) -> heapless::Vec<u8, LINE_MAX> {
+    // Plain printable ASCII, the common case, goes out as it is.
+    if line.iter().all(|&b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+        return heapless::Vec::from_slice(&line[..line.len().min(LINE_MAX)]).unwrap_or_default();
+    }
+    let mut out = heapless::Vec::new();
+    for chunk in line.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let mut bytes = [0; 4];
+            let text: &[u8] = if c == '\t' || !c.is_control() {
+                c.encode_utf8(&mut bytes).as_bytes()
+            } else {
+                b"?"
+            };
+            let _ = out.extend_from_slice(text);
+        }
+        for _ in chunk.invalid() {
+            let _ = out.push(b'?');
+        }
+    }
+    out
 }
 
 /// Writes `[name] line\r\n` into `out`: the form every line goes out in
@@ -163,6 +190,10 @@ mod tests {
     fn lines_are_assembled_across_chunks_and_controls_shown_as_text() {
         assert_eq!(lines(&[b"hel", b"lo\nwor", b"ld\n"]), [b"hello".to_vec(), b"world".to_vec()]);
         assert_eq!(lines(&[b"a\x1b[2Jb\tc\n"]), [b"a?[2Jb\tc".to_vec()]);
+        // C1 controls (8-bit CSI), broken UTF-8 and DEL, shown as `?`;
+        // other text kept.
+        assert_eq!(lines(&["\u{9b}2J µs\n".as_bytes()]), ["?2J µs".as_bytes().to_vec()]);
+        assert_eq!(lines(&[b"\xff\x7fok\n"]), [b"??ok".to_vec()]);
         assert_eq!(lines(&[b"no newline yet"]), Vec::<Vec<u8>>::new());
     }
 
@@ -197,10 +228,10 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever a client sends, every byte that is not a newline comes
-        /// out, in order, in lines of at most `LINE_MAX` that hold no
-        /// control characters but tabs, and no chunk produces more than
-        /// `chunk_output_max` bytes.
+        /// Whatever a client sends, it comes out in lines of at most
+        /// `LINE_MAX` bytes of UTF-8 text that hold no control characters
+        /// but tabs, never more bytes than went in, and no chunk produces
+        /// more than `chunk_output_max` bytes.
         #[test]
         fn any_text_comes_out_whole_and_harmless(
             chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..=CHUNK), 0..40),
@@ -212,15 +243,15 @@ mod tests {
                 let (mut produced, mut well_formed) = (0, true);
                 a.push(chunk, |line| {
                     well_formed &= line.len() <= LINE_MAX;
-                    well_formed &= line.iter().all(|&b| b == b'\t' || !b.is_ascii_control());
+                    let text = core::str::from_utf8(line);
+                    well_formed &= text.is_ok_and(|t| t.chars().all(|c| c == '\t' || !c.is_control()));
                     kept.extend_from_slice(line);
                     prefixed("sixteen-bytes-nm", line, |_| produced += 1);
                 });
                 prop_assert!(well_formed);
                 prop_assert!(produced <= chunk_output_max(NAME_MAX));
             }
-            prop_assert!(kept.len() <= seen.len());
-            prop_assert!(seen.len() - kept.len() <= LINE_MAX, "only the open line is held");
+            prop_assert!(kept.len() <= seen.len(), "shown text never grows");
         }
     }
 }

@@ -25,7 +25,8 @@ pub unsafe trait Message: Copy {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Corrupt;
 
-/// `N` slots of `T` and the two counters, as laid out in shared memory.
+/// `N` slots of `T` and the two counters, as laid out in shared memory
+/// (`N` a power of two, so that slot indexes survive the counters' wrap).
 #[repr(C)]
 pub struct Ring<T, const N: usize> {
     /// Entries published by the producer (free-running).
@@ -53,6 +54,9 @@ impl<T: Message, const N: usize> Ring<T, N> {
     }
 
     fn slot(&self, counter: u32) -> *mut T {
+        // Counters wrap at 2^32: slot `k % N` stays the slot of entry `k`
+        // across the wrap only if N divides 2^32.
+        const { assert!(N.is_power_of_two(), "a ring's length must be a power of two") };
         self.slots[counter as usize % N].get()
     }
 }
@@ -183,13 +187,18 @@ mod tests {
 
     #[test]
     fn counters_wrap_around() {
-        let r = ring::<3>();
+        let r = ring::<4>();
         r.head.store(u32::MAX - 1, Ordering::Relaxed);
         r.tail.store(u32::MAX - 1, Ordering::Relaxed);
         let (mut p, mut c) = (Producer::new(&r), Consumer::new(&r));
         for m in 0..10 {
+            // Three entries live across the wrap.
             assert_eq!(p.push(m), Ok(true));
+            assert_eq!(p.push(m + 100), Ok(true));
+            assert_eq!(p.push(m + 200), Ok(true));
             assert_eq!(c.pop(), Ok(Some(m)));
+            assert_eq!(c.pop(), Ok(Some(m + 100)));
+            assert_eq!(c.pop(), Ok(Some(m + 200)));
         }
     }
 

@@ -14,9 +14,9 @@
 //! - **Every period**: a periodic alarm fires once per period; one that
 //!   fell behind catches up, period by period, rather than skipping.
 //! - **Bounded per client**: each client holds at most
-//!   [`ALARMS_PER_CLIENT`] alarms, and a period is at least
-//!   [`MIN_PERIOD_NS`], so no client can fill the table or the CPU
-//!   for the others.
+//!   [`ALARMS_PER_CLIENT`] alarms, a period is at least [`MIN_PERIOD_NS`],
+//!   and a periodic alarm may not start more than a period in the past, so
+//!   no client can fill the table or the CPU for the others.
 
 use crate::ring::Message;
 
@@ -120,14 +120,19 @@ impl Alarms {
     }
 
     /// Carries out `request` from `client` (which must be below
-    /// [`MAX_CLIENTS`]; others are refused).
-    pub fn request(&mut self, client: usize, request: TimerRequest) -> Outcome {
+    /// [`MAX_CLIENTS`]; others are refused) at `now_ns`. A periodic alarm
+    /// whose first deadline lies more than a period in the past is refused:
+    /// catching up on it would keep the driver busy for the others.
+    pub fn request(&mut self, client: usize, request: TimerRequest, now_ns: u64) -> Outcome {
         if client >= MAX_CLIENTS {
             return Outcome::Refused(REFUSED);
         }
+        let in_time = |period: u64| request.at_ns.saturating_add(period) >= now_ns;
         let period_ns = match request.op {
             OP_ONCE => 0,
-            OP_PERIODIC if request.period_ns >= MIN_PERIOD_NS => request.period_ns,
+            OP_PERIODIC if request.period_ns >= MIN_PERIOD_NS && in_time(request.period_ns) => {
+                request.period_ns
+            }
             OP_CANCEL => {
                 self.cancel(client, request.id);
                 return Outcome::Taken;
@@ -227,8 +232,8 @@ mod tests {
     #[test]
     fn alarms_fire_in_deadline_order_and_never_early() {
         let mut a = Alarms::new();
-        assert_eq!(a.request(0, once(1, 300)), Outcome::Taken);
-        assert_eq!(a.request(1, once(2, 100)), Outcome::Taken);
+        assert_eq!(a.request(0, once(1, 300), 0), Outcome::Taken);
+        assert_eq!(a.request(1, once(2, 100), 0), Outcome::Taken);
         assert_eq!(a.earliest(), Some(100));
         assert_eq!(a.pop_due(99), None);
         assert_eq!(a.pop_due(1000).map(|x| x.id), Some(2));
@@ -241,7 +246,7 @@ mod tests {
         let mut a = Alarms::new();
         assert_eq!(a.next_two(), [None, None]);
         for (client, at) in [(0, 500), (1, 300), (2, 900), (3, 300)] {
-            assert_eq!(a.request(client, once(1, at)), Outcome::Taken);
+            assert_eq!(a.request(client, once(1, at), 0), Outcome::Taken);
         }
         assert_eq!(a.next_two(), [Some(300), Some(300)]);
         a.pop_due(300);
@@ -252,7 +257,7 @@ mod tests {
     fn a_periodic_alarm_fires_every_period_and_catches_up() {
         let mut a = Alarms::new();
         let periodic = TimerRequest { op: OP_PERIODIC, id: 7, at_ns: 0, period_ns: MIN_PERIOD_NS };
-        assert_eq!(a.request(0, periodic), Outcome::Taken);
+        assert_eq!(a.request(0, periodic, 0), Outcome::Taken);
         let fired: Vec<u64> =
             core::iter::from_fn(|| a.pop_due(3 * MIN_PERIOD_NS)).map(|x| x.deadline_ns).collect();
         assert_eq!(fired, [0, MIN_PERIOD_NS, 2 * MIN_PERIOD_NS, 3 * MIN_PERIOD_NS]);
@@ -260,18 +265,26 @@ mod tests {
     }
 
     #[test]
+    fn a_periodic_alarm_starting_long_ago_is_refused() {
+        let mut a = Alarms::new();
+        let old = TimerRequest { op: OP_PERIODIC, id: 1, at_ns: 0, period_ns: MIN_PERIOD_NS };
+        assert_eq!(a.request(0, old, 10 * MIN_PERIOD_NS), Outcome::Refused(REFUSED));
+        assert_eq!(a.request(0, old, MIN_PERIOD_NS), Outcome::Taken, "one period late is fine");
+    }
+
+    #[test]
     fn bad_requests_and_greedy_clients_are_refused() {
         let mut a = Alarms::new();
         let fast = TimerRequest { op: OP_PERIODIC, id: 1, at_ns: 0, period_ns: 1 };
-        assert_eq!(a.request(0, fast), Outcome::Refused(REFUSED));
+        assert_eq!(a.request(0, fast, 0), Outcome::Refused(REFUSED));
         let junk = TimerRequest { op: 99, ..fast };
-        assert_eq!(a.request(0, junk), Outcome::Refused(REFUSED));
-        assert_eq!(a.request(MAX_CLIENTS, once(1, 0)), Outcome::Refused(REFUSED));
+        assert_eq!(a.request(0, junk, 0), Outcome::Refused(REFUSED));
+        assert_eq!(a.request(MAX_CLIENTS, once(1, 0), 0), Outcome::Refused(REFUSED));
         for id in 0..ALARMS_PER_CLIENT as u32 {
-            assert_eq!(a.request(0, once(id, 5)), Outcome::Taken);
+            assert_eq!(a.request(0, once(id, 5), 0), Outcome::Taken);
         }
-        assert_eq!(a.request(0, once(9, 5)), Outcome::Refused(TOO_MANY));
-        assert_eq!(a.request(1, once(9, 5)), Outcome::Taken, "others still get theirs");
+        assert_eq!(a.request(0, once(9, 5), 0), Outcome::Refused(TOO_MANY));
+        assert_eq!(a.request(1, once(9, 5), 0), Outcome::Taken, "others still get theirs");
         a.drop_client(0);
         assert_eq!(a.pop_due(5).map(|x| x.client), Some(1));
         assert_eq!(a.pop_due(5), None);
@@ -304,7 +317,7 @@ mod tests {
         ) {
             let mut a = Alarms::new();
             for (client, op, id, at_ns, period_ns) in requests {
-                let _ = a.request(client, TimerRequest { op, id, at_ns, period_ns });
+                let _ = a.request(client, TimerRequest { op, id, at_ns, period_ns }, 0);
             }
             for client in 0..MAX_CLIENTS {
                 let held = a.slots.iter().flatten().filter(|x| x.client == client).count();

@@ -71,6 +71,20 @@ impl Timer {
         }
     }
 
+    /// A reading of the domains' clock and of the counter taken at the same
+    /// moment, to a tick: the counter is read on both sides of the clock
+    /// and the pair taken again if they differ (the driver was preempted in
+    /// between), so that no compare is late by that gap for ever.
+    fn paired_reading(&self) -> (u64, u64) {
+        loop {
+            let before = self.counter();
+            let ns = now_ns();
+            if self.counter().saturating_sub(before) <= 1 {
+                return (ns, before);
+            }
+        }
+    }
+
     /// Sets compare 1 for the earliest deadline of `next` and compare 3
     /// for the other; returns whether the counter has already passed one
     /// of them (its match would then come only after the low word wraps:
@@ -104,7 +118,7 @@ fn run() {
     // driver alone uses them.
     let registers = unsafe { Mmio::<SysTimerRegisters>::new(device.base as usize) };
     let mut timer = Timer { registers, ns0: 0, tick0: 0 };
-    (timer.ns0, timer.tick0) = (now_ns(), timer.counter());
+    (timer.ns0, timer.tick0) = timer.paired_reading();
     let mut clients = connect();
     println!("systimer: serving {} clients: {}", clients.len(), Names(&clients));
     // A match left from before (the compares reset to 0) may have been
@@ -171,10 +185,13 @@ fn take_requests(clients: &mut [Client], alarms: &mut Alarms) {
                 }
             };
             client.notify = true;
-            if let Outcome::Refused(status) = alarms.request(index, request) {
+            if let Outcome::Refused(status) = alarms.request(index, request, now_ns()) {
                 let reply =
                     TimerReply { id: request.id, status, deadline_ns: request.at_ns, fired_ns: 0 };
                 reply_to(client, index, alarms, reply);
+                if client.dropped {
+                    break;
+                }
             }
         }
     }

@@ -17,11 +17,11 @@
 //! it again), hand the input to the focus, take the clients' text while the
 //! output queue has room, fill the transmit FIFO, and wait for any event.
 //! While output waits for room in the FIFO the transmit interrupt is on;
-//! the interrupt line stays masked from delivery until the driver has
-//! drained the UART and acknowledged it, so under load it takes at most
-//! one interrupt per turn of its loop, and takes more bytes per interrupt
-//! the faster they come (it reports its interrupts, turns and bytes as the
-//! interrupts reach powers of two). Losses (receive overruns, input the
+//! the interrupt line stays masked from delivery from one interrupt until
+//! the driver's next turn acknowledges it (then drains the FIFO), so under
+//! load it takes at most one interrupt per turn of its loop, and more bytes
+//! per interrupt the faster they come (it reports its interrupts, turns and
+//! bytes as the interrupts reach powers of two). Losses (receive overruns, input the
 //! focus had no room for) are counted and reported each time their number
 //! of occurrences reaches a power of two, so that reports never flood.
 //!
@@ -104,6 +104,8 @@ struct Uart {
     queued: u64,
     /// Bytes ever written into the transmit FIFO.
     sent: u64,
+    /// The client whose text is taken next.
+    next_client: usize,
     counts: Counts,
 }
 
@@ -115,8 +117,14 @@ fn run() {
     // SAFETY: the manifest maps the PL011's registers here, and this driver
     // alone uses them (the kernel prints on the mini UART).
     let registers = unsafe { Mmio::<Pl011Registers>::new(device.base as usize) };
-    let mut uart =
-        Uart { registers, output: Deque::new(), queued: 0, sent: 0, counts: Counts::default() };
+    let mut uart = Uart {
+        registers,
+        output: Deque::new(),
+        queued: 0,
+        sent: 0,
+        next_client: 0,
+        counts: Counts::default(),
+    };
     uart.init();
     if let Some(gpio) = Region::named("gpio") {
         // SAFETY: the manifest maps the GPIO block here (`uses`); the driver
@@ -257,48 +265,58 @@ impl Uart {
         }
     }
 
-    /// Takes the clients' text, round the clients, while the output queue
-    /// has room for whatever one more chunk can produce.
+    /// Takes the clients' text, one chunk at a time round the clients from
+    /// where the last call stopped, while the output queue has room for
+    /// whatever one more chunk of any client can produce: so no client can
+    /// keep the others waiting for room.
     fn take_output(&mut self, clients: &mut [Client]) {
-        let mut progress = true;
-        while progress {
-            progress = false;
-            for client in clients.iter_mut().filter(|c| !c.dropped) {
-                if QUEUE - self.output.len() < chunk_output_max(client.name.len()) {
-                    return;
-                }
-                let chunk = match client.end.requests.pop() {
-                    Ok(Some(chunk)) => chunk,
-                    Ok(None) => continue,
-                    Err(Corrupt) => {
-                        drop_client(client, "its output ring is corrupt");
-                        continue;
-                    }
-                };
-                client.notify = true;
-                progress = true;
-                let marked = chunk.kind == OUTPUT_MARKED;
-                let Some(text) = chunk.text(if marked { OUTPUT_MARKED } else { OUTPUT }) else {
-                    drop_client(client, "it sent a malformed chunk");
-                    continue;
-                };
-                let (name, output, queued) = (&client.name, &mut self.output, &mut self.queued);
-                let (marks, mut mark_next) = (&mut client.marks, marked);
-                client.line.push(text, |line| {
-                    if mark_next {
-                        // A mark that finds no room is dropped: it measures,
-                        // nothing depends on it.
-                        let _ = marks.push_back(*queued);
-                        mark_next = false;
-                    }
-                    prefixed(name, line, |byte| {
-                        if output.push_back(byte).is_ok() {
-                            *queued += 1;
-                        }
-                    })
-                });
+        let count = clients.len();
+        let mut idle = 0;
+        while idle < count && QUEUE - self.output.len() >= chunk_output_max(NAME_MAX) {
+            let index = self.next_client % count;
+            self.next_client = (index + 1) % count;
+            let client = &mut clients[index];
+            if client.dropped || !self.take_chunk(client) {
+                idle += 1;
+            } else {
+                idle = 0;
             }
         }
+    }
+
+    /// Takes one chunk of `client`'s text into the output queue; whether
+    /// there was one.
+    fn take_chunk(&mut self, client: &mut Client) -> bool {
+        let chunk = match client.end.requests.pop() {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return false,
+            Err(Corrupt) => {
+                drop_client(client, "its output ring is corrupt");
+                return false;
+            }
+        };
+        client.notify = true;
+        let marked = chunk.kind == OUTPUT_MARKED;
+        let Some(text) = chunk.text(if marked { OUTPUT_MARKED } else { OUTPUT }) else {
+            drop_client(client, "it sent a malformed chunk");
+            return false;
+        };
+        let (name, output, queued) = (&client.name, &mut self.output, &mut self.queued);
+        let (marks, mut mark_next) = (&mut client.marks, marked);
+        client.line.push(text, |line| {
+            if mark_next {
+                // A mark that finds no room is dropped: it measures,
+                // nothing depends on it.
+                let _ = marks.push_back(*queued);
+                mark_next = false;
+            }
+            prefixed(name, line, |byte| {
+                if output.push_back(byte).is_ok() {
+                    *queued += 1;
+                }
+            })
+        });
+        true
     }
 
     /// Fills the transmit FIFO from the output queue, answering the marks

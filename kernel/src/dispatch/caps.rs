@@ -29,7 +29,8 @@ fn padded<const N: usize>(name: &str) -> [u8; N] {
 impl Dispatcher {
     /// Gives every loaded domain its capabilities: control of itself
     /// ([`SELF`]) and of its reservation ([`RESERVATION`]), then those its
-    /// manifest lists; maps its regions and fills its DCB mirror.
+    /// manifest lists (but none to a domain that did not start); maps its
+    /// regions and fills its DCB mirror.
     pub(super) fn grant_initial_caps(&mut self) {
         for index in 0..self.domains.len() {
             let Some(domain) = self.domains[index] else { continue };
@@ -50,6 +51,19 @@ impl Dispatcher {
                 .zip(KERNEL_CAP_NAMES)
                 .chain(listed.zip(domain.config.caps.iter().map(|c| c.name)))
             {
+                // A supervisor's capability to a domain that did not start:
+                // no capability ever names a domain that is not loaded.
+                if let Object::Domain { domain: target } | Object::Reservation { domain: target } =
+                    cap.object
+                {
+                    if self.started(target).is_none() {
+                        log::error!(
+                            "domain {}: capability {name} left out: its domain did not start",
+                            domain.config.name
+                        );
+                        continue;
+                    }
+                }
                 if self.caps.insert(index, cap).is_err() {
                     log::error!(
                         "domain {}: capability {name} left out: its table is full",

@@ -114,8 +114,11 @@ fn cap_is_sound(cap: &CapConfig, me: usize) -> bool {
                     r.start % PAGE_SIZE == 0 && r.end % PAGE_SIZE == 0 && r.start < r.end
                 })
         }
-        // A supervisor's (`supervises`): any domain of the image.
-        Object::Domain { domain } | Object::Reservation { domain } => domain < DOMAINS.len(),
+        // A supervisor's (`supervises`): any domain of the image (one that
+        // does not start is left out when capabilities are granted).
+        Object::Domain { domain } | Object::Reservation { domain } => {
+            domain < DOMAINS.len() && domain < MAX_DOMAINS
+        }
     }
 }
 

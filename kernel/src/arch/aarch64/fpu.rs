@@ -5,13 +5,16 @@
 //!   any. Only the holder may use FP/SIMD without a trap, and only while it
 //!   has the CPU (`CPACR_EL1.FPEN` traps EL0 otherwise; the kernel, built
 //!   soft-float, only touches the registers in `fpu.s`).
-//! - Any other domain's FP/SIMD state is all zero: it was dispatched with
-//!   an upcall (which promises zeroed registers) or resumed from a context
-//!   marked [`FP_ZERO`]. Its first FP/SIMD instruction traps; the kernel
-//!   zeroes the registers, makes it the holder and lets the instruction
-//!   run again ([`LazyFpu::first_use`]).
+//! - Any other domain's FP/SIMD state is either all zero (it was
+//!   dispatched with an upcall, which promises zeroed registers, or resumed
+//!   from a context marked [`FP_ZERO`]) or waits in the save slot it was
+//!   resumed from. Its first FP/SIMD instruction traps; the kernel loads
+//!   zeroes or that slot, makes it the holder and lets the instruction run
+//!   again ([`LazyFpu::first_use`]).
 //! - A domain losing the CPU as the holder has its registers saved into
-//!   its context ([`FP_SAVED`]); any other gets [`FP_ZERO`] and no stores.
+//!   its context ([`FP_SAVED`]); one whose state is zero gets [`FP_ZERO`]
+//!   and no stores; one whose state waits in a slot keeps it there (or has
+//!   it copied to the slot it is saved to).
 //!   So a domain's values are in memory whenever it is off the CPU, and no
 //!   register ever reaches another domain without being zeroed or reloaded.
 //! - Resuming from a save slot loads nothing at once: the state is loaded
@@ -20,8 +23,9 @@
 //!   loses the CPU again (its state then stays in, or is copied to, the
 //!   slot it is saved to). `rfa` loads a saved state at once: the memory it
 //!   came from is the domain's only for now.
-//! - A domain whose first use trapped is loaded eagerly (at dispatch, no
-//!   trap) for its next [`EAGER_DISPATCHES`] dispatches, then lazily again
+//! - A domain whose first use trapped is loaded eagerly (at dispatch or
+//!   `rfa`, no trap) for its next [`EAGER_DISPATCHES`] such loads (in a
+//!   domain with threads, each `rfa` of a thread counts), then lazily again
 //!   to find out whether it still uses FP/SIMD: a domain that uses it on
 //!   every run pays one trap in that many, and one that never does pays
 //!   nothing.
