@@ -31,7 +31,8 @@ pub enum Serial {
 }
 
 /// QEMU for `kernel`, halted before its first instruction, with its gdb
-/// stub on `port` and the UART sent to `serial`. QEMU never reads this
+/// stub on `port` and the kernel's console (whichever UART it is) sent to
+/// `serial`. QEMU never reads this
 /// process's standard input unless the UART is the terminal.
 pub fn halted_qemu(kernel: &Path, port: u16, serial: &Serial) -> Command {
     let mut boot = Boot::new(kernel);
@@ -39,7 +40,7 @@ pub fn halted_qemu(kernel: &Path, port: u16, serial: &Serial) -> Command {
     if let Serial::File(path) = serial {
         boot.serial = format!("file:{}", path.display());
     }
-    let mut qemu = boot.command();
+    let mut qemu = boot.command_kernel_console();
     if matches!(serial, Serial::File(_)) {
         qemu.stdin(Stdio::null());
     }

@@ -27,8 +27,11 @@ pub struct Boot {
     pub kernel: PathBuf,
     /// Extra QEMU arguments.
     pub extra_args: Vec<String>,
-    /// Where the kernel's console goes, as QEMU's `-serial` takes it
-    /// (`stdio`, `file:PATH`, ...).
+    /// Where the UART one talks to goes, as QEMU's `-serial` takes it
+    /// (`stdio`, `file:PATH`, ...): the kernel's console, or, when a driver
+    /// domain owns the PL011 ([`Boot::console`] is the mini UART), the
+    /// PL011, the kernel's console then going to [`Boot::kernel_log`] in a
+    /// captured run.
     pub serial: String,
     /// The UART the kernel prints on (the image's `[image] console`). With
     /// the mini UART, the PL011 belongs to a driver domain: in a captured
@@ -84,6 +87,20 @@ impl Boot {
             .arg(&self.kernel)
             .args(&self.extra_args);
         cmd
+    }
+
+    /// The full QEMU command line with the kernel's console on `serial`
+    /// whichever UART it is, and a driver's PL011 unconnected: for a
+    /// debugger's session, where the kernel's log is what matters.
+    pub fn command_kernel_console(&self) -> Command {
+        match self.console {
+            ConsoleUart::Pl011 => self.command_with("null"),
+            ConsoleUart::MiniUart => {
+                let mut kernel = self.clone();
+                kernel.serial = "null".into();
+                kernel.command_with(&self.serial)
+            }
+        }
     }
 
     /// The full QEMU command line of a captured run.
