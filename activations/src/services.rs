@@ -4,6 +4,7 @@
 
 use crate::events::{EventChannel, Region};
 use crate::runtime::now_ns;
+use vesper_abi::cap::CapKind;
 use vesper_service::console::{self, Chunk, INPUT, OUTPUT, OUTPUT_MARKED};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
 use vesper_service::timer::{
@@ -93,6 +94,22 @@ impl<Req: Message, Rep: Message, const N: usize> ClientEnd<Req, Rep, N> {
             channel,
         })
     }
+}
+
+/// Every connection a driver serves: for each region of this domain called
+/// `PREFIX` + a client's name (the manifest's `SERVICE-CLIENT`), that
+/// client's name and the driver's end, or `None` if there is no channel of
+/// that name or the region is too small (for the driver to report).
+pub fn client_ends<Req: Message + 'static, Rep: Message + 'static, const N: usize>(
+    prefix: &str,
+) -> impl Iterator<Item = (heapless::String<16>, Option<ClientEnd<Req, Rep, N>>)> + '_ {
+    crate::events::caps().filter(|cap| cap.kind() == CapKind::Region).filter_map(move |cap| {
+        let client = cap.name().strip_prefix(prefix)?;
+        let mut name = heapless::String::new();
+        // A client's name is shorter than the capability's.
+        let _ = name.push_str(client);
+        Some((name, ClientEnd::open(cap.name())))
+    })
 }
 
 /// What went wrong with a service request.

@@ -185,11 +185,6 @@ impl Alarms {
         next
     }
 
-    /// The earliest deadline of all, if any.
-    pub fn earliest(&self) -> Option<u64> {
-        self.next_two()[0]
-    }
-
     /// Takes the alarm with the earliest deadline if it is due at `now_ns`
     /// (ties: the lower slot); a periodic one stays, due one period later.
     /// Returns it as it was due.
@@ -234,7 +229,7 @@ mod tests {
         let mut a = Alarms::new();
         assert_eq!(a.request(0, once(1, 300), 0), Outcome::Taken);
         assert_eq!(a.request(1, once(2, 100), 0), Outcome::Taken);
-        assert_eq!(a.earliest(), Some(100));
+        assert_eq!(a.next_two()[0], Some(100));
         assert_eq!(a.pop_due(99), None);
         assert_eq!(a.pop_due(1000).map(|x| x.id), Some(2));
         assert_eq!(a.pop_due(1000).map(|x| x.id), Some(1));
@@ -261,7 +256,7 @@ mod tests {
         let fired: Vec<u64> =
             core::iter::from_fn(|| a.pop_due(3 * MIN_PERIOD_NS)).map(|x| x.deadline_ns).collect();
         assert_eq!(fired, [0, MIN_PERIOD_NS, 2 * MIN_PERIOD_NS, 3 * MIN_PERIOD_NS]);
-        assert_eq!(a.earliest(), Some(4 * MIN_PERIOD_NS));
+        assert_eq!(a.next_two()[0], Some(4 * MIN_PERIOD_NS));
     }
 
     #[test]

@@ -19,9 +19,8 @@
 
 use heapless::{String, Vec};
 use tock_registers::interfaces::{Readable, Writeable};
-use vesper_abi::cap::CapKind;
-use vesper_activations::events::{caps, Interrupt, Region};
-use vesper_activations::services::ClientEnd;
+use vesper_activations::events::{Interrupt, Region};
+use vesper_activations::services::{client_ends, ClientEnd};
 use vesper_activations::{await_any_event, events_seen, now_ns, println};
 use vesper_service::registers::{Mmio, SysTimerRegisters, CS};
 use vesper_service::ring::Corrupt;
@@ -152,20 +151,19 @@ fn run() {
 /// `timer-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
 fn connect() -> Vec<Client, MAX_CLIENTS> {
     let mut clients = Vec::new();
-    for cap in caps().filter(|cap| cap.kind() == CapKind::Region) {
-        let Some(client) = cap.name().strip_prefix(PREFIX) else { continue };
-        let Some(end) = ClientEnd::open(cap.name()) else {
+    for (name, end) in client_ends(PREFIX) {
+        let Some(end) = end else {
             println!(
-                "systimer: {}: no channel of that name, or the region is too small",
-                cap.name()
+                "systimer: {PREFIX}{name}: no channel of that name, or the region is too small"
             );
             continue;
         };
-        let mut name = String::new();
-        let _ = name.push_str(client);
         let client = Client { name, end, dropped: false, notify: false, overruns: 0 };
-        if clients.push(client).is_err() {
-            println!("systimer: {}: more than {MAX_CLIENTS} clients; not served", cap.name());
+        if let Err(client) = clients.push(client) {
+            println!(
+                "systimer: {PREFIX}{}: more than {MAX_CLIENTS} clients; not served",
+                client.name
+            );
         }
     }
     clients

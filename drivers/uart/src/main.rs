@@ -39,9 +39,8 @@
 
 use heapless::{Deque, String, Vec};
 use tock_registers::interfaces::{Readable, Writeable};
-use vesper_abi::cap::CapKind;
-use vesper_activations::events::{caps, Interrupt, Region};
-use vesper_activations::services::ClientEnd;
+use vesper_activations::events::{Interrupt, Region};
+use vesper_activations::services::{client_ends, ClientEnd};
 use vesper_activations::{await_any_event, events_seen, instruction_count, println};
 use vesper_service::console::{
     chunk_output_max, prefixed, Chunk, LineAssembler, INPUT, NAME_MAX, OUTPUT, OUTPUT_MARKED,
@@ -345,14 +344,11 @@ impl Uart {
 /// `console-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
 fn connect() -> Vec<Client, MAX_CLIENTS> {
     let mut clients = Vec::new();
-    for cap in caps().filter(|cap| cap.kind() == CapKind::Region) {
-        let Some(client) = cap.name().strip_prefix(PREFIX) else { continue };
-        let Some(end) = ClientEnd::open(cap.name()) else {
-            println!("uart: {}: no channel of that name, or the region is too small", cap.name());
+    for (name, end) in client_ends(PREFIX) {
+        let Some(end) = end else {
+            println!("uart: {PREFIX}{name}: no channel of that name, or the region is too small");
             continue;
         };
-        let mut name = String::new();
-        let _ = name.push_str(&client[..client.len().min(NAME_MAX)]);
         let client = Client {
             name,
             end,
@@ -361,8 +357,8 @@ fn connect() -> Vec<Client, MAX_CLIENTS> {
             notify: false,
             marks: Deque::new(),
         };
-        if clients.push(client).is_err() {
-            println!("uart: {}: more than {MAX_CLIENTS} clients; not served", cap.name());
+        if let Err(client) = clients.push(client) {
+            println!("uart: {PREFIX}{}: more than {MAX_CLIENTS} clients; not served", client.name);
         }
     }
     clients
