@@ -37,11 +37,14 @@ pub enum Syscall {
     /// the rest later. The console starts each of the domain's lines with
     /// `[NAME] ` and escapes control characters (see [`crate::console`]).
     ConsoleWrite = 6,
-    /// `bench_mark(count)`: in benchmark kernels only (elsewhere
-    /// `UnknownSyscall`). `count` is the retired-instruction count (PMU
-    /// event counter 0) read by the first instruction of an activation
-    /// handler; returns the instructions from the latest timer interrupt's
-    /// vector to that instruction.
+    /// `bench_mark(count, since)`: in benchmark kernels only (elsewhere
+    /// `UnknownSyscall`). `count` is a retired-instruction count (PMU event
+    /// counter 0) the caller read; returns the instructions from a moment
+    /// the kernel noted to that reading. `since` says which moment:
+    /// [`BENCH_SINCE_IRQ`], the vector of the latest interrupt taken from
+    /// EL0 (for `count` read by the first instruction of an activation
+    /// handler), or [`BENCH_SINCE_IDLE_WAKE`], the kernel's idle loop last
+    /// waking for a device's interrupt. Any other `since` is `BadArgument`.
     BenchMark = 7,
     /// `set_alarm(time_ns)`: asks for an activation with reason `Event` at
     /// the absolute time `time_ns` if the domain holds the CPU then (with
@@ -96,6 +99,11 @@ pub enum Syscall {
 
 /// The largest `console_write` the kernel accepts in one call.
 pub const CONSOLE_WRITE_MAX: u64 = 512;
+
+/// `bench_mark`'s `since`: the vector of the latest interrupt from EL0.
+pub const BENCH_SINCE_IRQ: u64 = 0;
+/// `bench_mark`'s `since`: the idle loop's latest wake-up for a device.
+pub const BENCH_SINCE_IDLE_WAKE: u64 = 1;
 
 impl Syscall {
     /// The call with number `number`, if there is one.

@@ -72,10 +72,11 @@ pub fn console_write(bytes: &[u8]) -> Result<u64, Error> {
     decode(raw(Syscall::ConsoleWrite, bytes.as_ptr() as u64, bytes.len() as u64))
 }
 
-/// In benchmark kernels: the instructions from the latest timer interrupt
-/// to the activation-handler instruction that read `count`.
-pub fn bench_mark(count: u64) -> Result<u64, Error> {
-    decode(raw(Syscall::BenchMark, count, 0))
+/// In benchmark kernels: the instructions from the moment `since` names
+/// (`vesper_abi::syscall::BENCH_SINCE_IRQ` or `BENCH_SINCE_IDLE_WAKE`) to
+/// the instruction that read `count`.
+pub fn bench_mark(count: u64, since: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::BenchMark, count, since))
 }
 
 /// Asks for an activation (reason `Event`) at `time_ns` if the domain holds

@@ -13,7 +13,7 @@ use vesper_builder::{
 };
 use xtask::qemu::{Boot, Exit, Outcome};
 
-pub use xtask::qemu::Exit as QemuExit;
+pub use xtask::qemu::{Conversation, Exit as QemuExit};
 
 /// Wall-clock limit for one boot: a safety net against hung guests only.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -91,6 +91,20 @@ pub fn boot_manifest_with_input(path: &Path, input: Option<&[u8]>) -> Run {
     let image = built_image(path, Machine::Qemu);
     let mut boot = Boot::new(&image.kernel.flat);
     boot.input = input.map(<[u8]>::to_vec);
+    let outcome = boot
+        .run_captured(BOOT_TIMEOUT)
+        .unwrap_or_else(|err| panic!("booting {}: {err:#}", image.kernel.flat.display()));
+    Run { outcome, kernel: image.kernel.flat }
+}
+
+/// Boots the image built from manifest `path` holding `conversation` on
+/// the PL011 (the host answers the guest's prompts), until the guest says
+/// what the conversation waits for or the run ends by itself.
+pub fn boot_manifest_conversing(path: &Path, conversation: Conversation) -> Run {
+    xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
+    let image = built_image(path, Machine::Qemu);
+    let mut boot = Boot::new(&image.kernel.flat);
+    boot.conversation = Some(conversation);
     let outcome = boot
         .run_captured(BOOT_TIMEOUT)
         .unwrap_or_else(|err| panic!("booting {}: {err:#}", image.kernel.flat.display()));

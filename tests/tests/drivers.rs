@@ -3,7 +3,11 @@
 //! (`vesper_service`), under `-icount`.
 
 use std::path::Path;
-use vesper_tests::{boot, boot_manifest, boot_manifest_with_input, manifest_image, Run};
+use std::time::Duration;
+use vesper_tests::{
+    boot, boot_manifest, boot_manifest_conversing, boot_manifest_with_input, manifest_image,
+    Conversation, QemuExit, Run,
+};
 
 fn run(manifest: &str) -> Run {
     let kernel = manifest_image(Path::new(manifest));
@@ -173,6 +177,24 @@ fn the_shell_answers_ps_shows_every_domain_and_reserve_changes_a_share() {
     // The worker spins: from the change on it gets 3 ms of every 10.
     let cpu = run.stats("worker").cpu_ns;
     run.check(cpu > 200_000_000 / 10 * 2, &format!("the worker's new share shows: {cpu} ns"));
+}
+
+#[test]
+fn a_driver_waiting_for_its_device_keeps_an_idle_system_up() {
+    // No `run-for`, and once the shell waits for a line nothing can run
+    // and nothing has a deadline: the kernel must wait for the UART, not
+    // end the run, whenever the host types.
+    let run = boot_manifest_conversing(
+        Path::new("tests/manifests/shell-idle.toml"),
+        Conversation {
+            prompt: "shell: ready".into(),
+            reply: b"echo still here\n".to_vec(),
+            until: "[shell] still here".into(),
+            pause: Duration::from_millis(100),
+        },
+    );
+    run.check(run.outcome.exit == QemuExit::Ended, "the host ended the run, not the kernel");
+    run.assert_lacks("no domain can run any more").assert_lacks("EXCEPTION").assert_lacks("PANIC");
 }
 
 #[test]

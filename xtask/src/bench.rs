@@ -4,7 +4,7 @@
 //! [`DOC_BEGIN`] and [`DOC_END`]; `cargo xtask bench --markdown` rewrites
 //! them, and a test fails when they differ from a fresh run.
 
-use crate::qemu::Boot;
+use crate::qemu::{Boot, Conversation};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write;
 use std::path::Path;
@@ -12,9 +12,29 @@ use std::time::Duration;
 
 /// The manifests of the benchmark images, booted one after the other:
 /// the hot paths, the longest path (apart, so that its domains do not
-/// lengthen the scheduler's scans in the first), and the console service.
-pub const MANIFESTS: [&str; 3] =
-    ["images/bench.toml", "images/bench-longest.toml", "images/bench-console.toml"];
+/// lengthen the scheduler's scans in the first), the console service's
+/// output, and its input (see [`INPUT_MANIFEST`]).
+pub const MANIFESTS: [&str; 4] = [
+    "images/bench.toml",
+    "images/bench-longest.toml",
+    "images/bench-console.toml",
+    INPUT_MANIFEST,
+];
+
+/// The image that measures the console's receive path: it waits for input
+/// with no deadline, and the host answers each of its `ready` lines with a
+/// byte on the PL011 (see domains/bench/src/bin/bench-console-input.rs).
+pub const INPUT_MANIFEST: &str = "images/bench-console-input.toml";
+
+/// How the host talks to the benchmark image `manifest`, if it does.
+fn conversation(manifest: &str) -> Option<Conversation> {
+    (manifest == INPUT_MANIFEST).then(|| Conversation {
+        prompt: "] ready ".into(),
+        reply: b"x".to_vec(),
+        until: "bench console_byte_to_read instructions=".into(),
+        pause: Duration::from_millis(50),
+    })
+}
 
 /// A kernel path `cargo xtask bench` measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +64,7 @@ pub const TARGETS: &[PathSpec] = &[
     PathSpec { name: "irq_to_activation", target: Some(300), sel4: Some(353) },
     PathSpec { name: "console_line_to_fifo", target: None, sel4: None },
     PathSpec { name: "console_instructions_per_byte", target: None, sel4: None },
+    PathSpec { name: "console_byte_to_read", target: None, sel4: None },
     PathSpec { name: "revoke_no_descendants", target: Some(40_000), sel4: None },
     PathSpec { name: "revoke_loan_chain", target: Some(LONGEST_PATH_BOUND), sel4: None },
 ];
@@ -105,7 +126,9 @@ pub fn measure(root: &Path) -> Result<Vec<Measurement>> {
     for manifest in MANIFESTS {
         let image =
             vesper_builder::build_image_with_features(root, &root.join(manifest), &["bench"])?;
-        let outcome = Boot::new(&image.kernel.flat).run_captured(BOOT_TIMEOUT)?;
+        let mut boot = Boot::new(&image.kernel.flat);
+        boot.conversation = conversation(manifest);
+        let outcome = boot.run_captured(BOOT_TIMEOUT)?;
         // A domain with a console prints through the UART driver (the PL011).
         for stream in [&outcome.serial, &outcome.device_serial] {
             measurements.extend(parse(stream));

@@ -45,6 +45,30 @@ pub struct Boot {
     /// sleep=on`), for a person typing; otherwise it jumps to the next
     /// deadline and the run is deterministic.
     pub realtime: bool,
+    /// What a captured run types in answer to what the guest prints on the
+    /// PL011 (instead of [`Boot::input`]), and when it ends the run.
+    pub conversation: Option<Conversation>,
+}
+
+/// A captured run that answers the guest: each time a line the guest
+/// prints on the PL011 contains `prompt`, the host types `reply` there; the
+/// first line that contains `until` ends the run (QEMU is stopped, the exit
+/// being [`Exit::Ended`]). For an image that waits for input with no
+/// deadline: virtual time stands still while it waits, so when the reply
+/// comes does not change what the guest does.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    /// What the host answers.
+    pub prompt: String,
+    /// The answer.
+    pub reply: Vec<u8>,
+    /// What ends the run.
+    pub until: String,
+    /// How long (real time) the host waits before each answer: with the
+    /// guest waiting for it with no deadline, virtual time stands still
+    /// meanwhile, and the pause makes sure the guest has finished printing
+    /// and is waiting when the answer comes.
+    pub pause: Duration,
 }
 
 impl Boot {
@@ -61,6 +85,7 @@ impl Boot {
             serial: "stdio".into(),
             input: None,
             realtime: false,
+            conversation: None,
         }
     }
 
@@ -130,32 +155,38 @@ impl Boot {
         Ok(status.code().unwrap_or(-1))
     }
 
-    /// Boots with no input, captures the serial output, and kills QEMU if it
-    /// is still running after `timeout` (a safety net for hung guests, not a
-    /// measurement: under icount the guest's time does not depend on it).
+    /// Boots, types [`Boot::input`] or holds [`Boot::conversation`],
+    /// captures the serial output, and kills QEMU if it is still running
+    /// after `timeout` (a safety net for hung guests, not a measurement:
+    /// under icount the guest's time does not depend on it).
     pub fn run_captured(&self, timeout: Duration) -> Result<Outcome> {
         let _ = std::fs::remove_file(self.kernel_log());
-        let stdin = if self.input.is_some() { Stdio::piped() } else { Stdio::null() };
+        let typing = self.input.is_some() || self.conversation.is_some();
         let mut child = self
             .command()
-            .stdin(stdin)
+            .stdin(if typing { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("could not start {QEMU}"))?;
-        if let (Some(input), Some(mut stdin)) = (self.input.clone(), child.stdin.take()) {
-            // Written from a thread, so that a guest slow to read cannot
-            // block the run; the pipe closes when it is done.
-            std::thread::spawn(move || {
-                use std::io::Write;
-                let _ = stdin.write_all(&input);
-            });
+        let mut stdin = child.stdin.take();
+        if let Some(input) = self.input.clone() {
+            if let Some(mut stdin) = stdin.take() {
+                // Written from a thread, so that a guest slow to read cannot
+                // block the run; the pipe closes when it is done.
+                std::thread::spawn(move || {
+                    use std::io::Write;
+                    let _ = stdin.write_all(&input);
+                });
+            }
         }
-        let mut stdout = child.stdout.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
+        let (ended_tx, ended) = std::sync::mpsc::channel();
+        let conversation = self.conversation.clone();
         let out_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stdout.read_to_end(&mut buf);
+            let buf = converse(stdout, conversation.as_ref().zip(stdin));
+            let _ = ended_tx.send(());
             buf
         });
         let err_reader = std::thread::spawn(move || {
@@ -163,12 +194,17 @@ impl Boot {
             let _ = stderr.read_to_end(&mut buf);
             buf
         });
-        let exit = match child.wait_timeout(timeout)? {
+        let ended_early = ended.recv_timeout(timeout).is_ok();
+        let exit = match child.wait_timeout(if ended_early { GRACE } else { Duration::ZERO })? {
             Some(status) => Exit::Code(status.code().unwrap_or(-1)),
             None => {
                 child.kill()?;
                 child.wait()?;
-                Exit::TimedOut
+                if ended_early {
+                    Exit::Ended
+                } else {
+                    Exit::TimedOut
+                }
             }
         };
         let serial = out_reader.join().unwrap_or_default();
@@ -186,6 +222,39 @@ impl Boot {
     }
 }
 
+/// How long QEMU may take to exit by itself once its output has ended.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Reads the guest's PL011 output to its end, or, holding `conversation`,
+/// until its `until` line, answering its prompts on `stdin`.
+fn converse(
+    stdout: std::process::ChildStdout,
+    conversation: Option<(&Conversation, std::process::ChildStdin)>,
+) -> Vec<u8> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut reader = BufReader::new(stdout);
+    let mut buf = Vec::new();
+    let Some((conversation, mut stdin)) = conversation else {
+        let _ = reader.read_to_end(&mut buf);
+        return buf;
+    };
+    loop {
+        let start = buf.len();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => return buf,
+            Ok(_) => {}
+        }
+        let line = String::from_utf8_lossy(&buf[start..]);
+        if line.contains(&conversation.until) {
+            return buf;
+        }
+        if line.contains(&conversation.prompt) {
+            std::thread::sleep(conversation.pause);
+            let _ = stdin.write_all(&conversation.reply).and_then(|()| stdin.flush());
+        }
+    }
+}
+
 /// How a captured QEMU run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -193,6 +262,9 @@ pub enum Exit {
     Code(i32),
     /// QEMU was killed after the timeout.
     TimedOut,
+    /// QEMU was stopped once the guest had said what its
+    /// [`Conversation`] waited for.
+    Ended,
 }
 
 /// What a captured run produced.

@@ -33,6 +33,18 @@ impl Dispatcher {
         IRQS[irq].owners.iter().filter_map(|owner| self.started(owner.domain)).collect()
     }
 
+    /// Whether a live domain takes an interrupt: while one does, a device
+    /// may yet wake it (a driver waiting for input), so a kernel with
+    /// nothing to run waits for it rather than ending the run.
+    pub(super) fn a_device_may_wake_someone(&self) -> bool {
+        IRQS.iter().take(MAX_IRQS).any(|config| {
+            config.owners.iter().any(|owner| {
+                let domain = self.domains.get(owner.domain).and_then(Option::as_ref);
+                domain.is_some_and(|domain| domain.state == DomainState::Live)
+            })
+        })
+    }
+
     /// Unmasks every interrupt some started domain takes.
     pub(super) fn enable_interrupts(&mut self) {
         for (irq, config) in IRQS.iter().enumerate() {

@@ -341,7 +341,7 @@ impl Dispatcher {
                 }
                 None => {
                     self.preempt_on_cpu(frame, now);
-                    if next_event == u64::MAX {
+                    if next_event == u64::MAX && !self.a_device_may_wake_someone() {
                         log::info!("no domain can run any more");
                         self.finish(now);
                     }
@@ -350,6 +350,8 @@ impl Dispatcher {
                     timer::wait_for_deadline_or(local_intc::peripheral_pending);
                     now = time::now_ns();
                     if local_intc::peripheral_pending() {
+                        #[cfg(feature = "bench")]
+                        crate::arch::pmu::note_idle_wake();
                         self.deliver_interrupts(now);
                     }
                 }

@@ -94,7 +94,7 @@ impl Dispatcher {
                 Outcome::GiveUp(ActivationReason::Reactivated, now)
             }
             Syscall::BlockUntil => self.block_until(index, [a0, a1]),
-            Syscall::BenchMark => Outcome::Return(bench_mark(a0)),
+            Syscall::BenchMark => Outcome::Return(bench_mark(a0, a1)),
             Syscall::SetAlarm => {
                 self.set_alarm(index, a0);
                 Outcome::Return(Ok(0))
@@ -153,14 +153,22 @@ impl Dispatcher {
     }
 }
 
-/// `bench_mark`: the instructions from the last timer interrupt to the
-/// activation handler that read `count`.
-fn bench_mark(count: u64) -> Result<u64, Error> {
+/// `bench_mark`: the instructions from the moment `since` names to the
+/// reading `count`.
+fn bench_mark(count: u64, since: u64) -> Result<u64, Error> {
     #[cfg(feature = "bench")]
-    return Ok(crate::arch::pmu::instructions_since_irq(count));
+    {
+        use crate::arch::pmu;
+        use vesper_abi::syscall::{BENCH_SINCE_IDLE_WAKE, BENCH_SINCE_IRQ};
+        match since {
+            BENCH_SINCE_IRQ => Ok(pmu::instructions_since_irq(count)),
+            BENCH_SINCE_IDLE_WAKE => Ok(pmu::instructions_since_idle_wake(count)),
+            _ => Err(Error::BadArgument),
+        }
+    }
     #[cfg(not(feature = "bench"))]
     {
-        let _ = count;
+        let _ = (count, since);
         Err(Error::UnknownSyscall)
     }
 }

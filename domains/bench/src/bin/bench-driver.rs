@@ -8,6 +8,7 @@
 
 use vesper_activations::events::{Interrupt, Region};
 use vesper_activations::println;
+use vesper_abi::syscall::BENCH_SINCE_IRQ;
 use vesper_activations::syscall::bench_mark;
 use vesper_domains_bench::{activation_count, count_activations, ROUNDS};
 
@@ -44,7 +45,7 @@ fn run() {
         // SAFETY: as above.
         unsafe { c1.write_volatile(clo.read_volatile().wrapping_add(AHEAD_US)) };
         irq.await_count(seen + 1);
-        match bench_mark(activation_count()) {
+        match bench_mark(activation_count(), BENCH_SINCE_IRQ) {
             Ok(instructions) => best = best.min(instructions),
             Err(error) => {
                 println!("bench_mark refused: {error:?} (not a benchmark kernel?)");

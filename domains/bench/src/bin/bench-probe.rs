@@ -30,6 +30,7 @@
 use core::arch::asm;
 use vesper_abi::syscall::Syscall;
 use vesper_activations::events::Region;
+use vesper_abi::syscall::BENCH_SINCE_IRQ;
 use vesper_activations::syscall::{bench_mark, yield_slice};
 use vesper_activations::{now_ns, println};
 use vesper_domains_bench::{
@@ -126,7 +127,7 @@ fn preemptions(shared: Option<*mut Shared>) -> Option<u64> {
             Some(shared) => yield_marked(unsafe { &raw mut (*shared).sent_at }),
             None => yield_slice(),
         }
-        match bench_mark(activation_count()) {
+        match bench_mark(activation_count(), BENCH_SINCE_IRQ) {
             Ok(instructions) => best = best.min(instructions),
             Err(error) => {
                 println!("bench_mark refused: {error:?} (not a benchmark kernel?)");

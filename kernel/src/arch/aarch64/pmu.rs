@@ -4,6 +4,8 @@
 //! what `cargo xtask bench` measures kernel paths with.
 
 use core::arch::asm;
+#[cfg(feature = "bench")]
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// PMU event number of INST_RETIRED.
 const INST_RETIRED: u64 = 0x08;
@@ -47,4 +49,27 @@ pub fn instructions_since_irq(count: u64) -> u64 {
     // SAFETY: reading a system register the kernel uses for nothing else.
     unsafe { asm!("mrs {}, tpidr_el1", out(reg) snapshot, options(nomem, nostack)) };
     count.wrapping_sub(snapshot).wrapping_add(VECTOR_PROLOGUE)
+}
+
+/// The instruction count when the idle loop last woke for a device's
+/// interrupt (see [`note_idle_wake`]).
+#[cfg(feature = "bench")]
+static IDLE_WAKE: AtomicU64 = AtomicU64::new(0);
+
+/// Benchmark kernels only: the kernel's idle loop has just woken because a
+/// device raised its interrupt; remembers the instruction count, for
+/// measuring the path from a device's input to the domain that takes it.
+#[cfg(feature = "bench")]
+pub fn note_idle_wake() {
+    let count: u64;
+    // SAFETY: reading the event counter the kernel configured in `init`.
+    unsafe { asm!("mrs {}, pmevcntr0_el0", out(reg) count, options(nomem, nostack)) };
+    IDLE_WAKE.store(count, Ordering::Relaxed);
+}
+
+/// How many instructions ran from [`note_idle_wake`]'s reading of the
+/// counter to the one that read `count` (which itself is not counted).
+#[cfg(feature = "bench")]
+pub fn instructions_since_idle_wake(count: u64) -> u64 {
+    count.wrapping_sub(IDLE_WAKE.load(Ordering::Relaxed))
 }
