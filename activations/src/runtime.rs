@@ -343,6 +343,17 @@ pub fn await_any_event(seen: u64) -> u64 {
     events_total()
 }
 
+/// [`await_any_event`], giving up at `until` (ns since boot): a driver
+/// waiting for its device with a timeout. Returns the new total, which is
+/// `seen` if the time ran out.
+pub fn await_any_event_until(seen: u64, until: u64) -> u64 {
+    if events_total() != seen || now_ns() >= until {
+        return events_total();
+    }
+    switch_out(|threads, now| threads.await_current_until(Awaited::AnyAfter { seen }, until, now));
+    events_total()
+}
+
 /// The count of event slot `slot` (0 for a slot that does not exist).
 pub fn event_count(slot: usize) -> u64 {
     let Some(count) = dcb().events.get(slot) else { return 0 };

@@ -163,6 +163,16 @@ impl<S: Scheduler> Threads<S> {
         }
     }
 
+    /// The running thread waits for `awaited`, or until `until` at the
+    /// latest, whichever comes first.
+    pub fn await_current_until(&mut self, awaited: Awaited, until: u64, now: u64) {
+        if let Some((thread, _)) = self.current.take() {
+            let _ = self.scheduler.block(thread, now);
+            self.awaiting[thread.0] = Some(awaited);
+            self.sleep_until[thread.0] = Some(until);
+        }
+    }
+
     /// Readies the threads whose awaited event has come: a count that
     /// `events` has reached (counts wrap, so "reached" means at most half
     /// the range behind), or any event since, by the total `total`.
@@ -178,6 +188,7 @@ impl<S: Scheduler> Threads<S> {
             };
             if came {
                 *awaited = None;
+                self.sleep_until[index] = None;
                 let _ = self.scheduler.ready(ThreadId(index), now);
             }
         }
@@ -221,6 +232,7 @@ impl<S: Scheduler> Threads<S> {
         for (index, until) in self.sleep_until.iter_mut().enumerate() {
             if until.is_some_and(|t| t <= now) {
                 *until = None;
+                self.awaiting[index] = None;
                 let _ = self.scheduler.ready(ThreadId(index), now);
             }
         }
@@ -362,5 +374,21 @@ mod tests {
         assert_eq!(t.next(2), Next::Wait { until: u64::MAX }, "nothing new");
         t.wake_on_events(&[0; 4], 8, 3);
         assert_eq!(t.next(3), Next::Run { thread: a, alarm: None });
+    }
+
+    #[test]
+    fn a_wait_with_a_deadline_ends_at_the_event_or_the_deadline() {
+        let mut t = threads("fifo");
+        let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
+        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        t.await_current_until(Awaited::AnyAfter { seen: 1 }, 100, 1);
+        assert_eq!(t.next(2), Next::Wait { until: 100 });
+        t.wake_on_events(&[0; 4], 2, 50);
+        assert_eq!(t.next(50), Next::Run { thread: a, alarm: None }, "the event came first");
+        t.await_current_until(Awaited::AnyAfter { seen: 2 }, 200, 60);
+        assert_eq!(t.next(200), Next::Run { thread: a, alarm: None }, "the deadline came first");
+        // Neither leaves the other behind to wake the thread again later.
+        t.await_current(Awaited::AnyAfter { seen: 2 }, 201);
+        assert_eq!(t.next(300), Next::Wait { until: u64::MAX });
     }
 }

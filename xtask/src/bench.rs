@@ -14,12 +14,8 @@ use std::time::Duration;
 /// the hot paths, the longest path (apart, so that its domains do not
 /// lengthen the scheduler's scans in the first), the console service's
 /// output, and its input (see [`INPUT_MANIFEST`]).
-pub const MANIFESTS: [&str; 4] = [
-    "images/bench.toml",
-    "images/bench-longest.toml",
-    "images/bench-console.toml",
-    INPUT_MANIFEST,
-];
+pub const MANIFESTS: [&str; 4] =
+    ["images/bench.toml", "images/bench-longest.toml", "images/bench-console.toml", INPUT_MANIFEST];
 
 /// The image that measures the console's receive path: it waits for input
 /// with no deadline, and the host answers each of its `ready` lines with a

@@ -25,12 +25,16 @@
 //!    blocks on one client; a client whose reply ring is full loses the
 //!    replies that do not fit (counted, as overruns).
 //!
-//! [`timer`] is the system timer's service, [`console`] the UART's; [`registers`] holds the
-//! devices' register blocks, defined once for drivers and tests.
+//! [`timer`] is the system timer's service, [`console`] the UART's,
+//! [`block`] the SD card's (with [`sd`], the card's protocol);
+//! [`registers`] holds the devices' register blocks, defined once for
+//! drivers and tests.
 
 #![no_std]
 
+pub mod block;
 pub mod console;
 pub mod registers;
 pub mod ring;
+pub mod sd;
 pub mod timer;

@@ -294,6 +294,123 @@ pub const PL011_DIVISORS_115200: (u32, u32) = pl011_divisors(PL011_CLOCK_HZ, 115
 /// 115200) - 1 = 270 (115313 baud, 0.1% off).
 pub const MINI_UART_DIVISOR_115200: u32 = mini_uart_divisor(MINI_UART_CLOCK_HZ, 115_200);
 
+register_bitfields! {u32,
+    /// EMMC block size and count of the next data command.
+    pub BLKSIZECNT [
+        /// Blocks to move (multi-block commands).
+        BLKCNT OFFSET(16) NUMBITS(16) [],
+        /// Bytes per block.
+        BLKSIZE OFFSET(0) NUMBITS(10) []
+    ],
+    /// EMMC status (SDHCI's present state).
+    pub EMMC_STATUS [
+        /// A card is in the slot (SDHCI; a physical Pi 3 reports it on
+        /// GPIO 47 instead).
+        CARD_INSERTED OFFSET(16) NUMBITS(1) [],
+        /// The data lines are busy.
+        DAT_INHIBIT OFFSET(1) NUMBITS(1) [],
+        /// The command line is busy.
+        CMD_INHIBIT OFFSET(0) NUMBITS(1) []
+    ],
+    /// EMMC host control and power (SDHCI's host control 1 and power
+    /// control).
+    pub CONTROL0 [
+        /// Bus voltage: 0b111 is 3.3 V.
+        BUS_VOLTAGE OFFSET(9) NUMBITS(3) [
+            V3_3 = 0b111
+        ],
+        /// Bus power on.
+        BUS_POWER OFFSET(8) NUMBITS(1) []
+    ],
+    /// EMMC clock control, data timeout and resets.
+    pub CONTROL1 [
+        /// Reset the data lines' circuit.
+        SRST_DATA OFFSET(26) NUMBITS(1) [],
+        /// Reset the command line's circuit.
+        SRST_CMD OFFSET(25) NUMBITS(1) [],
+        /// Reset the whole host controller.
+        SRST_HC OFFSET(24) NUMBITS(1) [],
+        /// Data timeout: TMCLK * 2^(13 + n); 0b1110 is the longest.
+        DATA_TOUNIT OFFSET(16) NUMBITS(4) [
+            Longest = 0b1110
+        ],
+        /// The 10-bit clock divisor, with `CLK_FREQ_MS2` (see
+        /// `sd::divisor_bits`).
+        CLK_FREQ8 OFFSET(8) NUMBITS(8) [],
+        /// The divisor's two high bits.
+        CLK_FREQ_MS2 OFFSET(6) NUMBITS(2) [],
+        /// The SD clock reaches the card.
+        CLK_EN OFFSET(2) NUMBITS(1) [],
+        /// The internal clock is stable.
+        CLK_STABLE OFFSET(1) NUMBITS(1) [],
+        /// The internal clock runs.
+        CLK_INTLEN OFFSET(0) NUMBITS(1) []
+    ],
+    /// EMMC interrupt flags (status, mask and enable registers alike);
+    /// writing 1 clears a status flag.
+    pub EMMC_INT [
+        /// The automatic CMD12 failed.
+        ACMD_ERR OFFSET(24) NUMBITS(1) [],
+        /// Data end bit error.
+        DEND_ERR OFFSET(22) NUMBITS(1) [],
+        /// Data CRC error.
+        DCRC_ERR OFFSET(21) NUMBITS(1) [],
+        /// Data timeout.
+        DTO_ERR OFFSET(20) NUMBITS(1) [],
+        /// Command index error.
+        CBAD_ERR OFFSET(19) NUMBITS(1) [],
+        /// Command end bit error.
+        CEND_ERR OFFSET(18) NUMBITS(1) [],
+        /// Command CRC error.
+        CCRC_ERR OFFSET(17) NUMBITS(1) [],
+        /// Command timeout: no card answered.
+        CTO_ERR OFFSET(16) NUMBITS(1) [],
+        /// Some error flag (bits 16 and up) is set.
+        ERR OFFSET(15) NUMBITS(1) [],
+        /// The data buffer holds a block to read.
+        READ_RDY OFFSET(5) NUMBITS(1) [],
+        /// The data buffer has room for a block to write.
+        WRITE_RDY OFFSET(4) NUMBITS(1) [],
+        /// The data transfer ended.
+        DATA_DONE OFFSET(1) NUMBITS(1) [],
+        /// The command ended (its response is in).
+        CMD_DONE OFFSET(0) NUMBITS(1) []
+    ]
+}
+
+register_structs! {
+    /// The EMMC controller (an Arasan SDHCI, `emmc`), in the BCM2835
+    /// manual's names for the SDHCI registers.
+    pub EmmcRegisters {
+        (0x00 => _arg2),
+        /// Block size and count.
+        (0x04 => pub blksizecnt: ReadWrite<u32, BLKSIZECNT::Register>),
+        /// The command's argument.
+        (0x08 => pub arg1: ReadWrite<u32>),
+        /// Command and transfer mode: writing it issues the command (see
+        /// `sd::Command::cmdtm`).
+        (0x0c => pub cmdtm: ReadWrite<u32>),
+        /// The response, bits 0-127 (136-bit responses without their CRC).
+        (0x10 => pub resp: [ReadOnly<u32>; 4]),
+        /// The data port: one 32-bit word of the block at a time.
+        (0x20 => pub data: ReadWrite<u32>),
+        /// Status.
+        (0x24 => pub status: ReadOnly<u32, EMMC_STATUS::Register>),
+        /// Host control and power.
+        (0x28 => pub control0: ReadWrite<u32, CONTROL0::Register>),
+        /// Clocks, timeout, resets.
+        (0x2c => pub control1: ReadWrite<u32, CONTROL1::Register>),
+        /// Interrupt flags.
+        (0x30 => pub interrupt: ReadWrite<u32, EMMC_INT::Register>),
+        /// Which flags show in `interrupt`.
+        (0x34 => pub irpt_mask: ReadWrite<u32, EMMC_INT::Register>),
+        /// Which flags raise the interrupt line.
+        (0x38 => pub irpt_en: ReadWrite<u32, EMMC_INT::Register>),
+        (0x3c => _control2_to_slotisr),
+        (0x100 => @END),
+    }
+}
+
 /// A register block of type `T` at a fixed address.
 pub struct Mmio<T> {
     base: usize,

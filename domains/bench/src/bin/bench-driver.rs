@@ -6,9 +6,9 @@
 #![no_std]
 #![no_main]
 
+use vesper_abi::syscall::BENCH_SINCE_IRQ;
 use vesper_activations::events::{Interrupt, Region};
 use vesper_activations::println;
-use vesper_abi::syscall::BENCH_SINCE_IRQ;
 use vesper_activations::syscall::bench_mark;
 use vesper_domains_bench::{activation_count, count_activations, ROUNDS};
 

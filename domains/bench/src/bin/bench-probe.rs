@@ -29,8 +29,8 @@
 
 use core::arch::asm;
 use vesper_abi::syscall::Syscall;
-use vesper_activations::events::Region;
 use vesper_abi::syscall::BENCH_SINCE_IRQ;
+use vesper_activations::events::Region;
 use vesper_activations::syscall::{bench_mark, yield_slice};
 use vesper_activations::{now_ns, println};
 use vesper_domains_bench::{
