@@ -5,6 +5,10 @@
 use crate::events::{EventChannel, Region};
 use crate::runtime::now_ns;
 use vesper_abi::cap::CapKind;
+use vesper_service::block::{
+    self, BlockReply, BlockRequest, BLOCK_SIZE, DATA_OFFSET, MAX_BLOCKS, OK, OP_INFO, OP_READ,
+    OP_WRITE,
+};
 use vesper_service::console::{self, Chunk, INPUT, OUTPUT, OUTPUT_MARKED};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
 use vesper_service::timer::{
@@ -16,13 +20,13 @@ use vesper_service::timer::{
 /// `None` if the domain holds no such pair or the region is too small.
 fn connection<Req: Message, Rep: Message, const N: usize>(
     name: &str,
-) -> Option<(&'static ServiceArea<Req, Rep, N>, EventChannel)> {
+) -> Option<(&'static ServiceArea<Req, Rep, N>, EventChannel, Region)> {
     let (region, channel) = (Region::named(name)?, EventChannel::named(name)?);
     // SAFETY: the manifest maps the region read-write here and shares it
     // between the client and its driver alone; nothing else of this domain
     // lies in it.
     let area = unsafe { ServiceArea::at(region.base, region.size)? };
-    Some((area, channel))
+    Some((area, channel, region))
 }
 
 /// A client's end: it produces requests and consumes replies.
@@ -30,18 +34,26 @@ pub struct Connection<Req: 'static, Rep: 'static, const N: usize> {
     requests: Producer<'static, Req, N>,
     replies: Consumer<'static, Rep, N>,
     channel: EventChannel,
+    region: Region,
 }
 
 impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
     /// The client's end of the connection called `name` (see
     /// `connection`).
     pub fn open(name: &str) -> Option<Self> {
-        let (area, channel) = connection::<Req, Rep, N>(name)?;
+        let (area, channel, region) = connection::<Req, Rep, N>(name)?;
         Some(Self {
             requests: Producer::new(&area.requests),
             replies: Consumer::new(&area.replies),
             channel,
+            region,
         })
+    }
+
+    /// The shared region the connection lives in (a service may keep data
+    /// there beside the rings, as the block service does).
+    pub fn region(&self) -> Region {
+        self.region
     }
 
     /// Queues `request` and tells the driver; while the ring is full,
@@ -81,17 +93,21 @@ pub struct ClientEnd<Req: 'static, Rep: 'static, const N: usize> {
     pub replies: Producer<'static, Rep, N>,
     /// The channel to the client.
     pub channel: EventChannel,
+    /// The shared region: the rings, and whatever else the service keeps
+    /// there (the block service's data).
+    pub region: Region,
 }
 
 impl<Req: Message, Rep: Message, const N: usize> ClientEnd<Req, Rep, N> {
     /// The driver's end of the connection called `name` (see
     /// `connection`).
     pub fn open(name: &str) -> Option<Self> {
-        let (area, channel) = connection::<Req, Rep, N>(name)?;
+        let (area, channel, region) = connection::<Req, Rep, N>(name)?;
         Some(Self {
             requests: Consumer::new(&area.requests),
             replies: Producer::new(&area.replies),
             channel,
+            region,
         })
     }
 }
@@ -202,6 +218,120 @@ impl embedded_hal::delay::DelayNs for TimerClient {
         if fired.is_err() {
             crate::runtime::sleep_until(until);
         }
+    }
+}
+
+/// A client of the block service (the `emmc` driver): blocks are read into
+/// and written from the data part of its connection, then copied to or
+/// from the caller's buffers.
+pub struct BlockClient {
+    connection: Connection<BlockRequest, BlockReply, { block::RING_SLOTS }>,
+    next_id: u32,
+}
+
+impl BlockClient {
+    /// Connects through the region and channel called `name` (the
+    /// manifest's `block-DOMAIN`); `None` without them, or if the region is
+    /// too small for the service.
+    pub fn open(name: &str) -> Option<Self> {
+        let connection = Connection::open(name)?;
+        let fits = connection.region.size >= DATA_OFFSET as u64 + BLOCK_SIZE as u64;
+        fits.then_some(Self { connection, next_id: 1 })
+    }
+
+    /// The client's own connection, `block-DOMAIN`.
+    pub fn own() -> Option<Self> {
+        let mut name: heapless::String<32> = heapless::String::new();
+        name.push_str("block-").ok()?;
+        name.push_str(crate::runtime::domain_name()).ok()?;
+        Self::open(&name)
+    }
+
+    /// Where the connection's data part starts: the address requests name
+    /// their buffers by.
+    pub fn data_base(&self) -> u64 {
+        self.connection.region.base + DATA_OFFSET as u64
+    }
+
+    /// The blocks the data part holds: the most one call moves at a time.
+    fn data_blocks(&self) -> usize {
+        let bytes = self.connection.region.size as usize - DATA_OFFSET;
+        (bytes / BLOCK_SIZE).min(MAX_BLOCKS as usize)
+    }
+
+    /// Sends `request` as it is (its `id` replaced by a fresh one) and
+    /// waits for its reply: for callers that build their own, such as
+    /// tests of the driver's checks.
+    pub fn request(&mut self, mut request: BlockRequest) -> Result<BlockReply, ServiceError> {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        request.id = id;
+        self.connection.send(request)?;
+        loop {
+            let reply = self.connection.receive()?;
+            if reply.id == id {
+                return Ok(reply);
+            }
+        }
+    }
+
+    /// Sends `request` and turns a status other than `OK` into an error.
+    fn call(&mut self, request: BlockRequest) -> Result<BlockReply, ServiceError> {
+        let reply = self.request(request)?;
+        match reply.status {
+            OK => Ok(reply),
+            status => Err(ServiceError::Refused(status)),
+        }
+    }
+
+    /// How many blocks the device has.
+    pub fn blocks(&mut self) -> Result<u64, ServiceError> {
+        Ok(self.call(BlockRequest { op: OP_INFO, ..BlockRequest::default() })?.blocks)
+    }
+
+    /// Reads the blocks from `lba` on into `out` (a whole number of
+    /// blocks).
+    pub fn read(&mut self, lba: u64, out: &mut [u8]) -> Result<(), ServiceError> {
+        whole_blocks(out.len())?;
+        let step = self.data_blocks() * BLOCK_SIZE;
+        for (index, chunk) in out.chunks_mut(step).enumerate() {
+            let count = (chunk.len() / BLOCK_SIZE) as u32;
+            let at = lba + (index * step / BLOCK_SIZE) as u64;
+            let buffer = self.data_base();
+            self.call(BlockRequest { op: OP_READ, lba: at, count, buffer, ..Default::default() })?;
+            for (offset, byte) in chunk.iter_mut().enumerate() {
+                // SAFETY: the data part is this connection's region, mapped
+                // read-write; the driver wrote it before its reply.
+                *byte = unsafe { ((buffer as usize + offset) as *const u8).read_volatile() };
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `data` (a whole number of blocks) at `lba` on.
+    pub fn write(&mut self, lba: u64, data: &[u8]) -> Result<(), ServiceError> {
+        whole_blocks(data.len())?;
+        let step = self.data_blocks() * BLOCK_SIZE;
+        for (index, chunk) in data.chunks(step).enumerate() {
+            let count = (chunk.len() / BLOCK_SIZE) as u32;
+            let at = lba + (index * step / BLOCK_SIZE) as u64;
+            let buffer = self.data_base();
+            for (offset, byte) in chunk.iter().enumerate() {
+                // SAFETY: as in `read`; the driver reads it after the request.
+                unsafe { ((buffer as usize + offset) as *mut u8).write_volatile(*byte) };
+            }
+            self.call(BlockRequest { op: OP_WRITE, lba: at, count, buffer, ..Default::default() })?;
+        }
+        Ok(())
+    }
+}
+
+/// Refuses, as the driver would, a length that is not a whole number of
+/// blocks.
+fn whole_blocks(bytes: usize) -> Result<(), ServiceError> {
+    match bytes % BLOCK_SIZE {
+        0 => Ok(()),
+        _ => Err(ServiceError::Refused(block::BAD_REQUEST)),
     }
 }
 

@@ -28,6 +28,8 @@
 
 use crate::ring::{Message, ServiceArea};
 
+/// The service's name in manifests (`provides = "block"`).
+pub const SERVICE: &str = "block";
 /// Bytes in a block (an SD card's sector).
 pub const BLOCK_SIZE: usize = 512;
 /// The most blocks one request moves.
@@ -166,7 +168,11 @@ pub fn check(
         return Err(BAD_BUFFER);
     }
     let (lba, buffer) = (request.lba, request.buffer);
-    Ok(if read { Checked::Read { lba, count, buffer } } else { Checked::Write { lba, count, buffer } })
+    Ok(if read {
+        Checked::Read { lba, count, buffer }
+    } else {
+        Checked::Write { lba, count, buffer }
+    })
 }
 
 /// Whose request the driver takes next: each client in turn, skipping those
@@ -184,7 +190,11 @@ impl RoundRobin {
 
     /// The first of `clients` clients, from the one after the last served,
     /// for which `waiting` says a request is queued; `None` if none is.
-    pub fn next(&mut self, clients: usize, mut waiting: impl FnMut(usize) -> bool) -> Option<usize> {
+    pub fn next(
+        &mut self,
+        clients: usize,
+        mut waiting: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
         for step in 0..clients {
             let client = (self.next + step) % clients;
             if waiting(client) {

@@ -38,3 +38,30 @@ pub mod registers;
 pub mod ring;
 pub mod sd;
 pub mod timer;
+
+/// The size of a connection's shared region for `service` (the builder
+/// makes it): [`block::AREA_SIZE`] for [`block::SERVICE`], whose data
+/// travel there beside the rings, one 4 KiB page for the others.
+pub const fn connection_size(service: &str) -> u64 {
+    if const_eq(service, block::SERVICE) {
+        block::AREA_SIZE as u64
+    } else {
+        4096
+    }
+}
+
+/// `a == b`, in a `const fn`.
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

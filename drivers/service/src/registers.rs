@@ -5,7 +5,7 @@
 
 use core::marker::PhantomData;
 use core::ops::Deref;
-use tock_registers::interfaces::{ReadWriteable, Writeable};
+use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
 
@@ -202,6 +202,40 @@ register_bitfields! {u32,
             Alt5 = 0b010
         ]
     ],
+    /// GPIO function select for pins 40-49.
+    pub GPFSEL4 [
+        /// GPIO 49: the SD card's CMD line on the EMMC (ALT3).
+        FSEL49 OFFSET(27) NUMBITS(3) [
+            Alt3 = 0b111
+        ],
+        /// GPIO 48: the SD card's clock on the EMMC (ALT3).
+        FSEL48 OFFSET(24) NUMBITS(3) [
+            Alt3 = 0b111
+        ],
+        /// GPIO 47: the SD card detect switch (an input).
+        FSEL47 OFFSET(21) NUMBITS(3) [
+            Input = 0b000
+        ]
+    ],
+    /// GPIO function select for pins 50-59.
+    pub GPFSEL5 [
+        /// GPIO 53: DAT3 on the EMMC (ALT3).
+        FSEL53 OFFSET(9) NUMBITS(3) [
+            Alt3 = 0b111
+        ],
+        /// GPIO 52: DAT2 (ALT3).
+        FSEL52 OFFSET(6) NUMBITS(3) [
+            Alt3 = 0b111
+        ],
+        /// GPIO 51: DAT1 (ALT3).
+        FSEL51 OFFSET(3) NUMBITS(3) [
+            Alt3 = 0b111
+        ],
+        /// GPIO 50: DAT0 (ALT3).
+        FSEL50 OFFSET(0) NUMBITS(3) [
+            Alt3 = 0b111
+        ]
+    ],
     /// GPIO pull-up/down control, applied to the pins clocked in GPPUDCLK.
     pub GPPUD [
         /// The pull to apply.
@@ -221,17 +255,28 @@ register_bitfields! {u32,
 }
 
 register_structs! {
-    /// The GPIO block, as far as the header UART's pins go.
+    /// The GPIO block, as far as the header UART's and the SD card's pins
+    /// go.
     pub GpioRegisters {
         (0x00 => _gpfsel0),
         /// Function select, pins 10-19.
         (0x04 => pub gpfsel1: ReadWrite<u32, GPFSEL1::Register>),
-        (0x08 => _gpfsel2_to_reserved),
+        (0x08 => _gpfsel2_3),
+        /// Function select, pins 40-49.
+        (0x10 => pub gpfsel4: ReadWrite<u32, GPFSEL4::Register>),
+        /// Function select, pins 50-59.
+        (0x14 => pub gpfsel5: ReadWrite<u32, GPFSEL5::Register>),
+        (0x18 => _gpset_to_gplev0),
+        /// Pin levels, pins 32-53 (bit n - 32).
+        (0x38 => pub gplev1: ReadOnly<u32>),
+        (0x3c => _gpeds_to_reserved),
         /// Pull-up/down control.
         (0x94 => pub gppud: ReadWrite<u32, GPPUD::Register>),
         /// Pull clock, pins 0-31.
         (0x98 => pub gppudclk0: ReadWrite<u32, GPPUDCLK0::Register>),
-        (0x9c => @END),
+        /// Pull clock, pins 32-53 (bit n - 32).
+        (0x9c => pub gppudclk1: ReadWrite<u32>),
+        (0xa0 => @END),
     }
 }
 
@@ -251,18 +296,58 @@ pub enum HeaderUart {
 /// into the pins, wait, clear both). QEMU ignores pin functions; a
 /// physical Pi 3 needs them.
 pub fn route_header_uart(gpio: &GpioRegisters, uart: HeaderUart) {
-    let wait_150_cycles = || (0..150).for_each(|_| core::hint::spin_loop());
     gpio.gpfsel1.modify(match uart {
         HeaderUart::Pl011 => GPFSEL1::FSEL14::Alt0 + GPFSEL1::FSEL15::Alt0,
         HeaderUart::MiniUart => GPFSEL1::FSEL14::Alt5 + GPFSEL1::FSEL15::Alt5,
     });
-    gpio.gppud.write(GPPUD::PUD::Off);
+    let pins = GPPUDCLK0::PUDCLK14::SET + GPPUDCLK0::PUDCLK15::SET;
+    apply_pull(gpio, GPPUD::PUD::Off, pins.value, 0);
+}
+
+/// The SD card's pins as a Pi 3 wires them: GPIO 48-53 (clock, command,
+/// data 0-3) to the EMMC (ALT3), the command and data lines pulled up,
+/// GPIO 47 (card detect) an input. The firmware leaves them on its own SD
+/// host controller; QEMU ignores pin functions.
+pub fn route_sd_card(gpio: &GpioRegisters) {
+    gpio.gpfsel4.modify(GPFSEL4::FSEL47::Input + GPFSEL4::FSEL48::Alt3 + GPFSEL4::FSEL49::Alt3);
+    gpio.gpfsel5.modify(
+        GPFSEL5::FSEL50::Alt3
+            + GPFSEL5::FSEL51::Alt3
+            + GPFSEL5::FSEL52::Alt3
+            + GPFSEL5::FSEL53::Alt3,
+    );
+    // GPIO 49-53: bits 17-21 of the second pull clock.
+    apply_pull(gpio, GPPUD::PUD::PullUp, 0, 0b11111 << 17);
+}
+
+/// The level of GPIO 47, the SD slot's card-detect switch on a Pi 3.
+pub fn sd_card_detect(gpio: &GpioRegisters) -> bool {
+    gpio.gplev1.get() & (1 << (47 - 32)) != 0
+}
+
+/// The BCM2835 pull sequence: set the pull, wait 150 cycles, clock it into
+/// the pins `clock0` (0-31) and `clock1` (32-53), wait, clear both.
+fn apply_pull(
+    gpio: &GpioRegisters,
+    pull: tock_registers::fields::FieldValue<u32, GPPUD::Register>,
+    clock0: u32,
+    clock1: u32,
+) {
+    let wait_150_cycles = || (0..150).for_each(|_| core::hint::spin_loop());
+    gpio.gppud.write(pull);
     wait_150_cycles();
-    gpio.gppudclk0.write(GPPUDCLK0::PUDCLK14::SET + GPPUDCLK0::PUDCLK15::SET);
+    gpio.gppudclk0.set(clock0);
+    gpio.gppudclk1.set(clock1);
     wait_150_cycles();
     gpio.gppud.write(GPPUD::PUD::Off);
     gpio.gppudclk0.set(0);
+    gpio.gppudclk1.set(0);
 }
+
+/// The EMMC's base clock on a Pi 3: what the board description gives
+/// `emmc` (`clock-hz`), which the firmware sets (start.elf since 2018: 200
+/// MHz; the mailbox's clock 1 reports it).
+pub const EMMC_CLOCK_HZ: u32 = 200_000_000;
 
 /// The PL011's clock on a Pi 3: what the board description gives `uart0`
 /// (`clock`), which the SD card's config.txt sets (`init_uart_clock`).

@@ -84,13 +84,21 @@ pub const SD_SEND_OP_COND: Command = command(41, Response::Ocr);
 /// The command that reads `count` blocks (CMD17 or CMD18).
 pub const fn read(count: u32) -> Command {
     let multi = count > 1;
-    Command { index: if multi { 18 } else { 17 }, response: Response::Short, data: Data::Read { multi } }
+    Command {
+        index: if multi { 18 } else { 17 },
+        response: Response::Short,
+        data: Data::Read { multi },
+    }
 }
 
 /// The command that writes `count` blocks (CMD24 or CMD25).
 pub const fn write(count: u32) -> Command {
     let multi = count > 1;
-    Command { index: if multi { 25 } else { 24 }, response: Response::Short, data: Data::Write { multi } }
+    Command {
+        index: if multi { 25 } else { 24 },
+        response: Response::Short,
+        data: Data::Write { multi },
+    }
 }
 
 /// CMD8's argument: 2.7-3.6 V, check pattern 0xAA; a version 2 card echoes

@@ -107,6 +107,11 @@ pub struct Device {
     /// sets it and the drivers' divisors assume it.
     #[serde(default, rename = "clock-hz")]
     pub clock_hz: Option<u32>,
+    /// It can make the hardware write anywhere in RAM by DMA, and the Pi
+    /// has no IOMMU to stop it: a domain that uses it holds the whole
+    /// machine, so its manifest must say it is `trusted`.
+    #[serde(default)]
+    pub dma: bool,
     /// Its interrupts: name (as in `DEVICE.NAME`) to interrupt number.
     #[serde(default)]
     pub interrupts: BTreeMap<String, u32>,
@@ -369,6 +374,7 @@ mod tests {
         let clock = |name: &str| board.device(name).and_then(|d| d.clock_hz);
         assert_eq!(clock("uart0"), Some(vesper_service::registers::PL011_CLOCK_HZ));
         assert_eq!(clock("uart1"), Some(vesper_service::registers::MINI_UART_CLOCK_HZ));
+        assert_eq!(clock("emmc"), Some(vesper_service::registers::EMMC_CLOCK_HZ));
     }
 
     #[test]

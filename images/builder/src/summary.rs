@@ -258,6 +258,9 @@ impl Summary {
             if shared(ShareTarget::Device(device.name.clone())) {
                 owners.push_str(" (shared)");
             }
+            if device.dma {
+                owners.push_str(" (DMA-capable: trusted)");
+            }
             lines.push(("devices", format!("{} {:#010x}: {owners}", device.name, device.base)));
         }
         let mut routes: Vec<(&str, &str, u32, u64)> = m

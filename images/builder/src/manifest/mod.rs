@@ -155,6 +155,9 @@ pub struct Domain {
     /// holds a capability to each (`READ` and `CONTROL`) and to its
     /// reservation (`READ` and `WRITE`), both named after it.
     pub supervises: Vec<String>,
+    /// Trusted (`trusted = true`): it may use devices that reach all of
+    /// RAM by DMA.
+    pub trusted: bool,
     /// Where its memory lies.
     pub layout: DomainLayout,
     /// Where in the manifest its memory is asked for (its `memory` or

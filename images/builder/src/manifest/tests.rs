@@ -191,7 +191,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
              board, run-for, console); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises); help: did you mean `slice`?"#,
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, trusted); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -426,7 +426,7 @@ fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
         report.lines(),
         [
             r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
-            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises); help: did you mean `slice`?"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, trusted); help: did you mean `slice`?"#,
             "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
              (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
              most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
@@ -736,13 +736,17 @@ fn a_device_sharing_a_page_with_the_kernels_registers_is_refused() {
     // The mailbox (0x3F00_B880) and the interrupt controller (0x3F00_B200)
     // share the page 0x3F00_B000.
     let err = refused(
-        &with("a", "uses = [\"gpio\", \"mailbox\"]\ninterrupts = { \"mailbox.irq\" = 0 }"),
+        &with(
+            "a",
+            "trusted = true\nuses = [\"gpio\", \"mailbox\"]\ninterrupts = { \"mailbox.irq\" = 0 }",
+        ),
         &[
-            r#"images/test.toml:6:17: domain "a", key `uses`: mailbox shares a page with intc, which belongs to the kernel: a domain maps a device by whole 4KiB pages (0x3f00b000-0x3f00c000), so it would reach the kernel's registers (0x3f00b200-0x3f00b400)"#,
+            r#"images/test.toml:7:17: domain "a", key `uses`: mailbox shares a page with intc, which belongs to the kernel: a domain maps a device by whole 4KiB pages (0x3f00b000-0x3f00c000), so it would reach the kernel's registers (0x3f00b200-0x3f00b400)"#,
         ],
     );
     assert!(err.contains("(1 problem)"), "{err}");
-    assert!(parse(&with("a", "uses = [\"gpio\", \"systimer\", \"uart1\", \"emmc\"]")).is_ok());
+    let four = "trusted = true\nuses = [\"gpio\", \"systimer\", \"uart1\", \"emmc\"]";
+    assert!(parse(&with("a", four)).is_ok());
 }
 
 #[test]
@@ -842,13 +846,29 @@ fn a_domain_needing_more_capabilities_than_its_table_holds_is_refused() {
 }
 
 #[test]
+fn a_dma_capable_device_needs_a_trusted_domain() {
+    let untrusted = with("a", "uses = [\"gpio\", \"emmc\"]");
+    let err = refused(
+        &untrusted,
+        &[
+            r#"images/test.toml:6:17: domain "a", key `uses`: emmc can write anywhere in RAM by DMA, and the Pi has no IOMMU to stop it: a domain that uses it holds the whole machine and must be marked trusted; help: add `trusted = true` to the domain if you trust its program"#,
+        ],
+    );
+    assert!(err.contains("(1 problem)"), "{err}");
+    let trusted = parse(&with("a", "trusted = true\nuses = [\"emmc\"]")).unwrap();
+    assert!(trusted.domains[0].trusted);
+    let summary = crate::Summary::checked(&trusted).to_string();
+    assert!(summary.contains("emmc 0x3f300000: a (DMA-capable: trusted)"), "{summary}");
+}
+
+#[test]
 fn a_device_used_by_two_domains_needs_a_share() {
     let two =
-        format!("{}{}", with("a", "uses = [\"gpio\"]"), with("b", "uses = [\"emmc\", \"gpio\"]"));
+        format!("{}{}", with("a", "uses = [\"gpio\"]"), with("b", "uses = [\"uart1\", \"gpio\"]"));
     let err = refused(
         &two,
         &[
-            r#"images/test.toml:12:17: domain "b", key `uses`: device gpio is used by another domain too: a device has one owner unless a [[share]] with device = "gpio" lists every domain that uses it ("a", "b")"#,
+            r#"images/test.toml:12:18: domain "b", key `uses`: device gpio is used by another domain too: a device has one owner unless a [[share]] with device = "gpio" lists every domain that uses it ("a", "b")"#,
         ],
     );
     assert!(err.contains("(1 problem)"), "{err}");

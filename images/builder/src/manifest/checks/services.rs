@@ -2,8 +2,9 @@
 //! (`services = ["console"]`), and the driver domain that `provides` it is
 //! connected to it by a region and a channel, both named
 //! `SERVICE-CLIENT`, that this check adds to the manifest's tables as if
-//! they had been written out: 4 KiB read-write for both, and both ends
-//! send-receive (docs/drivers.md has the protocol over them).
+//! they had been written out: read-write for both, 4 KiB (64 KiB for the
+//! block service, whose data travel there: `vesper_service::connection_size`),
+//! and both ends send-receive (docs/drivers.md has the protocol over them).
 
 use super::super::read::{ChannelDraft, DomainDraft, Grant, RegionDraft};
 use super::super::reader::{did_you_mean, key_of, Problems};
@@ -11,9 +12,6 @@ use super::super::report::Problem;
 use super::super::{ChannelRights, RegionRights, MAX_CAP_NAME_LEN};
 use std::collections::BTreeMap;
 use toml::Spanned;
-
-/// The size of the region between a client and its driver.
-pub const CONNECTION_SIZE: u64 = 4096;
 
 /// Adds the region and channel of every service every domain uses; reports
 /// a service nobody provides, one provided twice, a domain using its own,
@@ -65,7 +63,10 @@ pub(super) fn connect(
             regions.push(RegionDraft {
                 label: label.clone(),
                 name: Some(at(&name)),
-                size: Some(Spanned::new(service.span(), CONNECTION_SIZE)),
+                size: Some(Spanned::new(
+                    service.span(),
+                    vesper_service::connection_size(service.get_ref()),
+                )),
                 address: None,
                 grants: pair
                     .map(|domain| Grant {

@@ -71,6 +71,30 @@ pub(super) fn uses(
     uses
 }
 
+/// Reports each device of `uses` that can reach all of RAM by DMA: the
+/// domain is not `trusted`, and such a device would give it the machine.
+pub(super) fn refuse_dma(
+    domain: &Section,
+    board: Option<&Board>,
+    uses: &[Spanned<String>],
+    problems: &mut Problems,
+) {
+    let Some(board) = board else { return };
+    for device in uses {
+        if board.device(device.get_ref()).is_some_and(|found| found.dma) {
+            let reason = format!(
+                "{} can write anywhere in RAM by DMA, and the Pi has no IOMMU to stop it: a \
+                 domain that uses it holds the whole machine and must be marked trusted",
+                device.get_ref()
+            );
+            problems.report(
+                Problem::at(&device.span(), &domain.what("uses"), reason)
+                    .help("add `trusted = true` to the domain if you trust its program"),
+            );
+        }
+    }
+}
+
 /// The device of `board` that `device` (in `what`) names, if domains may
 /// use it; reports it if it names none, or the kernel's.
 fn usable_device<'b>(

@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use vesper_abi::layout::MAX_DOMAINS;
 
-const DOMAIN_KEYS: [&str; 15] = [
+const DOMAIN_KEYS: [&str; 16] = [
     "name",
     "program",
     "period",
@@ -32,6 +32,7 @@ const DOMAIN_KEYS: [&str; 15] = [
     "provides",
     "services",
     "supervises",
+    "trusted",
 ];
 
 /// A `[[domain]]` as read.
@@ -69,6 +70,8 @@ pub(crate) struct DomainDraft {
     /// Those domains by name, in manifest order, once the checks across
     /// tables have found them.
     pub supervised: Vec<String>,
+    /// Whether the manifest trusts it with DMA-capable devices.
+    trusted: bool,
     /// Whether it may run in slack time.
     extra: bool,
     /// Its `latency`, if given and valid.
@@ -129,6 +132,7 @@ impl DomainDraft {
             uses: self.uses.into_iter().map(Spanned::into_inner).collect(),
             interrupts: self.routes,
             supervises: self.supervised,
+            trusted: self.trusted,
             layout: self.memory.layout?,
             sizes_at: self.memory.at,
         })
@@ -193,7 +197,11 @@ fn read(
     let scheduler = read_scheduler(&s, problems);
     let threads = threads::read(&s, problems);
     let threads_at = s.get("threads").filter(|_| !threads.is_empty()).map(Spanned::span);
+    let trusted = s.bool("trusted", problems).unwrap_or(false);
     let uses = devices::uses(&s, board, problems);
+    if !trusted {
+        devices::refuse_dma(&s, board, &uses, problems);
+    }
     let (interrupts, routes) = devices::interrupts(&s, board, &uses, problems);
     let provides = s.string("provides", problems);
     let provides =
@@ -220,6 +228,7 @@ fn read(
         services,
         supervises,
         supervised: Vec::new(),
+        trusted,
         extra,
         latency,
         memory,
