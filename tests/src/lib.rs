@@ -111,6 +111,50 @@ pub fn boot_manifest_conversing(path: &Path, conversation: Conversation) -> Run 
     Run { outcome, kernel: image.kernel.flat }
 }
 
+/// [`boot_manifest_with_input`] with `extra_args` for QEMU (such as an SD
+/// card's `-drive`).
+pub fn boot_manifest_with(path: &Path, input: Option<&[u8]>, extra_args: &[&str]) -> Run {
+    xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
+    let image = built_image(path, Machine::Qemu);
+    let mut boot = Boot::new(&image.kernel.flat);
+    boot.input = input.map(<[u8]>::to_vec);
+    boot.extra_args = extra_args.iter().map(|arg| arg.to_string()).collect();
+    let outcome = boot
+        .run_captured(BOOT_TIMEOUT)
+        .unwrap_or_else(|err| panic!("booting {}: {err:#}", image.kernel.flat.display()));
+    Run { outcome, kernel: image.kernel.flat }
+}
+
+/// The files in the root folder of the first partition of the card image
+/// at `card` (a card made by `cargo xtask sdcard`: one FAT32 partition
+/// from 4 MiB to the end), read with mbrman and fatfs, after checking the
+/// partition table.
+pub fn read_card(card: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut file = std::fs::File::options().read(true).write(true).open(card).unwrap();
+    let size = file.metadata().unwrap().len();
+    let mbr = mbrman::MBR::read_from(&mut file, 512).unwrap();
+    let boot = &mbr[1];
+    assert_eq!(boot.sys, 0x0C, "FAT32 (LBA)");
+    assert!(boot.is_active());
+    assert_eq!(boot.starting_lba, 8192, "the partition starts at 4 MiB");
+    assert_eq!(u64::from(boot.sectors) * 512, size - (4 << 20));
+    assert!((2..=4).all(|i| mbr[i].is_unused()), "one partition only");
+    let start = u64::from(boot.starting_lba) * 512;
+    let end = start + u64::from(boot.sectors) * 512;
+    let partition = fscommon::StreamSlice::new(file, start, end).unwrap();
+    let fs = fatfs::FileSystem::new(partition, fatfs::FsOptions::new()).unwrap();
+    assert_eq!(fs.fat_type(), fatfs::FatType::Fat32);
+    let mut files = Vec::new();
+    for entry in fs.root_dir().iter() {
+        let entry = entry.unwrap();
+        let mut bytes = Vec::new();
+        entry.to_file().read_to_end(&mut bytes).unwrap();
+        files.push((entry.file_name(), bytes));
+    }
+    files
+}
+
 impl Run {
     /// The guest's serial output.
     pub fn serial(&self) -> &str {

@@ -2,13 +2,11 @@
 //! MBR libraries, the `kernel8.img` on it booted in QEMU with the card
 //! attached, and the board kernel (no semihosting) halting at the end.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use vesper_builder::sdcard::{DEFAULT_SIZE, FIRMWARE_FILES};
 use vesper_builder::{write_card, Machine};
-use vesper_tests::{boot_with, built_image, QemuExit};
+use vesper_tests::{boot_with, built_image, read_card, QemuExit};
 
 /// A short image: two domains, 50 ms of virtual time.
 const MANIFEST: &str = "tests/manifests/two-hellos.toml";
@@ -20,32 +18,6 @@ fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vesper-sdcard-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The files in the root folder of the card's first partition, read with
-/// mbrman and fatfs, after checking the partition table.
-fn read_card(card: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut file = File::options().read(true).write(true).open(card).unwrap();
-    let mbr = mbrman::MBR::read_from(&mut file, 512).unwrap();
-    let boot = &mbr[1];
-    assert_eq!(boot.sys, 0x0C, "FAT32 (LBA)");
-    assert!(boot.is_active());
-    assert_eq!(boot.starting_lba, 8192, "the partition starts at 4 MiB");
-    assert_eq!(u64::from(boot.sectors) * 512, DEFAULT_SIZE - (4 << 20));
-    assert!((2..=4).all(|i| mbr[i].is_unused()), "one partition only");
-    let start = u64::from(boot.starting_lba) * 512;
-    let end = start + u64::from(boot.sectors) * 512;
-    let partition = fscommon::StreamSlice::new(file, start, end).unwrap();
-    let fs = fatfs::FileSystem::new(partition, fatfs::FsOptions::new()).unwrap();
-    assert_eq!(fs.fat_type(), fatfs::FatType::Fat32);
-    let mut files = Vec::new();
-    for entry in fs.root_dir().iter() {
-        let entry = entry.unwrap();
-        let mut bytes = Vec::new();
-        entry.to_file().read_to_end(&mut bytes).unwrap();
-        files.push((entry.file_name(), bytes));
-    }
-    files
 }
 
 #[test]

@@ -1,11 +1,14 @@
 //! The SD card from user level: the `emmc` driver serving the block
 //! service to `block-check` (1,000 seeded blocks written and read back,
 //! every rule of the service broken once) and to `ring-vandal` (its rings
-//! corrupt), on an SDSC card, an SDHC card and none.
+//! corrupt), on an SDSC card, an SDHC card and none; and the shell's
+//! files on a card made by the builder.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use vesper_tests::{boot_with, manifest_image, Run};
+use vesper_builder::sdcard::DEFAULT_SIZE;
+use vesper_builder::{write_card, Machine};
+use vesper_tests::{boot_manifest_with, boot_with, built_image, manifest_image, read_card, Run};
 
 const MANIFEST: &str = "tests/manifests/block.toml";
 
@@ -81,4 +84,47 @@ fn without_a_card_every_request_is_answered_no_medium() {
         .assert_contains("[checker] block-check: no medium: every request answered as such")
         .assert_contains("[emmc] emmc: vandal: its request ring is corrupt; dropped");
     run.check(run.stats("emmc").state == "running", "the driver is still up");
+}
+
+#[test]
+fn the_shell_lists_reads_and_writes_files_on_a_card_the_builder_made() {
+    const FILES: &str = "images/files.toml";
+    let image = built_image(Path::new(FILES), Machine::Qemu);
+    let card = blank_card("files", DEFAULT_SIZE);
+    write_card(&image, &card, DEFAULT_SIZE, None).unwrap();
+    let drive = format!("file={},if=sd,format=raw", card.display());
+    let input =
+        b"ls\ncat config.txt\nwrite notes.txt written by vesper\ncat notes.txt\ncat nothere.txt\n";
+    let run = boot_manifest_with(Path::new(FILES), Some(input), &["-drive", &drive]);
+    run.assert_exit(0).assert_lacks("PANIC").assert_lacks("EXCEPTION");
+    let said: Vec<&str> = run
+        .device_serial()
+        .lines()
+        .filter_map(|line| line.split_once("[shell] ").map(|(_, rest)| rest))
+        .collect();
+    let on_card = read_card(&card);
+    let file = |wanted: &str| {
+        on_card.iter().find(|(name, _)| name == wanted).map(|(_, bytes)| bytes.clone())
+    };
+    // `ls`: every file the builder wrote, with its size.
+    let kernel = file("kernel8.img").expect("the kernel is on the card");
+    let listed = format!("{:<12} {}", "KERNEL8.IMG", kernel.len());
+    run.check(said.contains(&listed.as_str()), &format!("ls shows {listed:?}: {said:?}"));
+    // `cat config.txt`: its lines, in order, as the builder wrote them.
+    let config = String::from_utf8(file("config.txt").unwrap()).unwrap();
+    let at = said.iter().position(|line| *line == config.lines().next().unwrap());
+    let shown = at.map(|at| &said[at..at + config.lines().count()]);
+    run.check(
+        shown.is_some_and(|shown| shown.iter().copied().eq(config.lines())),
+        &format!("cat config.txt shows the file:\n{config}"),
+    );
+    // `write`, then `cat`, and the host reads the file off the card.
+    run.check(said.contains(&"write: notes.txt: 18 bytes"), "write");
+    run.check(said.contains(&"written by vesper"), "cat of the new file");
+    run.check(said.iter().any(|l| l.starts_with("cat: nothere.txt: ")), "a missing file");
+    run.check(
+        file("NOTES.TXT").as_deref() == Some(&b"written by vesper\n"[..]),
+        "the host reads it",
+    );
+    std::fs::remove_dir_all(card.parent().unwrap()).unwrap();
 }

@@ -23,8 +23,8 @@ const BLOCKS: usize = 1_000;
 /// The places written are runs of up to this many blocks, each in a slot
 /// of its own (so no write overlaps another).
 const RUN: usize = 8;
-/// Where the slots start: past the first MiB, where a card made by
-/// `cargo xtask sdcard` keeps its partition table.
+/// Where the slots start: past the first MiB (a partition table and its
+/// gap; the checker overwrites whatever else the card holds).
 const FIRST_LBA: u64 = 2048;
 
 /// xorshift64: the same sequence on every run.

@@ -11,7 +11,10 @@
 //!   scheduler, from the `domain_info` system call;
 //! - `reserve NAME PERIOD SLICE`: changes the reservation of domain NAME
 //!   (or `self`) through its reservation capability, under admission
-//!   control (durations as in manifests: `10ms`, `500us`).
+//!   control (durations as in manifests: `10ms`, `500us`);
+//! - `ls`, `cat NAME`, `write NAME TEXT`: the files of the SD card's FAT
+//!   partition, when the manifest also gives the shell the block service
+//!   (`services = ["console", "block"]`; see `files`).
 
 #![no_std]
 #![no_main]
@@ -26,6 +29,8 @@ use vesper_activations::events::caps;
 use vesper_activations::syscall::{domain_info, reservation_set};
 use vesper_activations::{now_ns, println};
 
+mod files;
+
 vesper_activations::main!(run);
 
 /// The longest line read.
@@ -37,6 +42,7 @@ fn run() {
         return;
     }
     println!("shell: ready; type help");
+    let mut card = files::Card::default();
     let mut line: Vec<u8, LINE_MAX> = Vec::new();
     let mut buf = [0u8; 64];
     loop {
@@ -48,7 +54,7 @@ fn run() {
             match byte {
                 b'\n' | b'\r' => {
                     if let Ok(text) = core::str::from_utf8(&line) {
-                        answer(text.trim());
+                        answer(text.trim(), &mut card);
                     }
                     line.clear();
                 }
@@ -65,17 +71,27 @@ fn run() {
 }
 
 /// Carries out one command line.
-fn answer(line: &str) {
+fn answer(line: &str, card: &mut files::Card) {
     let mut words = line.split_whitespace();
     match (words.next(), words.clone().next()) {
         (None, _) => {}
         (Some("help"), _) => {
-            println!("commands: help, echo TEXT, uptime, ps, reserve NAME PERIOD SLICE");
+            println!(
+                "commands: help, echo TEXT, uptime, ps, reserve NAME PERIOD SLICE, ls, cat NAME, \
+                 write NAME TEXT"
+            );
         }
         (Some("echo"), _) => println!("{}", line["echo".len()..].trim_start()),
         (Some("uptime"), _) => println!("up {}", Duration(now_ns())),
         (Some("ps"), _) => ps(),
         (Some("reserve"), _) => reserve(words),
+        (Some("ls"), _) => card.ls(),
+        (Some("cat"), Some(name)) => card.cat(name),
+        (Some("write"), Some(name)) => {
+            let text = line["write".len()..].trim_start()[name.len()..].trim_start();
+            card.write(name, text);
+        }
+        (Some("cat" | "write"), None) => println!("usage: cat NAME, write NAME TEXT"),
         (Some(other), _) => println!("unknown command {other:?}; try help"),
     }
 }
