@@ -93,6 +93,11 @@ enum Cmd {
         /// Refuse a manifest with warnings, before building.
         #[arg(long)]
         deny_warnings: bool,
+        /// Put this SD card image in the slot (`cargo xtask sdcard` writes
+        /// one; its size must be a power of two). Default: the manifest's
+        /// `[image] sd-card`, if any.
+        #[arg(long, value_name = "FILE")]
+        sd: Option<PathBuf>,
     },
     /// Run every test: host unit tests and the QEMU boot tests.
     Test {
@@ -299,7 +304,7 @@ fn run(command: Cmd) -> Result<ExitCode> {
             println!("kernel image: {}", image.kernel.flat.display());
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run { manifest, elf, deny_warnings } => {
+        Cmd::Run { manifest, elf, deny_warnings, sd } => {
             setup::ensure_qemu()?;
             let path = deny_warnings_first(manifest, deny_warnings)?;
             // At a terminal the run is a person's: it goes on until they
@@ -313,9 +318,14 @@ fn run(command: Cmd) -> Result<ExitCode> {
             } else {
                 build_and_show(Some(path))?
             };
+            let card = sd.or_else(|| image.manifest.sd_card.clone());
+            if let Some(card) = &card {
+                xtask::qemu::check_sd_card(card)?;
+            }
             let kernel = if elf { image.kernel.elf } else { image.kernel.flat };
             let mut boot = Boot::new(&kernel);
             boot.realtime = at_terminal;
+            boot.sd_card = card;
             if at_terminal {
                 eprintln!("xtask: interactive: the run goes on until you quit QEMU with Ctrl-A X");
             }

@@ -48,6 +48,25 @@ pub struct Boot {
     /// What a captured run types in answer to what the guest prints on the
     /// PL011 (instead of [`Boot::input`]), and when it ends the run.
     pub conversation: Option<Conversation>,
+    /// The SD card image in the slot (see [`check_sd_card`]), if any.
+    pub sd_card: Option<PathBuf>,
+}
+
+/// Checks that `card` can be QEMU's SD card before QEMU starts (QEMU's
+/// own complaint comes late and obscure): a file whose size is a power of
+/// two, at least one block. `cargo xtask sdcard` writes such cards.
+pub fn check_sd_card(card: &Path) -> Result<()> {
+    let size = std::fs::metadata(card)
+        .with_context(|| format!("the SD card image {} cannot be read", card.display()))?
+        .len();
+    if size < 512 || !size.is_power_of_two() {
+        anyhow::bail!(
+            "the SD card image {} is {size} bytes, but QEMU's SD card must be a power of two \
+             bytes long (`cargo xtask sdcard` writes one; `truncate -s 64M FILE` makes a blank one)",
+            card.display()
+        );
+    }
+    Ok(())
 }
 
 /// A captured run that answers the guest: each time a line the guest
@@ -86,6 +105,7 @@ impl Boot {
             input: None,
             realtime: false,
             conversation: None,
+            sd_card: None,
         }
     }
 
@@ -109,8 +129,11 @@ impl Boot {
             .args(["-serial", uarts[0], "-serial", uarts[1]])
             .args(["-semihosting", "-icount", if self.realtime { ICOUNT_REALTIME } else { ICOUNT }])
             .arg("-kernel")
-            .arg(&self.kernel)
-            .args(&self.extra_args);
+            .arg(&self.kernel);
+        if let Some(card) = &self.sd_card {
+            cmd.arg("-drive").arg(format!("file={},if=sd,format=raw", card.display()));
+        }
+        cmd.args(&self.extra_args);
         cmd
     }
 
@@ -279,4 +302,26 @@ pub struct Outcome {
     pub device_serial: String,
     /// QEMU's own messages.
     pub stderr: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sd_card_must_exist_and_be_a_power_of_two_long() {
+        let dir = std::env::temp_dir().join(format!("vesper-sd-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let card = |name: &str, size: u64| {
+            let path = dir.join(name);
+            std::fs::File::create(&path).unwrap().set_len(size).unwrap();
+            path
+        };
+        assert!(check_sd_card(&card("good.img", 64 << 20)).is_ok());
+        let odd = check_sd_card(&card("odd.img", 60 << 20)).unwrap_err().to_string();
+        assert!(odd.contains("62914560 bytes") && odd.contains("power of two"), "{odd}");
+        let missing = check_sd_card(&dir.join("missing.img")).unwrap_err().to_string();
+        assert!(missing.contains("cannot be read"), "{missing}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

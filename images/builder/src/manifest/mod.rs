@@ -109,6 +109,9 @@ pub struct Manifest {
     /// Virtual time after which the kernel prints its statistics and ends
     /// the run, if given.
     pub run_for_ns: Option<u64>,
+    /// The SD card image `cargo xtask run` attaches (`[image] sd-card`,
+    /// resolved against the manifest's folder), if named.
+    pub sd_card: Option<PathBuf>,
     /// The domains, in manifest order (domain `i` gets slot `i`).
     pub domains: Vec<Domain>,
     /// Devices and interrupts several domains may use.

@@ -50,6 +50,7 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
         board: image.board?,
         console: image.console,
         run_for_ns: image.run_for_ns,
+        sd_card: image.sd_card,
         domains: domains.into_iter().map(DomainDraft::into_domain).collect::<Option<_>>()?,
         shares: shares
             .into_iter()

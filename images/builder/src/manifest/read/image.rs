@@ -7,7 +7,7 @@ use crate::board::{Board, DEFAULT_BOARD};
 use std::path::Path;
 use toml::Spanned;
 
-const IMAGE_KEYS: [&str; 4] = ["name", "board", "run-for", "console"];
+const IMAGE_KEYS: [&str; 5] = ["name", "board", "run-for", "console", "sd-card"];
 
 /// `[image]` as read.
 pub(crate) struct Image {
@@ -20,6 +20,9 @@ pub(crate) struct Image {
     pub console: String,
     /// `run-for`, if given and valid.
     pub run_for_ns: Option<u64>,
+    /// `sd-card`: the card image `cargo xtask run` attaches, relative to
+    /// the manifest's folder.
+    pub sd_card: Option<std::path::PathBuf>,
 }
 
 /// Reads `[image]` (every key has a default, so the table may be left out)
@@ -52,7 +55,15 @@ pub(super) fn read(root: &Section, path: &Path, problems: &mut Problems) -> Imag
         check_console(console, board, problems);
     }
     let console = console.map_or_else(|| DEFAULT_CONSOLE.to_string(), Spanned::into_inner);
-    Image { name, board, console, run_for_ns }
+    let folder = path.parent().unwrap_or(Path::new(""));
+    let sd_card = section.and_then(|s| s.string("sd-card", problems)).and_then(|card| {
+        if card.get_ref().is_empty() {
+            problems.at(&card.span(), "[image], key `sd-card`", "an empty path names no file");
+            return None;
+        }
+        Some(folder.join(card.get_ref()))
+    });
+    Image { name, board, console, run_for_ns, sd_card }
 }
 
 /// The image's name, if valid: `[image] name` if given (`section` is
