@@ -262,17 +262,31 @@ impl BlockClient {
     /// Sends `request` as it is (its `id` replaced by a fresh one) and
     /// waits for its reply: for callers that build their own, such as
     /// tests of the driver's checks.
-    pub fn request(&mut self, mut request: BlockRequest) -> Result<BlockReply, ServiceError> {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        request.id = id;
-        self.connection.send(request)?;
+    pub fn request(&mut self, request: BlockRequest) -> Result<BlockReply, ServiceError> {
+        let id = self.submit(request)?;
         loop {
-            let reply = self.connection.receive()?;
+            let reply = self.next_reply()?;
             if reply.id == id {
                 return Ok(reply);
             }
         }
+    }
+
+    /// Queues `request` (its `id` replaced by a fresh one, which it
+    /// returns) without waiting for its reply: several can be in flight,
+    /// as many as the rings hold (the call waits while the request ring is
+    /// full). Replies come in order, through [`BlockClient::next_reply`].
+    pub fn submit(&mut self, mut request: BlockRequest) -> Result<u32, ServiceError> {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        request.id = id;
+        self.connection.send(request)?;
+        Ok(id)
+    }
+
+    /// The next reply, waiting for it.
+    pub fn next_reply(&mut self) -> Result<BlockReply, ServiceError> {
+        Ok(self.connection.receive()?)
     }
 
     /// Sends `request` and turns a status other than `OK` into an error.

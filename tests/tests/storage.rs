@@ -128,3 +128,35 @@ fn the_shell_lists_reads_and_writes_files_on_a_card_the_builder_made() {
     );
     std::fs::remove_dir_all(card.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn a_hammering_client_delays_another_by_at_most_one_request() {
+    let card = blank_card("fair", 64 << 20);
+    let kernel = manifest_image(Path::new("tests/manifests/block-fair.toml"));
+    let drive = format!("file={},if=sd,format=raw", card.display());
+    let run = boot_with(&kernel.flat, &["-drive", &drive], Duration::from_secs(120));
+    run.assert_exit(0).assert_lacks("PANIC").assert_lacks("FAILED");
+    // The rule, as the driver measures it: with two clients, at most one
+    // request of the other (32 blocks) goes before each of a client's.
+    let waited: Vec<u64> = run
+        .printed_by("emmc")
+        .filter_map(|line| line.strip_prefix("emmc: latency waited behind at most "))
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect();
+    run.check(waited.last() == Some(&32), &format!("latency waited behind {waited:?} blocks"));
+    // In time: that request and its own, plus what the driver and the
+    // client may wait for the CPU once their slices are spent (period
+    // minus slice: 1 ms and 3.5 ms in the manifest).
+    let number = |domain: &str, prefix: &str| -> u64 {
+        let line = run.domain_line(domain, prefix);
+        line.split(|c: char| !c.is_ascii_digit()).find_map(|n| n.parse().ok()).unwrap_or(u64::MAX)
+    };
+    let per_request = number("hammer", "block-hammer: 400 requests of 32 blocks, ");
+    let longest = number("latency", "block-latency: 50 one-block reads, the longest took ");
+    let bound = 2 * per_request + 1_000_000 + 3_500_000;
+    run.check(
+        longest <= bound,
+        &format!("the longest one-block read took {longest} ns (bound {bound})"),
+    );
+    std::fs::remove_dir_all(card.parent().unwrap()).unwrap();
+}

@@ -13,9 +13,20 @@ use std::time::Duration;
 /// The manifests of the benchmark images, booted one after the other:
 /// the hot paths, the longest path (apart, so that its domains do not
 /// lengthen the scheduler's scans in the first), the console service's
-/// output, and its input (see [`INPUT_MANIFEST`]).
-pub const MANIFESTS: [&str; 4] =
-    ["images/bench.toml", "images/bench-longest.toml", "images/bench-console.toml", INPUT_MANIFEST];
+/// output and its input (see [`INPUT_MANIFEST`]), and the block service.
+pub const MANIFESTS: [&str; 5] = [
+    "images/bench.toml",
+    "images/bench-longest.toml",
+    "images/bench-console.toml",
+    INPUT_MANIFEST,
+    BLOCK_MANIFEST,
+];
+
+/// The image that measures the block service: it gets a blank card of
+/// [`BLOCK_CARD_SIZE`] bytes, which it overwrites.
+pub const BLOCK_MANIFEST: &str = "images/bench-block.toml";
+/// The size of [`BLOCK_MANIFEST`]'s card.
+const BLOCK_CARD_SIZE: u64 = 64 << 20;
 
 /// The image that measures the console's receive path: it waits for input
 /// with no deadline, and the host answers each of its `ready` lines with a
@@ -61,6 +72,9 @@ pub const TARGETS: &[PathSpec] = &[
     PathSpec { name: "console_line_to_fifo", target: None, sel4: None },
     PathSpec { name: "console_instructions_per_byte", target: None, sel4: None },
     PathSpec { name: "console_byte_to_read", target: None, sel4: None },
+    PathSpec { name: "block_request_one_block", target: None, sel4: None },
+    PathSpec { name: "block_read_1mib", target: None, sel4: None },
+    PathSpec { name: "block_write_1mib", target: None, sel4: None },
     PathSpec { name: "revoke_no_descendants", target: Some(40_000), sel4: None },
     PathSpec { name: "revoke_loan_chain", target: Some(LONGEST_PATH_BOUND), sel4: None },
 ];
@@ -124,6 +138,13 @@ pub fn measure(root: &Path) -> Result<Vec<Measurement>> {
             vesper_builder::build_image_with_features(root, &root.join(manifest), &["bench"])?;
         let mut boot = Boot::new(&image.kernel.flat);
         boot.conversation = conversation(manifest);
+        if manifest == BLOCK_MANIFEST {
+            let card = image.kernel.flat.with_file_name("bench-card.img");
+            std::fs::File::create(&card)
+                .and_then(|file| file.set_len(BLOCK_CARD_SIZE))
+                .with_context(|| format!("making the blank card {}", card.display()))?;
+            boot.sd_card = Some(card);
+        }
         let outcome = boot.run_captured(BOOT_TIMEOUT)?;
         // A domain with a console prints through the UART driver (the PL011).
         for stream in [&outcome.serial, &outcome.device_serial] {
@@ -164,7 +185,24 @@ pub fn markdown(measurements: &[Measurement]) -> String {
         let _ =
             writeln!(out, "| `{}` | {} | {sel4} | {target} | {verdict} |", m.name, m.instructions);
     }
+    let throughputs: Vec<String> = measurements
+        .iter()
+        .filter_map(|m| Some((m.name.strip_suffix("_1mib")?, kib_per_second(m.instructions))))
+        .map(|(name, rate)| format!("`{name}` {rate} KiB/s"))
+        .collect();
+    if !throughputs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThroughput in virtual time (an instruction is a nanosecond under `-icount`): {}.",
+            throughputs.join(", ")
+        );
+    }
     out
+}
+
+/// The KiB per second of virtual time of moving 1 MiB in `instructions`.
+pub fn kib_per_second(instructions: u64) -> u64 {
+    1024 * 1_000_000_000 / instructions.max(1)
 }
 
 /// The line before the generated breakdown in [`DOC`].

@@ -10,7 +10,11 @@
 //! identifies the card (`vesper_service::sd` has the sequence) and reports
 //! it, or reports that there is none; then it loops: take one request from
 //! each client in turn whose reply ring has room, check it, carry it out,
-//! reply, and wait for any event when no client has anything queued.
+//! reply, and wait for any event when no client has anything queued. It
+//! measures the fairness it promises: for each client, the most blocks it
+//! moved for others while that client had a request waiting, reported
+//! whenever it grows (the rule bounds it by `MAX_BLOCKS` per other
+//! client).
 //!
 //! Data move by programmed I/O through the controller's data port, one
 //! 32-bit word at a time: the driver never programs the controller's DMA.
@@ -43,7 +47,7 @@ use vesper_activations::{
 };
 use vesper_service::block::{
     check, BlockReply, BlockRequest, Checked, RoundRobin, BLOCK_SIZE, DEVICE_ERROR, NO_MEDIUM, OK,
-    RING_SLOTS, TIMEOUT,
+    OP_INFO, RING_SLOTS, TIMEOUT,
 };
 use vesper_service::registers::{
     route_sd_card, sd_card_detect, EmmcRegisters, GpioRegisters, Mmio, BLKSIZECNT, CONTROL0,
@@ -84,6 +88,12 @@ struct Client {
     dropped: bool,
     /// A reply was queued for it since it was last told.
     notify: bool,
+    /// Blocks moved for other clients while it had a request waiting,
+    /// since it was last served...
+    waited: u64,
+    /// ...and the most that ever was: the fairness rule says at most
+    /// `MAX_BLOCKS` per other client.
+    most_waited: u64,
 }
 
 /// The controller, its interrupt, and the card once identified.
@@ -136,7 +146,15 @@ fn run() {
                 && c.end.replies.free().is_ok_and(|n| n > 0)
         };
         match order.next(clients.len(), |i| waiting(&clients[i])) {
-            Some(index) => emmc.serve(&mut clients[index]),
+            Some(index) => {
+                settle_wait(&mut clients[index]);
+                let moved = emmc.serve(&mut clients[index]);
+                for (other, client) in clients.iter_mut().enumerate() {
+                    if other != index && waiting(client) {
+                        client.waited += moved;
+                    }
+                }
+            }
             None => {
                 notify(&mut clients);
                 // Corrupt rings show as nothing waiting: look for them
@@ -149,12 +167,16 @@ fn run() {
 }
 
 impl Emmc {
-    /// Takes one request of `client`, carries it out and replies.
-    fn serve(&mut self, client: &mut Client) {
+    /// Takes one request of `client`, carries it out and replies; returns
+    /// the blocks it moved.
+    fn serve(&mut self, client: &mut Client) -> u64 {
         let request = match client.end.requests.pop() {
             Ok(Some(request)) => request,
-            Ok(None) => return,
-            Err(Corrupt) => return drop_client(client, "its request ring is corrupt"),
+            Ok(None) => return 0,
+            Err(Corrupt) => {
+                drop_client(client, "its request ring is corrupt");
+                return 0;
+            }
         };
         let region = client.end.region;
         let blocks = self.card.map(|card| card.blocks);
@@ -170,6 +192,11 @@ impl Emmc {
         match client.end.replies.push(reply) {
             Ok(_) => client.notify = true,
             Err(Corrupt) => drop_client(client, "its reply ring is corrupt"),
+        }
+        if request.op == OP_INFO {
+            0
+        } else {
+            moved
         }
     }
 
@@ -396,11 +423,25 @@ fn connect() -> Vec<Client, MAX_CLIENTS> {
             println!("emmc: {PREFIX}{name}: no channel of that name, or the region is too small");
             continue;
         };
-        if let Err(client) = clients.push(Client { name, end, dropped: false, notify: false }) {
+        let client = Client { name, end, dropped: false, notify: false, waited: 0, most_waited: 0 };
+        if let Err(client) = clients.push(client) {
             println!("emmc: {PREFIX}{}: more than {MAX_CLIENTS} clients; not served", client.name);
         }
     }
     clients
+}
+
+/// `client` is about to be served: how long it waited (in blocks moved for
+/// others) is settled, and reported when it is the longest yet.
+fn settle_wait(client: &mut Client) {
+    if client.waited > client.most_waited {
+        client.most_waited = client.waited;
+        println!(
+            "emmc: {} waited behind at most {} blocks of other clients' requests",
+            client.name, client.most_waited
+        );
+    }
+    client.waited = 0;
 }
 
 /// Drops every client whose rings are corrupt.

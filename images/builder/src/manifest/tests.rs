@@ -85,7 +85,8 @@ fn a_minimal_manifest_gets_the_defaults() {
 
 #[test]
 fn the_sd_card_is_found_beside_the_manifest() {
-    let text = format!("[image]\nsd-card = \"cards/sd.img\"\n{}", domain("a", "spin", "10ms", "1ms"));
+    let text =
+        format!("[image]\nsd-card = \"cards/sd.img\"\n{}", domain("a", "spin", "10ms", "1ms"));
     let manifest = Manifest::parse(&text, Path::new("images/test.toml"), &programs()).unwrap();
     assert_eq!(manifest.sd_card.as_deref(), Some(Path::new("images/cards/sd.img")));
     let empty = format!("[image]\nsd-card = \"\"\n{}", domain("a", "spin", "10ms", "1ms"));
