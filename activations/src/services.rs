@@ -50,12 +50,6 @@ impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
         })
     }
 
-    /// The shared region the connection lives in (a service may keep data
-    /// there beside the rings, as the block service does).
-    pub fn region(&self) -> Region {
-        self.region
-    }
-
     /// Queues `request` and tells the driver; while the ring is full,
     /// waits (blocked) for the driver to take some.
     pub fn send(&mut self, request: Req) -> Result<(), Corrupt> {

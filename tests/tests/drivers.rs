@@ -131,8 +131,7 @@ fn typed_input_reaches_the_focus_and_a_burst_leaves_the_driver_standing() {
         .serial()
         .lines()
         .filter_map(|line| line.strip_prefix("[uart] uart: "))
-        .filter(|line| line.contains(" interrupts in "))
-        .last()
+        .rfind(|line| line.contains(" interrupts in "))
         .map(numbers)
         .unwrap_or_default();
     let [interrupts, turns, bytes] = load[..] else {
