@@ -439,7 +439,9 @@ fn run(command: Cmd) -> Result<ExitCode> {
             ]);
             run_status(board, "clippy on the kernel")?;
             let mut domain_crates = cargo();
+            // The libraries only domains link, linted for the board.
             domain_crates.args(["clippy", "--package", "vesper-activations"]);
+            domain_crates.args(["--package", "vesper-files"]);
             for package in &domains {
                 domain_crates.args(["--package", package]);
             }
