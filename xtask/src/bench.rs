@@ -259,6 +259,14 @@ mod tests {
     }
 
     #[test]
+    fn a_megabyte_measured_is_shown_as_a_throughput() {
+        assert_eq!(kib_per_second(1_000_000_000), 1024, "1 MiB in a second of virtual time");
+        let block =
+            markdown(&[Measurement { name: "block_read_1mib".into(), instructions: 2_048_000 }]);
+        assert!(block.contains("`block_read` 500000 KiB/s"), "{block}");
+    }
+
+    #[test]
     fn the_doc_block_is_found_and_replaced() {
         let block = markdown(&[Measurement { name: "null_syscall".into(), instructions: 9 }]);
         assert!(block.contains("| `null_syscall` | 9 | 92 | 10 | within |"), "{block}");

@@ -365,6 +365,10 @@ fn run(command: Cmd) -> Result<ExitCode> {
                         m.name, m.instructions
                     );
                 }
+                if m.name.ends_with("_1mib") {
+                    let rate = xtask::bench::kib_per_second(m.instructions);
+                    eprintln!("xtask: {}: {rate} KiB per second of virtual time", m.name);
+                }
             }
             if markdown {
                 let block = xtask::bench::markdown(&measurements);
