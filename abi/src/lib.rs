@@ -8,10 +8,12 @@
 //!   manifest and the kernel compiles in.
 //! - [`layout`]: where a domain's memory lies in the single address space.
 //! - [`console`]: how console lines show who wrote them.
+//! - [`chainload`]: how the host sends a kernel to the serial chainloader.
 
 #![no_std]
 
 pub mod cap;
+pub mod chainload;
 pub mod console;
 pub mod dcb;
 pub mod image;

@@ -39,7 +39,7 @@ fn the_card_holds_the_boot_files_and_its_kernel_boots_in_qemu() {
     let file = |wanted: &str| &files.iter().find(|(name, _)| name == wanted).unwrap().1;
     assert_eq!(file("start.elf"), b"stand-in for start.elf");
     let config = String::from_utf8(file("config.txt").clone()).unwrap();
-    for line in ["arm_64bit=1", "kernel=kernel8.img", "enable_uart=1", "dtoverlay=disable-bt"] {
+    for line in ["arm_64bit=1", "kernel=kernel8.img", "enable_uart=1", "init_uart_clock=48000000"] {
         assert!(config.lines().any(|l| l == line), "config.txt lacks {line}:\n{config}");
     }
     let kernel = file("kernel8.img");

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod breakdown;
+pub mod chainboot;
 pub mod gdb;
 pub mod qemu;
 pub mod setup;

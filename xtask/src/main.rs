@@ -9,8 +9,8 @@ use vesper_builder::domains::domain_packages;
 use vesper_builder::manifest::Report;
 use vesper_builder::Manifest;
 use vesper_builder::{
-    build_image, build_image_for, check_manifest, sdcard, write_card, write_image_dir, BuiltImage,
-    Machine, Summary, DOMAIN_TARGET, KERNEL_TARGET,
+    build_image, build_image_for, check_manifest, sdcard, write_image_dir, BuiltImage, Machine,
+    Summary, DOMAIN_TARGET, KERNEL_TARGET,
 };
 use xtask::qemu::Boot;
 use xtask::{gdb, manifest_path, setup, workspace_root};
@@ -80,6 +80,26 @@ enum Cmd {
         #[arg(long, default_value = "64MiB")]
         size: String,
         /// Put the QEMU kernel (with semihosting) on the card instead.
+        #[arg(long)]
+        qemu: bool,
+        /// Boot the serial chainloader instead of the image's kernel: kernels
+        /// then come over the serial line (`cargo xtask chainboot`).
+        #[arg(long, conflicts_with = "qemu")]
+        chainloader: bool,
+    },
+    /// Build a board image and send its kernel to a Pi 3 running the
+    /// chainloader, over a serial line; then be a terminal on the board's
+    /// console (Ctrl-] ends it).
+    Chainboot {
+        /// The image manifest (default: images/demo.toml).
+        manifest: Option<PathBuf>,
+        /// The serial line (a USB serial adapter, or a pty).
+        #[arg(long, value_name = "PORT")]
+        port: PathBuf,
+        /// Its speed, as the chainloader sets it.
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Send the QEMU kernel (with semihosting) instead of the board's.
         #[arg(long)]
         qemu: bool,
     },
@@ -262,7 +282,7 @@ fn run(command: Cmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Sdcard { manifest, out, firmware, no_firmware, size, qemu } => {
+        Cmd::Sdcard { manifest, out, firmware, no_firmware, size, qemu, chainloader } => {
             let size = vesper_builder::units::parse_size(&size)
                 .map_err(|reason| anyhow::anyhow!("--size: {reason}"))?;
             sdcard::check_size(size)?;
@@ -281,7 +301,17 @@ fn run(command: Cmd) -> Result<ExitCode> {
                 );
             }
             let image = build_for_card(manifest, qemu)?;
-            let report = write_card(&image, &out, size, firmware.as_deref())?;
+            let loader = if chainloader {
+                Some(vesper_builder::build_chainloader(&workspace_root())?)
+            } else {
+                None
+            };
+            let boot = match &loader {
+                Some(loader) => vesper_builder::CardBoot::Chainloader(loader),
+                None => vesper_builder::CardBoot::Kernel,
+            };
+            let report =
+                vesper_builder::write_card_booting(&image, boot, &out, size, firmware.as_deref())?;
             println!(
                 "wrote {} ({}): FAT32 boot partition from 4MiB holding {}",
                 out.display(),
@@ -291,10 +321,23 @@ fn run(command: Cmd) -> Result<ExitCode> {
             match report.firmware {
                 Some(dir) => println!("firmware from {}", dir.display()),
                 None => println!(
-                    "no firmware (--no-firmware): this card boots kernel8.img in QEMU, not on a \
-                     physical board"
+                    "no firmware (--no-firmware): this card boots in QEMU, not on a physical \
+                     board"
                 ),
             }
+            if chainloader {
+                println!(
+                    "the card boots the chainloader: send kernels with `cargo xtask chainboot \
+                     MANIFEST --port PORT`"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Chainboot { manifest, port, baud, qemu } => {
+            let image = build_for_card(manifest, qemu)?;
+            let kernel = std::fs::read(&image.kernel.flat)
+                .with_context(|| format!("reading {}", image.kernel.flat.display()))?;
+            xtask::chainboot::chainboot(&port, baud, &kernel)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Build { manifest, deny_warnings } => {

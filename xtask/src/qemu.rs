@@ -178,6 +178,38 @@ impl Boot {
         Ok(status.code().unwrap_or(-1))
     }
 
+    /// Boots with the PL011 on a new pseudo-terminal, which a serial
+    /// program opens as it would a USB serial adapter (the chainboot
+    /// test); returns QEMU and the terminal's path, which QEMU names on its
+    /// stdout. QEMU's output is drained in the background.
+    pub fn spawn_on_pty(&self) -> Result<(std::process::Child, PathBuf)> {
+        use std::io::BufRead;
+        let mut boot = self.clone();
+        boot.serial = "pty".into();
+        let mut child = boot
+            .command_with("null")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("could not start {QEMU}"))?;
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        let mut line = String::new();
+        let pty = loop {
+            line.clear();
+            if stdout.read_line(&mut line)? == 0 {
+                let _ = child.kill();
+                anyhow::bail!("QEMU named no pseudo-terminal");
+            }
+            // "char device redirected to /dev/pts/N (label serial0)"
+            if let Some(rest) = line.split("redirected to ").nth(1) {
+                break PathBuf::from(rest.split_whitespace().next().unwrap_or_default());
+            }
+        };
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Ok((child, pty))
+    }
+
     /// Boots, types [`Boot::input`] or holds [`Boot::conversation`],
     /// captures the serial output, and kills QEMU if it is still running
     /// after `timeout` (a safety net for hung guests, not a measurement:

@@ -202,6 +202,17 @@ register_bitfields! {u32,
             Alt5 = 0b010
         ]
     ],
+    /// GPIO function select for pins 30-39.
+    pub GPFSEL3 [
+        /// GPIO 33: the PL011's RXD towards the Bluetooth module (ALT3).
+        FSEL33 OFFSET(9) NUMBITS(3) [
+            Input = 0b000
+        ],
+        /// GPIO 32: the PL011's TXD towards the Bluetooth module (ALT3).
+        FSEL32 OFFSET(6) NUMBITS(3) [
+            Input = 0b000
+        ]
+    ],
     /// GPIO function select for pins 40-49.
     pub GPFSEL4 [
         /// GPIO 49: the SD card's CMD line on the EMMC (ALT3).
@@ -261,7 +272,9 @@ register_structs! {
         (0x00 => _gpfsel0),
         /// Function select, pins 10-19.
         (0x04 => pub gpfsel1: ReadWrite<u32, GPFSEL1::Register>),
-        (0x08 => _gpfsel2_3),
+        (0x08 => _gpfsel2),
+        /// Function select, pins 30-39.
+        (0x0c => pub gpfsel3: ReadWrite<u32, GPFSEL3::Register>),
         /// Function select, pins 40-49.
         (0x10 => pub gpfsel4: ReadWrite<u32, GPFSEL4::Register>),
         /// Function select, pins 50-59.
@@ -293,9 +306,15 @@ pub enum HeaderUart {
 
 /// Puts GPIO 14/15 in the function of `uart`, with no pull-up or
 /// pull-down (the BCM2835 sequence: set the pull, wait 150 cycles, clock it
-/// into the pins, wait, clear both). QEMU ignores pin functions; a
-/// physical Pi 3 needs them.
+/// into the pins, wait, clear both). For the PL011 it also turns GPIO
+/// 32/33 into inputs: the firmware routes the PL011 to the Bluetooth
+/// module there (ALT3), and a function on two pins at once is undefined.
+/// That is what config.txt's `dtoverlay=disable-bt` would do, so cards
+/// need no overlay. QEMU ignores pin functions; a physical Pi 3 needs them.
 pub fn route_header_uart(gpio: &GpioRegisters, uart: HeaderUart) {
+    if uart == HeaderUart::Pl011 {
+        gpio.gpfsel3.modify(GPFSEL3::FSEL32::Input + GPFSEL3::FSEL33::Input);
+    }
     gpio.gpfsel1.modify(match uart {
         HeaderUart::Pl011 => GPFSEL1::FSEL14::Alt0 + GPFSEL1::FSEL15::Alt0,
         HeaderUart::MiniUart => GPFSEL1::FSEL14::Alt5 + GPFSEL1::FSEL15::Alt5,
@@ -343,6 +362,13 @@ fn apply_pull(
     gpio.gppudclk0.set(0);
     gpio.gppudclk1.set(0);
 }
+
+/// The GPIO block's physical address on a Pi 3, for code that runs with
+/// the MMU off (the chainloader); the board description's `gpio` base (a
+/// test holds the two together).
+pub const PHYS_GPIO_BASE: usize = 0x3F20_0000;
+/// The PL011's physical address on a Pi 3 (the board's `uart0`), likewise.
+pub const PHYS_PL011_BASE: usize = 0x3F20_1000;
 
 /// The EMMC's base clock on a Pi 3: what the board description gives
 /// `emmc` (`clock-hz`), which the firmware sets (start.elf since 2018: 200

@@ -375,6 +375,9 @@ mod tests {
         assert_eq!(clock("uart0"), Some(vesper_service::registers::PL011_CLOCK_HZ));
         assert_eq!(clock("uart1"), Some(vesper_service::registers::MINI_UART_CLOCK_HZ));
         assert_eq!(clock("emmc"), Some(vesper_service::registers::EMMC_CLOCK_HZ));
+        let base = |name: &str| board.device(name).map(|d| d.base as usize);
+        assert_eq!(base("gpio"), Some(vesper_service::registers::PHYS_GPIO_BASE));
+        assert_eq!(base("uart0"), Some(vesper_service::registers::PHYS_PL011_BASE));
     }
 
     #[test]

@@ -123,6 +123,30 @@ pub fn build_kernel(root: &Path, variant: &KernelVariant) -> Result<KernelImage>
     Ok(image)
 }
 
+/// Builds the serial chainloader (`chainloader/`) in the workspace at
+/// `root` and writes its flat image, `target/images/chainloader/chainloader.img`;
+/// returns that path.
+pub fn build_chainloader(root: &Path) -> Result<PathBuf> {
+    let target_dir = root.join("target").join("chainloader");
+    let status = cargo_command(root)
+        .args(["build", "--release", "--package", "vesper-chainloader", "--target", KERNEL_TARGET])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .context("could not run cargo to build the chainloader")?;
+    if !status.success() {
+        bail!("building the chainloader failed: {status}");
+    }
+    let built = target_dir.join(KERNEL_TARGET).join("release").join("vesper-chainloader");
+    let elf = std::fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
+    let flat = flat_image(&elf).with_context(|| format!("converting {}", built.display()))?;
+    let out_dir = root.join("target").join("images").join("chainloader");
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let image = out_dir.join(crate::config_txt::CHAINLOADER_FILE);
+    write_atomically(&image, &flat)?;
+    Ok(image)
+}
+
 /// `cargo`, as the running cargo names it (`$CARGO`), in the workspace at
 /// `root`.
 pub(crate) fn cargo_command(root: &Path) -> Command {

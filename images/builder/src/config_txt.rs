@@ -11,30 +11,72 @@ pub const FILE_NAME: &str = "config.txt";
 /// start, `kernel8.img`, and the UART settings the kernel console needs,
 /// each with the reason for it.
 pub fn config_txt(manifest: &Manifest) -> Result<String> {
-    let clock = |device: &str| {
-        manifest.board.device(device).and_then(|d| d.clock_hz).ok_or_else(|| {
-            anyhow::anyhow!("board {} gives {device} no clock-hz", manifest.board.name)
-        })
-    };
-    let (uart0_hz, core_mhz) = (clock("uart0")?, clock("uart1")? / 1_000_000);
+    let (uart0_hz, core_mhz) = clocks(manifest)?;
     let uart = match manifest.console.as_str() {
         "uart0" => pl011_console(uart0_hz, core_mhz),
         "uart1" => mini_uart_console(core_mhz),
         other => bail!("config.txt knows the settings for consoles uart0 and uart1, not {other}"),
     };
-    Ok(format!(
+    Ok(render(manifest, KERNEL_FILE, &uart))
+}
+
+/// The `config.txt` of a card that boots the chainloader
+/// ([`CHAINLOADER_FILE`]) instead of `manifest`'s kernel: the loader talks
+/// on the PL011, and the kernels it loads find the clocks they assume.
+pub fn chainloader_config_txt(manifest: &Manifest) -> Result<String> {
+    let (uart0_hz, core_mhz) = clocks(manifest)?;
+    Ok(render(manifest, CHAINLOADER_FILE, &chainloader_uarts(uart0_hz, core_mhz)))
+}
+
+/// The kernel's file on the boot partition.
+pub const KERNEL_FILE: &str = "kernel8.img";
+/// The chainloader's file on a card made to boot it.
+pub const CHAINLOADER_FILE: &str = "chainloader.img";
+
+/// The PL011's clock and the core clock (MHz) the board description gives.
+fn clocks(manifest: &Manifest) -> Result<(u32, u32)> {
+    let clock = |device: &str| {
+        manifest.board.device(device).and_then(|d| d.clock_hz).ok_or_else(|| {
+            anyhow::anyhow!("board {} gives {device} no clock-hz", manifest.board.name)
+        })
+    };
+    Ok((clock("uart0")?, clock("uart1")? / 1_000_000))
+}
+
+/// The file: its header, the 64-bit start of `kernel`, then `uart`.
+fn render(manifest: &Manifest, kernel: &str, uart: &str) -> String {
+    format!(
         "\
 # config.txt for the Vesper image \"{name}\" (board {board}), written by vesper-builder.
 # The firmware (bootcode.bin, start.elf) reads it from the FAT boot partition.
 
-# Start the Cortex-A53 cores in AArch64 state and load the 64-bit kernel at
+# Start the Cortex-A53 cores in AArch64 state and load the 64-bit image at
 # 0x80000. Core 0 enters it at EL2; cores 1-3 wait on the spin table.
 arm_64bit=1
-kernel=kernel8.img
+kernel={kernel}
 {uart}",
         name = manifest.name,
         board = manifest.board.name,
-    ))
+    )
+}
+
+/// The UART settings for the chainloader, which talks on the PL011.
+fn chainloader_uarts(uart0_hz: u32, core_mhz: u32) -> String {
+    format!(
+        "
+# The chainloader waits for a kernel on the PL011 (uart0), GPIO14 (TXD,
+# header pin 8) and GPIO15 (RXD, pin 10), 115200 8N1; it moves the pins
+# itself (GPIO14/15 to ALT0, GPIO32/33, the Bluetooth module's, to inputs),
+# so no dtoverlay is needed.
+enable_uart=1
+# The PL011's clock: the loader's divisors (IBRD 26, FBRD 3 for 115200 at
+# 48 MHz) assume it.
+init_uart_clock={uart0_hz}
+# The mini UART's baud rate follows the core clock: pinned, for a kernel
+# loaded next whose console is the mini UART (uart1).
+core_freq={core_mhz}
+"
+    )
 }
 
 /// The UART settings for the PL011 (uart0) as the kernel console, with the
@@ -43,10 +85,11 @@ fn pl011_console(uart0_hz: u32, core_mhz: u32) -> String {
     format!(
         "
 # The kernel console is the PL011 (uart0) on GPIO14 (TXD, header pin 8) and
-# GPIO15 (RXD, pin 10), 115200 8N1. Let the firmware set up the UART pins.
+# GPIO15 (RXD, pin 10), 115200 8N1. The firmware gives the PL011 to the
+# Bluetooth module (GPIO32/33); the kernel takes it back itself (GPIO14/15
+# to ALT0, GPIO32/33 to inputs), so no dtoverlay is needed (and Debian's
+# raspi-firmware ships none).
 enable_uart=1
-# On the Pi 3 the PL011 drives Bluetooth; give it back to GPIO14/15.
-dtoverlay=disable-bt
 # The UART clock the board description gives uart0: the baud divisors
 # (IBRD 26, FBRD 3 for 115200 at 48 MHz) assume it.
 init_uart_clock={uart0_hz}
@@ -97,7 +140,6 @@ mod tests {
                 "arm_64bit=1",
                 "kernel=kernel8.img",
                 "enable_uart=1",
-                "dtoverlay=disable-bt",
                 "init_uart_clock=48000000",
                 "core_freq=250",
             ]
@@ -115,6 +157,23 @@ mod tests {
         assert_eq!(
             settings,
             ["arm_64bit=1", "kernel=kernel8.img", "enable_uart=1", "core_freq=250"]
+        );
+    }
+
+    #[test]
+    fn a_chainloader_card_boots_the_loader_with_the_pl011_clock() {
+        let text = chainloader_config_txt(&manifest()).unwrap();
+        let settings: Vec<&str> =
+            text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).collect();
+        assert_eq!(
+            settings,
+            [
+                "arm_64bit=1",
+                "kernel=chainloader.img",
+                "enable_uart=1",
+                "init_uart_clock=48000000",
+                "core_freq=250",
+            ]
         );
     }
 

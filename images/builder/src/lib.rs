@@ -32,7 +32,8 @@ pub mod summary;
 pub mod units;
 
 pub use cargo::{
-    build_kernel, KernelImage, KernelVariant, Machine, IMAGE_CONFIG_ENV, KERNEL_TARGET,
+    build_chainloader, build_kernel, KernelImage, KernelVariant, Machine, IMAGE_CONFIG_ENV,
+    KERNEL_TARGET,
 };
 pub use domains::DOMAIN_TARGET;
 pub use manifest::Manifest;
@@ -298,16 +299,45 @@ pub fn write_card(
     size: u64,
     firmware: Option<&Path>,
 ) -> Result<CardReport> {
+    write_card_booting(image, CardBoot::Kernel, out, size, firmware)
+}
+
+/// What a card's firmware starts.
+#[derive(Clone, Copy, Debug)]
+pub enum CardBoot<'a> {
+    /// The image's kernel, `kernel8.img`.
+    Kernel,
+    /// The serial chainloader whose flat image is at this path (see
+    /// [`build_chainloader`]), as `chainloader.img`: kernels then come over
+    /// the serial line (`cargo xtask chainboot`).
+    Chainloader(&'a Path),
+}
+
+/// [`write_card`], the card booting `boot`.
+pub fn write_card_booting(
+    image: &BuiltImage,
+    boot: CardBoot<'_>,
+    out: &Path,
+    size: u64,
+    firmware: Option<&Path>,
+) -> Result<CardReport> {
     let firmware = firmware.map(Path::to_path_buf);
     let mut files = match &firmware {
         Some(dir) => sdcard::firmware_files(dir)?,
         None => Vec::new(),
     };
-    files.push(sdcard::BootFile {
-        name: config_txt::FILE_NAME.into(),
-        bytes: config_txt::config_txt(&image.manifest)?.into_bytes(),
-    });
-    files.push(sdcard::BootFile::read("kernel8.img", &image.kernel.flat)?);
+    let (config, file) = match boot {
+        CardBoot::Kernel => (
+            config_txt::config_txt(&image.manifest)?,
+            sdcard::BootFile::read(config_txt::KERNEL_FILE, &image.kernel.flat)?,
+        ),
+        CardBoot::Chainloader(loader) => (
+            config_txt::chainloader_config_txt(&image.manifest)?,
+            sdcard::BootFile::read(config_txt::CHAINLOADER_FILE, loader)?,
+        ),
+    };
+    files.push(sdcard::BootFile { name: config_txt::FILE_NAME.into(), bytes: config.into_bytes() });
+    files.push(file);
     sdcard::write_sdcard(out, size, &files)?;
     let card = sdcard::read_sdcard(out)?;
     for file in &files {

@@ -1,0 +1,63 @@
+//! The serial chainloader on QEMU, driven by `cargo xtask chainboot`'s own
+//! code through a pseudo-terminal as it would drive a board through a USB
+//! serial adapter: a kernel sent over the line boots, prints its banner
+//! and its report, and ends the run; a spoiled frame is refused and sent
+//! again.
+
+use std::path::Path;
+use std::time::Duration;
+use vesper_builder::Machine;
+use vesper_tests::built_image;
+use xtask::chainboot::{open, Line, Sending};
+use xtask::qemu::Boot;
+
+/// A short image: two domains, 50 ms of virtual time.
+const MANIFEST: &str = "tests/manifests/two-hellos.toml";
+
+fn chainboot(corrupt: usize) -> (String, String, Option<i32>) {
+    xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
+    let root = xtask::workspace_root();
+    let loader = vesper_builder::build_chainloader(&root).expect("building the chainloader");
+    let kernel =
+        std::fs::read(built_image(Path::new(MANIFEST), Machine::Qemu).kernel.flat).unwrap();
+    let (mut qemu, pty) = Boot::new(&loader).spawn_on_pty().expect("starting QEMU");
+    let mut line = Line::new(open(&pty, 115_200).expect("opening the pty"));
+    let mut log = Vec::new();
+    let sent = line.send(&kernel, &Sending { progress: None, corrupt }, &mut log);
+    let after = line.read_until(
+        |seen| String::from_utf8_lossy(seen).contains("stats domain=second"),
+        Duration::from_secs(120),
+    );
+    let code = wait_timeout::ChildExt::wait_timeout(&mut qemu, Duration::from_secs(30))
+        .ok()
+        .flatten()
+        .and_then(|status| status.code());
+    let _ = qemu.kill();
+    let log = String::from_utf8_lossy(&log).into_owned();
+    let after = String::from_utf8_lossy(&after).into_owned();
+    assert!(
+        sent.is_ok(),
+        "the transfer failed: {sent:?}\n--- before ---\n{log}\n--- after ---\n{after}"
+    );
+    (log, after, code)
+}
+
+#[test]
+fn a_kernel_sent_over_the_serial_line_boots_and_reports() {
+    let (log, after, code) = chainboot(0);
+    let shown = format!("--- before ---\n{log}\n--- after ---\n{after}");
+    assert!(after.contains("Vesper 0.1.0 on Raspberry Pi 3 Model B"), "{shown}");
+    assert!(after.contains("[second] hello from second at "), "{shown}");
+    assert!(after.contains("stats domain=first"), "{shown}");
+    assert!(!log.contains("refused"), "{shown}");
+    assert_eq!(code, Some(0), "the kernel ended the run: {shown}");
+}
+
+#[test]
+fn a_spoiled_transfer_is_refused_and_the_next_one_boots() {
+    let (log, after, code) = chainboot(1);
+    let shown = format!("--- before ---\n{log}\n--- after ---\n{after}");
+    assert_eq!(log.matches("the chainloader refused the frame: checksum").count(), 1, "{shown}");
+    assert!(after.contains("stats domain=second"), "{shown}");
+    assert_eq!(code, Some(0), "{shown}");
+}
