@@ -64,13 +64,18 @@ impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
         }
     }
 
-    /// The next reply, waiting (blocked) until there is one.
+    /// The next reply, waiting (blocked) until there is one. Taking one
+    /// from a full ring tells the driver, which waits for room to reply.
     pub fn receive(&mut self) -> Result<Rep, Corrupt> {
         loop {
             // Read before looking, so that a reply queued in between
             // still ends the wait.
             let seen = self.channel.count();
+            let was_full = self.replies.waiting()? == N;
             if let Some(reply) = self.replies.pop()? {
+                if was_full {
+                    let _ = self.channel.advance();
+                }
                 return Ok(reply);
             }
             self.channel.await_count(seen.wrapping_add(1));
@@ -267,9 +272,11 @@ impl BlockClient {
     }
 
     /// Queues `request` (its `id` replaced by a fresh one, which it
-    /// returns) without waiting for its reply: several can be in flight,
-    /// as many as the rings hold (the call waits while the request ring is
-    /// full). Replies come in order, through [`BlockClient::next_reply`].
+    /// returns) without waiting for its reply. Replies come in order,
+    /// through [`BlockClient::next_reply`]. Keep at most
+    /// `block::RING_SLOTS` requests in flight: the driver answers only
+    /// into a reply ring with room, so a client that queues more without
+    /// taking replies waits in here for room the driver never makes.
     pub fn submit(&mut self, mut request: BlockRequest) -> Result<u32, ServiceError> {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);

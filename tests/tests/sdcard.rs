@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use vesper_builder::sdcard::{DEFAULT_SIZE, FIRMWARE_FILES};
-use vesper_builder::{write_card, Machine};
+use vesper_builder::{write_card, write_card_booting, CardBoot, Machine};
 use vesper_tests::{boot_with, built_image, read_card, QemuExit};
 
 /// A short image: two domains, 50 ms of virtual time.
@@ -76,4 +76,48 @@ fn board_kernels_have_no_semihosting_and_halt_at_the_end() {
         .assert_contains("run ended at ")
         .assert_contains("stats domain=first")
         .assert_contains("halted (exit code 0): the run is over; reset the board to run again");
+}
+
+/// The files `config` names (its `kernel`, `dtoverlay`, `device_tree`,
+/// `initramfs` and `armstub` settings): each must be on the card.
+fn named_files(config: &str) -> Vec<String> {
+    config
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .filter_map(|(key, value)| match key.trim() {
+            "kernel" | "device_tree" | "armstub" => Some(value.trim().to_string()),
+            "initramfs" => value.split_whitespace().next().map(str::to_string),
+            "dtoverlay" => Some(format!("overlays/{}.dtbo", value.trim())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_file_config_txt_names_is_on_the_card_and_a_chainloader_card_boots_the_loader() {
+    let image = built_image(Path::new(MANIFEST), Machine::Board);
+    let dir = temp_dir("chainloader");
+    let loader = vesper_builder::build_chainloader(&xtask::workspace_root()).unwrap();
+    for (name, boot) in [("kernel", CardBoot::Kernel), ("loader", CardBoot::Chainloader(&loader))] {
+        let card = dir.join(format!("{name}.img"));
+        write_card_booting(&image, boot, &card, DEFAULT_SIZE, None).unwrap();
+        let files = read_card(&card);
+        let file = |wanted: &str| files.iter().find(|(name, _)| name == wanted).map(|f| &f.1);
+        let config = String::from_utf8(file("config.txt").unwrap().clone()).unwrap();
+        let named = named_files(&config);
+        assert!(!named.is_empty(), "config.txt names its kernel:\n{config}");
+        for wanted in &named {
+            assert!(
+                file(wanted).is_some(),
+                "{name} card: config.txt names {wanted}, not on the card"
+            );
+        }
+        if name == "loader" {
+            assert_eq!(named, ["chainloader.img"]);
+            assert_eq!(file("chainloader.img").unwrap(), &std::fs::read(&loader).unwrap());
+            assert!(file("kernel8.img").is_none(), "the loader card boots no fixed kernel");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

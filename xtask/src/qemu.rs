@@ -62,7 +62,8 @@ pub fn check_sd_card(card: &Path) -> Result<()> {
     if size < 512 || !size.is_power_of_two() {
         anyhow::bail!(
             "the SD card image {} is {size} bytes, but QEMU's SD card must be a power of two \
-             bytes long (`cargo xtask sdcard` writes one; `truncate -s 64M FILE` makes a blank one)",
+             bytes long, at least 512 (`cargo xtask sdcard` writes one; `truncate -s 64M FILE` \
+             makes a blank one)",
             card.display()
         );
     }
@@ -240,8 +241,8 @@ impl Boot {
         let (ended_tx, ended) = std::sync::mpsc::channel();
         let conversation = self.conversation.clone();
         let out_reader = std::thread::spawn(move || {
-            let buf = converse(stdout, conversation.as_ref().zip(stdin));
-            let _ = ended_tx.send(());
+            let (buf, said) = converse(stdout, conversation.as_ref().zip(stdin));
+            let _ = ended_tx.send(said);
             buf
         });
         let err_reader = std::thread::spawn(move || {
@@ -249,8 +250,12 @@ impl Boot {
             let _ = stderr.read_to_end(&mut buf);
             buf
         });
-        let ended_early = ended.recv_timeout(timeout).is_ok();
-        let exit = match child.wait_timeout(if ended_early { GRACE } else { Duration::ZERO })? {
+        // The guest said what the conversation waited for: stop it now.
+        // Its output ended: it is exiting, give it a moment.
+        let ended = ended.recv_timeout(timeout).ok();
+        let ended_early = ended.is_some();
+        let grace = if ended == Some(false) { GRACE } else { Duration::ZERO };
+        let exit = match child.wait_timeout(grace)? {
             Some(status) => Exit::Code(status.code().unwrap_or(-1)),
             None => {
                 child.kill()?;
@@ -281,27 +286,28 @@ impl Boot {
 const GRACE: Duration = Duration::from_secs(5);
 
 /// Reads the guest's PL011 output to its end, or, holding `conversation`,
-/// until its `until` line, answering its prompts on `stdin`.
+/// until its `until` line, answering its prompts on `stdin`. Returns the
+/// output and whether the `until` line came.
 fn converse(
     stdout: std::process::ChildStdout,
     conversation: Option<(&Conversation, std::process::ChildStdin)>,
-) -> Vec<u8> {
+) -> (Vec<u8>, bool) {
     use std::io::{BufRead, BufReader, Write};
     let mut reader = BufReader::new(stdout);
     let mut buf = Vec::new();
     let Some((conversation, mut stdin)) = conversation else {
         let _ = reader.read_to_end(&mut buf);
-        return buf;
+        return (buf, false);
     };
     loop {
         let start = buf.len();
         match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => return buf,
+            Ok(0) | Err(_) => return (buf, false),
             Ok(_) => {}
         }
         let line = String::from_utf8_lossy(&buf[start..]);
         if line.contains(&conversation.until) {
-            return buf;
+            return (buf, true);
         }
         if line.contains(&conversation.prompt) {
             std::thread::sleep(conversation.pause);

@@ -54,7 +54,7 @@ use vesper_service::registers::{
     CONTROL1, EMMC_CLOCK_HZ, EMMC_INT, EMMC_STATUS,
 };
 use vesper_service::ring::Corrupt;
-use vesper_service::sd::{self, Card, Command, Response};
+use vesper_service::sd::{self, Card, Command};
 
 vesper_activations::main!(run);
 
@@ -154,6 +154,10 @@ fn run() {
                         client.waited += moved;
                     }
                 }
+                // The reply is announced at once, not when the others'
+                // queues run dry: a busy client must not delay another's
+                // wake-up.
+                notify(&mut clients);
             }
             None => {
                 notify(&mut clients);
@@ -206,16 +210,13 @@ impl Emmc {
     fn transfer(&mut self, lba: u64, count: u32, buffer: u64, read: bool) -> (u32, u64) {
         let Some(card) = self.card else { return (NO_MEDIUM, 0) };
         let command = if read { sd::read(count) } else { sd::write(count) };
-        self.registers
-            .blksizecnt
-            .write(BLKSIZECNT::BLKSIZE.val(BLOCK_SIZE as u32) + BLKSIZECNT::BLKCNT.val(count));
-        if let Err(status) = self.command(command, card.address(lba)) {
+        if let Err(status) = self.command_with_data(command, card.address(lba), count) {
             return (status, 0);
         }
         let ready = if read { EMMC_INT::READ_RDY::SET } else { EMMC_INT::WRITE_RDY::SET };
         for block in 0..u64::from(count) {
             if let Err(status) = self.wait_for(ready.value, DATA_NS) {
-                self.reset_lines();
+                self.abandon_transfer(count);
                 return (status, block);
             }
             let start = buffer + block * BLOCK_SIZE as u64;
@@ -238,9 +239,21 @@ impl Emmc {
         match self.wait_for(EMMC_INT::DATA_DONE::SET.value, DATA_NS) {
             Ok(_) => (OK, u64::from(count)),
             Err(status) => {
-                self.reset_lines();
+                self.abandon_transfer(count);
                 (status, u64::from(count))
             }
+        }
+    }
+
+    /// After a transfer failed part way: resets the controller's circuits
+    /// and, for a multi-block one, tells the card to stop (CMD12), so that
+    /// the next command finds both ready.
+    fn abandon_transfer(&mut self, count: u32) {
+        self.reset_lines();
+        if count > 1 {
+            // A card that no longer answers fails this too; the next
+            // request then gets the error of its own command.
+            let _ = self.command(sd::STOP_TRANSMISSION, 0);
         }
     }
 
@@ -284,6 +297,7 @@ impl Emmc {
         let rca = sd::rca(self.command(sd::SEND_RELATIVE_ADDR, 0)?[0]);
         let csd = self.command(sd::SEND_CSD, rca << 16)?;
         let blocks = sd::csd_blocks(csd).ok_or(DEVICE_ERROR)?;
+        let blocks = sd::addressable_blocks(high_capacity, blocks);
         self.command(sd::SELECT_CARD, rca << 16)?;
         self.command(sd::SET_BLOCKLEN, BLOCK_SIZE as u32)?;
         self.set_clock(sd::TRANSFER_HZ)?;
@@ -309,12 +323,35 @@ impl Emmc {
     /// Issues `command` with `argument` and waits for its response; an
     /// R1 status with an error bit fails it.
     fn command(&mut self, command: Command, argument: u32) -> Result<[u32; 4], Failure> {
+        self.command_with_data(command, argument, 0)
+    }
+
+    /// [`Emmc::command`] for a command that moves `blocks` blocks (0: none).
+    /// Any failure resets the command and data circuits, so that the next
+    /// command does not find them busy.
+    fn command_with_data(
+        &mut self,
+        command: Command,
+        argument: u32,
+        blocks: u32,
+    ) -> Result<[u32; 4], Failure> {
         let busy = |r: &EmmcRegisters| {
             r.status.is_set(EMMC_STATUS::CMD_INHIBIT) || r.status.is_set(EMMC_STATUS::DAT_INHIBIT)
         };
-        self.until(|r| !busy(r), COMMAND_NS)?;
+        if let Err(status) = self.until(|r| !busy(r), COMMAND_NS) {
+            self.reset_lines();
+            return Err(status);
+        }
         let r = &self.registers;
+        // Flags left from before (an R1b command's end of busy) are
+        // cleared, and their interrupt acknowledged, before this one.
         r.interrupt.set(r.interrupt.get());
+        self.acknowledge();
+        let r = &self.registers;
+        if blocks > 0 {
+            r.blksizecnt
+                .write(BLKSIZECNT::BLKSIZE.val(BLOCK_SIZE as u32) + BLKSIZECNT::BLKCNT.val(blocks));
+        }
         r.arg1.set(argument);
         r.cmdtm.set(command.cmdtm());
         if let Err(status) = self.wait_for(EMMC_INT::CMD_DONE::SET.value, COMMAND_NS) {
@@ -323,10 +360,8 @@ impl Emmc {
         }
         let r = &self.registers;
         let response = [r.resp[0].get(), r.resp[1].get(), r.resp[2].get(), r.resp[3].get()];
-        let r1 = matches!(command.response, Response::Short | Response::ShortBusy)
-            && command.index != sd::SEND_RELATIVE_ADDR.index
-            && command.index != sd::SEND_IF_COND.index;
-        if r1 && response[0] & sd::R1_ERRORS != 0 {
+        if sd::fails(&command, response[0]) {
+            self.reset_lines();
             return Err(DEVICE_ERROR);
         }
         Ok(response)

@@ -76,6 +76,8 @@ pub const SEND_IF_COND: Command = command(8, Response::Short);
 pub const SEND_CSD: Command = command(9, Response::Long);
 /// CMD16: the block length.
 pub const SET_BLOCKLEN: Command = command(16, Response::Short);
+/// CMD12: end a multi-block transfer (after one that failed part way).
+pub const STOP_TRANSMISSION: Command = command(12, Response::ShortBusy);
 /// CMD55: the next command is an application command.
 pub const APP_CMD: Command = command(55, Response::Short);
 /// ACMD41: operating condition; the answer is the OCR.
@@ -104,7 +106,7 @@ pub const fn write(count: u32) -> Command {
 /// CMD8's argument: 2.7-3.6 V, check pattern 0xAA; a version 2 card echoes
 /// it.
 pub const IF_COND_ARG: u32 = 0x1AA;
-/// ACMD41's argument: SDHC supported (HCS), 3.2-3.4 V.
+/// ACMD41's argument: SDHC supported (HCS), 2.7-3.6 V.
 pub const OP_COND_ARG: u32 = (1 << 30) | 0x00FF_8000;
 /// OCR: the card has finished powering up.
 const OCR_READY: u32 = 1 << 31;
@@ -167,6 +169,27 @@ impl Card {
     }
 }
 
+/// Whether `command`'s response `status` fails it: an R1 card status with
+/// an error bit. Not for the commands whose short response is no card
+/// status (CMD3's R6, CMD8's R7, ACMD41's OCR), nor for CMD55, whose
+/// status may report the error of the command before it (a version 1
+/// card's refused CMD8) rather than its own.
+pub fn fails(command: &Command, status: u32) -> bool {
+    let r1 = matches!(command.response, Response::Short | Response::ShortBusy)
+        && ![SEND_RELATIVE_ADDR.index, SEND_IF_COND.index, APP_CMD.index].contains(&command.index);
+    r1 && status & R1_ERRORS != 0
+}
+
+/// The blocks of a card that can be addressed: a byte-addressed (SDSC) card
+/// reaches 4 GiB at most with its 32-bit addresses, whatever its CSD says.
+pub fn addressable_blocks(high_capacity: bool, blocks: u64) -> u64 {
+    if high_capacity {
+        blocks
+    } else {
+        blocks.min(1 << 23)
+    }
+}
+
 /// ACMD41's answer: `Some(high_capacity)` once the card is ready.
 pub fn ocr_ready(ocr: u32) -> Option<bool> {
     (ocr & OCR_READY != 0).then_some(ocr & OCR_CCS != 0)
@@ -194,6 +217,11 @@ pub fn csd_blocks(resp: [u32; 4]) -> Option<u64> {
     match bits(127, 126) {
         0 => {
             let read_bl_len = bits(83, 80);
+            // 9 to 11 are the lengths version 1 defines; the rest are
+            // reserved.
+            if !(9..=11).contains(&read_bl_len) {
+                return None;
+            }
             let c_size = bits(73, 62);
             let c_size_mult = bits(49, 47);
             let bytes = (c_size + 1) << (c_size_mult + 2 + read_bl_len);
@@ -276,6 +304,25 @@ mod tests {
         let v2 = csd(&[(127, 126, 1), (69, 48, 8191)]);
         assert_eq!(csd_blocks(v2), Some(4 << 30 >> 9));
         assert_eq!(csd_blocks(csd(&[(127, 126, 3)])), None);
+    }
+
+    #[test]
+    fn r1_errors_fail_only_the_commands_that_answer_with_a_card_status() {
+        let illegal = 1 << 22;
+        assert!(fails(&read(1), illegal));
+        assert!(fails(&SELECT_CARD, illegal));
+        assert!(!fails(&read(1), 0x900), "a card in the transfer state, no error");
+        assert!(!fails(&APP_CMD, illegal), "the refused CMD8 of a version 1 card");
+        assert!(!fails(&SEND_IF_COND, illegal));
+        assert!(!fails(&SD_SEND_OP_COND, u32::MAX));
+    }
+
+    #[test]
+    fn an_sdsc_card_is_addressed_up_to_4_gib_and_reserved_block_lengths_are_refused() {
+        assert_eq!(addressable_blocks(false, 1 << 30), 1 << 23);
+        assert_eq!(addressable_blocks(true, 1 << 30), 1 << 30);
+        let reserved = csd(&[(127, 126, 0), (83, 80, 12), (73, 62, 255), (49, 47, 7)]);
+        assert_eq!(csd_blocks(reserved), None);
     }
 
     #[test]

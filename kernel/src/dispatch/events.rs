@@ -30,19 +30,38 @@ pub type DomainSet = vesper_kernel_core::bitset::IndexSet<MAX_DOMAINS>;
 impl Dispatcher {
     /// The started domains interrupt `irq` is delivered to.
     fn irq_owners(&self, irq: usize) -> DomainSet {
-        IRQS[irq].owners.iter().filter_map(|owner| self.started(owner.domain)).collect()
+        IRQS[irq].owners.iter().filter_map(|owner| self.live(owner.domain)).collect()
     }
 
-    /// Whether a live domain takes an interrupt: while one does, a device
-    /// may yet wake it (a driver waiting for input), so a kernel with
-    /// nothing to run waits for it rather than ending the run.
+    /// `index` if it is a domain that still runs (it may block).
+    fn live(&self, index: usize) -> Option<usize> {
+        let domain = self.domains.get(index)?.as_ref()?;
+        (domain.state == DomainState::Live).then_some(index)
+    }
+
+    /// A domain stopped: it will never acknowledge, so a line that waited
+    /// only for it is unmasked again, for its other owners (if it has none
+    /// left it stays masked).
+    pub(super) fn release_interrupts(&mut self, index: usize) {
+        for irq in 0..IRQS.len().min(MAX_IRQS) {
+            if !self.irq_waiting[irq].contains(index) {
+                continue;
+            }
+            self.irq_waiting[irq].remove(index);
+            if self.irq_waiting[irq].is_empty() && !self.irq_owners(irq).is_empty() {
+                intc::enable(IRQS[irq].line);
+            }
+        }
+    }
+
+    /// Whether a live domain takes an interrupt the kernel delivers: while
+    /// one does, a device may yet wake it (a driver waiting for input), so
+    /// a kernel with nothing to run waits for it rather than ending the
+    /// run. (A line masked until a live owner acknowledges still counts:
+    /// the kernel cannot know that the owner never will.)
     pub(super) fn a_device_may_wake_someone(&self) -> bool {
-        IRQS.iter().take(MAX_IRQS).any(|config| {
-            config.owners.iter().any(|owner| {
-                let domain = self.domains.get(owner.domain).and_then(Option::as_ref);
-                domain.is_some_and(|domain| domain.state == DomainState::Live)
-            })
-        })
+        (0..IRQS.len().min(MAX_IRQS))
+            .any(|irq| IRQS[irq].line < intc::LINES && !self.irq_owners(irq).is_empty())
     }
 
     /// Unmasks every interrupt some started domain takes.

@@ -236,6 +236,7 @@ impl Dispatcher {
         }
         self.domain(index).state = state;
         self.atropos.stop(index, now);
+        self.release_interrupts(index);
     }
 
     /// Makes `index` the domain the trap frame returns to.
