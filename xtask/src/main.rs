@@ -471,20 +471,22 @@ fn run(command: Cmd) -> Result<ExitCode> {
             let domains: Vec<String> =
                 domain_packages(&workspace_root())?.into_iter().map(|p| p.name).collect();
             let mut host = cargo();
-            host.args(["clippy", "--workspace", "--exclude", "vesper-kernel", "--all-targets"]);
+            host.args(["clippy", "--workspace", "--all-targets"]);
+            host.args(["--exclude", "vesper-kernel", "--exclude", "vesper-chainloader"]);
             for package in &domains {
                 host.args(["--exclude", package]);
             }
             host.args(["--", "-D", "warnings"]);
             run_status(host, "clippy on the host crates")?;
             let mut board = cargo();
-            board.args(["clippy", "--package", "vesper-kernel", "--target", KERNEL_TARGET]).args([
+            board.args(["clippy", "--package", "vesper-kernel", "--package", "vesper-chainloader"]);
+            board.args(["--target", KERNEL_TARGET]).args([
                 "--all-features",
                 "--",
                 "-D",
                 "warnings",
             ]);
-            run_status(board, "clippy on the kernel")?;
+            run_status(board, "clippy on the kernel and the chainloader")?;
             let mut domain_crates = cargo();
             // The libraries only domains link, linted for the board.
             domain_crates.args(["clippy", "--package", "vesper-activations"]);

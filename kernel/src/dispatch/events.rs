@@ -28,8 +28,10 @@ pub const MAX_IRQS: usize = 32;
 pub type DomainSet = vesper_kernel_core::bitset::IndexSet<MAX_DOMAINS>;
 
 impl Dispatcher {
-    /// The started domains interrupt `irq` is delivered to.
-    fn irq_owners(&self, irq: usize) -> DomainSet {
+    /// The live domains interrupt `irq` is delivered to, found from the
+    /// domains' states (for [`Dispatcher::enable_interrupts`]; delivery
+    /// reads the kept set, `irq_owners`).
+    fn live_owners(&self, irq: usize) -> DomainSet {
         IRQS[irq].owners.iter().filter_map(|owner| self.live(owner.domain)).collect()
     }
 
@@ -39,17 +41,20 @@ impl Dispatcher {
         (domain.state == DomainState::Live).then_some(index)
     }
 
-    /// A domain stopped: it will never acknowledge, so a line that waited
-    /// only for it is unmasked again, for its other owners (if it has none
-    /// left it stays masked).
+    /// A domain stopped: interrupts are no longer delivered to it, and as
+    /// it will never acknowledge, a line that waited only for it is
+    /// unmasked again, for its other owners (with none left it stays
+    /// masked).
     pub(super) fn release_interrupts(&mut self, index: usize) {
-        for irq in 0..IRQS.len().min(MAX_IRQS) {
-            if !self.irq_waiting[irq].contains(index) {
+        let sets = self.irq_owners.iter_mut().zip(&mut self.irq_waiting);
+        for ((owners, waiting), config) in sets.zip(IRQS) {
+            owners.remove(index);
+            if !waiting.contains(index) {
                 continue;
             }
-            self.irq_waiting[irq].remove(index);
-            if self.irq_waiting[irq].is_empty() && !self.irq_owners(irq).is_empty() {
-                intc::enable(IRQS[irq].line);
+            waiting.remove(index);
+            if waiting.is_empty() && !owners.is_empty() {
+                intc::enable(config.line);
             }
         }
     }
@@ -61,10 +66,11 @@ impl Dispatcher {
     /// the kernel cannot know that the owner never will.)
     pub(super) fn a_device_may_wake_someone(&self) -> bool {
         (0..IRQS.len().min(MAX_IRQS))
-            .any(|irq| IRQS[irq].line < intc::LINES && !self.irq_owners(irq).is_empty())
+            .any(|irq| IRQS[irq].line < intc::LINES && !self.irq_owners[irq].is_empty())
     }
 
-    /// Unmasks every interrupt some started domain takes.
+    /// Records who takes each interrupt, and unmasks those some domain
+    /// takes.
     pub(super) fn enable_interrupts(&mut self) {
         for (irq, config) in IRQS.iter().enumerate() {
             if irq >= MAX_IRQS {
@@ -72,8 +78,11 @@ impl Dispatcher {
                     "interrupt {}: not delivered: the kernel takes {MAX_IRQS}",
                     config.name
                 );
-            } else if !self.irq_owners(irq).is_empty() {
-                intc::enable(config.line);
+            } else {
+                self.irq_owners[irq] = self.live_owners(irq);
+                if !self.irq_owners[irq].is_empty() {
+                    intc::enable(config.line);
+                }
             }
         }
     }
@@ -113,7 +122,7 @@ impl Dispatcher {
                 continue;
             }
             intc::disable(config.line);
-            self.irq_waiting[irq] = self.irq_owners(irq);
+            self.irq_waiting[irq] = self.irq_owners[irq];
             for owner in config.owners {
                 self.deliver(*owner, None, &mut now);
             }

@@ -50,6 +50,8 @@ pub struct Dispatcher {
     /// delivered to that have not acknowledged it yet. Its line is masked
     /// while any has not.
     irq_waiting: [events::DomainSet; events::MAX_IRQS],
+    /// For each interrupt of the image: the live domains it goes to.
+    irq_owners: [events::DomainSet; events::MAX_IRQS],
     /// Who holds the FP/SIMD registers.
     fpu: LazyFpu,
 }
@@ -67,6 +69,7 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     timer_ns: u64::MAX,
     caps: CapSpace::new(),
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
+    irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
     fpu: LazyFpu::new(),
 });
 
