@@ -22,7 +22,8 @@ use aarch64_cpu::registers::{CNTFRQ_EL0, CNTPCT_EL0};
 use core::arch::global_asm;
 use tock_registers::interfaces::{Readable, Writeable};
 use vesper_abi::chainload::{
-    Receiver, Step, BYTE_TIMEOUT_MS, ERROR, LOAD_ADDRESS, OK, REQUEST, REQUEST_INTERVAL_MS,
+    Receiver, Step, BYTE_TIMEOUT_MS, ERROR, LOAD_ADDRESS, MAX_IMAGE, OK, REQUEST,
+    REQUEST_INTERVAL_MS,
 };
 use vesper_service::registers::{
     route_header_uart, GpioRegisters, HeaderUart, Mmio, Pl011Registers, CR, FR, LCR_H,
@@ -36,6 +37,9 @@ global_asm!(
     ".section .text.boot, \"ax\"",
     ".global _start",
     "_start:",
+    // Only core 0 enters (the firmware keeps the others on its spin
+    // table); another that did would wait here, where a received kernel
+    // lands: so the loader is for core 0 alone.
     "    mrs     x4, mpidr_el1",
     "    and     x4, x4, #0xff",
     "    cbz     x4, 2f",
@@ -57,6 +61,7 @@ global_asm!(
     "5:  ldr     x4, =__stack_top",
     "    mov     sp, x4",
     // The copy is code: no stale instructions may run from it.
+    "    dsb     sy",
     "    ic      iallu",
     "    dsb     sy",
     "    isb",
@@ -69,6 +74,7 @@ global_asm!(
     // firmware's registers.
     ".global chain",
     "chain:",
+    "    dsb     sy",
     "    ic      iallu",
     "    dsb     sy",
     "    isb",
@@ -78,6 +84,13 @@ global_asm!(
 extern "C" {
     fn chain(x0: u64, x1: u64, x2: u64, x3: u64, entry: u64) -> !;
 }
+
+/// Where the loader is linked (`link.ld`'s LOADER_BASE).
+const LOADER_BASE: u64 = 0x800_0000;
+/// Its stack, below LOADER_BASE.
+const STACK: u64 = 64 << 10;
+// The largest kernel, received at LOAD_ADDRESS, stays below the stack.
+const _: () = assert!(LOAD_ADDRESS + MAX_IMAGE as u64 <= LOADER_BASE - STACK);
 
 /// The PL011, polled.
 struct Uart(Mmio<Pl011Registers>);
@@ -145,7 +158,11 @@ extern "C" fn loader_main(x0: u64, x1: u64, x2: u64, x3: u64) -> ! {
                 receiver.time_out()
             }
             None => {
-                if !receiver.in_frame() && now_ms() - asked > REQUEST_INTERVAL_MS {
+                // Asked again only while the line is quiet: writing the
+                // request does not read, and a frame starting meanwhile
+                // would overrun the receive FIFO.
+                let quiet = now_ms() - last_byte > REQUEST_INTERVAL_MS;
+                if !receiver.in_frame() && quiet && now_ms() - asked > REQUEST_INTERVAL_MS {
                     uart.write(REQUEST);
                     asked = now_ms();
                 }

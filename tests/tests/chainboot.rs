@@ -4,7 +4,8 @@
 //! and its report, and ends the run; a spoiled frame is refused and sent
 //! again.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use vesper_builder::Machine;
 use vesper_tests::built_image;
@@ -14,10 +15,25 @@ use xtask::qemu::Boot;
 /// A short image: two domains, 50 ms of virtual time.
 const MANIFEST: &str = "tests/manifests/two-hellos.toml";
 
+/// One chainboot at a time: each test's host side must keep up with its
+/// loader (a frame that stops for 2 s of the guest's time is refused).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The chainloader, built once per test process.
+fn loader() -> PathBuf {
+    static LOADER: OnceLock<PathBuf> = OnceLock::new();
+    LOADER
+        .get_or_init(|| {
+            vesper_builder::build_chainloader(&xtask::workspace_root())
+                .expect("building the chainloader")
+        })
+        .clone()
+}
+
 fn chainboot(corrupt: usize) -> (String, String, Option<i32>) {
     xtask::setup::ensure_qemu().expect("QEMU is needed for the boot tests");
-    let root = xtask::workspace_root();
-    let loader = vesper_builder::build_chainloader(&root).expect("building the chainloader");
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let loader = loader();
     let kernel =
         std::fs::read(built_image(Path::new(MANIFEST), Machine::Qemu).kernel.flat).unwrap();
     let (mut qemu, pty) = Boot::new(&loader).spawn_on_pty().expect("starting QEMU");

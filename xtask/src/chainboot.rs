@@ -13,7 +13,7 @@ use serialport::SerialPort;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use vesper_abi::chainload::{header, trailer, ERROR, OK, REQUEST};
+use vesper_abi::chainload::{header, trailer, ERROR, MAX_IMAGE, OK, REQUEST};
 
 /// How many frames are sent before giving up on a loader that refuses
 /// them.
@@ -82,7 +82,10 @@ impl<P: Read + Write> Line<P> {
         sending: &Sending,
         log: &mut impl Write,
     ) -> Result<usize> {
-        let size = u32::try_from(kernel.len()).context("the kernel is over 4 GiB")?;
+        let size = u32::try_from(kernel.len()).ok().filter(|&n| (1..=MAX_IMAGE).contains(&n));
+        let Some(size) = size else {
+            bail!("the kernel is {} bytes: the chainloader takes 1 to {MAX_IMAGE}", kernel.len());
+        };
         for attempt in 0..ATTEMPTS {
             self.wait_for(&[REQUEST], log)?;
             let mut image = kernel.to_vec();
@@ -115,6 +118,7 @@ impl<P: Read + Write> Line<P> {
         let deadline = Instant::now() + WAIT;
         while !bytes.is_empty() {
             match self.port.write(bytes) {
+                Ok(0) if Instant::now() >= deadline => bail!("the serial line takes nothing"),
                 Ok(n) => bytes = &bytes[n..],
                 Err(error)
                     if matches!(
@@ -184,44 +188,62 @@ impl<P: Read + Write> Line<P> {
 }
 
 impl Line<Box<dyn SerialPort>> {
-    /// A terminal on the line: what the board prints goes to stdout, keys
-    /// go to the board (raw mode when stdin is a terminal), until [`QUIT`]
-    /// or the line closes.
+    /// A terminal on the line: what the board prints goes to stdout. When
+    /// stdin is a terminal it is put in raw mode (restored on every way
+    /// out) and each key goes to the board, until [`QUIT`]; otherwise the
+    /// board is only listened to, until the line closes (or Ctrl-C).
     pub fn terminal(mut self) -> Result<()> {
         let mut stdout = std::io::stdout();
         stdout.write_all(&std::mem::take(&mut self.pending))?;
-        let mut keys_to = self.port.try_clone().context("sharing the serial line")?;
-        let interactive = std::io::stdin().is_terminal();
-        if interactive {
+        let quit = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _raw = if std::io::stdin().is_terminal() {
             eprintln!("xtask: a terminal on the board's console; Ctrl-] ends it");
-            crossterm::terminal::enable_raw_mode()?;
+            let raw = RawMode::on()?;
+            let mut keys_to = self.port.try_clone().context("sharing the serial line")?;
+            let quit = quit.clone();
             std::thread::spawn(move || {
                 let mut key = [0u8; 1];
                 while std::io::stdin().read(&mut key).is_ok_and(|n| n == 1) {
                     if key[0] == QUIT {
-                        let _ = crossterm::terminal::disable_raw_mode();
-                        std::process::exit(0);
+                        quit.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return;
                     }
                     let _ = keys_to.write_all(&key);
                 }
             });
-        }
+            Some(raw)
+        } else {
+            None
+        };
         let mut buf = [0u8; 4096];
-        let result = loop {
+        while !quit.load(std::sync::atomic::Ordering::Relaxed) {
             match self.port.read(&mut buf) {
-                Ok(0) => break Ok(()),
+                Ok(0) => break,
                 Ok(n) => {
                     stdout.write_all(&buf[..n])?;
                     stdout.flush()?;
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(error) => break Err(error).context("reading the serial line"),
+                Err(error) => return Err(error).context("reading the serial line"),
             }
-        };
-        if interactive {
-            crossterm::terminal::disable_raw_mode()?;
         }
-        result
+        Ok(())
+    }
+}
+
+/// The terminal in raw mode for as long as this lives.
+struct RawMode;
+
+impl RawMode {
+    fn on() -> Result<Self> {
+        crossterm::terminal::enable_raw_mode().context("putting the terminal in raw mode")?;
+        Ok(Self)
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = crossterm::terminal::disable_raw_mode();
     }
 }
 

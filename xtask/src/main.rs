@@ -96,7 +96,9 @@ enum Cmd {
         /// The serial line (a USB serial adapter, or a pty).
         #[arg(long, value_name = "PORT")]
         port: PathBuf,
-        /// Its speed, as the chainloader sets it.
+        /// Its speed: the chainloader speaks 115200 8N1 (its PL011
+        /// divisors are fixed), so another value suits only an adapter or
+        /// a loader that differs.
         #[arg(long, default_value_t = 115_200)]
         baud: u32,
         /// Send the QEMU kernel (with semihosting) instead of the board's.

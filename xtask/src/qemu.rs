@@ -195,20 +195,25 @@ impl Boot {
             .spawn()
             .with_context(|| format!("could not start {QEMU}"))?;
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
-        let mut line = String::new();
-        let pty = loop {
-            line.clear();
-            if stdout.read_line(&mut line)? == 0 {
+        let (named, pty) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while stdout.read_line(&mut line).is_ok_and(|n| n > 0) {
+                // "char device redirected to /dev/pts/N (label serial0)"
+                if let Some(rest) = line.split("redirected to ").nth(1) {
+                    let path = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = named.send(PathBuf::from(path));
+                }
+                line.clear();
+            }
+        });
+        match pty.recv_timeout(Duration::from_secs(30)) {
+            Ok(pty) => Ok((child, pty)),
+            Err(_) => {
                 let _ = child.kill();
-                anyhow::bail!("QEMU named no pseudo-terminal");
+                anyhow::bail!("QEMU named no pseudo-terminal")
             }
-            // "char device redirected to /dev/pts/N (label serial0)"
-            if let Some(rest) = line.split("redirected to ").nth(1) {
-                break PathBuf::from(rest.split_whitespace().next().unwrap_or_default());
-            }
-        };
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Ok((child, pty))
+        }
     }
 
     /// Boots, types [`Boot::input`] or holds [`Boot::conversation`],
