@@ -6,7 +6,7 @@ use crate::{simulate, CpuShare, SimConfig, Task};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use vesper_builder::Manifest;
 use vesper_schedulers::{PolicyConfig, PolicyKind};
 
@@ -53,6 +53,17 @@ pub struct SimArgs {
     /// Print only the summary lines, not a row per job.
     #[arg(long)]
     pub summary: bool,
+    /// Also write the schedule to DIR (a manifest's image only):
+    /// `trace.json` (ui.perfetto.dev, chrome://tracing), `gantt.svg` and
+    /// `jobs.csv`; with several schedulers, one folder each, DIR/NAME.
+    #[arg(long, value_name = "DIR")]
+    pub trace: Option<PathBuf>,
+    /// Where the Gantt chart starts (default 0).
+    #[arg(long, value_name = "TIME", requires = "trace")]
+    pub from: Option<String>,
+    /// Where it ends (default: the end of the run).
+    #[arg(long, value_name = "TIME", requires = "trace")]
+    pub to: Option<String>,
 }
 
 /// Parses `args` (without the program name) as [`SimArgs`] and runs them.
@@ -97,10 +108,22 @@ fn run_image(args: &SimArgs, manifest: &Manifest, duration: Option<u64>) -> Resu
         Some(names) => parse_policies(names)?.into_iter().map(Some).collect(),
         None => vec![None],
     };
+    let from_ns = args.from.as_deref().map(parse_duration).transpose().context("--from")?;
+    let to_ns = args.to.as_deref().map(parse_duration).transpose().context("--to")?;
+    let window = (from_ns.unwrap_or(0), to_ns.unwrap_or(duration_ns));
+    let several = policies.len() > 1;
     let mut out = String::new();
     for policy in policies {
         let mut result = simulate_image(manifest, policy, policy_config, duration_ns)
             .with_context(|| format!("simulating image {:?}", manifest.name))?;
+        if let Some(dir) = &args.trace {
+            let dir = match policy {
+                Some(kind) if several => dir.join(kind.name()),
+                _ => dir.clone(),
+            };
+            write_trace(&result, &dir, window)?;
+            let _ = writeln!(out, "trace written to {}", dir.display());
+        }
         if !args.domains.is_empty() {
             result.domains.retain(|(name, _)| args.domains.contains(name));
             result.threads.retain(|t| args.domains.contains(&t.config.domain));
@@ -116,8 +139,26 @@ fn run_image(args: &SimArgs, manifest: &Manifest, duration: Option<u64>) -> Resu
     Ok(out)
 }
 
+/// Writes `result`'s schedule into `dir` (see [`crate::trace`]).
+fn write_trace(result: &crate::image::ImageResult, dir: &Path, window: (u64, u64)) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = [
+        ("trace.json", crate::trace::trace_json(result)),
+        ("gantt.svg", crate::trace::gantt_svg(result, window.0, window.1)),
+        ("jobs.csv", crate::trace::jobs_csv(result)),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// One domain of `--task` threads, on the whole CPU or `--share`.
 fn run_tasks(args: &SimArgs, policy_config: PolicyConfig, duration: Option<u64>) -> Result<String> {
+    if args.trace.is_some() {
+        bail!("--trace writes a manifest's image: give a manifest");
+    }
     let tasks = args.tasks.iter().map(|t| parse_task(t)).collect::<Result<Vec<_>>>()?;
     let share = args.share.as_deref().map(parse_share).transpose()?.unwrap_or(CpuShare::Full);
     let mut out = String::new();

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use vesper_abi::console::StatsLine;
 use vesper_abi::dcb::Accounting;
 use vesper_builder::Manifest;
-use vesper_kernel_core::atropos::{Atropos, Reservation};
+use vesper_kernel_core::atropos::{Atropos, Reservation, RunKind};
 use vesper_schedulers::{report_horizon_ns, AnyScheduler};
 
 /// A program that computes for ever (`spin`, and any program the
@@ -79,15 +79,40 @@ pub struct DomainTime {
     pub state: &'static str,
 }
 
+/// A stretch of time one domain held the CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DomainSpan {
+    /// The domain's number (manifest order).
+    pub domain: usize,
+    /// When it got the CPU.
+    pub start_ns: u64,
+    /// When it lost it.
+    pub end_ns: u64,
+    /// It ran in slack time (`extra`), not on its guarantee.
+    pub extra: bool,
+}
+
+/// What [`run_under_atropos`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AtroposRun {
+    /// What the kernel would count for each domain.
+    pub times: Vec<DomainTime>,
+    /// Who held the CPU when, in time order (consecutive stretches of one
+    /// domain in one kind of time merged).
+    pub spans: Vec<DomainSpan>,
+}
+
 /// Runs `domains` (with their `reservations`; `None`: not started) under
 /// Atropos from 0 to `end`, the board's `switch_cost_ns` charged to
-/// preemptors. Returns what the kernel would count for each.
+/// preemptors. Returns what the kernel would count for each, and who ran
+/// when.
 pub fn run_under_atropos(
     domains: &mut [Box<dyn Behaviour>],
     reservations: &[Option<Reservation>],
     switch_cost_ns: u64,
     end: u64,
-) -> Result<Vec<DomainTime>> {
+) -> Result<AtroposRun> {
+    let mut spans: Vec<DomainSpan> = Vec::new();
     let mut atropos = Atropos::new();
     atropos.set_switch_cost(switch_cost_ns);
     let mut times = vec![DomainTime::default(); domains.len()];
@@ -124,7 +149,18 @@ pub fn run_under_atropos(
         }
         let until = decision.timer_ns.min(end);
         let (stop, after) = domains[index].run(now, until)?;
+        let start = now;
         now = stop.clamp(now, until);
+        let extra = matches!(decision.run, Some((_, RunKind::Extra)));
+        match spans.last_mut() {
+            Some(last) if last.domain == index && last.extra == extra && last.end_ns == start => {
+                last.end_ns = now;
+            }
+            _ if now > start => {
+                spans.push(DomainSpan { domain: index, start_ns: start, end_ns: now, extra })
+            }
+            _ => {}
+        }
         on_cpu = Some(index);
         match after {
             After::Ran => {}
@@ -146,7 +182,7 @@ pub fn run_under_atropos(
         time.time.extra_ns = counted.extra_ns;
         time.time.blocks = counted.blocks;
     }
-    Ok(times)
+    Ok(AtroposRun { times, spans })
 }
 
 /// A whole image, simulated.
@@ -161,6 +197,8 @@ pub struct ImageResult {
     pub threads: Vec<SimResult>,
     /// What the simulator modelled each program as, where it had to guess.
     pub notes: Vec<String>,
+    /// Who held the CPU when (domain numbers in manifest order).
+    pub spans: Vec<DomainSpan>,
 }
 
 impl ImageResult {
@@ -219,8 +257,8 @@ pub fn simulate_image(
         })
         .collect();
     let switch_cost = manifest.board.timing.switch_cost;
-    let times = run_under_atropos(&mut behaviours, &reservations, switch_cost, duration_ns)?;
-    let domains = manifest.domains.iter().map(|d| d.name.clone()).zip(times).collect();
+    let run = run_under_atropos(&mut behaviours, &reservations, switch_cost, duration_ns)?;
+    let domains = manifest.domains.iter().map(|d| d.name.clone()).zip(run.times).collect();
     let mut threads = Vec::new();
     for (index, behaviour) in behaviours.into_iter().enumerate() {
         let Some(&(_, kind)) = thread_domains.iter().find(|(i, _)| *i == index) else { continue };
@@ -238,7 +276,7 @@ pub fn simulate_image(
         };
         threads.push(finish_threads(behaviour, config, duration_ns)?);
     }
-    Ok(ImageResult { name: manifest.name.clone(), domains, threads, notes })
+    Ok(ImageResult { name: manifest.name.clone(), domains, threads, notes, spans: run.spans })
 }
 
 /// The model of a program without threads.

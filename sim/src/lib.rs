@@ -37,6 +37,7 @@
 mod cli;
 pub mod image;
 mod manifest;
+pub mod trace;
 
 pub use cli::{run, run_cli, SimArgs};
 pub use manifest::{parse_duration, tasks_of};
