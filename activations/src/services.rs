@@ -127,6 +127,90 @@ pub fn client_ends<Req: Message + 'static, Rep: Message + 'static, const N: usiz
     })
 }
 
+/// One client as a driver keeps it: its name, its end of the connection,
+/// whether the driver still serves it and whether it has news to be told
+/// of, and `state`, the driver's own per-client state.
+pub struct Served<Req: 'static, Rep: 'static, const N: usize, S> {
+    /// The client's name (its connection's, less the service's prefix).
+    pub name: heapless::String<16>,
+    /// The driver's end of the connection.
+    pub end: ClientEnd<Req, Rep, N>,
+    /// Dropped for breaking the protocol: never served again.
+    pub dropped: bool,
+    /// Something was queued for it or taken from it since it was last told.
+    pub notify: bool,
+    /// What the driver keeps of it besides.
+    pub state: S,
+}
+
+impl<Req: Message, Rep: Message, const N: usize, S> Served<Req, Rep, N, S> {
+    /// Stops serving it for good, and says so, as `driver`.
+    pub fn drop_for(&mut self, driver: &str, why: &str) {
+        self.dropped = true;
+        crate::println!("{driver}: {}: {why}; dropped, the others are still served", self.name);
+    }
+}
+
+/// Every client the manifest connects to `driver` by connections named
+/// `prefix` + the client's name (see [`client_ends`]), each with
+/// `state()`; at most `MAX`. A connection without its channel, a region too
+/// small, and clients past `MAX` are reported and not served.
+pub fn serve_clients<Req, Rep, const N: usize, S, const MAX: usize>(
+    driver: &str,
+    prefix: &str,
+    mut state: impl FnMut() -> S,
+) -> heapless::Vec<Served<Req, Rep, N, S>, MAX>
+where
+    Req: Message + 'static,
+    Rep: Message + 'static,
+{
+    let mut clients = heapless::Vec::new();
+    for (name, end) in client_ends(prefix) {
+        let Some(end) = end else {
+            crate::println!(
+                "{driver}: {prefix}{name}: no channel of that name, or the region is too small"
+            );
+            continue;
+        };
+        let client = Served { name, end, dropped: false, notify: false, state: state() };
+        if let Err(client) = clients.push(client) {
+            crate::println!(
+                "{driver}: {prefix}{}: more than {MAX} clients; not served",
+                client.name
+            );
+        }
+    }
+    clients
+}
+
+/// Sends one event to each client still served that has news.
+pub fn notify_clients<Req: Message, Rep: Message, const N: usize, S>(
+    clients: &mut [Served<Req, Rep, N, S>],
+) {
+    for client in clients.iter_mut().filter(|c| c.notify && !c.dropped) {
+        client.notify = false;
+        // A client that cannot be told only misses its news.
+        let _ = client.end.channel.advance();
+    }
+}
+
+/// The clients' names separated by commas, for a driver's reports.
+pub struct ClientNames<'a, Req: 'static, Rep: 'static, const N: usize, S>(
+    pub &'a [Served<Req, Rep, N, S>],
+);
+
+impl<Req, Rep, const N: usize, S> core::fmt::Display for ClientNames<'_, Req, Rep, N, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, client) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&client.name)?;
+        }
+        Ok(())
+    }
+}
+
 /// What went wrong with a service request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceError {

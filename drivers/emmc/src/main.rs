@@ -38,10 +38,10 @@
 #![no_std]
 #![no_main]
 
-use heapless::{String, Vec};
+use heapless::Vec;
 use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 use vesper_activations::events::{Interrupt, Region};
-use vesper_activations::services::{client_ends, ClientEnd};
+use vesper_activations::services::{notify_clients, serve_clients, ClientNames, Served};
 use vesper_activations::{
     await_any_event, await_any_event_until, events_seen, now_ns, println, sleep_ns,
 };
@@ -58,6 +58,8 @@ use vesper_service::sd::{self, Card, Command};
 
 vesper_activations::main!(run);
 
+/// The driver's name in its reports.
+const DRIVER: &str = "emmc";
 /// The name prefix of the regions and channels that connect clients.
 const PREFIX: &str = "block-";
 /// The most clients the driver serves.
@@ -81,19 +83,17 @@ const SIGNALLED: u32 = ERRORS | 0b11_0011;
 type Failure = u32;
 
 /// One client, as the driver sees it.
-struct Client {
-    name: String<16>,
-    end: ClientEnd<BlockRequest, BlockReply, RING_SLOTS>,
-    /// Dropped for breaking the protocol: never served again.
-    dropped: bool,
-    /// A reply was queued for it since it was last told.
-    notify: bool,
+type Client = Served<BlockRequest, BlockReply, RING_SLOTS, Waiting>;
+
+/// How long a client waited: the fairness the driver measures.
+#[derive(Default)]
+struct Waiting {
     /// Blocks moved for other clients while it had a request waiting,
     /// since it was last served...
-    waited: u64,
+    blocks: u64,
     /// ...and the most that ever was: the fairness rule says at most
     /// `MAX_BLOCKS` per other client.
-    most_waited: u64,
+    most: u64,
 }
 
 /// The controller, its interrupt, and the card once identified.
@@ -135,8 +135,8 @@ fn run() {
             None
         }
     };
-    let mut clients = connect();
-    println!("emmc: serving {} clients: {}", clients.len(), Names(&clients));
+    let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, Waiting::default);
+    println!("emmc: serving {} clients: {}", clients.len(), ClientNames(&clients));
     let mut order = RoundRobin::new();
     loop {
         let seen = events_seen();
@@ -151,16 +151,16 @@ fn run() {
                 let moved = emmc.serve(&mut clients[index]);
                 for (other, client) in clients.iter_mut().enumerate() {
                     if other != index && waiting(client) {
-                        client.waited += moved;
+                        client.state.blocks += moved;
                     }
                 }
                 // The reply is announced at once, not when the others'
                 // queues run dry: a busy client must not delay another's
                 // wake-up.
-                notify(&mut clients);
+                notify_clients(&mut clients);
             }
             None => {
-                notify(&mut clients);
+                notify_clients(&mut clients);
                 // Corrupt rings show as nothing waiting: look for them
                 // before sleeping, so that they are reported and dropped.
                 drop_corrupt(&mut clients);
@@ -178,7 +178,7 @@ impl Emmc {
             Ok(Some(request)) => request,
             Ok(None) => return 0,
             Err(Corrupt) => {
-                drop_client(client, "its request ring is corrupt");
+                client.drop_for(DRIVER, "its request ring is corrupt");
                 return 0;
             }
         };
@@ -195,7 +195,7 @@ impl Emmc {
         let reply = BlockReply { id: request.id, status, blocks: moved };
         match client.end.replies.push(reply) {
             Ok(_) => client.notify = true,
-            Err(Corrupt) => drop_client(client, "its reply ring is corrupt"),
+            Err(Corrupt) => client.drop_for(DRIVER, "its reply ring is corrupt"),
         }
         if request.op == OP_INFO {
             0
@@ -449,69 +449,27 @@ fn status_name(status: u32) -> &'static str {
     }
 }
 
-/// Every client the manifest connects: a region and a channel named
-/// `block-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
-fn connect() -> Vec<Client, MAX_CLIENTS> {
-    let mut clients = Vec::new();
-    for (name, end) in client_ends(PREFIX) {
-        let Some(end) = end else {
-            println!("emmc: {PREFIX}{name}: no channel of that name, or the region is too small");
-            continue;
-        };
-        let client = Client { name, end, dropped: false, notify: false, waited: 0, most_waited: 0 };
-        if let Err(client) = clients.push(client) {
-            println!("emmc: {PREFIX}{}: more than {MAX_CLIENTS} clients; not served", client.name);
-        }
-    }
-    clients
-}
-
 /// `client` is about to be served: how long it waited (in blocks moved for
 /// others) is settled, and reported when it is the longest yet.
 fn settle_wait(client: &mut Client) {
-    if client.waited > client.most_waited {
-        client.most_waited = client.waited;
+    let waiting = &mut client.state;
+    if waiting.blocks > waiting.most {
+        waiting.most = waiting.blocks;
         println!(
             "emmc: {} waited behind at most {} blocks of other clients' requests",
-            client.name, client.most_waited
+            client.name, waiting.most
         );
     }
-    client.waited = 0;
+    waiting.blocks = 0;
 }
 
 /// Drops every client whose rings are corrupt.
 fn drop_corrupt(clients: &mut [Client]) {
     for client in clients.iter_mut().filter(|c| !c.dropped) {
         if client.end.requests.waiting().is_err() {
-            drop_client(client, "its request ring is corrupt");
+            client.drop_for(DRIVER, "its request ring is corrupt");
         } else if client.end.replies.free().is_err() {
-            drop_client(client, "its reply ring is corrupt");
+            client.drop_for(DRIVER, "its reply ring is corrupt");
         }
-    }
-}
-
-/// Tells each client that has new replies.
-fn notify(clients: &mut [Client]) {
-    for client in clients.iter_mut().filter(|c| c.notify && !c.dropped) {
-        client.notify = false;
-        // A client that cannot be told only misses its replies.
-        let _ = client.end.channel.advance();
-    }
-}
-
-fn drop_client(client: &mut Client, why: &str) {
-    client.dropped = true;
-    println!("emmc: {}: {why}; dropped", client.name);
-}
-
-/// The clients' names, for the driver's report.
-struct Names<'a>(&'a [Client]);
-
-impl core::fmt::Display for Names<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for (i, client) in self.0.iter().enumerate() {
-            write!(f, "{}{}", if i > 0 { ", " } else { "" }, client.name)?;
-        }
-        Ok(())
     }
 }

@@ -17,10 +17,10 @@
 #![no_std]
 #![no_main]
 
-use heapless::{String, Vec};
+use heapless::Vec;
 use tock_registers::interfaces::{Readable, Writeable};
 use vesper_activations::events::{Interrupt, Region};
-use vesper_activations::services::{client_ends, ClientEnd};
+use vesper_activations::services::{notify_clients, serve_clients, ClientNames, Served};
 use vesper_activations::{await_any_event, events_seen, now_ns, println};
 use vesper_service::registers::{Mmio, SysTimerRegisters, CS};
 use vesper_service::ring::Corrupt;
@@ -31,21 +31,14 @@ use vesper_service::timer::{
 
 vesper_activations::main!(run);
 
+/// The driver's name in its reports.
+const DRIVER: &str = "systimer";
 /// The name prefix of the regions and channels that connect clients.
 const PREFIX: &str = "timer-";
 
-/// One client, as the driver sees it.
-struct Client {
-    name: String<16>,
-    end: ClientEnd<TimerRequest, TimerReply, RING_SLOTS>,
-    /// Dropped for breaking the protocol: never served again.
-    dropped: bool,
-    /// Something was queued for it or taken from it since it was last
-    /// told: it gets one event.
-    notify: bool,
-    /// Replies that did not fit its ring.
-    overruns: u64,
-}
+/// One client, as the driver sees it; its state, the replies that did not
+/// fit its ring.
+type Client = Served<TimerRequest, TimerReply, RING_SLOTS, u64>;
 
 /// The system timer: its registers and where its clock stands against
 /// the domains' clock.
@@ -118,8 +111,8 @@ fn run() {
     let registers = unsafe { Mmio::<SysTimerRegisters>::new(device.base as usize) };
     let mut timer = Timer { registers, ns0: 0, tick0: 0 };
     (timer.ns0, timer.tick0) = timer.paired_reading();
-    let mut clients = connect();
-    println!("systimer: serving {} clients: {}", clients.len(), Names(&clients));
+    let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, || 0);
+    println!("systimer: serving {} clients: {}", clients.len(), ClientNames(&clients));
     // A match left from before (the compares reset to 0) may have been
     // delivered already: clear them and unmask the lines.
     timer.registers.cs.write(CS::M1::SET + CS::M3::SET);
@@ -140,33 +133,11 @@ fn run() {
         }
         take_requests(&mut clients, &mut alarms);
         fire_due(&mut clients, &mut alarms);
-        notify(&mut clients);
+        notify_clients(&mut clients);
         if !timer.set_compares(alarms.next_two()) {
             await_any_event(seen);
         }
     }
-}
-
-/// Every client the manifest connects: a region and a channel named
-/// `timer-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
-fn connect() -> Vec<Client, MAX_CLIENTS> {
-    let mut clients = Vec::new();
-    for (name, end) in client_ends(PREFIX) {
-        let Some(end) = end else {
-            println!(
-                "systimer: {PREFIX}{name}: no channel of that name, or the region is too small"
-            );
-            continue;
-        };
-        let client = Client { name, end, dropped: false, notify: false, overruns: 0 };
-        if let Err(client) = clients.push(client) {
-            println!(
-                "systimer: {PREFIX}{}: more than {MAX_CLIENTS} clients; not served",
-                client.name
-            );
-        }
-    }
-    clients
 }
 
 /// Takes every request waiting from every client; a client whose ring is
@@ -211,12 +182,12 @@ fn reply_to(client: &mut Client, index: usize, alarms: &mut Alarms, reply: Timer
     match client.end.replies.push(reply) {
         Ok(true) => client.notify = true,
         Ok(false) => {
-            client.overruns += 1;
+            client.state += 1;
             client.notify = true;
-            if client.overruns.is_power_of_two() {
+            if client.state.is_power_of_two() {
                 println!(
                     "systimer: {}: {} replies lost (its ring was full)",
-                    client.name, client.overruns
+                    client.name, client.state
                 );
             }
         }
@@ -224,32 +195,8 @@ fn reply_to(client: &mut Client, index: usize, alarms: &mut Alarms, reply: Timer
     }
 }
 
-/// Sends one event to every client that has news.
-fn notify(clients: &mut [Client]) {
-    for client in clients.iter_mut().filter(|c| c.notify && !c.dropped) {
-        client.notify = false;
-        let _ = client.end.channel.advance();
-    }
-}
-
 /// Stops serving `client` for good.
 fn drop_client(client: &mut Client, index: usize, alarms: &mut Alarms, why: &str) {
-    client.dropped = true;
     alarms.drop_client(index);
-    println!("systimer: {}: {why}; dropped, the others are still served", client.name);
-}
-
-/// The clients' names, separated by commas.
-struct Names<'a>(&'a [Client]);
-
-impl core::fmt::Display for Names<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for (i, client) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(&client.name)?;
-        }
-        Ok(())
-    }
+    client.drop_for(DRIVER, why);
 }

@@ -37,10 +37,10 @@
 #![no_std]
 #![no_main]
 
-use heapless::{Deque, String, Vec};
+use heapless::{Deque, Vec};
 use tock_registers::interfaces::{Readable, Writeable};
 use vesper_activations::events::{Interrupt, Region};
-use vesper_activations::services::{client_ends, ClientEnd};
+use vesper_activations::services::{notify_clients, serve_clients, Served};
 use vesper_activations::{await_any_event, events_seen, instruction_count, println};
 use vesper_service::console::{
     chunk_output_max, prefixed, Chunk, LineAssembler, INPUT, NAME_MAX, OUTPUT, OUTPUT_MARKED,
@@ -57,6 +57,8 @@ vesper_activations::main!(run);
 /// The key that moves the input focus to the next client: Ctrl-T.
 const SWITCH_FOCUS: u8 = 0x14;
 
+/// The driver's name in its reports.
+const DRIVER: &str = "uart";
 /// The name prefix of the regions and channels that connect clients.
 const PREFIX: &str = "console-";
 /// The most clients the driver serves.
@@ -65,14 +67,12 @@ const MAX_CLIENTS: usize = 8;
 const QUEUE: usize = 4096;
 
 /// One client, as the driver sees it.
-struct Client {
-    name: String<NAME_MAX>,
-    end: ClientEnd<Chunk, Chunk, RING_SLOTS>,
+type Client = Served<Chunk, Chunk, RING_SLOTS, Lines>;
+
+/// What the driver keeps of a client's text.
+struct Lines {
+    /// Its line being assembled.
     line: LineAssembler,
-    /// Dropped for breaking the protocol: never served again.
-    dropped: bool,
-    /// Something was taken from or queued for it since it was last told.
-    notify: bool,
     /// Where in the output stream (bytes ever queued) its marked lines
     /// start, oldest first (see `vesper_service::console::OUTPUT_MARKED`).
     marks: Deque<u64, 4>,
@@ -131,7 +131,8 @@ fn run() {
         let gpio = unsafe { Mmio::<GpioRegisters>::new(gpio.base as usize) };
         route_header_uart(&gpio, HeaderUart::Pl011);
     }
-    let mut clients = connect();
+    let new = || Lines { line: LineAssembler::new(), marks: Deque::new() };
+    let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, new);
     let mut focus = clients.iter().position(|c| c.name == "shell").unwrap_or(0);
     println!("uart: serving {} clients; input goes to {}", clients.len(), Names(&clients, focus));
     let _ = irq.ack();
@@ -155,7 +156,7 @@ fn run() {
         uart.deliver_input(&mut clients, &mut focus);
         uart.take_output(&mut clients);
         uart.transmit(&mut clients);
-        notify(&mut clients);
+        notify_clients(&mut clients);
         await_any_event(seen);
     }
 }
@@ -245,7 +246,7 @@ impl Uart {
                         pushed
                     }
                     Err(Corrupt) => {
-                        drop_client(client, "its input ring is corrupt");
+                        client.drop_for(DRIVER, "its input ring is corrupt");
                         false
                     }
                 },
@@ -290,19 +291,19 @@ impl Uart {
             Ok(Some(chunk)) => chunk,
             Ok(None) => return false,
             Err(Corrupt) => {
-                drop_client(client, "its output ring is corrupt");
+                client.drop_for(DRIVER, "its output ring is corrupt");
                 return false;
             }
         };
         client.notify = true;
         let marked = chunk.kind == OUTPUT_MARKED;
         let Some(text) = chunk.text(if marked { OUTPUT_MARKED } else { OUTPUT }) else {
-            drop_client(client, "it sent a malformed chunk");
+            client.drop_for(DRIVER, "it sent a malformed chunk");
             return false;
         };
         let (name, output, queued) = (&client.name, &mut self.output, &mut self.queued);
-        let (marks, mut mark_next) = (&mut client.marks, marked);
-        client.line.push(text, |line| {
+        let (marks, mut mark_next) = (&mut client.state.marks, marked);
+        client.state.line.push(text, |line| {
             if mark_next {
                 // A mark that finds no room is dropped: it measures,
                 // nothing depends on it.
@@ -326,8 +327,10 @@ impl Uart {
             let Some(byte) = self.output.pop_front() else { break };
             self.registers.dr.set(u32::from(byte));
             self.sent += 1;
-            for client in clients.iter_mut().filter(|c| c.marks.front() == Some(&(self.sent - 1))) {
-                client.marks.pop_front();
+            for client in
+                clients.iter_mut().filter(|c| c.state.marks.front() == Some(&(self.sent - 1)))
+            {
+                client.state.marks.pop_front();
                 let _ = client.end.replies.push(Chunk::mark(instruction_count()));
                 client.notify = true;
             }
@@ -340,30 +343,6 @@ impl Uart {
     }
 }
 
-/// Every client the manifest connects: a region and a channel named
-/// `console-CLIENT` (at most [`MAX_CLIENTS`]; the rest are reported).
-fn connect() -> Vec<Client, MAX_CLIENTS> {
-    let mut clients = Vec::new();
-    for (name, end) in client_ends(PREFIX) {
-        let Some(end) = end else {
-            println!("uart: {PREFIX}{name}: no channel of that name, or the region is too small");
-            continue;
-        };
-        let client = Client {
-            name,
-            end,
-            line: LineAssembler::new(),
-            dropped: false,
-            notify: false,
-            marks: Deque::new(),
-        };
-        if let Err(client) = clients.push(client) {
-            println!("uart: {PREFIX}{}: more than {MAX_CLIENTS} clients; not served", client.name);
-        }
-    }
-    clients
-}
-
 /// The client after `focus` that is still served, round the clients;
 /// `focus` itself if there is no other.
 fn next_focus(clients: &[Client], focus: usize) -> usize {
@@ -372,20 +351,6 @@ fn next_focus(clients: &[Client], focus: usize) -> usize {
         .map(|k| (focus + k) % count)
         .find(|&i| clients.get(i).is_some_and(|c| !c.dropped))
         .unwrap_or(focus)
-}
-
-/// Sends one event to every client that has news.
-fn notify(clients: &mut [Client]) {
-    for client in clients.iter_mut().filter(|c| c.notify && !c.dropped) {
-        client.notify = false;
-        let _ = client.end.channel.advance();
-    }
-}
-
-/// Stops serving `client` for good.
-fn drop_client(client: &mut Client, why: &str) {
-    client.dropped = true;
-    println!("uart: {}: {why}; dropped, the others are still served", client.name);
 }
 
 /// The clients' names (the focus marked), separated by commas.
