@@ -26,8 +26,8 @@ use vesper_abi::chainload::{
     REQUEST_INTERVAL_MS,
 };
 use vesper_service::registers::{
-    route_header_uart, GpioRegisters, HeaderUart, Mmio, Pl011Registers, CR, FR, LCR_H,
-    PHYS_GPIO_BASE, PHYS_PL011_BASE, PL011_DIVISORS_115200,
+    route_header_uart, start_pl011, GpioRegisters, HeaderUart, Mmio, Pl011Registers, FR,
+    PHYS_GPIO_BASE, PHYS_PL011_BASE, PL011_POLLED,
 };
 
 // The entry, position independent (it runs at 0x80000, not where it is
@@ -108,13 +108,7 @@ impl Uart {
             )
         };
         route_header_uart(&gpio, HeaderUart::Pl011);
-        pl011.cr.set(0);
-        pl011.icr.set(0x7FF);
-        let (ibrd, fbrd) = PL011_DIVISORS_115200;
-        pl011.ibrd.set(ibrd);
-        pl011.fbrd.set(fbrd);
-        pl011.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
-        pl011.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+        start_pl011(&pl011, PL011_POLLED);
         Self(pl011)
     }
 

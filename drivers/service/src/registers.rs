@@ -5,6 +5,7 @@
 
 use core::marker::PhantomData;
 use core::ops::Deref;
+use tock_registers::fields::FieldValue;
 use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
@@ -348,7 +349,7 @@ pub fn sd_card_detect(gpio: &GpioRegisters) -> bool {
 /// the pins `clock0` (0-31) and `clock1` (32-53), wait, clear both.
 fn apply_pull(
     gpio: &GpioRegisters,
-    pull: tock_registers::fields::FieldValue<u32, GPPUD::Register>,
+    pull: FieldValue<u32, GPPUD::Register>,
     clock0: u32,
     clock1: u32,
 ) {
@@ -395,6 +396,24 @@ pub const fn pl011_divisors(clock_hz: u32, baud: u32) -> (u32, u32) {
 /// clock / (8 * baud) - 1, rounded.
 pub const fn mini_uart_divisor(clock_hz: u32, baud: u32) -> u32 {
     ((clock_hz as u64 + 4 * baud as u64) / (8 * baud as u64) - 1) as u32
+}
+
+/// No PL011 interrupt enabled: the UART is polled (for [`start_pl011`]).
+pub const PL011_POLLED: FieldValue<u32, INT::Register> =
+    FieldValue::<u32, INT::Register>::new(0, 0, 0);
+
+/// Starts the PL011 at 115200 8N1 with its FIFOs, the interrupts `enabled`
+/// (none: polled), from a disabled UART with every interrupt cleared:
+/// the kernel's console, the `uart` driver and the chainloader start it so.
+pub fn start_pl011(pl011: &Pl011Registers, enabled: FieldValue<u32, INT::Register>) {
+    pl011.cr.set(0);
+    pl011.icr.set(0x7FF);
+    let (ibrd, fbrd) = PL011_DIVISORS_115200;
+    pl011.ibrd.set(ibrd);
+    pl011.fbrd.set(fbrd);
+    pl011.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
+    pl011.imsc.write(enabled);
+    pl011.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
 }
 
 /// The PL011's divisors for 115200 baud on a Pi 3: 48e6 / (16 * 115200) =

@@ -47,8 +47,7 @@ use vesper_service::console::{
     RING_SLOTS,
 };
 use vesper_service::registers::{
-    route_header_uart, GpioRegisters, HeaderUart, Mmio, Pl011Registers, CR, DR, FR, INT, LCR_H,
-    PL011_DIVISORS_115200,
+    route_header_uart, start_pl011, GpioRegisters, HeaderUart, Mmio, Pl011Registers, DR, FR, INT,
 };
 use vesper_service::ring::Corrupt;
 
@@ -164,15 +163,7 @@ fn run() {
 impl Uart {
     /// 115200 8N1 with FIFOs; receive and receive-timeout interrupts on.
     fn init(&self) {
-        let r = &self.registers;
-        r.cr.set(0);
-        r.icr.set(0x7FF);
-        let (ibrd, fbrd) = PL011_DIVISORS_115200;
-        r.ibrd.set(ibrd);
-        r.fbrd.set(fbrd);
-        r.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
-        r.imsc.write(INT::RX::SET + INT::RT::SET + INT::OE::SET);
-        r.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+        start_pl011(&self.registers, INT::RX::SET + INT::RT::SET + INT::OE::SET);
     }
 
     /// Clears the UART's interrupts (the FIFOs are drained and filled by

@@ -1,7 +1,7 @@
 //! The PL011 UART as the kernel's polled debug console.
 
 use tock_registers::interfaces::{Readable, Writeable};
-use vesper_service::registers::{Mmio, Pl011Registers, CR, FR, LCR_H, PL011_DIVISORS_115200};
+use vesper_service::registers::{start_pl011, Mmio, Pl011Registers, FR, PL011_POLLED};
 
 /// The PL011 UART, polled.
 pub struct Pl011 {
@@ -20,13 +20,7 @@ impl Pl011 {
     /// Sets 115200 8N1 with FIFOs and enables transmit and receive.
     pub fn init(&self) {
         self.flush();
-        self.regs.cr.set(0);
-        self.regs.icr.set(0x7FF);
-        let (ibrd, fbrd) = PL011_DIVISORS_115200;
-        self.regs.ibrd.set(ibrd);
-        self.regs.fbrd.set(fbrd);
-        self.regs.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
-        self.regs.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+        start_pl011(&self.regs, PL011_POLLED);
     }
 
     /// Sends one byte if the transmit FIFO has room; never waits.
