@@ -350,6 +350,10 @@ fn run(command: Cmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run { manifest, elf, deny_warnings, sd } => {
+            // A card named on the command line is checked before the build.
+            if let Some(card) = &sd {
+                xtask::qemu::check_sd_card(card)?;
+            }
             setup::ensure_qemu()?;
             let path = deny_warnings_first(manifest, deny_warnings)?;
             // At a terminal the run is a person's: it goes on until they
@@ -365,6 +369,7 @@ fn run(command: Cmd) -> Result<ExitCode> {
             };
             let card = sd.or_else(|| image.manifest.sd_card.clone());
             if let Some(card) = &card {
+                // Again: the manifest's, or a card changed during the build.
                 xtask::qemu::check_sd_card(card)?;
             }
             let kernel = if elf { image.kernel.elf } else { image.kernel.flat };
