@@ -118,7 +118,35 @@ pub struct DomainInfo {
     pub reservation: Reservation,
     /// What the kernel has counted for it.
     pub accounting: Accounting,
+    /// With [`DOMAIN_FAULTED`]: what it did.
+    pub fault: FaultReport,
 }
+
+/// Why the kernel stopped a domain for a fault, as [`DomainInfo`] shows it
+/// to a holder of the domain's capability (a supervisor, the shell's `ps`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct FaultReport {
+    /// [`FAULT_NONE`], [`FAULT_EXCEPTION`] or [`FAULT_BAD_DCB`].
+    pub kind: u64,
+    /// With [`FAULT_EXCEPTION`]: the exception's syndrome (ESR_EL1: its
+    /// class in bits 26-31).
+    pub syndrome: u64,
+    /// With [`FAULT_EXCEPTION`] for an abort: the address it touched
+    /// (FAR_EL1); else 0.
+    pub address: u64,
+    /// Where it was: the faulting instruction's address.
+    pub pc: u64,
+}
+
+/// [`FaultReport::kind`]: no fault.
+pub const FAULT_NONE: u64 = 0;
+/// [`FaultReport::kind`]: an exception other than a system call (an
+/// abort, an undefined instruction, a misaligned stack...).
+pub const FAULT_EXCEPTION: u64 = 1;
+/// [`FaultReport::kind`]: its DCB named a context slot that does not
+/// exist when the kernel had to save its registers.
+pub const FAULT_BAD_DCB: u64 = 2;
 
 /// [`DomainInfo::state`]: it runs (or waits to).
 pub const DOMAIN_RUNNING: u64 = 0;

@@ -93,7 +93,10 @@ pub enum Syscall {
     /// names (needs `READ`) at `ptr`, 8-byte aligned in the caller's own
     /// writable memory ([`Error::BadPointer`] otherwise): its name,
     /// scheduler, state, reservation and accounting as they stand, the
-    /// figures the kernel's end-of-run `stats` lines print. Returns 0.
+    /// figures the kernel's end-of-run `stats` lines print, and for a
+    /// domain stopped for a fault the kernel's report of it
+    /// ([`FaultReport`](crate::dcb::FaultReport): syndrome, pc, address).
+    /// Returns 0.
     DomainInfo = 16,
 }
 

@@ -266,3 +266,34 @@ fn the_longest_kernel_path_stays_within_its_bound() {
         &format!("revoking 421 capabilities in 15 tables took {longest} instructions"),
     );
 }
+
+#[test]
+fn a_supervisor_reads_the_fault_reports_the_kernel_logged() {
+    let run = run("tests/manifests/fault-report.toml");
+    // The kernel's own log: "domain NAME faulted: ... at pc 0x..., address 0x...".
+    let logged = |name: &str, key: &str| -> String {
+        let prefix = format!("domain {name} faulted: ");
+        let line = run
+            .kernel_lines()
+            .find_map(|line| line.split_once(&prefix).map(|(_, rest)| rest.to_string()))
+            .unwrap_or_else(|| panic!("no fault logged for {name}:\n{}", run.serial()));
+        let value = line.split(key).nth(1).unwrap_or_default();
+        value.split([',', ';', ' ']).next().unwrap_or_default().to_string()
+    };
+    let reported = |name: &str| run.domain_line("watcher", &format!("fault-watch: {name} "));
+    let snoop = reported("snoop");
+    run.check(
+        snoop.starts_with("kind=1 syndrome=0x92")
+            && snoop.contains(&format!("pc={}", logged("snoop", "at pc ")))
+            && snoop.contains(&format!("address={}", logged("snoop", "address "))),
+        &format!("the data abort as the supervisor read it: {snoop}"),
+    );
+    let undef = reported("undef");
+    run.check(
+        undef.starts_with("kind=1 syndrome=0x2000000")
+            && undef.contains(&format!("pc={}", logged("undef", "at pc ")))
+            && undef.ends_with("address=0x0"),
+        &format!("the undefined instruction as the supervisor read it: {undef}"),
+    );
+    run.check(reported("steady") == "no fault", "a domain that never faulted has no report");
+}

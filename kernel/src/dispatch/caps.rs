@@ -286,6 +286,7 @@ impl Dispatcher {
             exit_code,
             reservation: ro.reservation,
             accounting,
+            fault: domain.fault,
         }
     }
 

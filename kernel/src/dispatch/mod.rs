@@ -26,7 +26,10 @@ use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
 use crate::memory::phys_to_virt;
 use crate::sync::KernelCell;
-use vesper_abi::dcb::{Accounting, ActivationReason, DcbReadOnly, DcbWritable, CONTEXT_SLOTS};
+use vesper_abi::dcb::{
+    Accounting, ActivationReason, DcbReadOnly, DcbWritable, FaultReport, CONTEXT_SLOTS,
+    FAULT_BAD_DCB, FAULT_EXCEPTION,
+};
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
@@ -156,6 +159,12 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
             } else {
                 log::error!("domain {name} faulted: {syndrome} at pc {:#x}; stopped", frame.elr);
             }
+            d.domain(index).fault = FaultReport {
+                kind: FAULT_EXCEPTION,
+                syndrome: frame.esr,
+                address: if syndrome.is_abort() { frame.far } else { 0 },
+                pc: frame.elr,
+            };
             d.stop(index, DomainState::Faulted, now);
         }
         d.reschedule(frame, now);
@@ -223,6 +232,9 @@ impl Dispatcher {
                 "domain {}: its DCB names save slot {slot} (there are {CONTEXT_SLOTS}); stopped",
                 self.config(index).name
             );
+            let pc = frame.elr;
+            self.domain(index).fault =
+                FaultReport { kind: FAULT_BAD_DCB, syndrome: 0, address: 0, pc };
             self.stop(index, DomainState::Faulted, now);
             return;
         };

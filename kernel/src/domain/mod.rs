@@ -6,7 +6,7 @@ pub mod setup;
 
 use crate::memory::phys_to_virt;
 use config::DomainConfig;
-use vesper_abi::dcb::{ActivationReason, Context};
+use vesper_abi::dcb::{ActivationReason, Context, FaultReport};
 use vesper_kernel_core::memory::Mapped;
 
 /// Whether a domain can still run.
@@ -54,6 +54,8 @@ pub struct Domain {
     pub asid: u16,
     /// The shared regions mapped in its address space.
     pub mapped: Mapped,
+    /// Why it was stopped for a fault, if it was.
+    pub fault: FaultReport,
 }
 
 impl Domain {
@@ -71,6 +73,7 @@ impl Domain {
             alarm_ns: u64::MAX,
             asid,
             mapped: Mapped::default(),
+            fault: FaultReport::default(),
         }
     }
 

@@ -8,7 +8,9 @@
 //! - `ps`: itself and every domain it supervises (`supervises = ["*"]` in
 //!   the manifest gives it a capability to each, with `READ`): state,
 //!   reservation, CPU received so far, activations, its user-level
-//!   scheduler, from the `domain_info` system call;
+//!   scheduler, from the `domain_info` system call; then, for each domain
+//!   stopped for a fault, the kernel's report of it (exception class and
+//!   syndrome, pc, address);
 //! - `reserve NAME PERIOD SLICE`: changes the reservation of domain NAME
 //!   (or `self`) through its reservation capability, under admission
 //!   control (durations as in manifests: `10ms`, `500us`);
@@ -23,7 +25,9 @@ use core::fmt::Write as _;
 use embedded_io::Read;
 use heapless::{String, Vec};
 use vesper_abi::cap::{CapInfo, CapKind, KERNEL_CAP_NAMES};
-use vesper_abi::dcb::{DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING};
+use vesper_abi::dcb::{
+    DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING, FAULT_BAD_DCB, FAULT_NONE,
+};
 use vesper_activations::console::with_own_console;
 use vesper_activations::events::caps;
 use vesper_activations::syscall::{domain_info, reservation_set};
@@ -99,10 +103,41 @@ fn answer(line: &str, card: &mut files::Card) {
 /// One line per domain this one can read: itself, then those it supervises.
 fn ps() {
     println!("domain       state      period      slice     cpu        activations  scheduler");
+    let mut faulted = Vec::<DomainInfo, 16>::new();
     for cap in domain_caps() {
         match domain_info(cap.handle) {
-            Ok(info) => println!("{}", Row(&info)),
+            Ok(info) => {
+                println!("{}", Row(&info));
+                if info.fault.kind != FAULT_NONE {
+                    let _ = faulted.push(info);
+                }
+            }
             Err(error) => println!("{}: {error:?}", cap.name()),
+        }
+    }
+    for info in &faulted {
+        println!("{}", FaultLine(info));
+    }
+}
+
+/// Why a domain was stopped for a fault: its exception's class and
+/// syndrome, where it was, and what it touched.
+struct FaultLine<'a>(&'a DomainInfo);
+
+impl core::fmt::Display for FaultLine<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (info, fault) = (self.0, &self.0.fault);
+        match fault.kind {
+            FAULT_BAD_DCB => write!(f, "{}: stopped: its DCB named no context slot", info.name()),
+            _ => write!(
+                f,
+                "{}: fault: exception class {:#04x} (syndrome {:#010x}) at pc {:#x}, address {:#x}",
+                info.name(),
+                fault.syndrome >> 26,
+                fault.syndrome,
+                fault.pc,
+                fault.address
+            ),
         }
     }
 }
