@@ -228,20 +228,25 @@ impl Dispatcher {
         let slot = if activations_on { rw.actctx } else { rw.resctx };
         let to = slot as usize;
         let Some(context) = rw.slots.get_mut(to) else {
-            log::error!(
-                "domain {}: its DCB names save slot {slot} (there are {CONTEXT_SLOTS}); stopped",
-                self.config(index).name
-            );
-            let pc = frame.elr;
-            self.domain(index).fault =
-                FaultReport { kind: FAULT_BAD_DCB, syndrome: 0, address: 0, pc };
-            self.stop(index, DomainState::Faulted, now);
-            return;
+            return self.stop_for_bad_slot(frame, index, slot, now);
         };
         user::save_registers(frame, context);
         fpu.save(index, &mut rw.slots, to);
         self.domain(index).resume =
             if activations_on { Resume::Activate(reason) } else { Resume::Context(slot as usize) };
+    }
+
+    /// `save` found that `index`'s DCB names a save slot that does not
+    /// exist: it is stopped, as for a fault.
+    #[cold]
+    fn stop_for_bad_slot(&mut self, frame: &TrapFrame, index: usize, slot: u64, now: u64) {
+        log::error!(
+            "domain {}: its DCB names save slot {slot} (there are {CONTEXT_SLOTS}); stopped",
+            self.config(index).name
+        );
+        let pc = frame.elr;
+        self.domain(index).fault = FaultReport { kind: FAULT_BAD_DCB, syndrome: 0, address: 0, pc };
+        self.stop(index, DomainState::Faulted, now);
     }
 
     /// Stops `index` for good.
