@@ -112,8 +112,7 @@ pub fn start() -> ! {
 pub fn on_interrupt(frame: &mut TrapFrame) {
     let peripheral = local_intc::peripheral_pending();
     if !peripheral && !local_intc::timer_pending() {
-        log::warn!("spurious interrupt (sources {:#x})", local_intc::pending_sources());
-        return;
+        return spurious_interrupt();
     }
     DISPATCHER.with(|d| {
         let now = time::now_ns();
@@ -122,6 +121,12 @@ pub fn on_interrupt(frame: &mut TrapFrame) {
         }
         d.reschedule(frame, now)
     });
+}
+
+/// An interrupt came from no source the kernel knows: it is reported.
+#[cold]
+fn spurious_interrupt() {
+    log::warn!("spurious interrupt (sources {:#x})", local_intc::pending_sources());
 }
 
 /// A domain made a system call (`svc`).
