@@ -154,12 +154,12 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
         LABELS + (ns.clamp(from_ns, to_ns) - from_ns) as f64 * PLOT_WIDTH / (to_ns - from_ns) as f64
     };
     let threads: Vec<(usize, &SimResult)> = thread_domains(result).collect();
-    // Rows: each domain, then its threads.
-    let mut rows: Vec<(usize, Option<usize>)> = Vec::new();
+    // Rows: each domain, then its threads (with their domain's result).
+    let mut rows: Vec<(usize, Option<(&SimResult, usize)>)> = Vec::new();
     for domain in 0..result.domains.len() {
         rows.push((domain, None));
         if let Some((_, sim)) = threads.iter().find(|(d, _)| *d == domain) {
-            rows.extend((0..sim.tasks.len()).map(|t| (domain, Some(t))));
+            rows.extend((0..sim.tasks.len()).map(|t| (domain, Some((*sim, t)))));
         }
     }
     let height = HEADER + ROW * rows.len() as f64 + 10.0;
@@ -190,10 +190,7 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
         let top = HEADER + ROW * row as f64;
         let label = match thread {
             None => result.domains[domain].0.clone(),
-            Some(t) => {
-                let sim = threads.iter().find(|(d, _)| *d == domain).expect("a thread row").1;
-                format!("  {}", sim.tasks[t].name)
-            }
+            Some((sim, t)) => format!("  {}", sim.tasks[t].name),
         };
         let _ = writeln!(svg, "<text x=\"4\" y=\"{:.2}\">{label}</text>", top + ROW * 0.65);
         let bar = |svg: &mut String, start: u64, end: u64, fill: &str, class: &str| {
@@ -217,8 +214,7 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
                     bar(&mut svg, span.start_ns, span.end_ns, fill, class);
                 }
             }
-            Some(t) => {
-                let sim = threads.iter().find(|(d, _)| *d == domain).expect("a thread row").1;
+            Some((sim, t)) => {
                 for span in sim.trace.iter().filter(|s| s.thread == t) {
                     bar(&mut svg, span.start_ns, span.end_ns, "#41ab5d", "run");
                 }

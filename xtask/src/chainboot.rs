@@ -88,10 +88,14 @@ impl<P: Read + Write> Line<P> {
         };
         for attempt in 0..ATTEMPTS {
             self.wait_for(&[REQUEST], log)?;
-            let mut image = kernel.to_vec();
-            if attempt < sending.corrupt {
-                image[kernel.len() / 2] ^= 0xA5;
-            }
+            // Only a frame to spoil is copied.
+            let image: std::borrow::Cow<[u8]> = if attempt < sending.corrupt {
+                let mut spoiled = kernel.to_vec();
+                spoiled[kernel.len() / 2] ^= 0xA5;
+                spoiled.into()
+            } else {
+                kernel.into()
+            };
             if let Some(progress) = sending.progress {
                 progress.set_position(0);
             }

@@ -47,7 +47,7 @@ use vesper_activations::{
 };
 use vesper_service::block::{
     check, BlockReply, BlockRequest, Checked, RoundRobin, BLOCK_SIZE, DEVICE_ERROR, NO_MEDIUM, OK,
-    OP_INFO, RING_SLOTS, TIMEOUT,
+    RING_SLOTS, TIMEOUT,
 };
 use vesper_service::registers::{
     route_sd_card, sd_card_detect, EmmcRegisters, GpioRegisters, Mmio, BLKSIZECNT, CONTROL0,
@@ -184,24 +184,28 @@ impl Emmc {
         };
         let region = client.end.region;
         let blocks = self.card.map(|card| card.blocks);
-        let (status, moved) = match check(&request, region.base, region.size, blocks) {
+        // The reply's `blocks` (the device's size for `info`), and the
+        // blocks moved, for the fairness account.
+        let (status, blocks, moved) = match check(&request, region.base, region.size, blocks) {
             Ok(Checked::Info) => {
-                (if blocks.is_some() { OK } else { NO_MEDIUM }, blocks.unwrap_or(0))
+                (if blocks.is_some() { OK } else { NO_MEDIUM }, blocks.unwrap_or(0), 0)
             }
-            Ok(Checked::Read { lba, count, buffer }) => self.transfer(lba, count, buffer, true),
-            Ok(Checked::Write { lba, count, buffer }) => self.transfer(lba, count, buffer, false),
-            Err(status) => (status, 0),
+            Ok(Checked::Read { lba, count, buffer }) => {
+                let (status, moved) = self.transfer(lba, count, buffer, true);
+                (status, moved, moved)
+            }
+            Ok(Checked::Write { lba, count, buffer }) => {
+                let (status, moved) = self.transfer(lba, count, buffer, false);
+                (status, moved, moved)
+            }
+            Err(status) => (status, 0, 0),
         };
-        let reply = BlockReply { id: request.id, status, blocks: moved };
+        let reply = BlockReply { id: request.id, status, blocks };
         match client.end.replies.push(reply) {
             Ok(_) => client.notify = true,
             Err(Corrupt) => client.drop_for(DRIVER, "its reply ring is corrupt"),
         }
-        if request.op == OP_INFO {
-            0
-        } else {
-            moved
-        }
+        moved
     }
 
     /// Reads (or writes) `count` blocks at `lba` into (or from) `buffer`,
