@@ -59,6 +59,9 @@ bitflags! {
         const CONTROL = 1 << 5;
         /// May be moved to another domain (with `event_send`).
         const GRANT = 1 << 6;
+        /// Domain: restart it (`domain_restart`). A supervisor's
+        /// capability holds it; a domain's own (`self`) does not.
+        const RESTART = 1 << 7;
     }
 }
 

@@ -118,8 +118,11 @@ pub struct DomainInfo {
     pub reservation: Reservation,
     /// What the kernel has counted for it.
     pub accounting: Accounting,
-    /// With [`DOMAIN_FAULTED`]: what it did.
+    /// With [`DOMAIN_FAULTED`]: what it did (after a restart, what it did
+    /// before it: the report of its latest fault stays).
     pub fault: FaultReport,
+    /// How many times it was restarted (`domain_restart`).
+    pub restarts: u64,
 }
 
 /// Why the kernel stopped a domain for a fault, as [`DomainInfo`] shows it
@@ -228,6 +231,55 @@ pub struct DcbReadOnly {
     /// and the context is marked [`FP_ZERO`] without touching the registers
     /// (which would trap, see [`Context::fp_state`]).
     pub fp_live: u64,
+    /// For each event slot that counts a channel end: the state of the
+    /// domain at the other end, [`peer_state`] of how many times it was
+    /// restarted and whether it is stopped now (0 for other slots). The
+    /// kernel also counts an event on the slot whenever it changes, so a
+    /// domain blocked waiting for its peer wakes when the peer stops or is
+    /// restarted, and a client compares the value with the one it
+    /// connected at (see `vesper_service` and `docs/drivers.md`).
+    pub peers: [u64; EVENT_SLOTS],
+    /// How many times the kernel has restarted this domain
+    /// (`domain_restart`): 0 in its first life.
+    pub restarts: u64,
+    /// The restart policy the manifest gives this domain for the domains
+    /// it supervises ([`Supervision::NONE`] unless it supervises some).
+    pub supervision: Supervision,
+}
+
+/// [`DcbReadOnly::peers`]' value for a peer restarted `restarts` times,
+/// stopped now or not: `restarts << 1 | stopped`.
+pub const fn peer_state(restarts: u64, stopped: bool) -> u64 {
+    restarts << 1 | stopped as u64
+}
+
+/// Whether a [`DcbReadOnly::peers`] value says the peer is stopped.
+pub const fn peer_stopped(state: u64) -> bool {
+    state & 1 != 0
+}
+
+/// A supervisor's restart policy, from its manifest entry (`restart-limit`,
+/// `restart-window`, `restart-backoff`): the kernel only passes it on;
+/// the `supervisor` program applies it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Supervision {
+    /// The event slot counting the stops of the domains it supervises
+    /// (`u64::MAX` if it supervises none).
+    pub event: u64,
+    /// Restarts allowed within `window_ns`: a domain that fails once more
+    /// is left stopped.
+    pub limit: u64,
+    /// The window the limit counts over, in nanoseconds.
+    pub window_ns: u64,
+    /// How long to wait before the first restart, in nanoseconds; each
+    /// further failure within the window doubles it.
+    pub backoff_ns: u64,
+}
+
+impl Supervision {
+    /// The policy of a domain that supervises none.
+    pub const NONE: Self = Self { event: u64::MAX, limit: 0, window_ns: 0, backoff_ns: 0 };
 }
 
 /// Nanoseconds since reset of counter value `ticks`, with the 32.32

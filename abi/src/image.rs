@@ -17,6 +17,7 @@
 //! makes its values once per image, on the host.
 
 use crate::cap::{Object, Rights};
+pub use crate::dcb::Supervision;
 
 /// What a domain may do with one of its program's segments.
 #[allow(clippy::enum_variant_names)] // every right includes reading
@@ -148,6 +149,17 @@ pub struct DomainConfig {
     /// kernel's own ([`crate::cap::KERNEL_CAP_NAMES`], which the kernel
     /// adds and this table does not hold).
     pub caps: &'static [CapConfig],
+    /// The domains that supervise it (`supervises` in theirs), each with
+    /// the event slot there that counts its stops: the kernel counts an
+    /// event for each when it faults, exits or is stopped. The builder
+    /// lists each supervisor once; the kernel checks each target as for a
+    /// channel end (a domain of the image, a slot below
+    /// [`crate::cap::EVENT_SLOTS`]) and skips one that fails.
+    pub supervisors: &'static [EventTarget],
+    /// The restart policy it applies to the domains it supervises, passed
+    /// to its DCB (`event` is `u64::MAX` unless it supervises some). The
+    /// kernel only copies it.
+    pub supervision: Supervision,
 }
 
 /// What kind of memory a region is.

@@ -68,7 +68,8 @@ pub enum Syscall {
     CapRevoke = 11,
     /// `event_send(handle, transfer)`: signals the other end of a channel
     /// (needs `SEND`): its event count goes up by one and, if its owner is
-    /// blocked, the owner wakes. If `transfer` is not 0 it is a handle of
+    /// blocked, the owner wakes. A stopped owner gets nothing
+    /// ([`Error::PeerStopped`]). If `transfer` is not 0 it is a handle of
     /// the caller's that moves with the event (needs `GRANT` and no bound
     /// right) into the receiver's table; its new handle appears in the
     /// receiver's `inbox` for that event slot.
@@ -98,6 +99,18 @@ pub enum Syscall {
     /// ([`FaultReport`](crate::dcb::FaultReport): syndrome, pc, address).
     /// Returns 0.
     DomainInfo = 16,
+    /// `domain_restart(handle)`: puts the domain the capability names
+    /// (needs `RESTART`) back in its initial state, stopping it first if
+    /// it still runs: its program and data reloaded from the image's
+    /// pristine copy, its stack and memory cleared, its DCB and
+    /// capabilities as the manifest gave them (everything derived from its
+    /// old capabilities revoked, everything moved to it gone), its
+    /// reservation and accounting kept, its first dispatch an upcall with
+    /// reason `Allocated`. Every domain at the other end of one of its
+    /// channels sees the restart in its DCB's `peers` and gets an event
+    /// there. A domain cannot restart itself ([`Error::BadArgument`]).
+    /// Returns how many times the domain has now been restarted.
+    DomainRestart = 17,
 }
 
 /// The largest `console_write` the kernel accepts in one call.
@@ -129,6 +142,7 @@ impl Syscall {
             14 => Self::DomainStop,
             15 => Self::ReservationSet,
             16 => Self::DomainInfo,
+            17 => Self::DomainRestart,
             _ => return None,
         })
     }
@@ -170,10 +184,14 @@ pub enum Error {
     /// (`[timing] min-period`, `min-slice` in its description): so short a
     /// period would spend its neighbours' time on switches.
     BelowMinimum = -11,
+    /// The domain at the other end of the channel is stopped (it faulted,
+    /// exited or was stopped) and cannot take the event; it may yet be
+    /// restarted (see `peers` in the DCB).
+    PeerStopped = -12,
 }
 
 /// Every error, in code order.
-pub const ERRORS: [Error; 11] = [
+pub const ERRORS: [Error; 12] = [
     Error::UnknownSyscall,
     Error::BadArgument,
     Error::BadPointer,
@@ -185,6 +203,7 @@ pub const ERRORS: [Error; 11] = [
     Error::Exhausted,
     Error::Overloaded,
     Error::BelowMinimum,
+    Error::PeerStopped,
 ];
 
 impl Error {
@@ -216,10 +235,10 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for n in 0..17 {
+        for n in 0..18 {
             assert_eq!(Syscall::from_number(n).map(|s| s as u64), Some(n));
         }
-        assert_eq!(Syscall::from_number(17), None);
+        assert_eq!(Syscall::from_number(18), None);
         assert_eq!(Syscall::from_number(u64::MAX), None);
     }
 

@@ -6,7 +6,7 @@
 //! they fit in one call, and waits a little when the kernel's console
 //! buffer is full (the kernel then takes fewer bytes than offered).
 
-use crate::services::ConsoleClient;
+use crate::services::{ConsoleClient, ServiceError};
 use crate::syscall;
 use core::fmt::{self, Write};
 use core::ptr::addr_of_mut;
@@ -57,11 +57,12 @@ impl Write for LineWriter {
 }
 
 /// Prints `args` and a newline; the console shows it as `[domain] text`.
+/// A line the console driver cannot take (it is stopped, see
+/// `ServiceError::PeerStopped`) goes to the kernel's console instead, so
+/// that nothing printed is lost while a supervisor restarts the driver.
 pub fn print_line(args: fmt::Arguments<'_>) {
-    let printed = with_own_console(|console| {
-        let _ = writeln!(DriverConsole(console), "{args}");
-    });
-    if printed.is_none() {
+    let printed = with_own_console(|console| writeln!(DriverConsole(console), "{args}").is_ok());
+    if printed != Some(true) {
         print_line_to_kernel(args);
     }
 }
@@ -133,9 +134,16 @@ impl Drop for PrintingGuard {
     }
 }
 
+/// A driver restarted since the last line is told the text again, once:
+/// the error only says that what was in flight before may be lost.
 impl Write for DriverConsole<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        embedded_io::Write::write_all(self.0, s.as_bytes()).map_err(|_| fmt::Error)
+        let mut write = || embedded_io::Write::write_all(self.0, s.as_bytes());
+        match write() {
+            Err(ServiceError::PeerRestarted) => write(),
+            result => result,
+        }
+        .map_err(|_| fmt::Error)
     }
 }
 

@@ -89,6 +89,16 @@ impl EventChannel {
         syscall::event_send(self.handle, transfer).map(|_| ())
     }
 
+    /// The state of the domain at the other end, as the kernel shows it
+    /// in the DCB's `peers` (see `vesper_abi::dcb::peer_state`): how many
+    /// times it was restarted, and whether it is stopped now.
+    pub fn peer(&self) -> u64 {
+        let Some(state) = dcb().peers.get(self.slot) else { return 0 };
+        // SAFETY: as in `event_count`: the kernel changes it when the peer
+        // stops or is restarted.
+        unsafe { core::ptr::read_volatile(state) }
+    }
+
     /// The handle of the capability that came with the latest event on
     /// this end (0: none).
     pub fn inbox(&self) -> u64 {

@@ -5,6 +5,7 @@
 use crate::events::{EventChannel, Region};
 use crate::runtime::now_ns;
 use vesper_abi::cap::CapKind;
+use vesper_abi::dcb::peer_stopped;
 use vesper_service::block::{
     self, BlockReply, BlockRequest, BLOCK_SIZE, DATA_OFFSET, MAX_BLOCKS, OK, OP_INFO, OP_READ,
     OP_WRITE,
@@ -30,11 +31,22 @@ fn connection<Req: Message, Rep: Message, const N: usize>(
 }
 
 /// A client's end: it produces requests and consumes replies.
+///
+/// It notices when the driver stops or is restarted (the kernel's `peers`
+/// in the DCB, with an event on the channel so that a waiting client
+/// wakes): while the driver is stopped every call fails with
+/// [`ServiceError::PeerStopped`]; the first call after a restart fails
+/// with [`ServiceError::PeerRestarted`] (a request queued before may have
+/// been lost with the driver's old life, and a reply waited for will not
+/// come), and the connection goes on with the driver's new life, which
+/// carries on from the counters in the shared rings.
 pub struct Connection<Req: 'static, Rep: 'static, const N: usize> {
     requests: Producer<'static, Req, N>,
     replies: Consumer<'static, Rep, N>,
     channel: EventChannel,
     region: Region,
+    /// The driver's state (`peers`) as this connection last knew it.
+    peer: u64,
 }
 
 impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
@@ -45,16 +57,32 @@ impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
         Some(Self {
             requests: Producer::new(&area.requests),
             replies: Consumer::new(&area.replies),
+            peer: channel.peer(),
             channel,
             region,
         })
     }
 
+    /// Whether the driver is still the one this connection knew: an error
+    /// if it has stopped, or (once) if it was restarted since.
+    fn check_peer(&mut self) -> Result<(), ServiceError> {
+        let now = self.channel.peer();
+        if peer_stopped(now) {
+            return Err(ServiceError::PeerStopped);
+        }
+        if now != self.peer {
+            self.peer = now;
+            return Err(ServiceError::PeerRestarted);
+        }
+        Ok(())
+    }
+
     /// Queues `request` and tells the driver; while the ring is full,
     /// waits (blocked) for the driver to take some.
-    pub fn send(&mut self, request: Req) -> Result<(), Corrupt> {
+    pub fn send(&mut self, request: Req) -> Result<(), ServiceError> {
         loop {
             let seen = self.channel.count();
+            self.check_peer()?;
             if self.requests.push(request)? {
                 // A driver that is gone only means no reply will come.
                 let _ = self.channel.advance();
@@ -66,11 +94,12 @@ impl<Req: Message, Rep: Message, const N: usize> Connection<Req, Rep, N> {
 
     /// The next reply, waiting (blocked) until there is one. Taking one
     /// from a full ring tells the driver, which waits for room to reply.
-    pub fn receive(&mut self) -> Result<Rep, Corrupt> {
+    pub fn receive(&mut self) -> Result<Rep, ServiceError> {
         loop {
             // Read before looking, so that a reply queued in between
             // still ends the wait.
             let seen = self.channel.count();
+            self.check_peer()?;
             let was_full = self.replies.waiting()? == N;
             if let Some(reply) = self.replies.pop()? {
                 if was_full {
@@ -218,6 +247,13 @@ pub enum ServiceError {
     Corrupt,
     /// The driver refused the request, with this status.
     Refused(u32),
+    /// The driver is stopped (it faulted, exited or was stopped): nothing
+    /// was queued. A supervisor may restart it.
+    PeerStopped,
+    /// The driver was restarted since the connection's last call: nothing
+    /// was queued by this call, and what was in flight before may be lost.
+    /// The connection now talks to the new driver: try again.
+    PeerRestarted,
 }
 
 impl From<Corrupt> for ServiceError {
@@ -226,10 +262,16 @@ impl From<Corrupt> for ServiceError {
     }
 }
 
-/// The error of a service client's I/O: the connection broke the protocol.
+/// The error of a service client's I/O: a driver that is stopped is not
+/// connected, one that was restarted reset the connection; anything else
+/// is another error.
 impl embedded_io::Error for ServiceError {
     fn kind(&self) -> embedded_io::ErrorKind {
-        embedded_io::ErrorKind::Other
+        match self {
+            Self::PeerStopped => embedded_io::ErrorKind::NotConnected,
+            Self::PeerRestarted => embedded_io::ErrorKind::ConnectionReset,
+            Self::Corrupt | Self::Refused(_) => embedded_io::ErrorKind::Other,
+        }
     }
 }
 
@@ -259,7 +301,7 @@ impl TimerClient {
     /// Cancels alarm `id` (a periodic one keeps coming until then).
     pub fn cancel(&mut self, id: u32) -> Result<(), ServiceError> {
         let request = TimerRequest { op: OP_CANCEL, id, at_ns: 0, period_ns: 0 };
-        Ok(self.connection.send(request)?)
+        self.connection.send(request)
     }
 
     fn request(&mut self, op: u32, at_ns: u64, period_ns: u64) -> Result<u32, ServiceError> {
@@ -271,7 +313,7 @@ impl TimerClient {
 
     /// The next reply: an alarm that came (or a refusal), waiting for it.
     pub fn wait(&mut self) -> Result<TimerReply, ServiceError> {
-        Ok(self.connection.receive()?)
+        self.connection.receive()
     }
 
     /// Waits until alarm `id` comes; replies for other alarms that come
@@ -371,7 +413,7 @@ impl BlockClient {
 
     /// The next reply, waiting for it.
     pub fn next_reply(&mut self) -> Result<BlockReply, ServiceError> {
-        Ok(self.connection.receive()?)
+        self.connection.receive()
     }
 
     /// Sends `request` and turns a status other than `OK` into an error.

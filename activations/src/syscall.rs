@@ -125,6 +125,12 @@ pub fn domain_info(handle: u64) -> Result<vesper_abi::dcb::DomainInfo, Error> {
     Ok(info)
 }
 
+/// Restarts the domain capability `handle` names (needs `RESTART`);
+/// returns how many times it has been restarted.
+pub fn domain_restart(handle: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::DomainRestart, handle, 0))
+}
+
 /// Changes the reservation capability `handle` names.
 pub fn reservation_set(handle: u64, period_ns: u64, slice_ns: u64) -> Result<u64, Error> {
     decode(raw_number(Syscall::ReservationSet as u64, [handle, period_ns, slice_ns]))

@@ -54,6 +54,10 @@ impl fmt::Display for DiskError {
             ServiceError::Refused(status) => {
                 write!(f, "the block service refused (status {status})")
             }
+            ServiceError::PeerStopped => write!(f, "the block driver is stopped"),
+            ServiceError::PeerRestarted => {
+                write!(f, "the block driver was restarted; try again")
+            }
         }
     }
 }

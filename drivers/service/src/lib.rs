@@ -28,7 +28,8 @@
 //! [`timer`] is the system timer's service, [`console`] the UART's,
 //! [`block`] the SD card's (with [`sd`], the card's protocol);
 //! [`registers`] holds the devices' register blocks, defined once for
-//! drivers and tests.
+//! drivers and tests; [`supervision`] is the restart policy of the
+//! `supervisor` domain, which keeps drivers running for their clients.
 
 #![no_std]
 
@@ -37,6 +38,7 @@ pub mod console;
 pub mod registers;
 pub mod ring;
 pub mod sd;
+pub mod supervision;
 pub mod timer;
 
 /// The size of a connection's shared region for `service` (the builder

@@ -40,14 +40,18 @@ pub struct ImageCaps {
     pub irqs: Vec<IrqConfig>,
     /// Each domain's capabilities after the kernel's two, in domain order.
     pub domains: Vec<Vec<CapConfig>>,
+    /// Each domain's supervisors, with the event slot counting its stops
+    /// in each, in domain order.
+    pub supervisors: Vec<Vec<EventTarget>>,
 }
 
 /// The rights to a device's registers.
 pub const DEVICE_RIGHTS: Rights = Rights::READ.union(Rights::WRITE).union(Rights::GRANT);
 
 /// The rights to a domain one supervises: read its state and accounting,
-/// stop it.
-pub const SUPERVISED_DOMAIN_RIGHTS: Rights = Rights::READ.union(Rights::CONTROL);
+/// stop it, restart it.
+pub const SUPERVISED_DOMAIN_RIGHTS: Rights =
+    Rights::READ.union(Rights::CONTROL).union(Rights::RESTART);
 
 /// The rights to the reservation of a domain one supervises: read and
 /// change it (under admission control).
@@ -202,7 +206,21 @@ impl ImageCaps {
             })
             .collect();
 
-        Self { regions, channels, irqs, domains }
+        let supervisors = manifest
+            .domains
+            .iter()
+            .map(|supervised| {
+                let watching = manifest.domains.iter().enumerate().filter_map(|(index, domain)| {
+                    let event = domain.supervision_event?;
+                    domain.supervises.contains(&supervised.name).then(|| EventTarget {
+                        domain: index,
+                        event: slot(event),
+                    })
+                });
+                watching.collect()
+            })
+            .collect();
+        Self { regions, channels, irqs, domains, supervisors }
     }
 }
 

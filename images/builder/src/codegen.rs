@@ -166,6 +166,8 @@ pub static DOMAINS: &[DomainConfig] = &[
         scheduler: "fifo",
         threads: &[],
         caps: &[],
+        supervisors: &[],
+        supervision: Supervision::NONE,
     },
 ];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.
@@ -275,6 +277,8 @@ pub static DOMAINS: &[DomainConfig] = &[
             CapConfig { name: "req", object: Object::Channel { channel: 0, end: 1 }, rights: Rights::RECEIVE.union(Rights::GRANT) },
             CapConfig { name: "buf", object: Object::Region { region: 0 }, rights: Rights::READ.union(Rights::WRITE).union(Rights::GRANT) },
         ],
+        supervisors: &[],
+        supervision: Supervision::NONE,
     },
     DomainConfig {
         name: "app",
@@ -296,6 +300,8 @@ pub static DOMAINS: &[DomainConfig] = &[
             CapConfig { name: "req", object: Object::Channel { channel: 0, end: 0 }, rights: Rights::SEND.union(Rights::RECEIVE).union(Rights::GRANT) },
             CapConfig { name: "buf", object: Object::Region { region: 0 }, rights: Rights::READ.union(Rights::GRANT) },
         ],
+        supervisors: &[],
+        supervision: Supervision::NONE,
     },
 ];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.

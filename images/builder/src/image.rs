@@ -9,10 +9,11 @@
 //! small (a few kilobytes, and each program's bytes once).
 
 use crate::caps::ImageCaps;
-use crate::manifest::{Domain, Manifest};
+use crate::manifest::{Domain, Manifest, RestartPolicy};
 use crate::PlacedDomain;
 use vesper_abi::image::{
-    CapConfig, ConsoleUart, DomainConfig, ImageConfig, ReservationConfig, ThreadConfig,
+    CapConfig, ConsoleUart, DomainConfig, EventTarget, ImageConfig, ReservationConfig,
+    Supervision, ThreadConfig,
 };
 
 /// `items`, kept for the rest of the process.
@@ -35,7 +36,12 @@ pub fn image_config(manifest: &Manifest, domains: &[PlacedDomain]) -> ImageConfi
         .map(|placed| {
             let index = manifest.domain_index(&placed.domain.name);
             let table = index.and_then(|index| caps.domains.get(index));
-            domain_config(placed, table.map_or(&[], Vec::as_slice))
+            let supervisors = index.and_then(|index| caps.supervisors.get(index));
+            domain_config(
+                placed,
+                table.map_or(&[], Vec::as_slice),
+                supervisors.map_or(&[], Vec::as_slice),
+            )
         })
         .collect();
     ImageConfig {
@@ -87,8 +93,12 @@ pub fn console_uart(manifest: &Manifest) -> ConsoleUart {
 }
 
 /// The kernel's entry for `placed`, with the capabilities `caps` (its
-/// table after the kernel's own, see [`ImageCaps`]).
-pub fn domain_config(placed: &PlacedDomain, caps: &[CapConfig]) -> DomainConfig {
+/// table after the kernel's own, see [`ImageCaps`]) and its supervisors.
+pub fn domain_config(
+    placed: &PlacedDomain,
+    caps: &[CapConfig],
+    supervisors: &[EventTarget],
+) -> DomainConfig {
     let (domain, program) = (&placed.domain, &placed.program);
     DomainConfig {
         name: leak_str(&domain.name),
@@ -102,6 +112,17 @@ pub fn domain_config(placed: &PlacedDomain, caps: &[CapConfig]) -> DomainConfig 
         scheduler: domain.scheduler.name(),
         threads: leak(threads(domain)),
         caps: leak(caps.to_vec()),
+        supervisors: leak(supervisors.to_vec()),
+        supervision: supervision(domain),
+    }
+}
+
+/// The restart policy `domain` passes on to its DCB.
+pub fn supervision(domain: &Domain) -> Supervision {
+    let RestartPolicy { limit, window_ns, backoff_ns } = domain.restart;
+    match domain.supervision_event {
+        Some(event) => Supervision { event, limit, window_ns, backoff_ns },
+        None => Supervision::NONE,
     }
 }
 

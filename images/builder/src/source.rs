@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use vesper_abi::cap::{Object, Rights};
 use vesper_abi::image::{
     CapConfig, ChannelConfig, ConsoleUart, DomainConfig, EventTarget, ImageConfig, IrqConfig,
-    RegionConfig, RegionKind, ReservationConfig, Segment, SegmentRights, ThreadConfig,
+    RegionConfig, RegionKind, ReservationConfig, Segment, SegmentRights, Supervision,
+    ThreadConfig,
 };
 
 /// The imports that open `image_config.rs`: every name the expressions of
@@ -328,6 +329,8 @@ impl ToSource for DomainConfig {
             scheduler,
             threads,
             caps,
+            supervisors,
+            supervision,
         } = self;
         out.block(
             "DomainConfig",
@@ -343,6 +346,27 @@ impl ToSource for DomainConfig {
                 ("scheduler", scheduler),
                 ("threads", &Lines(threads)),
                 ("caps", &Lines(caps)),
+                ("supervisors", supervisors),
+                ("supervision", supervision),
+            ],
+        );
+    }
+}
+
+impl ToSource for Supervision {
+    fn to_source(&self, out: &mut Source) {
+        if *self == Supervision::NONE {
+            out.push("Supervision::NONE");
+            return;
+        }
+        let Supervision { event, limit, window_ns, backoff_ns } = self;
+        out.record(
+            "Supervision",
+            &[
+                ("event", event),
+                ("limit", limit),
+                ("window_ns", window_ns),
+                ("backoff_ns", backoff_ns),
             ],
         );
     }

@@ -649,6 +649,35 @@ impl Atropos {
         self.settled = false;
     }
 
+    /// Starts stopped domain `idx` again at `now`, as if just admitted
+    /// with the reservation it had: a fresh period `now..now + p` with its
+    /// full slice, runnable, owed nothing. Its accounting goes on. Returns
+    /// whether it was restarted: a domain that is not stopped, or never
+    /// held a reservation ([`Atropos::skip`]), is left as it is.
+    pub fn restart(&mut self, idx: usize, now: u64) -> bool {
+        let Some(slot) = self.slot_mut(idx) else { return false };
+        if slot.state != State::Stopped || slot.res.period_ns == 0 {
+            return false;
+        }
+        slot.deadline = now.saturating_add(slot.res.period_ns);
+        slot.remain = slot.slice();
+        slot.state = State::Runnable;
+        slot.yielded = false;
+        slot.owed_by = None;
+        slot.woken_by = None;
+        let deadline = slot.deadline;
+        // Nobody owes a switch to a life that has ended.
+        for other in &mut self.slots[..self.len] {
+            if other.owed_by == Some(idx) {
+                other.owed_by = None;
+            }
+        }
+        self.sync_state_bits(idx);
+        self.settled = false;
+        self.lower_horizon(deadline);
+        true
+    }
+
     /// Accounting of domain `idx` (all zero for an unknown index).
     pub fn accounting(&self, idx: usize) -> Accounting {
         self.slot(idx).map_or(Accounting::ZERO, |s| s.acct)
@@ -1248,6 +1277,29 @@ mod tests {
     }
 
     #[test]
+    fn a_restarted_domain_starts_a_fresh_period_and_keeps_its_accounting() {
+        let mut a = Atropos::new();
+        a.admit(res(10 * MS, 2 * MS, false), 0).unwrap();
+        a.admit(res(10 * MS, 2 * MS, false), 0).unwrap();
+        assert_eq!(a.schedule(0).run, guaranteed(0));
+        a.stop(0, MS);
+        // Only a stopped domain restarts.
+        assert!(!a.restart(1, MS));
+        assert_eq!(a.schedule(MS).run, guaranteed(1));
+        assert!(a.restart(0, 5 * MS));
+        assert!(!a.is_stopped(0));
+        assert_eq!(a.deadline(0), Some(15 * MS));
+        assert_eq!(a.remain(0), (2 * MS) as i64);
+        assert_eq!(a.accounting(0).cpu_ns, MS);
+        assert_eq!(a.utilisation_ppb(), 400_000_000);
+        // Domain 1 has used its slice; the restarted one runs.
+        assert_eq!(a.schedule(5 * MS).run, guaranteed(0));
+        // A slot that never held a reservation stays as it is.
+        a.skip();
+        assert!(!a.restart(2, 6 * MS));
+    }
+
+    #[test]
     fn stopping_another_domain_leaves_the_running_one() {
         let mut a = Atropos::new();
         a.admit(res(10 * MS, 2 * MS, false), 0).unwrap();
@@ -1417,6 +1469,7 @@ mod tests {
         Wake(usize),
         Yield(usize),
         Stop(usize),
+        Restart(usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -1435,7 +1488,8 @@ mod tests {
                 .prop_map(|(idx, timeout_ns)| Op::Block { idx, timeout_ns }),
             2 => idx.clone().prop_map(Op::Wake),
             1 => idx.clone().prop_map(Op::Yield),
-            1 => idx.prop_map(Op::Stop),
+            1 => idx.clone().prop_map(Op::Stop),
+            1 => idx.prop_map(Op::Restart),
         ]
     }
 
@@ -1581,6 +1635,19 @@ mod tests {
                         a.stop(idx, now);
                         prop_assert!(a.running().is_none_or(|(i, _)| i != idx));
                     }
+                    Op::Restart(idx) => {
+                        let was_stopped = idx < a.len() && a.is_stopped(idx);
+                        let before = a.utilisation_ppb();
+                        let restarted = a.restart(idx, now);
+                        prop_assert_eq!(
+                            restarted,
+                            was_stopped && a.reservation(idx).is_some_and(|r| r.period_ns > 0)
+                        );
+                        prop_assert_eq!(a.utilisation_ppb(), before);
+                        if restarted {
+                            prop_assert!(!a.is_stopped(idx) && !a.is_blocked(idx));
+                        }
+                    }
                 }
                 for i in 0..MAX_DOMAINS + 2 {
                     let acct = a.accounting(i);
@@ -1672,6 +1739,9 @@ mod tests {
                         }
                         Op::Yield(idx) => a.yield_slice(idx, now),
                         Op::Stop(idx) => a.stop(idx, now),
+                        Op::Restart(idx) => {
+                            a.restart(idx, now);
+                        }
                     }
                 }
                 if op == Op::Schedule {

@@ -98,6 +98,8 @@ mod tests {
         scheduler: "fifo",
         threads: &[],
         caps: &[],
+        supervisors: &[],
+        supervision: vesper_abi::dcb::Supervision::NONE,
     };
 
     #[test]

@@ -33,47 +33,52 @@ impl Dispatcher {
     /// regions and fills its DCB mirror.
     pub(super) fn grant_initial_caps(&mut self) {
         for index in 0..self.domains.len() {
-            let Some(domain) = self.domains[index] else { continue };
-            let own = [
-                Capability::original(
-                    Object::Domain { domain: index },
-                    Rights::READ | Rights::CONTROL | Rights::GRANT,
-                ),
-                Capability::original(
-                    Object::Reservation { domain: index },
-                    Rights::READ | Rights::WRITE | Rights::GRANT,
-                ),
-            ];
-            let listed =
-                domain.config.caps.iter().map(|cap| Capability::original(cap.object, cap.rights));
-            for (cap, name) in own
-                .into_iter()
-                .zip(KERNEL_CAP_NAMES)
-                .chain(listed.zip(domain.config.caps.iter().map(|c| c.name)))
+            if self.started(index).is_some() {
+                self.grant_caps(index);
+            }
+        }
+    }
+
+    /// Gives loaded domain `index` the capabilities it starts with (see
+    /// [`Dispatcher::grant_initial_caps`]), into an empty table, and maps
+    /// its regions: at boot, and again when it is restarted.
+    pub(super) fn grant_caps(&mut self, index: usize) {
+        let config = self.config(index);
+        let own = [
+            Capability::original(
+                Object::Domain { domain: index },
+                Rights::READ | Rights::CONTROL | Rights::GRANT,
+            ),
+            Capability::original(
+                Object::Reservation { domain: index },
+                Rights::READ | Rights::WRITE | Rights::GRANT,
+            ),
+        ];
+        let listed = config.caps.iter().map(|cap| Capability::original(cap.object, cap.rights));
+        for (cap, name) in own
+            .into_iter()
+            .zip(KERNEL_CAP_NAMES)
+            .chain(listed.zip(config.caps.iter().map(|c| c.name)))
+        {
+            // A supervisor's capability to a domain that did not start:
+            // no capability ever names a domain that is not loaded.
+            if let Object::Domain { domain: target } | Object::Reservation { domain: target } =
+                cap.object
             {
-                // A supervisor's capability to a domain that did not start:
-                // no capability ever names a domain that is not loaded.
-                if let Object::Domain { domain: target } | Object::Reservation { domain: target } =
-                    cap.object
-                {
-                    if self.started(target).is_none() {
-                        log::error!(
-                            "domain {}: capability {name} left out: its domain did not start",
-                            domain.config.name
-                        );
-                        continue;
-                    }
-                }
-                if self.caps.insert(index, cap).is_err() {
+                if self.started(target).is_none() {
                     log::error!(
-                        "domain {}: capability {name} left out: its table is full",
-                        domain.config.name
+                        "domain {}: capability {name} left out: its domain did not start",
+                        config.name
                     );
+                    continue;
                 }
             }
-            self.sync_regions(index);
-            self.mirror(index);
+            if self.caps.insert(index, cap).is_err() {
+                log::error!("domain {}: capability {name} left out: its table is full", config.name);
+            }
         }
+        self.sync_regions(index);
+        self.mirror(index);
     }
 
     /// Rewrites domain `index`'s DCB mirror of its capability table.
@@ -287,6 +292,7 @@ impl Dispatcher {
             reservation: ro.reservation,
             accounting,
             fault: domain.fault,
+            restarts: domain.restarts,
         }
     }
 

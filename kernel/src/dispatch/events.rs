@@ -163,6 +163,9 @@ impl Dispatcher {
         let Some(receiver) = self.started(target.domain) else {
             return Outcome::Return(Ok(0));
         };
+        if self.live(receiver).is_none() {
+            return Outcome::Return(Err(Error::PeerStopped));
+        }
         if transfer != 0 {
             let moved = match self.caps.get(index, Handle(transfer)) {
                 Ok(cap) => cap.object,

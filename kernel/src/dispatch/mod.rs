@@ -14,6 +14,7 @@
 mod caps;
 mod events;
 mod report;
+mod supervision;
 mod syscall;
 
 use crate::arch::fpu::LazyFpu;
@@ -83,6 +84,11 @@ pub fn load_domains() -> usize {
         d.atropos.set_switch_cost(config::SWITCH_COST_NS);
         let count = setup::load_all(&mut d.domains, &mut d.atropos, time::now_ns());
         d.grant_initial_caps();
+        for index in 0..d.domains.len() {
+            if d.started(index).is_some() {
+                d.show_peers(index);
+            }
+        }
         count
     })
 }
@@ -254,7 +260,8 @@ impl Dispatcher {
         self.stop(index, DomainState::Faulted, now);
     }
 
-    /// Stops `index` for good.
+    /// Stops `index` (until a supervisor restarts it), and tells its
+    /// supervisors and peers.
     fn stop(&mut self, index: usize, state: DomainState, now: u64) {
         if self.on_cpu == Some(index) {
             self.on_cpu = None;
@@ -262,6 +269,7 @@ impl Dispatcher {
         self.domain(index).state = state;
         self.atropos.stop(index, now);
         self.release_interrupts(index);
+        self.announce(index);
     }
 
     /// Makes `index` the domain the trap frame returns to.

@@ -54,8 +54,10 @@ pub struct Domain {
     pub asid: u16,
     /// The shared regions mapped in its address space.
     pub mapped: Mapped,
-    /// Why it was stopped for a fault, if it was.
+    /// Why it was last stopped for a fault, if it ever was.
     pub fault: FaultReport,
+    /// Times it was restarted (`domain_restart`).
+    pub restarts: u64,
 }
 
 impl Domain {
@@ -74,6 +76,7 @@ impl Domain {
             asid,
             mapped: Mapped::default(),
             fault: FaultReport::default(),
+            restarts: 0,
         }
     }
 

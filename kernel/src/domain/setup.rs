@@ -191,8 +191,11 @@ fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
         }))
 }
 
-/// Copies the program and fills in both DCB halves.
-fn populate(index: usize, config: &DomainConfig) {
+/// Copies the program from the image (its pristine copy, which nothing
+/// ever writes), clears the rest of what the domain can see, and fills in
+/// both DCB halves: the domain's initial state, at boot and at every
+/// restart. The caller has checked `config` (see `check`).
+pub fn populate(index: usize, config: &DomainConfig) {
     let slot = phys_to_virt(config.slot_base as usize);
     // Only what the domain can see is cleared: the rest of the slot stays
     // unmapped. SAFETY: `check` put the slot in RAM above the kernel and
@@ -226,6 +229,7 @@ fn populate(index: usize, config: &DomainConfig) {
     };
     ro.accounting = Accounting::default();
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
+    ro.supervision = config.supervision;
     ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
     ro.scheduler[..config.scheduler.len()].copy_from_slice(config.scheduler.as_bytes());
     ro.thread_count = config.threads.len() as u64;

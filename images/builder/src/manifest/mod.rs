@@ -158,6 +158,12 @@ pub struct Domain {
     /// holds a capability to each (`READ` and `CONTROL`) and to its
     /// reservation (`READ` and `WRITE`), both named after it.
     pub supervises: Vec<String>,
+    /// Its restart policy for the domains it supervises (the defaults if
+    /// it supervises none).
+    pub restart: RestartPolicy,
+    /// The event slot in its DCB counting the stops of the domains it
+    /// supervises (`None` if it supervises none).
+    pub supervision_event: Option<u64>,
     /// Trusted (`trusted = true`): it may use devices that reach all of
     /// RAM by DMA.
     pub trusted: bool,
@@ -167,6 +173,26 @@ pub struct Domain {
     /// `stack` key, else its table), for errors found once the program is
     /// built.
     pub sizes_at: Location,
+}
+
+/// A supervisor's restart policy (`restart-limit`, `restart-window`,
+/// `restart-backoff`), which the kernel passes to its DCB and the
+/// `supervisor` program applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestartPolicy {
+    /// Restarts allowed within the window.
+    pub limit: u64,
+    /// The window, in nanoseconds.
+    pub window_ns: u64,
+    /// The wait before the first restart, in nanoseconds (doubled at each
+    /// further failure within the window).
+    pub backoff_ns: u64,
+}
+
+impl RestartPolicy {
+    /// The policy of a supervisor whose manifest entry gives none: three
+    /// restarts within a second, the first after a millisecond.
+    pub const DEFAULT: Self = Self { limit: 3, window_ns: 1_000_000_000, backoff_ns: 1_000_000 };
 }
 
 impl Domain {

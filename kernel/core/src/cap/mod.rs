@@ -219,6 +219,29 @@ impl CapSpace {
         Ok((count, changed))
     }
 
+    /// Empties `domain`'s table for a fresh start: revokes everything
+    /// derived from each of its capabilities, wherever it went, then
+    /// deletes the capability. Calls `deleted` for each capability that
+    /// goes, with its domain, and returns whose tables changed (`domain`'s
+    /// included if it held anything).
+    pub fn clear(&mut self, domain: usize, mut deleted: impl FnMut(usize, Capability)) -> Changed {
+        let mut changed = Changed::EMPTY;
+        if domain >= MAX_DOMAINS {
+            return changed;
+        }
+        for slot in 0..CAP_SLOTS {
+            let (handle, cap) = self.at(domain, slot);
+            let Some(cap) = cap else { continue };
+            if let Ok((_, more)) = self.revoke(domain, handle, &mut deleted) {
+                changed = changed.union(more);
+            }
+            self.free(CapAddr { domain, slot, generation: handle.generation() as u32 });
+            deleted(domain, cap);
+            changed.insert(domain);
+        }
+        changed
+    }
+
     /// Which slots (numbered `domain * CAP_SLOTS + slot`) hold a descendant
     /// of `root`. Each slot's answer is found by walking up its parent links
     /// until the walk meets `root`, a slot already decided, or a link to

@@ -143,6 +143,31 @@ fn a_loop_of_stale_links_ends() {
 }
 
 #[test]
+fn clearing_a_table_revokes_what_came_from_it_and_keeps_the_rest() {
+    let mut space = CapSpace::new();
+    let lent = space.insert(0, Capability::original(REGION, Rights::READ | Rights::GRANT)).unwrap();
+    let channel = space.insert(0, Capability::original(CHANNEL, Rights::SEND)).unwrap();
+    // A copy lent to domain 1, which lends it on to 2.
+    let copy = space.mint(0, lent, Rights::READ | Rights::GRANT).unwrap();
+    let there = space.transfer(0, copy, 1).unwrap();
+    let copy = space.mint(1, there, Rights::READ | Rights::GRANT).unwrap();
+    let further = space.transfer(1, copy, 2).unwrap();
+    // Domain 1's own, unrelated.
+    let own = space.insert(1, Capability::original(CHANNEL, Rights::SEND)).unwrap();
+    let mut gone = Vec::new();
+    let changed = space.clear(0, |domain, cap| gone.push((domain, cap.object)));
+    assert_eq!(changed.iter().collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(gone.len(), 4, "{gone:?}");
+    for handle in [lent, channel] {
+        assert!(space.get(0, handle).is_err());
+    }
+    assert!(space.get(1, there).is_err() && space.get(2, further).is_err());
+    assert_eq!(space.get(1, own).map(|cap| cap.object), Ok(CHANNEL));
+    assert!((0..CAP_SLOTS).all(|slot| space.at(0, slot).1.is_none()));
+    assert!(space.clear(MAX_DOMAINS, |_, _| ()).is_empty());
+}
+
+#[test]
 fn deleting_a_parent_orphans_its_children() {
     let (mut space, root) = space_with(0, REGION, Rights::READ);
     let child = space.mint(0, root, Rights::READ).unwrap();

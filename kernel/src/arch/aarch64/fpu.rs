@@ -169,6 +169,18 @@ impl LazyFpu {
         false
     }
 
+    /// Domain `index`, off the CPU, starts a new life (`domain_restart`):
+    /// whatever the registers or its save slots held is not its state any
+    /// more, and its next first use loads zeroes (lazily, as at boot).
+    pub fn forget(&mut self, index: usize) {
+        if self.holder == Some(index) {
+            self.holder = None;
+        }
+        if let Some(eager) = self.eager.get_mut(index) {
+            *eager = 0;
+        }
+    }
+
     /// Domain `index`, on the CPU, used FP/SIMD while it was not the
     /// holder: its state is loaded and it becomes the holder, and it is
     /// loaded eagerly for a while.

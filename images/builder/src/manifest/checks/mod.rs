@@ -39,7 +39,7 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
         owners::check(board, &image.console, &domains, &shares, problems);
     }
     slots::check_capabilities(&domains, &channels, &regions, problems);
-    let channels = slots::assign_events(&domains, &channels, problems);
+    let channels = slots::assign_events(&mut domains, &channels, problems);
     admission::check(&domains, problems);
     let regions = board.and_then(|board| placement::place(board, &domains, &regions, problems));
     warnings::check(&domains, problems);

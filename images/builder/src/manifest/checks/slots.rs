@@ -58,21 +58,24 @@ fn ends_of(channels: &[ChannelDraft]) -> HashMap<&str, usize> {
 
 /// Gives every channel end an event slot in its domain's DCB: the lowest
 /// slot that neither the domain's interrupts nor its ends of earlier
-/// channels (in manifest order, each channel's ends in table order) use.
-/// Reports a domain whose interrupts and channel ends need more than
-/// [`EVENT_SLOTS`], at its first end left without one. Returns the complete
+/// channels (in manifest order, each channel's ends in table order) use;
+/// then every supervisor the lowest slot left, for the stops of the
+/// domains it supervises. Reports a domain whose interrupts and channel
+/// ends need more than [`EVENT_SLOTS`], at its first end left without
+/// one, and a supervisor left without a slot. Returns the complete
 /// channels.
 pub(super) fn assign_events(
-    drafts: &[DomainDraft],
+    drafts: &mut [DomainDraft],
     channels: &[ChannelDraft],
     problems: &mut Problems,
 ) -> Vec<Option<Channel>> {
-    let mut used: HashMap<&str, u64> = HashMap::new();
-    let mut interrupts: HashMap<&str, usize> = HashMap::new();
-    for draft in drafts {
+    // Owned names: the drafts get their supervision slots at the end.
+    let mut used: HashMap<String, u64> = HashMap::new();
+    let mut interrupts: HashMap<String, usize> = HashMap::new();
+    for draft in drafts.iter() {
         let Some(name) = draft.name() else { continue };
-        used.insert(name, draft.routes.iter().fold(0, |set, route| set | 1 << route.event));
-        interrupts.insert(name, draft.routes.len());
+        used.insert(name.into(), draft.routes.iter().fold(0, |set, route| set | 1 << route.event));
+        interrupts.insert(name.into(), draft.routes.len());
     }
     let ends_of = ends_of(channels);
     let mut reported = HashSet::new();
@@ -114,6 +117,20 @@ pub(super) fn assign_events(
             (Some(name), Some(ends)) => Some(Channel { name: name.get_ref().clone(), ends }),
             _ => None,
         });
+    }
+    for draft in drafts.iter_mut().filter(|draft| !draft.supervised.is_empty()) {
+        let Some(set) = draft.name().and_then(|name| used.get(name)) else { continue };
+        draft.supervision_event = (0..EVENT_SLOTS).find(|slot| *set & (1 << slot) == 0);
+        if draft.supervision_event.is_none() && !reported.contains(draft.name().unwrap_or("")) {
+            problems.at(
+                &draft.span,
+                &key_of(&draft.label, "supervises"),
+                format!(
+                    "no event slot is left for the stops of the domains it supervises: its \
+                     interrupts and channel ends use all {EVENT_SLOTS}"
+                ),
+            );
+        }
     }
     complete
 }

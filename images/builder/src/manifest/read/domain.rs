@@ -5,7 +5,9 @@
 
 use super::super::reader::{did_you_mean, Location, Problems, Section};
 use super::super::report::Problem;
-use super::super::{check_name, check_pages, Domain, InterruptRoute, Scheduler, Thread};
+use super::super::{
+    check_name, check_pages, Domain, InterruptRoute, RestartPolicy, Scheduler, Thread,
+};
 use super::{devices, label_of, tables_of, threads, within_limit};
 use crate::board::Board;
 use crate::layout::DomainLayout;
@@ -16,7 +18,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use vesper_abi::layout::MAX_DOMAINS;
 
-const DOMAIN_KEYS: [&str; 16] = [
+const DOMAIN_KEYS: [&str; 19] = [
     "name",
     "program",
     "period",
@@ -32,8 +34,14 @@ const DOMAIN_KEYS: [&str; 16] = [
     "provides",
     "services",
     "supervises",
+    "restart-limit",
+    "restart-window",
+    "restart-backoff",
     "trusted",
 ];
+
+/// The keys of a supervisor's restart policy.
+const RESTART_KEYS: [&str; 3] = ["restart-limit", "restart-window", "restart-backoff"];
 
 /// A `[[domain]]` as read.
 pub(crate) struct DomainDraft {
@@ -70,6 +78,11 @@ pub(crate) struct DomainDraft {
     /// Those domains by name, in manifest order, once the checks across
     /// tables have found them.
     pub supervised: Vec<String>,
+    /// Its restart policy for them.
+    pub restart: RestartPolicy,
+    /// The event slot counting their stops, once the checks across tables
+    /// have given it one.
+    pub supervision_event: Option<u64>,
     /// Whether the manifest trusts it with DMA-capable devices.
     trusted: bool,
     /// Whether it may run in slack time.
@@ -132,6 +145,8 @@ impl DomainDraft {
             uses: self.uses.into_iter().map(Spanned::into_inner).collect(),
             interrupts: self.routes,
             supervises: self.supervised,
+            restart: self.restart,
+            supervision_event: self.supervision_event,
             trusted: self.trusted,
             layout: self.memory.layout?,
             sizes_at: self.memory.at,
@@ -212,6 +227,7 @@ fn read(
         .filter_map(|service| read_service_name(&s, "services", service, problems))
         .collect();
     let supervises = s.strings("supervises", problems);
+    let restart = read_restart(&s, !supervises.is_empty(), problems);
     let valid = problems.count() == before;
     DomainDraft {
         label,
@@ -228,12 +244,41 @@ fn read(
         services,
         supervises,
         supervised: Vec::new(),
+        restart,
+        supervision_event: None,
         trusted,
         extra,
         latency,
         memory,
         scheduler,
         valid,
+    }
+}
+
+/// Reads a supervisor's restart policy (`restart-limit`, `restart-window`,
+/// `restart-backoff`), the defaults for keys it does not give; the keys
+/// are refused on a domain that supervises none (`supervises`).
+fn read_restart(s: &Section, supervises: bool, problems: &mut Problems) -> RestartPolicy {
+    let defaults = RestartPolicy::DEFAULT;
+    if !supervises {
+        for key in RESTART_KEYS {
+            if let Some(value) = s.get(key) {
+                problems.at(
+                    &value.span(),
+                    &s.what(key),
+                    "only a domain that supervises others (`supervises`) has a restart policy",
+                );
+            }
+        }
+        return defaults;
+    }
+    let limit = s.integer("restart-limit", 0..=vesper_service::supervision::MAX_LIMIT, problems);
+    let window = s.duration("restart-window", true, problems);
+    let backoff = s.duration("restart-backoff", false, problems);
+    RestartPolicy {
+        limit: limit.map_or(defaults.limit, Spanned::into_inner),
+        window_ns: window.map_or(defaults.window_ns, Spanned::into_inner),
+        backoff_ns: backoff.map_or(defaults.backoff_ns, Spanned::into_inner),
     }
 }
 
