@@ -33,8 +33,8 @@
 //!
 //! For supervision tests the same driver is built as programs that fault
 //! on purpose ([`Faults`]): `uart-faulty` faults in the middle of a line
-//! (as it takes its [`FAULTY_CHUNKS`]th chunk of text, in every life) and
-//! `uart-crashing` as soon as it starts. The `uart` program has no fault
+//! (as it takes its [`FAULTY_CHUNKS`]th chunk of text, in its first life
+//! only) and `uart-crashing` as soon as it starts, in every life. The `uart` program has no fault
 //! in it: the manifest picks the program, and no kernel or driver switch
 //! at run time can turn a fault on.
 //!
@@ -64,9 +64,9 @@ use vesper_service::ring::Corrupt;
 pub enum Faults {
     /// Never: the `uart` program.
     Never,
-    /// When it takes its `k`th chunk of client text in a life (counting
-    /// from 1), before printing any of it: the line it is assembling is
-    /// cut.
+    /// When it takes its `k`th chunk of client text (counting from 1),
+    /// before printing any of it, in its first life: the line it is
+    /// assembling is cut. Restarted, it serves on.
     AtChunk(u64),
     /// As soon as it starts, in every life.
     AtStart,
@@ -328,7 +328,7 @@ impl Uart {
         };
         client.notify = true;
         self.chunks += 1;
-        if self.faults == Faults::AtChunk(self.chunks) {
+        if self.faults == Faults::AtChunk(self.chunks) && vesper_activations::dcb().restarts == 0 {
             fault();
         }
         let marked = chunk.kind == OUTPUT_MARKED;
