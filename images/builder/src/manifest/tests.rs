@@ -1530,6 +1530,57 @@ fn a_supervisor_gets_each_domain_it_names_or_all_the_others() {
 }
 
 #[test]
+fn a_supervisor_gets_a_slot_for_the_stops_and_its_restart_policy() {
+    let text = format!(
+        "{}{}{}",
+        with("a", ""),
+        with(
+            "sup",
+            "supervises = [\"a\"]\nrestart-limit = 5\nrestart-window = \"2s\"\n\
+             restart-backoff = \"3ms\""
+        ),
+        with("shell", "supervises = [\"*\"]")
+    );
+    let manifest = parse(&text).unwrap();
+    let domain = |name: &str| manifest.domains.iter().find(|d| d.name == name).unwrap().clone();
+    let sup = domain("sup");
+    assert_eq!(sup.supervision_event, Some(0));
+    assert_eq!(
+        sup.restart,
+        RestartPolicy { limit: 5, window_ns: 2_000_000_000, backoff_ns: 3_000_000 }
+    );
+    assert_eq!(domain("shell").restart, RestartPolicy::DEFAULT);
+    assert_eq!(domain("a").supervision_event, None);
+    let caps = crate::caps::ImageCaps::of(&manifest);
+    // `a` tells both its supervisors; `sup` only the shell.
+    let told = |index: usize| -> Vec<(usize, usize)> {
+        caps.supervisors[index].iter().map(|t| (t.domain, t.event)).collect()
+    };
+    assert_eq!(told(0), [(1, 0), (2, 0)]);
+    assert_eq!(told(1), [(2, 0)]);
+    assert!(told(2).is_empty());
+    assert!(caps.domains[1][0].rights.contains(vesper_abi::cap::Rights::RESTART));
+}
+
+#[test]
+fn a_restart_policy_needs_supervises_and_sane_values() {
+    let text = format!(
+        "{}{}",
+        with("a", "restart-limit = 2"),
+        with("sup", "supervises = [\"a\"]\nrestart-limit = 99\nrestart-window = \"0s\"")
+    );
+    refused(
+        &text,
+        &[
+            "domain \"a\", key `restart-limit`: only a domain that supervises others \
+             (`supervises`) has a restart policy",
+            "domain \"sup\", key `restart-limit`: 99 is out of range: it must be between 0 and 31",
+            "domain \"sup\", key `restart-window`: must be greater than 0",
+        ],
+    );
+}
+
+#[test]
 fn a_supervisor_of_no_domain_or_of_itself_is_refused() {
     let text = format!("{}{}", with("a", ""), with("shell", "supervises = [\"aa\", \"shell\"]"));
     refused(

@@ -102,7 +102,9 @@ fn answer(line: &str, card: &mut files::Card) {
 
 /// One line per domain this one can read: itself, then those it supervises.
 fn ps() {
-    println!("domain       state      period      slice     cpu        activations  scheduler");
+    println!(
+        "domain       state      period      slice     cpu        activations  restarts  scheduler"
+    );
     let mut faulted = Vec::<DomainInfo, 16>::new();
     for cap in domain_caps() {
         match domain_info(cap.handle) {
@@ -120,8 +122,9 @@ fn ps() {
     }
 }
 
-/// Why a domain was stopped for a fault: its exception's class and
-/// syndrome, where it was, and what it touched.
+/// Why a domain was last stopped for a fault (it may have been restarted
+/// since: `ps` shows its restarts): its exception's class and syndrome,
+/// where it was, and what it touched.
 struct FaultLine<'a>(&'a DomainInfo);
 
 impl core::fmt::Display for FaultLine<'_> {
@@ -220,13 +223,14 @@ impl core::fmt::Display for Row<'_> {
         };
         write!(
             f,
-            "{:<12} {:<10} {:>10} {:>10} {:>10} {:>12}  {}",
+            "{:<12} {:<10} {:>10} {:>10} {:>10} {:>12} {:>9}  {}",
             info.name(),
             state,
             Duration(info.reservation.period_ns),
             Duration(info.reservation.slice_ns),
             Duration(info.accounting.cpu_ns),
             info.accounting.activations,
+            info.restarts,
             info.scheduler()
         )
     }
