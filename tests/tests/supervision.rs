@@ -101,6 +101,19 @@ fn a_console_driver_that_faults_mid_line_is_restarted_and_its_client_carries_on(
     );
     run.check(run.stats("uart").state == "running", "the restarted driver serves on");
     run.check(run.stats("writer").state == "exited(0)", "the client finished");
+    // The reader was blocked waiting for input when the driver died.
+    let woke = run.domain_line("reader", "console-blocked: read returned Some(Err(PeerStopped)) at ");
+    let woke_ns: u64 = woke.trim_end_matches(" ns").parse().unwrap_or(u64::MAX);
+    let fault_ns = run
+        .kernel_lines()
+        .find(|line| line.contains("domain uart faulted: "))
+        .and_then(|line| line.trim_start_matches('[').split(']').next())
+        .and_then(|seconds| seconds.trim().parse::<f64>().ok())
+        .map_or(0, |seconds| (seconds * 1e9) as u64);
+    run.check(
+        woke_ns >= fault_ns && woke_ns - fault_ns <= 4_000_000,
+        &format!("the blocked reader woke within its period: fault {fault_ns} ns, woke {woke_ns} ns"),
+    );
 }
 
 #[test]

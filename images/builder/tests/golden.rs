@@ -12,7 +12,7 @@ use vesper_builder::{Manifest, Summary};
 fn check(manifest: &str, golden: &str) {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let root = here.join("../..");
-    let programs: BTreeSet<String> = ["hello", "periodic", "shell", "sleeper", "spin", "uart"]
+    let programs: BTreeSet<String> = ["hello", "periodic", "shell", "sleeper", "spin", "supervisor", "uart"]
         .into_iter()
         .map(String::from)
         .collect();
