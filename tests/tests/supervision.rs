@@ -96,13 +96,22 @@ fn a_console_driver_that_faults_mid_line_is_restarted_and_its_client_carries_on(
     let printed: Vec<&str> =
         run.device_serial().lines().filter_map(|line| line.strip_prefix("[writer] ")).collect();
     run.check(
-        printed == ["line 1", "line 2", "line 3", "after the fault", "printed after the restart", "last line"],
+        printed
+            == [
+                "line 1",
+                "line 2",
+                "line 3",
+                "after the fault",
+                "printed after the restart",
+                "last line",
+            ],
         &format!("the PL011 shows the lines before the fault and after the restart: {printed:?}"),
     );
     run.check(run.stats("uart").state == "running", "the restarted driver serves on");
     run.check(run.stats("writer").state == "exited(0)", "the client finished");
     // The reader was blocked waiting for input when the driver died.
-    let woke = run.domain_line("reader", "console-blocked: read returned Some(Err(PeerStopped)) at ");
+    let woke =
+        run.domain_line("reader", "console-blocked: read returned Some(Err(PeerStopped)) at ");
     let woke_ns: u64 = woke.trim_end_matches(" ns").parse().unwrap_or(u64::MAX);
     let fault_ns = run
         .kernel_lines()
@@ -112,7 +121,9 @@ fn a_console_driver_that_faults_mid_line_is_restarted_and_its_client_carries_on(
         .map_or(0, |seconds| (seconds * 1e9) as u64);
     run.check(
         woke_ns >= fault_ns && woke_ns - fault_ns <= 4_000_000,
-        &format!("the blocked reader woke within its period: fault {fault_ns} ns, woke {woke_ns} ns"),
+        &format!(
+            "the blocked reader woke within its period: fault {fault_ns} ns, woke {woke_ns} ns"
+        ),
     );
 }
 

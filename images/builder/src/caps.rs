@@ -212,10 +212,10 @@ impl ImageCaps {
             .map(|supervised| {
                 let watching = manifest.domains.iter().enumerate().filter_map(|(index, domain)| {
                     let event = domain.supervision_event?;
-                    domain.supervises.contains(&supervised.name).then(|| EventTarget {
-                        domain: index,
-                        event: slot(event),
-                    })
+                    domain
+                        .supervises
+                        .contains(&supervised.name)
+                        .then(|| EventTarget { domain: index, event: slot(event) })
                 });
                 watching.collect()
             })

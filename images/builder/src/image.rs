@@ -12,8 +12,8 @@ use crate::caps::ImageCaps;
 use crate::manifest::{Domain, Manifest, RestartPolicy};
 use crate::PlacedDomain;
 use vesper_abi::image::{
-    CapConfig, ConsoleUart, DomainConfig, EventTarget, ImageConfig, ReservationConfig,
-    Supervision, ThreadConfig,
+    CapConfig, ConsoleUart, DomainConfig, EventTarget, ImageConfig, ReservationConfig, Supervision,
+    ThreadConfig,
 };
 
 /// `items`, kept for the rest of the process.

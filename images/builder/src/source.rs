@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 use vesper_abi::cap::{Object, Rights};
 use vesper_abi::image::{
     CapConfig, ChannelConfig, ConsoleUart, DomainConfig, EventTarget, ImageConfig, IrqConfig,
-    RegionConfig, RegionKind, ReservationConfig, Segment, SegmentRights, Supervision,
-    ThreadConfig,
+    RegionConfig, RegionKind, ReservationConfig, Segment, SegmentRights, Supervision, ThreadConfig,
 };
 
 /// The imports that open `image_config.rs`: every name the expressions of

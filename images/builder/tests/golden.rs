@@ -12,10 +12,11 @@ use vesper_builder::{Manifest, Summary};
 fn check(manifest: &str, golden: &str) {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let root = here.join("../..");
-    let programs: BTreeSet<String> = ["hello", "periodic", "shell", "sleeper", "spin", "supervisor", "uart"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let programs: BTreeSet<String> =
+        ["hello", "periodic", "shell", "sleeper", "spin", "supervisor", "uart"]
+            .into_iter()
+            .map(String::from)
+            .collect();
     let text = std::fs::read_to_string(root.join(manifest)).unwrap();
     let parsed = Manifest::parse(&text, Path::new(manifest), &programs)
         .unwrap_or_else(|err| panic!("{err:#}"));

@@ -74,7 +74,10 @@ impl Dispatcher {
                 }
             }
             if self.caps.insert(index, cap).is_err() {
-                log::error!("domain {}: capability {name} left out: its table is full", config.name);
+                log::error!(
+                    "domain {}: capability {name} left out: its table is full",
+                    config.name
+                );
             }
         }
         self.sync_regions(index);
