@@ -245,6 +245,10 @@ pub struct DcbReadOnly {
     /// The restart policy the manifest gives this domain for the domains
     /// it supervises ([`Supervision::NONE`] unless it supervises some).
     pub supervision: Supervision,
+    /// 1 if the image traces scheduling (`[image] trace`): the domain's
+    /// library then records its threads' events and names its ring in
+    /// [`DcbWritable::trace`] (see [`crate::trace`]).
+    pub trace_on: u64,
 }
 
 /// [`DcbReadOnly::peers`]' value for a peer restarted `restarts` times,
@@ -415,6 +419,9 @@ pub struct DcbWritable {
     pub reserved: u64,
     /// The context save slots.
     pub slots: [Context; CONTEXT_SLOTS],
+    /// The domain's trace ring, which the kernel writes out at the end of
+    /// a traced run (all zero: none; see [`crate::trace`]).
+    pub trace: crate::trace::DomainRing,
 }
 
 const _: () = {

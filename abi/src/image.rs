@@ -273,6 +273,10 @@ pub struct ImageConfig {
     pub channels: &'static [ChannelConfig],
     /// `IRQS`: the interrupts delivered to domains, in board order.
     pub irqs: &'static [IrqConfig],
+    /// `TRACE_RECORDS`: the records the kernel's trace ring holds
+    /// (`[image] trace` over [`crate::trace::RECORD_SIZE`]); 0, the
+    /// default, leaves tracing out of the kernel altogether.
+    pub trace_records: usize,
 }
 
 impl ImageConfig {
@@ -282,6 +286,7 @@ impl ImageConfig {
     /// which a test of the builder keeps equal to it) when the builder
     /// passes no configuration.
     pub const KERNEL_ONLY: Self = Self {
+        trace_records: 0,
         name: "kernel-only",
         run_for_ns: None,
         switch_cost_ns: 0,

@@ -9,6 +9,7 @@
 //! - [`layout`]: where a domain's memory lies in the single address space.
 //! - [`console`]: how console lines show who wrote them.
 //! - [`chainload`]: how the host sends a kernel to the serial chainloader.
+//! - [`trace`]: scheduling trace records and the file that carries them.
 
 #![no_std]
 
@@ -19,3 +20,4 @@ pub mod dcb;
 pub mod image;
 pub mod layout;
 pub mod syscall;
+pub mod trace;

@@ -184,6 +184,9 @@ extern "C" fn vesper_activation(dcb: *const DcbReadOnly, reason: u64) -> ! {
     let now = syscall::time_ns();
     if reason == Some(ActivationReason::Allocated) {
         rt.threads.set_scheduler(scheduler_from_dcb(self::dcb()));
+        if self::dcb().trace_on != 0 {
+            rt.threads.trace.start(self::dcb().domain_id);
+        }
         let main = initial_context_for(run_main);
         if rt.threads.spawn(ThreadParams::DEFAULT, main, now).is_err() {
             syscall::exit(1);
@@ -211,7 +214,13 @@ extern "C" fn schedule() -> ! {
         let seen = events_total();
         let now = syscall::time_ns();
         rt.threads.wake_on_events(&event_counts(), events_total(), now);
-        match rt.threads.next(now) {
+        let next = rt.threads.next(now);
+        if rt.threads.trace.is_on() {
+            // SAFETY: the writable half is this domain's own mapped page;
+            // the kernel reads the ring's name only at the end of the run.
+            unsafe { (*dcb_writable()).trace = rt.threads.trace.ring() };
+        }
+        match next {
             Next::Run { thread, alarm } => {
                 // An alarm left from earlier only costs a spurious Event
                 // activation, so none is cancelled.
@@ -376,6 +385,16 @@ fn events_total() -> u64 {
 /// Sleeps for `duration_ns`.
 pub fn sleep_ns(duration_ns: u64) {
     sleep_until(now_ns().saturating_add(duration_ns));
+}
+
+/// Tells the scheduling trace (when the image traces) that `thread` runs
+/// the manifest's thread number `spec` (its place in the domain's
+/// `threads`), so that the host names it.
+pub fn trace_thread_spec(thread: ThreadId, spec: usize) {
+    let now = now_ns();
+    with_runtime(|rt| {
+        rt.threads.trace.record(now, vesper_abi::trace::Kind::ThreadSpec, thread, spec as u64);
+    });
 }
 
 /// Ends the calling periodic thread's job; returns when its next job has

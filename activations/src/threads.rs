@@ -7,7 +7,9 @@
 //! thread states, jobs and statistics; this table keeps what the scheduler
 //! does not: registers and wake-up times.
 
+use crate::trace::ThreadTrace;
 use vesper_abi::dcb::Context;
+use vesper_abi::trace::Kind;
 use vesper_schedulers::{
     Completion, SchedError, Scheduler, ThreadId, ThreadParams, ThreadStats, MAX_THREADS,
 };
@@ -22,6 +24,11 @@ pub struct Threads<S> {
     scheduler: S,
     /// The running thread and when its quantum ends.
     current: Option<(ThreadId, Option<u64>)>,
+    /// The scheduling trace (recording only when the image traces).
+    pub trace: ThreadTrace,
+    /// Per thread, for the trace: the last job whose start was recorded,
+    /// and the misses already recorded.
+    traced: [(Option<u64>, u64); MAX_THREADS],
 }
 
 /// What a thread blocked on events waits for.
@@ -62,6 +69,32 @@ pub enum Next {
 }
 
 impl<S: Scheduler> Threads<S> {
+    /// Records the jobs just released (and the misses that came with
+    /// them).
+    fn trace_releases(&mut self, released: vesper_schedulers::ThreadSet) {
+        for index in 0..MAX_THREADS {
+            let thread = ThreadId(index);
+            if !released.contains(thread) {
+                continue;
+            }
+            if let Ok(Some(job)) = self.scheduler.job(thread) {
+                self.trace_misses(thread, &job);
+                self.trace.record(job.release_ns, Kind::JobRelease, thread, job.index);
+            }
+        }
+    }
+
+    /// Records that `thread` runs from `now`, and its job's first run.
+    fn trace_run(&mut self, thread: ThreadId, now: u64) {
+        self.trace.record(now, Kind::ThreadRun, thread, 0);
+        let Ok(Some(job)) = self.scheduler.job(thread) else { return };
+        let started = &mut self.traced[thread.0].0;
+        if *started != Some(job.index) {
+            *started = Some(job.index);
+            self.trace.record(job.start_ns.unwrap_or(now), Kind::JobStart, thread, job.index);
+        }
+    }
+
     /// No threads yet, scheduled by `scheduler`.
     pub const fn new(scheduler: S) -> Self {
         Self {
@@ -71,6 +104,8 @@ impl<S: Scheduler> Threads<S> {
             awaiting: [None; MAX_THREADS],
             scheduler,
             current: None,
+            trace: ThreadTrace::new(),
+            traced: [(None, 0); MAX_THREADS],
         }
     }
 
@@ -198,7 +233,34 @@ impl<S: Scheduler> Threads<S> {
     /// release.
     pub fn complete_current(&mut self, now: u64) -> Result<Completion, SchedError> {
         let (thread, _) = self.current.take().ok_or(SchedError::NotRunning)?;
-        self.scheduler.complete(thread, now)
+        let completion = self.scheduler.complete(thread, now)?;
+        if self.trace.is_on() {
+            let record = completion.record;
+            self.trace.record(now, Kind::JobDone, thread, record.job.index);
+            if record.missed {
+                self.traced[thread.0].1 += 1;
+                let deadline = record.job.deadline_ns.unwrap_or(now);
+                self.trace.record(deadline, Kind::DeadlineMiss, thread, record.job.index);
+            }
+            if let Some(next) = completion.next {
+                self.trace.record(next.release_ns, Kind::JobRelease, thread, next.index);
+            }
+        }
+        Ok(completion)
+    }
+
+    /// Records the misses of `thread` the scheduler counted as its job
+    /// `job` was released (earlier jobs dropped unfinished past their
+    /// deadlines), at that release.
+    fn trace_misses(&mut self, thread: ThreadId, job: &vesper_schedulers::Job) {
+        let Ok(stats) = self.scheduler.stats(thread) else { return };
+        let seen = &mut self.traced[thread.0].1;
+        let mut missed = job.index;
+        while *seen < stats.misses {
+            *seen += 1;
+            missed = missed.saturating_sub(1);
+            self.trace.record(job.release_ns, Kind::DeadlineMiss, thread, missed);
+        }
     }
 
     /// The running thread has ended; its slot is free again.
@@ -236,11 +298,17 @@ impl<S: Scheduler> Threads<S> {
                 let _ = self.scheduler.ready(ThreadId(index), now);
             }
         }
-        self.scheduler.release_due(now);
+        let released = self.scheduler.release_due(now);
+        if self.trace.is_on() {
+            self.trace_releases(released);
+        }
         let wake = [self.scheduler.next_release(), self.next_wake()].into_iter().flatten().min();
         match self.scheduler.pick(now) {
             Some(pick) => {
                 self.current = Some((pick.thread, pick.preempt_at));
+                if self.trace.is_on() {
+                    self.trace_run(pick.thread, now);
+                }
                 let alarm = [pick.preempt_at, wake].into_iter().flatten().min();
                 Next::Run { thread: pick.thread, alarm }
             }

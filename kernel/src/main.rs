@@ -24,6 +24,7 @@ mod memory;
 mod panic;
 mod selftest;
 mod sync;
+mod trace;
 
 /// The kernel's version, shown in the boot banner.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -139,8 +139,13 @@ fn run_image(args: &SimArgs, manifest: &Manifest, duration: Option<u64>) -> Resu
     Ok(out)
 }
 
-/// Writes `result`'s schedule into `dir` (see [`crate::trace`]).
-fn write_trace(result: &crate::image::ImageResult, dir: &Path, window: (u64, u64)) -> Result<()> {
+/// Writes `result`'s schedule into `dir` (see [`crate::trace`]): the
+/// same three files from the simulator and from a traced run on QEMU.
+pub fn write_trace(
+    result: &crate::image::ImageResult,
+    dir: &Path,
+    window: (u64, u64),
+) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let files = [
         ("trace.json", crate::trace::trace_json(result)),

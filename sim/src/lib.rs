@@ -37,9 +37,10 @@
 mod cli;
 pub mod image;
 mod manifest;
+pub mod recorded;
 pub mod trace;
 
-pub use cli::{run, run_cli, SimArgs};
+pub use cli::{run, run_cli, write_trace, SimArgs};
 pub use manifest::{parse_duration, tasks_of};
 
 use anyhow::{bail, Result};

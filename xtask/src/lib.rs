@@ -10,6 +10,7 @@ pub mod gdb;
 pub mod qemu;
 pub mod setup;
 pub mod test_summary;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 

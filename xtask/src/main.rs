@@ -159,6 +159,23 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Boot a manifest's image with the kernel's scheduling trace on, and
+    /// write the schedule it recorded into DIR: trace.json (open it in
+    /// ui.perfetto.dev), gantt.svg and jobs.csv, as `sim --trace` writes
+    /// the simulator's (see docs/tracing.md).
+    Trace {
+        /// The image manifest (it needs a `run-for`).
+        manifest: PathBuf,
+        /// Where to write the files.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Start of the Gantt chart's window (a duration: "20ms").
+        #[arg(long, value_name = "TIME", value_parser = duration_arg)]
+        from: Option<u64>,
+        /// End of the Gantt chart's window (default: the end of the run).
+        #[arg(long, value_name = "TIME", value_parser = duration_arg)]
+        to: Option<u64>,
+    },
     /// Simulate a task set under user-level schedulers, without booting:
     /// per-job rows and `job domain=..` summaries (see docs/schedulers.md).
     Sim(vesper_sim::SimArgs),
@@ -231,6 +248,11 @@ fn deny_warnings_first(manifest: Option<PathBuf>, deny: bool) -> Result<PathBuf>
 
 /// Builds the QEMU image of `manifest` (the demo if `None`) and prints its
 /// warnings and what it holds.
+/// A duration on the command line, as manifests write them.
+fn duration_arg(text: &str) -> Result<u64, String> {
+    vesper_builder::units::parse_duration(text).map_err(|error| error.to_string())
+}
+
 fn build_and_show(manifest: Option<PathBuf>) -> Result<BuiltImage> {
     let image = build_image(&workspace_root(), &resolve(manifest)?)?;
     show_warnings(&image.manifest, false)?;
@@ -386,6 +408,12 @@ fn run(command: Cmd) -> Result<ExitCode> {
         }
         Cmd::Sim(args) => {
             print!("{}", vesper_sim::run(&args)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Trace { manifest, out, from, to } => {
+            setup::ensure_qemu()?;
+            let path = resolve(Some(manifest))?;
+            print!("{}", xtask::trace::trace(&workspace_root(), &path, &out, (from, to))?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench { markdown, breakdown: true, .. } => {

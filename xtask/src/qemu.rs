@@ -50,6 +50,11 @@ pub struct Boot {
     pub conversation: Option<Conversation>,
     /// The SD card image in the slot (see [`check_sd_card`]), if any.
     pub sd_card: Option<PathBuf>,
+    /// Where QEMU works, and so where a traced kernel's trace lands
+    /// (`vesper_abi::trace::FILE_NAME`, written through semihosting);
+    /// `None`: the current folder. Every path of the boot must then be
+    /// absolute ([`Boot::traced_in`] makes them so).
+    pub trace_dir: Option<PathBuf>,
 }
 
 /// Checks that `card` can be QEMU's SD card before QEMU starts (QEMU's
@@ -107,7 +112,26 @@ impl Boot {
             realtime: false,
             conversation: None,
             sd_card: None,
+            trace_dir: None,
         }
+    }
+
+    /// This boot with QEMU working in `folder`, where a traced kernel
+    /// writes its trace (`vesper_abi::trace::FILE_NAME`); the kernel's and
+    /// the card's paths become absolute.
+    pub fn traced_in(mut self, folder: &Path) -> Result<Self> {
+        self.kernel = std::path::absolute(&self.kernel)?;
+        if let Some(card) = &self.sd_card {
+            self.sd_card = Some(std::path::absolute(card)?);
+        }
+        self.trace_dir = Some(std::path::absolute(folder)?);
+        Ok(self)
+    }
+
+    /// The trace a traced kernel wrote in this boot, if any.
+    pub fn trace_file(&self) -> Option<PathBuf> {
+        let path = self.trace_dir.as_ref()?.join(vesper_abi::trace::FILE_NAME);
+        path.exists().then_some(path)
     }
 
     /// Where a captured run writes the kernel's console when it is the mini
@@ -126,6 +150,9 @@ impl Boot {
             ConsoleUart::MiniUart => [self.serial.as_str(), kernel],
         };
         let mut cmd = Command::new(QEMU);
+        if let Some(folder) = &self.trace_dir {
+            cmd.current_dir(folder);
+        }
         cmd.args(["-M", "raspi3b", "-display", "none", "-monitor", "none"])
             .args(["-serial", uarts[0], "-serial", uarts[1]])
             .args(["-semihosting", "-icount", if self.realtime { ICOUNT_REALTIME } else { ICOUNT }])

@@ -55,6 +55,7 @@ pub fn image_config(manifest: &Manifest, domains: &[PlacedDomain]) -> ImageConfi
         regions: leak(caps.regions),
         channels: leak(caps.channels),
         irqs: leak(caps.irqs),
+        trace_records: manifest.trace_records,
     }
 }
 

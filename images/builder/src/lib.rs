@@ -135,13 +135,28 @@ pub fn check_manifest(root: &Path, manifest: &Path) -> Result<Manifest> {
 /// workspace at `root`: `target/images/<name>/{kernel.elf,kernel8.img}`,
 /// beside the generated `image_config.rs` and one `<domain>.bin` per domain.
 pub fn build_image(root: &Path, manifest: &Path) -> Result<BuiltImage> {
-    build(root, manifest, Machine::Qemu, &[], false)
+    build(root, manifest, Machine::Qemu, &[], Overrides::default())
+}
+
+/// What a command changes in a manifest before building it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Drop `run-for`, so that the run goes on until quit.
+    pub until_quit: bool,
+    /// Trace with a ring of this many records, whatever `[image] trace`
+    /// says.
+    pub trace_records: Option<usize>,
+}
+
+/// [`build_image`] with `overrides` applied to the manifest.
+pub fn build_image_with(root: &Path, manifest: &Path, overrides: Overrides) -> Result<BuiltImage> {
+    build(root, manifest, Machine::Qemu, &[], overrides)
 }
 
 /// [`build_image`] for a person at a terminal: the manifest's `run-for`
 /// is dropped, so that the run goes on until they quit QEMU.
 pub fn build_image_until_quit(root: &Path, manifest: &Path) -> Result<BuiltImage> {
-    build(root, manifest, Machine::Qemu, &[], true)
+    build(root, manifest, Machine::Qemu, &[], Overrides { until_quit: true, trace_records: None })
 }
 
 /// [`build_image`], with extra cargo features for the kernel (e.g. `bench`
@@ -151,13 +166,13 @@ pub fn build_image_with_features(
     manifest: &Path,
     kernel_features: &[&str],
 ) -> Result<BuiltImage> {
-    build(root, manifest, Machine::Qemu, kernel_features, false)
+    build(root, manifest, Machine::Qemu, kernel_features, Overrides::default())
 }
 
 /// [`build_image`] for `machine`: [`Machine::Board`] builds the kernel for
 /// a physical Pi 3, without semihosting, into `target/images/board/<name>`.
 pub fn build_image_for(root: &Path, manifest: &Path, machine: Machine) -> Result<BuiltImage> {
-    build(root, manifest, machine, &[], false)
+    build(root, manifest, machine, &[], Overrides::default())
 }
 
 fn build(
@@ -165,13 +180,16 @@ fn build(
     manifest: &Path,
     machine: Machine,
     kernel_features: &[&str],
-    until_quit: bool,
+    overrides: Overrides,
 ) -> Result<BuiltImage> {
     let packages = domains::domain_packages(root)?;
     let programs = domains::known_programs(&packages)?;
     let mut manifest = Manifest::load(manifest, &programs)?;
-    if until_quit {
+    if overrides.until_quit {
         manifest.run_for_ns = None;
+    }
+    if let Some(records) = overrides.trace_records {
+        manifest.trace_records = records;
     }
     let programs_dir = domains::build_programs(root, &packages)?;
     let placed = place_domains(&manifest, &programs_dir)?;

@@ -434,6 +434,7 @@ pub fn write_items(out: &mut Source, image: &ImageConfig) {
         regions,
         channels,
         irqs,
+        trace_records,
     } = image;
     let mut item = |docs: &str, declaration: &str, value: &dyn ToSource| {
         out.push("/// ").push(docs).push("\n");
@@ -495,6 +496,11 @@ pub fn write_items(out: &mut Source, image: &ImageConfig) {
          event slot there.",
         "pub static IRQS: &[IrqConfig]",
         &Lines(irqs),
+    );
+    item(
+        "The records of the kernel's trace ring (`[image] trace`; 0: no tracing).",
+        "pub const TRACE_RECORDS: usize",
+        trace_records,
     );
 }
 

@@ -690,7 +690,6 @@ impl Atropos {
 
     /// The current deadline (end of the current period) of domain `idx`, if
     /// it exists.
-    #[cfg(test)]
     pub fn deadline(&self, idx: usize) -> Option<u64> {
         self.slot(idx).map(|s| s.deadline)
     }

@@ -10,3 +10,6 @@ pub use aarch64::{cache, cpu, esr, fpu, init, log_cpu_info, mmu, time, timer, tr
 // Read by the `bench_mark` system call, in benchmark kernels only.
 #[cfg(feature = "bench")]
 pub use aarch64::pmu;
+// Host files for the scheduling trace, in QEMU images only.
+#[cfg(feature = "semihosting")]
+pub use aarch64::semihosting;

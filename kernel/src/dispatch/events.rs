@@ -16,8 +16,10 @@ use crate::arch::time;
 use crate::bsp::intc;
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::DomainState;
+use crate::trace::{self, record};
 use vesper_abi::cap::{CapKind, Handle, Rights};
 use vesper_abi::syscall::Error;
+use vesper_abi::trace::{Kind, NO_WAKER};
 use vesper_kernel_core::atropos::MAX_DOMAINS;
 use vesper_kernel_core::cap::Object;
 
@@ -109,6 +111,8 @@ impl Dispatcher {
             return false;
         }
         let now = *now.get_or_insert_with(time::now_ns);
+        let waker = sender.map_or(NO_WAKER, |sender| sender as u16);
+        record(now, Kind::Wake, Some(index), waker, 0);
         self.atropos.wake(index, now, sender)
     }
 
@@ -124,6 +128,15 @@ impl Dispatcher {
             intc::disable(config.line);
             self.irq_waiting[irq] = self.irq_owners[irq];
             for owner in config.owners {
+                if let Some(at) = now {
+                    record(
+                        at,
+                        Kind::IrqDelivered,
+                        Some(owner.domain),
+                        irq as u16,
+                        owner.event as u32,
+                    );
+                }
                 self.deliver(*owner, None, &mut now);
             }
         }
@@ -143,6 +156,9 @@ impl Dispatcher {
             return Ok(0);
         }
         waiting.remove(index);
+        if trace::ON {
+            record(time::now_ns(), Kind::IrqAck, Some(index), irq as u16, 0);
+        }
         if !waiting.is_empty() {
             return Ok(0);
         }
@@ -181,6 +197,10 @@ impl Dispatcher {
             self.refresh(moved, [index, receiver]);
         }
         let mut now = None;
+        if trace::ON {
+            let at = *now.get_or_insert_with(time::now_ns);
+            record(at, Kind::EventSent, Some(index), receiver as u16, target.event as u32);
+        }
         if !self.deliver(target, Some(index), &mut now) {
             return Outcome::Return(Ok(0));
         }

@@ -27,11 +27,13 @@ use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
 use crate::memory::phys_to_virt;
 use crate::sync::KernelCell;
+use crate::trace::{self, record};
 use vesper_abi::dcb::{
     Accounting, ActivationReason, DcbReadOnly, DcbWritable, FaultReport, CONTEXT_SLOTS,
     FAULT_BAD_DCB, FAULT_EXCEPTION,
 };
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
+use vesper_abi::trace::{Kind, RESUMED};
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
 use vesper_kernel_core::esr::Syndrome;
@@ -58,6 +60,11 @@ pub struct Dispatcher {
     irq_owners: [events::DomainSet; events::MAX_IRQS],
     /// Who holds the FP/SIMD registers.
     fpu: LazyFpu,
+    /// Each domain's deadline at the last decision, for the trace's period
+    /// starts (kept only when the image traces).
+    deadlines: [u64; MAX_DOMAINS],
+    /// When the last decision was made (kept only when the image traces).
+    decided_ns: u64,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -75,6 +82,8 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
     irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
     fpu: LazyFpu::new(),
+    deadlines: [0; MAX_DOMAINS],
+    decided_ns: 0,
 });
 
 /// Loads the image's domains and hands out their capabilities. Returns how
@@ -111,6 +120,31 @@ pub fn start() -> ! {
         d.reschedule(&mut frame, now);
     });
     user::enter(&frame)
+}
+
+/// The records in `domain`'s trace `ring` (as its DCB names it, so
+/// checked against its own memory): how many it lost, and their bytes,
+/// oldest first, in two pieces. `None` for a domain that names no ring or
+/// one outside its memory.
+fn domain_records(
+    domain: &Domain,
+    ring: vesper_abi::trace::DomainRing,
+) -> Option<(u64, [&[u8]; 2])> {
+    use vesper_abi::trace::{MAX_DOMAIN_RECORDS, RECORD_SIZE};
+    let size = RECORD_SIZE as u64;
+    if ring.buffer == 0 || ring.capacity == 0 || ring.capacity > MAX_DOMAIN_RECORDS {
+        return None;
+    }
+    let bytes = domain.user_bytes(ring.buffer, ring.capacity * size)?;
+    let kept = ring.written.min(ring.capacity);
+    let first = ((ring.written - kept) % ring.capacity * size) as usize;
+    let end = first + (kept * size) as usize;
+    let pieces = if end <= bytes.len() {
+        [&bytes[first..end], &bytes[..0]]
+    } else {
+        [&bytes[first..], &bytes[..end - bytes.len()]]
+    };
+    Some((ring.written - kept, pieces))
 }
 
 /// An interrupt arrived while a domain ran: the kernel's timer, or a
@@ -268,6 +302,12 @@ impl Dispatcher {
         }
         self.domain(index).state = state;
         self.atropos.stop(index, now);
+        let (kind, how) = match state {
+            DomainState::Faulted => (Kind::Fault, 0),
+            DomainState::Stopped => (Kind::Stop, 1),
+            DomainState::Exited(_) | DomainState::Live => (Kind::Stop, 0),
+        };
+        record(now, kind, Some(index), 0, how);
         self.release_interrupts(index);
         self.announce(index);
     }
@@ -278,8 +318,10 @@ impl Dispatcher {
             user::switch_address_space(self.domain(index).ttbr0);
             self.address_space = Some(index);
         }
+        let extra = u32::from(kind == RunKind::Extra);
         match self.domain(index).resume {
             Resume::Context(slot) => {
+                record(now, Kind::Dispatch, Some(index), RESUMED, extra);
                 let (rw, fpu) = self.rw_and_fpu(index);
                 user::load_registers(frame, &rw.slots[slot]);
                 let fp_live = fpu.resume_slot(index, &rw.slots, slot);
@@ -313,6 +355,7 @@ impl Dispatcher {
                 }
                 ro.reason = reason as u64;
                 ro.fp_live = fp_live.into();
+                record(now, Kind::Dispatch, Some(index), reason as u16, extra);
                 user::load_upcall(frame, pc, sp, dcb, reason as u64);
             }
         }
@@ -352,6 +395,10 @@ impl Dispatcher {
                 self.finish(now);
             }
             let decision = self.atropos.schedule(now);
+            if trace::ON {
+                self.decided_ns = now;
+                self.trace_periods();
+            }
             // The console drains here, and has the timer bring the kernel
             // back while it holds bytes (see `console`).
             let next_event = decision.timer_ns.min(end).min(console::drain(now));
@@ -375,6 +422,7 @@ impl Dispatcher {
                 }
                 None => {
                     self.preempt_on_cpu(frame, now);
+                    record(now, Kind::Idle, None, 0, 0);
                     if next_event == u64::MAX && !self.a_device_may_wake_someone() {
                         log::info!("no domain can run any more");
                         self.finish(now);
@@ -451,17 +499,57 @@ impl Dispatcher {
         }
     }
 
+    /// Records the period starts of the last decision: each domain whose
+    /// deadline moved.
+    #[cold]
+    fn trace_periods(&mut self) {
+        for index in 0..self.domains.len() {
+            let (Some(deadline), Some(reservation)) =
+                (self.atropos.deadline(index), self.atropos.reservation(index))
+            else {
+                continue;
+            };
+            if deadline != self.deadlines[index] && self.started(index).is_some() {
+                self.deadlines[index] = deadline;
+                let start = deadline.saturating_sub(reservation.period_ns);
+                record(start, Kind::PeriodStart, Some(index), 0, 0);
+            }
+        }
+    }
+
     /// The domain on the CPU loses it to the timer.
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
         if let Some(current) = self.on_cpu {
+            let used_up = u32::from(self.atropos.remain(current) <= 0);
+            record(now, Kind::Preempt, Some(current), 0, used_up);
             self.domain(current).preemptions += 1;
             self.save(frame, current, ActivationReason::Preempted, now);
         }
     }
 
-    /// Prints the report and ends the run.
+    /// Prints the report, writes out the trace and ends the run.
     fn finish(&mut self, now: u64) -> ! {
         report::print(self, now);
+        if trace::ON {
+            record(self.decided_ns, Kind::RunEnd, self.on_cpu, 0, 0);
+            self.finish_trace();
+        }
         crate::exit::halt(ExitCode::Success)
+    }
+
+    /// Writes out the kernel's trace and every domain's ring (see
+    /// `crate::trace`).
+    #[cold]
+    fn finish_trace(&mut self) {
+        let rings: [Option<_>; MAX_DOMAINS] = core::array::from_fn(|index| {
+            self.started(index)?;
+            let ring = self.rw(index).trace;
+            Some((index, ring))
+        });
+        let domains = &self.domains;
+        trace::finish(rings.into_iter().flatten().filter_map(|(index, ring)| {
+            let domain = domains[index].as_ref()?;
+            domain_records(domain, ring).map(|(lost, pieces)| (index, lost, pieces))
+        }));
     }
 }

@@ -26,9 +26,11 @@ use crate::arch::time;
 use crate::bsp::intc;
 use crate::domain::config::{CHANNELS, IRQS};
 use crate::domain::{setup, DomainState, Resume};
+use crate::trace::record;
 use vesper_abi::cap::{CapKind, Handle, Rights};
 use vesper_abi::dcb::{peer_state, ActivationReason};
 use vesper_abi::syscall::Error;
+use vesper_abi::trace::Kind;
 use vesper_kernel_core::cap::Object;
 
 impl Dispatcher {
@@ -138,6 +140,7 @@ impl Dispatcher {
         self.show_peers(target);
         self.route_interrupts_to(target);
         self.atropos.restart(target, now);
+        record(now, Kind::Restart, Some(target), 0, 0);
         self.announce(target);
         restarts
     }

@@ -10,8 +10,10 @@ use crate::arch::trap_frame::TrapFrame;
 use crate::arch::{time, user};
 use crate::console;
 use crate::domain::DomainState;
+use crate::trace::record;
 use vesper_abi::dcb::ActivationReason;
 use vesper_abi::syscall::{encode, Error, Syscall, CONSOLE_WRITE_MAX};
+use vesper_abi::trace::Kind;
 
 /// What a system call handler decided; [`Dispatcher::syscall`] alone acts
 /// on it (writes `x0`, saves the caller, reschedules), so no handler
@@ -90,6 +92,7 @@ impl Dispatcher {
             Syscall::Rfa => self.rfa(frame, index, a0),
             Syscall::Yield => {
                 let now = time::now_ns();
+                record(now, Kind::Yield, Some(index), 0, 0);
                 self.atropos.yield_slice(index, now);
                 Outcome::GiveUp(ActivationReason::Reactivated, now)
             }
@@ -149,6 +152,7 @@ impl Dispatcher {
         }
         // u64::MAX never comes: Atropos keeps no timeout for it, which
         // lets an event's wake-up be decided without a pass.
+        record(now, Kind::Block, Some(index), 0, u32::from(until != u64::MAX));
         self.atropos.block(index, (until != u64::MAX).then_some(until), now);
         Outcome::GiveUp(ActivationReason::Event, now)
     }

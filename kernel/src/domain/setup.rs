@@ -230,6 +230,7 @@ pub fn populate(index: usize, config: &DomainConfig) {
     ro.accounting = Accounting::default();
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.supervision = config.supervision;
+    ro.trace_on = u64::from(crate::trace::ON);
     ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
     ro.scheduler[..config.scheduler.len()].copy_from_slice(config.scheduler.as_bytes());
     ro.thread_count = config.threads.len() as u64;

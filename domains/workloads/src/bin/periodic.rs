@@ -25,8 +25,8 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use vesper_activations::{
     check_deadlines, current_thread, dcb, job_done, now_ns, println, report_horizon_ns,
-    scheduler_name, spawn_with, syscall, thread_stats, JobLine, ThreadId, ThreadParams,
-    ThreadStats,
+    scheduler_name, spawn_with, syscall, thread_stats, trace_thread_spec, JobLine, ThreadId,
+    ThreadParams, ThreadStats,
 };
 
 vesper_activations::main!(run);
@@ -182,6 +182,7 @@ fn run() {
                 PERIOD[slot].store(spec.period_ns, Ordering::Relaxed);
                 FIRST_RELEASE[slot].store(admitted, Ordering::Relaxed);
                 SPEC[slot].store(index as u64, Ordering::Relaxed);
+                trace_thread_spec(id, index);
             }
             Err(error) => {
                 println!("thread {}: not started: {error}", spec.name());

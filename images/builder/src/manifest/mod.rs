@@ -112,6 +112,9 @@ pub struct Manifest {
     /// The SD card image `cargo xtask run` attaches (`[image] sd-card`,
     /// resolved against the manifest's folder), if named.
     pub sd_card: Option<PathBuf>,
+    /// The kernel's trace ring, in records (`[image] trace`; 0: no
+    /// tracing).
+    pub trace_records: usize,
     /// The domains, in manifest order (domain `i` gets slot `i`).
     pub domains: Vec<Domain>,
     /// Devices and interrupts several domains may use.

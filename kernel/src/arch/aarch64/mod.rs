@@ -9,6 +9,8 @@ pub mod exception;
 pub mod fpu;
 pub mod mmu;
 pub mod pmu;
+#[cfg(feature = "semihosting")]
+pub mod semihosting;
 pub mod time;
 pub mod timer;
 pub mod trap_frame;

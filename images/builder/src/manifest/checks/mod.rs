@@ -51,6 +51,7 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
         console: image.console,
         run_for_ns: image.run_for_ns,
         sd_card: image.sd_card,
+        trace_records: image.trace_records,
         domains: domains.into_iter().map(DomainDraft::into_domain).collect::<Option<_>>()?,
         shares: shares
             .into_iter()

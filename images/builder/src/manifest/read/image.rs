@@ -7,7 +7,11 @@ use crate::board::{Board, DEFAULT_BOARD};
 use std::path::Path;
 use toml::Spanned;
 
-const IMAGE_KEYS: [&str; 5] = ["name", "board", "run-for", "console", "sd-card"];
+const IMAGE_KEYS: [&str; 6] = ["name", "board", "run-for", "console", "sd-card", "trace"];
+
+/// The largest kernel trace ring (`[image] trace`): the ring lies in the
+/// kernel's memory, below the first domain's slot.
+pub const MAX_TRACE_BYTES: u64 = 8 << 20;
 
 /// `[image]` as read.
 pub(crate) struct Image {
@@ -23,6 +27,8 @@ pub(crate) struct Image {
     /// `sd-card`: the card image `cargo xtask run` attaches, relative to
     /// the manifest's folder.
     pub sd_card: Option<std::path::PathBuf>,
+    /// `trace`: the kernel's trace ring, in records (0: no tracing).
+    pub trace_records: usize,
 }
 
 /// Reads `[image]` (every key has a default, so the table may be left out)
@@ -63,7 +69,23 @@ pub(super) fn read(root: &Section, path: &Path, problems: &mut Problems) -> Imag
         }
         Some(folder.join(card.get_ref()))
     });
-    Image { name, board, console, run_for_ns, sd_card }
+    let trace_records = section.and_then(|s| s.size("trace", problems)).map_or(0, |bytes| {
+        let records = *bytes.get_ref() / vesper_abi::trace::RECORD_SIZE as u64;
+        if records == 0 || *bytes.get_ref() > MAX_TRACE_BYTES {
+            problems.at(
+                &bytes.span(),
+                "[image], key `trace`",
+                format!(
+                    "the trace ring holds from one record ({} B) to {} MiB",
+                    vesper_abi::trace::RECORD_SIZE,
+                    MAX_TRACE_BYTES >> 20
+                ),
+            );
+            return 0;
+        }
+        records as usize
+    });
+    Image { name, board, console, run_for_ns, sd_card, trace_records }
 }
 
 /// The image's name, if valid: `[image] name` if given (`section` is
