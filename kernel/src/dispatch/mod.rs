@@ -65,6 +65,9 @@ pub struct Dispatcher {
     deadlines: [u64; MAX_DOMAINS],
     /// When the last decision was made (kept only when the image traces).
     decided_ns: u64,
+    /// How the domain on the CPU runs, on its guarantee or in slack time
+    /// (kept only when the image traces).
+    traced_kind: RunKind,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -84,6 +87,7 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     fpu: LazyFpu::new(),
     deadlines: [0; MAX_DOMAINS],
     decided_ns: 0,
+    traced_kind: RunKind::Guaranteed,
 });
 
 /// Loads the image's domains and hands out their capabilities. Returns how
@@ -319,6 +323,9 @@ impl Dispatcher {
             self.address_space = Some(index);
         }
         let extra = u32::from(kind == RunKind::Extra);
+        if trace::ON {
+            self.traced_kind = kind;
+        }
         match self.domain(index).resume {
             Resume::Context(slot) => {
                 record(now, Kind::Dispatch, Some(index), RESUMED, extra);
@@ -404,6 +411,12 @@ impl Dispatcher {
             let next_event = decision.timer_ns.min(end).min(console::drain(now));
             match decision.run {
                 Some((index, kind)) => {
+                    if trace::ON && self.on_cpu == Some(index) && kind != self.traced_kind {
+                        // It runs on, in the other kind of time.
+                        self.traced_kind = kind;
+                        let extra = u32::from(kind == RunKind::Extra);
+                        record(now, Kind::Dispatch, Some(index), RESUMED, extra);
+                    }
                     if self.on_cpu != Some(index) {
                         self.preempt_on_cpu(frame, now);
                         self.dispatch(frame, index, kind, now);

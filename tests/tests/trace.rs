@@ -1,0 +1,162 @@
+//! The kernel's scheduling trace (`[image] trace`, `cargo xtask trace`):
+//! one traced boot of `tests/manifests/trace.toml`, whose records must add
+//! up to exactly what the kernel's `stats` lines report, and whose files
+//! must load in the tools they are for. An image without `trace` has no
+//! trace code at all.
+
+use object::{Object, ObjectSymbol};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use vesper_abi::console::StatsLine;
+use vesper_sim::recorded::Recorded;
+use xtask::trace::{run_traced, TracedRun};
+
+const MANIFEST: &str = "tests/manifests/trace.toml";
+
+/// Where the traced run writes its files.
+fn out_dir() -> PathBuf {
+    xtask::workspace_root().join("target").join("test-traces").join("trace")
+}
+
+/// The one traced run, with its files written as `cargo xtask trace`
+/// writes them.
+fn traced() -> &'static TracedRun {
+    static RUN: OnceLock<TracedRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let root = xtask::workspace_root();
+        let out = out_dir();
+        let run = run_traced(&root, &root.join(MANIFEST), &out).expect("the traced run");
+        let result = run.recorded.image_result(&run.manifest);
+        vesper_sim::write_trace(&result, &out, (0, run.recorded.end_ns())).unwrap();
+        run
+    })
+}
+
+/// Fails with the run's console.
+fn check(run: &TracedRun, condition: bool, what: &str) {
+    assert!(condition, "{what}\n--- console ---\n{}", run.console);
+}
+
+#[test]
+fn the_kernels_records_add_up_to_its_stats_lines_exactly() {
+    let run = traced();
+    let stats: Vec<StatsLine> = run.console.lines().filter_map(StatsLine::parse).collect();
+    check(run, stats.len() == 3, "a stats line per domain");
+    check(run, run.recorded.kernel.lost == 0, "nothing lost: the ring goes out as it fills");
+    let times = run.recorded.domain_times(3);
+    for (index, line) in stats.iter().enumerate() {
+        let traced = &times[index].time;
+        for (what, from_trace, reported) in [
+            ("cpu_ns", traced.cpu_ns, line.cpu_ns),
+            ("guaranteed_ns", traced.guaranteed_ns, line.guaranteed_ns),
+            ("extra_ns", traced.extra_ns, line.extra_ns),
+            ("activations", traced.activations, line.activations),
+            ("preemptions", traced.preemptions, line.preemptions),
+            ("blocks", traced.blocks, line.blocks),
+        ] {
+            check(
+                run,
+                from_trace == reported,
+                &format!("{} {what}: {from_trace} in the trace, {reported} reported", line.domain),
+            );
+        }
+    }
+    let spans = run.recorded.domain_spans();
+    check(run, spans.windows(2).all(|w| w[0].end_ns <= w[1].start_ns), "one domain at a time");
+    check(run, spans.iter().any(|s| s.extra), "b runs in slack time");
+}
+
+#[test]
+fn the_files_load_and_measure_what_the_records_say() {
+    let run = traced();
+    let out = out_dir();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("trace.json")).unwrap()).unwrap();
+    let events = json["traceEvents"].as_array().expect("a trace-event list");
+    for event in events {
+        let phase = event["ph"].as_str().expect("every event has a phase");
+        check(run, ["M", "X", "i"].contains(&phase), &format!("a known phase: {event}"));
+        check(run, event["pid"].is_u64() && event["tid"].is_u64(), "process and track");
+        if phase == "X" {
+            check(run, event["ts"].is_f64() || event["ts"].is_u64(), "a start");
+            check(run, event["dur"].is_f64() || event["dur"].is_u64(), "a duration");
+        }
+    }
+    let times = run.recorded.domain_times(3);
+    for (index, time) in times.iter().enumerate() {
+        let cpu_us: f64 = events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["cat"] == "domain" && e["pid"] == index as u64 + 1)
+            .map(|e| e["dur"].as_f64().unwrap())
+            .sum();
+        check(run, (cpu_us * 1000.0).round() as u64 == time.time.cpu_ns, "the JSON's CPU time");
+    }
+    let svg = std::fs::read_to_string(out.join("gantt.svg")).unwrap();
+    let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let end = run.recorded.end_ns();
+    let width: f64 = document
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter(|n| matches!(n.attribute("class"), Some("guaranteed" | "extra")))
+        .map(|n| n.attribute("width").unwrap().parse::<f64>().unwrap())
+        .sum();
+    let cpu: u64 = times.iter().map(|t| t.time.cpu_ns).sum();
+    // The chart is 1000 pixels wide for the whole run.
+    check(run, (width - cpu as f64 * 1000.0 / end as f64).abs() < 0.05, "the bars' length");
+    let csv = std::fs::read_to_string(out.join("jobs.csv")).unwrap();
+    let done = |thread: &str| {
+        let prefix = format!("w,{thread},");
+        csv.lines()
+            .filter(|l| l.starts_with(&prefix))
+            .filter(|l| l.split(',').nth(5).is_some_and(|finish| !finish.is_empty()))
+            .count()
+    };
+    for thread in ["t1", "t2"] {
+        let reported = run
+            .console
+            .lines()
+            .find_map(|l| l.split_once(&format!("thread={thread} ")).map(|(_, rest)| rest))
+            .and_then(|rest| rest.split_once("jobs=").map(|(_, n)| n))
+            .and_then(|n| n.split(' ').next().and_then(|n| n.parse::<usize>().ok()))
+            .unwrap_or(usize::MAX);
+        check(
+            run,
+            done(thread) >= reported,
+            &format!("{thread}: every job the domain reports is in the CSV"),
+        );
+    }
+}
+
+#[test]
+fn a_trace_file_and_its_console_form_decode_alike() {
+    let run = traced();
+    let bytes = std::fs::read(out_dir().join(vesper_abi::trace::FILE_NAME)).unwrap();
+    let lines: String = bytes
+        .chunks(32)
+        .map(|chunk| {
+            let hex: String = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{}{hex}\n", vesper_abi::trace::LINE_PREFIX)
+        })
+        .collect();
+    let from_console = Recorded::bytes_from_console(&lines).unwrap();
+    assert_eq!(Recorded::parse(&from_console).unwrap(), run.recorded);
+}
+
+/// Whether the kernel in `image` has a trace function.
+fn has_trace_code(image: &Path) -> bool {
+    let elf = std::fs::read(image).unwrap();
+    let file = object::File::parse(&*elf).unwrap();
+    let found =
+        file.symbols().any(|symbol| symbol.name().is_ok_and(|name| name.contains("trace4push")));
+    found
+}
+
+#[test]
+fn an_image_without_trace_has_no_trace_code() {
+    let run = traced();
+    let root = xtask::workspace_root();
+    let traced_kernel = root.join("target/images/trace/kernel.elf");
+    check(run, has_trace_code(&traced_kernel), "a traced kernel has its ring");
+    let plain = vesper_tests::manifest_image(&root.join("tests/manifests/shares.toml"));
+    assert!(!has_trace_code(&plain.elf), "an untraced kernel has no trace code");
+}
