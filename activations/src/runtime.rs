@@ -171,6 +171,11 @@ fn scheduler_from_dcb(dcb: &DcbReadOnly) -> AnyScheduler {
     }
 }
 
+/// The ring the threads' trace records go to when the image traces.
+static mut TRACE_RECORDS: [vesper_abi::trace::Record; crate::trace::CAPACITY] =
+    [vesper_abi::trace::Record { time_ns: 0, kind: 0, domain: 0, a: 0, b: 0 };
+        crate::trace::CAPACITY];
+
 /// Called by `entry.s` on every activation, with activations off.
 #[no_mangle]
 extern "C" fn vesper_activation(dcb: *const DcbReadOnly, reason: u64) -> ! {
@@ -185,7 +190,10 @@ extern "C" fn vesper_activation(dcb: *const DcbReadOnly, reason: u64) -> ! {
     if reason == Some(ActivationReason::Allocated) {
         rt.threads.set_scheduler(scheduler_from_dcb(self::dcb()));
         if self::dcb().trace_on != 0 {
-            rt.threads.trace.start(self::dcb().domain_id);
+            // SAFETY: taken once, at the one `Allocated` activation of
+            // this life, and kept by the trace alone from then on.
+            let records = unsafe { &mut *addr_of_mut!(TRACE_RECORDS) };
+            rt.threads.trace.start(self::dcb().domain_id, records);
         }
         let main = initial_context_for(run_main);
         if rt.threads.spawn(ThreadParams::DEFAULT, main, now).is_err() {

@@ -17,7 +17,8 @@
 
 use crate::domain::config::TRACE_RECORDS;
 use crate::sync::KernelCell;
-use vesper_abi::trace::{Kind, Record, SectionHeader, KERNEL, MAGIC, NO_DOMAIN};
+use vesper_abi::layout::MAX_DOMAINS;
+use vesper_abi::trace::{Kind, Record, SectionHeader, KERNEL, MAGIC, NO_DOMAIN, RESUMED};
 
 /// Whether the image traces.
 pub const ON: bool = TRACE_RECORDS > 0;
@@ -40,6 +41,60 @@ static RING: KernelCell<Ring> = KernelCell::new(Ring {
     written: 0,
     out: 0,
 });
+
+/// What the trace remembers of the dispatcher's decisions, to record
+/// their changes: kept here, not in the dispatcher, so that an image
+/// without tracing runs the dispatcher it always had.
+struct Decisions {
+    /// Each domain's deadline at the last decision.
+    deadlines: [u64; MAX_DOMAINS],
+    /// When the last decision was made.
+    at_ns: u64,
+    /// Whether the domain on the CPU runs in slack time.
+    extra: bool,
+}
+
+static DECISIONS: KernelCell<Decisions> =
+    KernelCell::new(Decisions { deadlines: [0; MAX_DOMAINS], at_ns: 0, extra: false });
+
+/// A decision was made at `now`, with these `(deadline, period)` of
+/// every domain that runs: records a period start for each whose
+/// deadline moved.
+pub fn decided(now: u64, deadlines: &[Option<(u64, u64)>; MAX_DOMAINS]) {
+    DECISIONS.with(|decisions| {
+        decisions.at_ns = now;
+        for (index, entry) in deadlines.iter().enumerate() {
+            let Some((deadline, period)) = *entry else { continue };
+            if decisions.deadlines[index] != deadline {
+                decisions.deadlines[index] = deadline;
+                record(deadline.saturating_sub(period), Kind::PeriodStart, Some(index), 0, 0);
+            }
+        }
+    });
+}
+
+/// A domain was dispatched, in slack time if `extra`.
+pub fn note_kind(extra: bool) {
+    DECISIONS.with(|decisions| decisions.extra = extra);
+}
+
+/// Domain `index` keeps the CPU at `now`, in slack time if `extra`: if
+/// that is the other kind of time, it is recorded as a dispatch that
+/// resumes it.
+pub fn runs_on(now: u64, index: usize, extra: bool) {
+    let changed =
+        DECISIONS.with(|decisions| core::mem::replace(&mut decisions.extra, extra) != extra);
+    if changed {
+        record(now, Kind::Dispatch, Some(index), RESUMED, u32::from(extra));
+    }
+}
+
+/// The run ends with `on_cpu` holding the CPU: records where the
+/// kernel's accounting stopped, the last decision.
+pub fn run_end(on_cpu: Option<usize>) {
+    let at = DECISIONS.with(|decisions| decisions.at_ns);
+    record(at, Kind::RunEnd, on_cpu, 0, 0);
+}
 
 /// Records `kind` about `domain` (`None`: no domain) at `time_ns`.
 #[inline(always)]

@@ -153,7 +153,39 @@ pub fn measure(root: &Path) -> Result<Vec<Measurement>> {
         }
     }
     check_complete(&measurements).with_context(|| format!("the guests printed:\n{serial}"))?;
+    measurements.extend(measure_traced(root)?);
     Ok(measurements)
+}
+
+/// The paths [`measure_traced`] measures again with the trace on.
+pub const TRACED_PATHS: [&str; 3] =
+    ["preempt_to_activation", "irq_to_activation", "event_send_to_activation"];
+
+/// The suffix of a path's name measured with the trace on.
+pub const TRACED: &str = "_traced";
+
+/// [`TRACED_PATHS`] measured on `images/bench.toml` with the kernel's
+/// trace on (a ring of 256 KiB, as `cargo xtask trace` gives an image
+/// that sets none), named `PATH_traced`: what recording costs.
+fn measure_traced(root: &Path) -> Result<Vec<Measurement>> {
+    let overrides = vesper_builder::Overrides {
+        until_quit: false,
+        trace_records: Some(crate::trace::DEFAULT_RECORDS),
+    };
+    let manifest = root.join(MANIFESTS[0]);
+    let image =
+        vesper_builder::build_image_with_features_and(root, &manifest, &["bench"], overrides)?;
+    let out = image.kernel.flat.with_file_name("traced");
+    let outcome = Boot::new(&image.kernel.flat).traced_in(&out)?.run_captured(BOOT_TIMEOUT)?;
+    let traced: Vec<Measurement> = parse(&outcome.serial)
+        .into_iter()
+        .filter(|m| TRACED_PATHS.contains(&m.name.as_str()))
+        .map(|m| Measurement { name: format!("{}{TRACED}", m.name), ..m })
+        .collect();
+    if traced.len() != TRACED_PATHS.len() {
+        bail!("the traced benchmark image did not report every path:\n{}", outcome.serial);
+    }
+    Ok(traced)
 }
 
 /// What is known of the path `measurement` measured, if anything.
@@ -184,6 +216,21 @@ pub fn markdown(measurements: &[Measurement]) -> String {
         };
         let _ =
             writeln!(out, "| `{}` | {} | {sel4} | {target} | {verdict} |", m.name, m.instructions);
+    }
+    let traced: Vec<String> = measurements
+        .iter()
+        .filter_map(|traced| {
+            let path = traced.name.strip_suffix(TRACED)?;
+            let plain = measurements.iter().find(|m| m.name == path)?;
+            Some(format!("`{path}` +{}", traced.instructions.saturating_sub(plain.instructions)))
+        })
+        .collect();
+    if !traced.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nWhat the trace costs when it is on (`PATH_traced` less `PATH`): {}.",
+            traced.join(", ")
+        );
     }
     let throughputs: Vec<String> = measurements
         .iter()

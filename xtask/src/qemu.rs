@@ -120,6 +120,8 @@ impl Boot {
     /// writes its trace (`vesper_abi::trace::FILE_NAME`); the kernel's and
     /// the card's paths become absolute.
     pub fn traced_in(mut self, folder: &Path) -> Result<Self> {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
         self.kernel = std::path::absolute(&self.kernel)?;
         if let Some(card) = &self.sd_card {
             self.sd_card = Some(std::path::absolute(card)?);

@@ -169,6 +169,16 @@ pub fn build_image_with_features(
     build(root, manifest, Machine::Qemu, kernel_features, Overrides::default())
 }
 
+/// [`build_image_with_features`] with `overrides` applied to the manifest.
+pub fn build_image_with_features_and(
+    root: &Path,
+    manifest: &Path,
+    kernel_features: &[&str],
+    overrides: Overrides,
+) -> Result<BuiltImage> {
+    build(root, manifest, Machine::Qemu, kernel_features, overrides)
+}
+
 /// [`build_image`] for `machine`: [`Machine::Board`] builds the kernel for
 /// a physical Pi 3, without semihosting, into `target/images/board/<name>`.
 pub fn build_image_for(root: &Path, manifest: &Path, machine: Machine) -> Result<BuiltImage> {

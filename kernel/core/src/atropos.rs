@@ -684,12 +684,14 @@ impl Atropos {
     }
 
     /// The reservation of domain `idx`, if it exists.
+    #[inline]
     pub fn reservation(&self, idx: usize) -> Option<Reservation> {
         self.slot(idx).map(|s| s.res)
     }
 
     /// The current deadline (end of the current period) of domain `idx`, if
     /// it exists.
+    #[inline]
     pub fn deadline(&self, idx: usize) -> Option<u64> {
         self.slot(idx).map(|s| s.deadline)
     }

@@ -34,6 +34,7 @@ use vesper_abi::dcb::{
 };
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
+
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
 use vesper_kernel_core::esr::Syndrome;
@@ -60,14 +61,6 @@ pub struct Dispatcher {
     irq_owners: [events::DomainSet; events::MAX_IRQS],
     /// Who holds the FP/SIMD registers.
     fpu: LazyFpu,
-    /// Each domain's deadline at the last decision, for the trace's period
-    /// starts (kept only when the image traces).
-    deadlines: [u64; MAX_DOMAINS],
-    /// When the last decision was made (kept only when the image traces).
-    decided_ns: u64,
-    /// How the domain on the CPU runs, on its guarantee or in slack time
-    /// (kept only when the image traces).
-    traced_kind: RunKind,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -85,9 +78,6 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
     irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
     fpu: LazyFpu::new(),
-    deadlines: [0; MAX_DOMAINS],
-    decided_ns: 0,
-    traced_kind: RunKind::Guaranteed,
 });
 
 /// Loads the image's domains and hands out their capabilities. Returns how
@@ -324,7 +314,7 @@ impl Dispatcher {
         }
         let extra = u32::from(kind == RunKind::Extra);
         if trace::ON {
-            self.traced_kind = kind;
+            trace::note_kind(kind == RunKind::Extra);
         }
         match self.domain(index).resume {
             Resume::Context(slot) => {
@@ -403,19 +393,16 @@ impl Dispatcher {
             }
             let decision = self.atropos.schedule(now);
             if trace::ON {
-                self.decided_ns = now;
-                self.trace_periods();
+                self.trace_periods(now);
             }
             // The console drains here, and has the timer bring the kernel
             // back while it holds bytes (see `console`).
             let next_event = decision.timer_ns.min(end).min(console::drain(now));
             match decision.run {
                 Some((index, kind)) => {
-                    if trace::ON && self.on_cpu == Some(index) && kind != self.traced_kind {
-                        // It runs on, in the other kind of time.
-                        self.traced_kind = kind;
-                        let extra = u32::from(kind == RunKind::Extra);
-                        record(now, Kind::Dispatch, Some(index), RESUMED, extra);
+                    if trace::ON && self.on_cpu == Some(index) {
+                        // It may run on in the other kind of time.
+                        trace::runs_on(now, index, kind == RunKind::Extra);
                     }
                     if self.on_cpu != Some(index) {
                         self.preempt_on_cpu(frame, now);
@@ -512,29 +499,24 @@ impl Dispatcher {
         }
     }
 
-    /// Records the period starts of the last decision: each domain whose
-    /// deadline moved.
+    /// Records the period starts of the decision made at `now`: each
+    /// domain whose deadline moved.
     #[cold]
-    fn trace_periods(&mut self) {
-        for index in 0..self.domains.len() {
-            let (Some(deadline), Some(reservation)) =
-                (self.atropos.deadline(index), self.atropos.reservation(index))
-            else {
-                continue;
-            };
-            if deadline != self.deadlines[index] && self.started(index).is_some() {
-                self.deadlines[index] = deadline;
-                let start = deadline.saturating_sub(reservation.period_ns);
-                record(start, Kind::PeriodStart, Some(index), 0, 0);
-            }
-        }
+    fn trace_periods(&mut self, now: u64) {
+        let deadlines: [Option<(u64, u64)>; MAX_DOMAINS] = core::array::from_fn(|index| {
+            self.started(index)?;
+            Some((self.atropos.deadline(index)?, self.atropos.reservation(index)?.period_ns))
+        });
+        trace::decided(now, &deadlines);
     }
 
     /// The domain on the CPU loses it to the timer.
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
         if let Some(current) = self.on_cpu {
-            let used_up = u32::from(self.atropos.remain(current) <= 0);
-            record(now, Kind::Preempt, Some(current), 0, used_up);
+            if trace::ON {
+                let used_up = u32::from(self.atropos.remain(current) <= 0);
+                record(now, Kind::Preempt, Some(current), 0, used_up);
+            }
             self.domain(current).preemptions += 1;
             self.save(frame, current, ActivationReason::Preempted, now);
         }
@@ -544,7 +526,7 @@ impl Dispatcher {
     fn finish(&mut self, now: u64) -> ! {
         report::print(self, now);
         if trace::ON {
-            record(self.decided_ns, Kind::RunEnd, self.on_cpu, 0, 0);
+            trace::run_end(self.on_cpu);
             self.finish_trace();
         }
         crate::exit::halt(ExitCode::Success)
