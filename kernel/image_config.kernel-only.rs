@@ -26,3 +26,5 @@ pub static REGIONS: &[RegionConfig] = &[];
 pub static CHANNELS: &[ChannelConfig] = &[];
 /// The interrupts delivered to domains, in board order: each domain taking it and its event slot there.
 pub static IRQS: &[IrqConfig] = &[];
+/// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
+pub const TRACE_RECORDS: usize = 0;

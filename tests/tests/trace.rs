@@ -25,7 +25,7 @@ fn traced() -> &'static TracedRun {
     RUN.get_or_init(|| {
         let root = xtask::workspace_root();
         let out = out_dir();
-        let run = run_traced(&root, &root.join(MANIFEST), &out).expect("the traced run");
+        let run = run_traced(&root, &root.join(MANIFEST), &out, None).expect("the traced run");
         let result = run.recorded.image_result(&run.manifest);
         vesper_sim::write_trace(&result, &out, (0, run.recorded.end_ns())).unwrap();
         run

@@ -169,8 +169,8 @@ pub const TRACED: &str = "_traced";
 /// that sets none), named `PATH_traced`: what recording costs.
 fn measure_traced(root: &Path) -> Result<Vec<Measurement>> {
     let overrides = vesper_builder::Overrides {
-        until_quit: false,
         trace_records: Some(crate::trace::DEFAULT_RECORDS),
+        ..vesper_builder::Overrides::default()
     };
     let manifest = root.join(MANIFESTS[0]);
     let image =

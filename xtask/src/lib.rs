@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod breakdown;
 pub mod chainboot;
+pub mod compare;
 pub mod gdb;
 pub mod qemu;
 pub mod setup;

@@ -176,6 +176,22 @@ enum Cmd {
         #[arg(long, value_name = "TIME", value_parser = duration_arg)]
         to: Option<u64>,
     },
+    /// Run a manifest's task set under each user-level scheduler on QEMU
+    /// (traced) and in the simulator: print one table (jobs, misses,
+    /// response times, lateness, tardiness, CPU share; whether the two
+    /// agree) and write an HTML report with the Gantt charts and a
+    /// response-time plot per scheduler (see docs/tracing.md).
+    Compare {
+        /// The image manifest (it needs a `run-for` and a domain with
+        /// `threads`).
+        manifest: PathBuf,
+        /// The schedulers, comma-separated, or `all`.
+        #[arg(long, default_value = "all")]
+        schedulers: String,
+        /// Where to write the report and each run's files.
+        #[arg(long, value_name = "DIR", default_value = "target/compare")]
+        out: PathBuf,
+    },
     /// Simulate a task set under user-level schedulers, without booting:
     /// per-job rows and `job domain=..` summaries (see docs/schedulers.md).
     Sim(vesper_sim::SimArgs),
@@ -248,6 +264,20 @@ fn deny_warnings_first(manifest: Option<PathBuf>, deny: bool) -> Result<PathBuf>
 
 /// Builds the QEMU image of `manifest` (the demo if `None`) and prints its
 /// warnings and what it holds.
+/// The schedulers a command line names: comma-separated, or `all`.
+fn policies(names: &str) -> Result<Vec<vesper_schedulers::PolicyKind>> {
+    use vesper_schedulers::PolicyKind;
+    if names == "all" {
+        return Ok(PolicyKind::ALL.to_vec());
+    }
+    names
+        .split(',')
+        .map(|name| {
+            PolicyKind::from_name(name.trim()).map_err(|e| anyhow::anyhow!("{name:?}: {e}"))
+        })
+        .collect()
+}
+
 /// A duration on the command line, as manifests write them.
 fn duration_arg(text: &str) -> Result<u64, String> {
     vesper_builder::units::parse_duration(text).map_err(|error| error.to_string())
@@ -408,6 +438,13 @@ fn run(command: Cmd) -> Result<ExitCode> {
         }
         Cmd::Sim(args) => {
             print!("{}", vesper_sim::run(&args)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Compare { manifest, schedulers, out } => {
+            setup::ensure_qemu()?;
+            let path = resolve(Some(manifest))?;
+            let policies = policies(&schedulers)?;
+            print!("{}", xtask::compare::compare(&workspace_root(), &path, &policies, &out)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Trace { manifest, out, from, to } => {

@@ -28,17 +28,26 @@ pub struct TracedRun {
 }
 
 /// Builds `manifest` with tracing on (the manifest's ring, else
-/// [`DEFAULT_RECORDS`]), boots it with QEMU working in `out`, and decodes
-/// the trace it wrote there.
-pub fn run_traced(root: &Path, manifest: &Path, out: &Path) -> Result<TracedRun> {
+/// [`DEFAULT_RECORDS`]), its thread domains under `scheduler` if given,
+/// boots it with QEMU working in `out`, and decodes the trace it wrote
+/// there.
+pub fn run_traced(
+    root: &Path,
+    manifest: &Path,
+    out: &Path,
+    scheduler: Option<vesper_builder::manifest::Scheduler>,
+) -> Result<TracedRun> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let checked = vesper_builder::check_manifest(root, manifest)?;
     if checked.run_for_ns.is_none() {
         bail!("{} has no `run-for`: a traced run must end by itself", manifest.display());
     }
     let records = (checked.trace_records > 0).then_some(checked.trace_records);
-    let overrides =
-        Overrides { until_quit: false, trace_records: Some(records.unwrap_or(DEFAULT_RECORDS)) };
+    let overrides = Overrides {
+        until_quit: false,
+        trace_records: Some(records.unwrap_or(DEFAULT_RECORDS)),
+        scheduler,
+    };
     let image = build_image_with(root, manifest, overrides)?;
     let boot = Boot::new(&image.kernel.flat).traced_in(out)?;
     let trace = out.join(vesper_abi::trace::FILE_NAME);
@@ -63,7 +72,7 @@ pub fn trace(
     out: &Path,
     window: (Option<u64>, Option<u64>),
 ) -> Result<String> {
-    let run = run_traced(root, manifest, out)?;
+    let run = run_traced(root, manifest, out, None)?;
     let result = run.recorded.image_result(&run.manifest);
     let end = run.recorded.end_ns();
     let window = (window.0.unwrap_or(0), window.1.unwrap_or(end));

@@ -176,6 +176,8 @@ pub static REGIONS: &[RegionConfig] = &[];
 pub static CHANNELS: &[ChannelConfig] = &[];
 /// The interrupts delivered to domains, in board order: each domain taking it and its event slot there.
 pub static IRQS: &[IrqConfig] = &[];
+/// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
+pub const TRACE_RECORDS: usize = 0;
 "#;
         assert_eq!(source, expected);
     }
@@ -186,7 +188,7 @@ pub static IRQS: &[IrqConfig] = &[];
         let source = config_source(&manifest, &[], Path::new("/out")).unwrap();
         assert!(source.contains("pub const RUN_FOR_NS: Option<u64> = None;\n"), "{source}");
         assert!(source.contains("pub static DOMAINS: &[DomainConfig] = &[];\n"), "{source}");
-        assert!(source.ends_with("pub static IRQS: &[IrqConfig] = &[];\n"), "{source}");
+        assert!(source.ends_with("pub const TRACE_RECORDS: usize = 0;\n"), "{source}");
     }
 
     /// Two domains sharing a device and its interrupt, with a region and a
@@ -318,6 +320,8 @@ pub static CHANNELS: &[ChannelConfig] = &[
 pub static IRQS: &[IrqConfig] = &[
     IrqConfig { name: "gpio.bank0", line: 49, owners: &[EventTarget { domain: 0, event: 3 }, EventTarget { domain: 1, event: 0 }] },
 ];
+/// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
+pub const TRACE_RECORDS: usize = 0;
 "#;
         assert_eq!(source, expected);
     }

@@ -146,6 +146,9 @@ pub struct Overrides {
     /// Trace with a ring of this many records, whatever `[image] trace`
     /// says.
     pub trace_records: Option<usize>,
+    /// Run every thread domain under this user-level scheduler, whatever
+    /// its `scheduler` says.
+    pub scheduler: Option<manifest::Scheduler>,
 }
 
 /// [`build_image`] with `overrides` applied to the manifest.
@@ -156,7 +159,13 @@ pub fn build_image_with(root: &Path, manifest: &Path, overrides: Overrides) -> R
 /// [`build_image`] for a person at a terminal: the manifest's `run-for`
 /// is dropped, so that the run goes on until they quit QEMU.
 pub fn build_image_until_quit(root: &Path, manifest: &Path) -> Result<BuiltImage> {
-    build(root, manifest, Machine::Qemu, &[], Overrides { until_quit: true, trace_records: None })
+    build(
+        root,
+        manifest,
+        Machine::Qemu,
+        &[],
+        Overrides { until_quit: true, ..Overrides::default() },
+    )
 }
 
 /// [`build_image`], with extra cargo features for the kernel (e.g. `bench`
@@ -200,6 +209,11 @@ fn build(
     }
     if let Some(records) = overrides.trace_records {
         manifest.trace_records = records;
+    }
+    if let Some(scheduler) = overrides.scheduler {
+        for domain in manifest.domains.iter_mut().filter(|d| !d.threads.is_empty()) {
+            domain.scheduler = scheduler;
+        }
     }
     let programs_dir = domains::build_programs(root, &packages)?;
     let placed = place_domains(&manifest, &programs_dir)?;

@@ -198,7 +198,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
         ),
         &[
             "images/test.toml:2:1: [image]: unknown key `run_for` ([image] has the keys name, \
-             board, run-for, console, sd-card); help: did you mean `run-for`?",
+             board, run-for, console, sd-card, trace); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
             r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted); help: did you mean `slice`?"#,
