@@ -21,11 +21,7 @@ use vesper_abi::layout::MAX_DOMAINS;
 use vesper_abi::trace::{Kind, Record, SectionHeader, KERNEL, MAGIC, NO_DOMAIN, RESUMED};
 
 /// Whether the image traces.
-pub const ON: bool = TRACE_RECORDS > 0;
-
-/// The ring's length, as the arithmetic needs it (never 0: without a ring
-/// nothing reaches it).
-const CAPACITY: u64 = if ON { TRACE_RECORDS as u64 } else { 1 };
+pub const ON: bool = TRACE_RECORDS != 0;
 
 /// The kernel's ring.
 struct Ring {
@@ -34,6 +30,18 @@ struct Ring {
     written: u64,
     /// Of those, how many are already out (in the file).
     out: u64,
+}
+
+impl Ring {
+    /// The ring's length (never 0: without a ring nothing reaches it).
+    fn capacity(&self) -> u64 {
+        self.records.len().max(1) as u64
+    }
+
+    /// Where record number `counter` lies in the ring.
+    fn slot(&self, counter: u64) -> usize {
+        (counter % self.capacity()) as usize
+    }
 }
 
 static RING: KernelCell<Ring> = KernelCell::new(Ring {
@@ -109,10 +117,11 @@ pub fn record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u16, b: u32) {
 #[inline(never)]
 fn push(record: Record) {
     RING.with(|ring| {
-        if cfg!(feature = "semihosting") && ring.written - ring.out == CAPACITY {
+        if cfg!(feature = "semihosting") && ring.written - ring.out == ring.capacity() {
             write_out(ring);
         }
-        if let Some(slot) = ring.records.get_mut((ring.written % CAPACITY) as usize) {
+        let slot = ring.slot(ring.written);
+        if let Some(slot) = ring.records.get_mut(slot) {
             *slot = record;
         }
         ring.written += 1;
@@ -121,7 +130,7 @@ fn push(record: Record) {
 
 /// Writes out what the ring holds that is not out yet, as one section.
 fn write_out(ring: &mut Ring) {
-    let first = ring.out.max(ring.written.saturating_sub(CAPACITY));
+    let first = ring.out.max(ring.written.saturating_sub(ring.capacity()));
     let header = SectionHeader {
         magic: MAGIC,
         source: KERNEL,
@@ -131,7 +140,7 @@ fn write_out(ring: &mut Ring) {
     };
     sink::write(&header.to_bytes());
     for index in first..ring.written {
-        if let Some(record) = ring.records.get((index % CAPACITY) as usize) {
+        if let Some(record) = ring.records.get(ring.slot(index)) {
             sink::write(&record.to_bytes());
         }
     }
