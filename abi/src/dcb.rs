@@ -187,6 +187,10 @@ pub struct DcbReadOnly {
     pub lost_cpu_ns: u64,
     /// When the run ends (the manifest's `run-for`), or `u64::MAX`.
     pub run_end_ns: u64,
+    /// When the domain's first period began (the kernel starts every
+    /// domain's at once; a restarted domain's at its restart): the time
+    /// the simulator calls 0.
+    pub start_ns: u64,
     /// The reason for the latest activation (an [`ActivationReason`]).
     pub reason: u64,
     /// 1 while an alarm has come due with activations off. A domain that

@@ -223,6 +223,10 @@ extern "C" fn schedule() -> ! {
         let now = syscall::time_ns();
         rt.threads.wake_on_events(&event_counts(), events_total(), now);
         let next = rt.threads.next(now);
+        match next {
+            Next::Run { thread, .. } => rt.threads.resume_counting(thread, domain_cpu_ns()),
+            _ => rt.threads.stop_counting(domain_cpu_ns()),
+        }
         if rt.threads.trace.is_on() {
             // SAFETY: the writable half is this domain's own mapped page;
             // the kernel reads the ring's name only at the end of the run.
@@ -291,6 +295,50 @@ pub fn spawn(entry: fn()) -> Result<ThreadId, SchedError> {
 pub fn spawn_with(entry: fn(), params: ThreadParams) -> Result<ThreadId, SchedError> {
     let now = now_ns();
     with_runtime(|rt| rt.threads.spawn(params, initial_context_for(entry), now))
+}
+
+/// [`spawn_with`], the thread's first job released at `release_ns` (which
+/// may have passed: a task set released at one common time, as the
+/// simulator releases it, whatever order its threads are spawned in).
+pub fn spawn_at(
+    entry: fn(),
+    params: ThreadParams,
+    release_ns: u64,
+) -> Result<ThreadId, SchedError> {
+    with_runtime(|rt| rt.threads.spawn(params, initial_context_for(entry), release_ns))
+}
+
+/// The CPU time the calling thread has had so far (0 outside a thread):
+/// counted in the domain's own CPU time, as the kernel counts it, so it
+/// stands still while the domain is preempted, told or not.
+pub fn thread_cpu_ns() -> u64 {
+    let domain_cpu = domain_cpu_ns();
+    with_runtime(|rt| rt.threads.current_cpu_ns(domain_cpu)).unwrap_or(0)
+}
+
+/// The domain's CPU time now: what the kernel had counted when it last
+/// dispatched the domain (the DCB's `accounting.cpu_ns` and `now_ns`,
+/// read until both come from the same dispatch), and the time since.
+fn domain_cpu_ns() -> u64 {
+    let dcb = self::dcb();
+    loop {
+        // SAFETY: fields of the mapped read-only DCB half; read volatile
+        // because the kernel rewrites them at every dispatch. A dispatch
+        // between the first read and the last changes `now_ns`: then the
+        // reads start again.
+        let (at, cpu) = unsafe {
+            (
+                core::ptr::read_volatile(&dcb.now_ns),
+                core::ptr::read_volatile(&dcb.accounting.cpu_ns),
+            )
+        };
+        let now = now_ns();
+        // SAFETY: as above.
+        let again = unsafe { core::ptr::read_volatile(&dcb.now_ns) };
+        if at == again && now >= at {
+            return cpu.saturating_add(now - at);
+        }
+    }
 }
 
 /// Saves the running thread, applies `update` to the thread table, and

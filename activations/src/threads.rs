@@ -24,6 +24,11 @@ pub struct Threads<S> {
     scheduler: S,
     /// The running thread and when its quantum ends.
     current: Option<(ThreadId, Option<u64>)>,
+    /// Each thread's CPU time, counted in the domain's CPU time (which
+    /// the kernel counts only while the domain holds the CPU).
+    cpu: [u64; MAX_THREADS],
+    /// The thread last picked, and the domain's CPU time then.
+    picked: Option<(ThreadId, u64)>,
     /// The scheduling trace (recording only when the image traces).
     pub trace: ThreadTrace,
     /// Per thread, for the trace: the last job whose start was recorded,
@@ -104,6 +109,8 @@ impl<S: Scheduler> Threads<S> {
             awaiting: [None; MAX_THREADS],
             scheduler,
             current: None,
+            cpu: [0; MAX_THREADS],
+            picked: None,
             trace: ThreadTrace::new(),
             traced: [(None, 0); MAX_THREADS],
         }
@@ -155,6 +162,7 @@ impl<S: Scheduler> Threads<S> {
             }
         }
         self.contexts[index] = make_context(thread);
+        self.cpu[index] = 0;
         self.alive[index] = true;
         self.sleep_until[index] = None;
         self.awaiting[index] = None;
@@ -276,6 +284,32 @@ impl<S: Scheduler> Threads<S> {
     /// Whether any thread is alive.
     pub fn any_alive(&self) -> bool {
         self.alive.iter().any(|&a| a)
+    }
+
+    /// The domain's CPU time is `domain_cpu_ns` as it resumes `thread`:
+    /// the thread picked before it is charged what the domain ran since
+    /// that one was picked (its run and the scheduling after it).
+    pub fn resume_counting(&mut self, thread: ThreadId, domain_cpu_ns: u64) {
+        self.stop_counting(domain_cpu_ns);
+        self.picked = Some((thread, domain_cpu_ns));
+    }
+
+    /// Charges the thread picked last what the domain ran since, up to
+    /// `domain_cpu_ns`.
+    pub fn stop_counting(&mut self, domain_cpu_ns: u64) {
+        if let Some((last, since)) = self.picked.take() {
+            let ran = domain_cpu_ns.saturating_sub(since);
+            self.cpu[last.0] = self.cpu[last.0].saturating_add(ran);
+        }
+    }
+
+    /// The CPU time the running thread has had, the domain's CPU time
+    /// being `domain_cpu_ns`: a thread's own clock, which stands still
+    /// while the domain does not hold the CPU, whether or not it was told.
+    pub fn current_cpu_ns(&self, domain_cpu_ns: u64) -> Option<u64> {
+        let (thread, _) = self.current?;
+        let (picked, since) = self.picked.filter(|(t, _)| *t == thread)?;
+        Some(self.cpu[picked.0].saturating_add(domain_cpu_ns.saturating_sub(since)))
     }
 
     /// The statistics of `thread`.

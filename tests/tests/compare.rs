@@ -2,9 +2,15 @@
 //! the simulator, tabled and reported; twice, byte for byte the same.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use vesper_schedulers::PolicyKind;
 
+/// Every run builds the same image (`target/images/task-set`): one at a
+/// time.
+static BUILDS: Mutex<()> = Mutex::new(());
+
 fn compared(name: &str) -> (String, String) {
+    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let root = xtask::workspace_root();
     let out: PathBuf = root.join("target").join("test-compare").join(name);
     let _ = std::fs::remove_dir_all(&out);
@@ -48,4 +54,57 @@ fn compare_tables_both_runs_of_each_policy_and_repeats_byte_for_byte() {
     let (again, report_again) = compared("second");
     assert_eq!(table.replace("first", "second"), again);
     assert_eq!(report, report_again);
+}
+
+/// Under EDF and FIFO, QEMU's jobs are the simulator's, job by job: the
+/// same jobs within the reporting horizon, the same misses, the same
+/// order of completion, and response times longer only by the kernel's
+/// and the activation handler's overheads (under 20 us a job here).
+#[test]
+fn qemu_and_the_simulator_agree_job_by_job_under_edf_and_fifo() {
+    let root = xtask::workspace_root();
+    let manifest = root.join("tests/manifests/task-set.toml");
+    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for policy in [PolicyKind::Edf, PolicyKind::Fifo] {
+        let dir = root.join("target").join("test-compare").join("jobs").join(policy.name());
+        let run = xtask::compare::run_policy(&root, &manifest, policy, &dir, 400_000_000)
+            .expect("both runs");
+        let (qemu, sim) = (&run.qemu.threads[0], &run.sim.threads[0]);
+        let horizon = sim.horizon_ns();
+        let jobs = |result: &vesper_sim::SimResult| {
+            let origin = xtask::compare::origin(result);
+            let mut rows: Vec<(usize, u64, u64, Option<u64>, Option<u64>, bool)> = result
+                .rows
+                .iter()
+                .filter(|r| r.release_ns - origin < horizon)
+                .map(|r| {
+                    let finish = r.finish_ns.map(|f| f - origin);
+                    (r.thread, r.job, r.release_ns - origin, finish, r.response_ns, r.missed)
+                })
+                .collect();
+            rows.sort_by_key(|row| (row.3.unwrap_or(u64::MAX), row.0, row.1));
+            rows
+        };
+        let (on_qemu, simulated) = (jobs(qemu), jobs(sim));
+        let names = |rows: &[(usize, u64, u64, Option<u64>, Option<u64>, bool)]| -> Vec<(usize, u64, u64, bool)> {
+            rows.iter().map(|r| (r.0, r.1, r.2, r.5)).collect()
+        };
+        assert_eq!(
+            names(&on_qemu),
+            names(&simulated),
+            "{}: the same jobs, releases, misses and completion order",
+            policy.name()
+        );
+        for (job, s) in on_qemu.iter().zip(&simulated) {
+            if let (Some(q), Some(s)) = (job.4, s.4) {
+                assert!(
+                    q >= s && q - s < 20_000,
+                    "{}: thread {} job {}: response {q} ns on QEMU, {s} ns simulated",
+                    policy.name(),
+                    job.0,
+                    job.1
+                );
+            }
+        }
+    }
 }

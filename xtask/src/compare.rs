@@ -70,7 +70,7 @@ pub struct PolicyRun {
 }
 
 /// Where a thread domain's time starts: its first release.
-fn origin(threads: &SimResult) -> u64 {
+pub fn origin(threads: &SimResult) -> u64 {
     threads.rows.iter().map(|r| r.release_ns).min().unwrap_or(0)
 }
 
@@ -242,6 +242,25 @@ pub fn report(name: &str, runs: &[PolicyRun], run_ns: u64) -> Result<String> {
     Ok(html)
 }
 
+/// Runs `manifest` (whose `run-for` is `run_ns`) under `policy` on QEMU
+/// and in the simulator, writing each run's files into `dir`.
+pub fn run_policy(
+    root: &Path,
+    manifest: &Path,
+    policy: PolicyKind,
+    dir: &Path,
+    run_ns: u64,
+) -> Result<PolicyRun> {
+    let traced = run_traced(root, manifest, dir, Some(policy))?;
+    let qemu = traced.recorded.image_result(&traced.manifest);
+    let sim = simulate_image(&traced.manifest, Some(policy), PolicyConfig::default(), run_ns)?;
+    for (source, result) in [("qemu", &qemu), ("sim", &sim)] {
+        let start = result.threads.first().map_or(0, origin);
+        vesper_sim::write_trace(result, &dir.join(source), (start, start + run_ns))?;
+    }
+    Ok(PolicyRun { policy, qemu, sim })
+}
+
 /// `cargo xtask compare`: runs `manifest` under each of `policies` on
 /// QEMU and in the simulator, writes `out/report.html`, and returns the
 /// table.
@@ -260,15 +279,7 @@ pub fn compare(
     }
     let mut runs = Vec::new();
     for &policy in policies {
-        let dir = out.join(policy.name());
-        let traced = run_traced(root, manifest, &dir, Some(policy))?;
-        let qemu = traced.recorded.image_result(&traced.manifest);
-        let sim = simulate_image(&traced.manifest, Some(policy), PolicyConfig::default(), run_ns)?;
-        for (source, result) in [("qemu", &qemu), ("sim", &sim)] {
-            let start = result.threads.first().map_or(0, origin);
-            vesper_sim::write_trace(result, &dir.join(source), (start, start + run_ns))?;
-        }
-        runs.push(PolicyRun { policy, qemu, sim });
+        runs.push(run_policy(root, manifest, policy, &out.join(policy.name()), run_ns)?);
     }
     let html = report(&checked.name, &runs, run_ns)?;
     let path = out.join("report.html");

@@ -105,7 +105,10 @@ pub fn start() -> ! {
         d.atropos.start_periods(now);
         for index in 0..d.domains.len() {
             if d.started(index).is_some() {
-                d.ro(index).run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+                let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+                let ro = d.ro(index);
+                ro.run_end_ns = run_end_ns;
+                ro.start_ns = now;
             }
         }
         local_intc::enable_timer_irq();

@@ -137,6 +137,7 @@ impl Dispatcher {
         let ro = self.ro(target);
         ro.restarts = restarts;
         ro.run_end_ns = run_end_ns;
+        ro.start_ns = now;
         self.show_peers(target);
         self.route_interrupts_to(target);
         self.atropos.restart(target, now);

@@ -3,9 +3,12 @@
 //! The manifest declares the threads (`threads = [{ name, period, wcet,
 //! deadline, tickets }]`) and the policy (`scheduler = "edf"`, ...); the
 //! kernel hands them over in the DCB. Each thread releases a job every
-//! period, does `wcet` of real work (a calibrated loop, so it can be
-//! preempted anywhere), and reports the job done; the scheduler records
-//! release, finish and deadline.
+//! period, does `wcet` of real work (a loop that runs until the thread has
+//! had `wcet` more of CPU time, so it can be preempted anywhere), and
+//! reports the job done; the scheduler records release, finish and
+//! deadline. Every thread's first job is released when the domain's first
+//! period began (the DCB's `start_ns`), as the simulator releases them all
+//! at its time 0, so that the two schedules can be compared job by job.
 //!
 //! The domain reports the jobs released in the first
 //! `report_horizon_ns` of the run, as the simulator does over the same
@@ -25,8 +28,8 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use vesper_activations::{
     check_deadlines, current_thread, dcb, job_done, now_ns, println, report_horizon_ns,
-    scheduler_name, spawn_with, syscall, thread_stats, trace_thread_spec, JobLine, ThreadId,
-    ThreadParams, ThreadStats,
+    scheduler_name, spawn_at, syscall, thread_cpu_ns, thread_stats, trace_thread_spec, JobLine,
+    ThreadId, ThreadParams, ThreadStats,
 };
 
 vesper_activations::main!(run);
@@ -34,8 +37,6 @@ vesper_activations::main!(run);
 /// Threads a domain can have (the DCB's thread specs).
 const THREADS: usize = 16;
 
-/// Loop iterations per microsecond of work, measured at start (x 1024).
-static RATE: AtomicU64 = AtomicU64::new(0);
 /// Each thread's work per job, by thread id.
 static WCET: [AtomicU64; THREADS] = [const { AtomicU64::new(0) }; THREADS];
 /// Each thread's period (0: a single job), by thread id.
@@ -67,25 +68,13 @@ fn spin(iterations: u64) {
     core::hint::black_box(x);
 }
 
-/// Measures the loop's speed: the fastest of a few short trials (a trial
-/// that was preempted is slower, never faster).
-fn calibrate() {
-    const TRIAL: u64 = 20_000;
-    let fastest = (0..5)
-        .map(|_| {
-            let start = now_ns();
-            spin(TRIAL);
-            now_ns() - start
-        })
-        .min()
-        .unwrap_or(1)
-        .max(1);
-    RATE.store(TRIAL * 1024 * 1000 / fastest, Ordering::Relaxed);
-}
-
-/// Does `ns` of work.
+/// Does `ns` of work: computes until the thread has had `ns` more of CPU
+/// time (checking every few hundred instructions).
 fn work(ns: u64) {
-    spin(ns * RATE.load(Ordering::Relaxed) / 1024 / 1000);
+    let start = thread_cpu_ns();
+    while thread_cpu_ns().saturating_sub(start) < ns {
+        spin(64);
+    }
 }
 
 /// Keeps `id`'s statistics as they are now, for the report.
@@ -155,11 +144,10 @@ fn job_thread() {
 }
 
 fn run() {
-    calibrate();
     let specs = dcb().thread_specs();
     let longest = specs.iter().map(|s| s.period_ns).max().unwrap_or(0);
     let domain_period = dcb().reservation.period_ns;
-    let start = now_ns();
+    let start = dcb().start_ns;
     let run_end = dcb().run_end_ns;
     let horizon = report_horizon_ns(run_end.saturating_sub(start), longest, domain_period);
     HORIZON_END.store(start.saturating_add(horizon), Ordering::Relaxed);
@@ -174,13 +162,12 @@ fn run() {
         if spec.tickets != 0 {
             params = params.with_tickets(u32::try_from(spec.tickets).unwrap_or(u32::MAX));
         }
-        let admitted = now_ns();
-        match spawn_with(job_thread, params) {
+        match spawn_at(job_thread, params, start) {
             Ok(id) => {
                 let slot = id.0 % THREADS;
                 WCET[slot].store(spec.wcet_ns, Ordering::Relaxed);
                 PERIOD[slot].store(spec.period_ns, Ordering::Relaxed);
-                FIRST_RELEASE[slot].store(admitted, Ordering::Relaxed);
+                FIRST_RELEASE[slot].store(start, Ordering::Relaxed);
                 SPEC[slot].store(index as u64, Ordering::Relaxed);
                 trace_thread_spec(id, index);
             }
