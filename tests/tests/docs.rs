@@ -28,3 +28,21 @@ fn docs_show_the_path_breakdowns_of_the_code() {
          --- in {DOC} ---\n{written}\n--- traced now ---\n{traced}"
     );
 }
+
+#[test]
+fn the_tutorial_figures_are_drawn_by_the_code() {
+    let root = xtask::workspace_root();
+    let scratch = root.join("target").join("test-figures");
+    let figures = xtask::figures::draw(&root, &scratch).expect("the figures are drawn");
+    for (name, drawn) in &figures.files {
+        let path = root.join(xtask::figures::DIR).join(name);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == *drawn, "{} is stale: run `cargo xtask figures`", path.display());
+    }
+    let tutorial = std::fs::read_to_string(root.join(xtask::figures::TUTORIAL)).unwrap();
+    assert_eq!(
+        xtask::figures::current_table(&tutorial),
+        Some(figures.table.as_str()),
+        "docs/tutorial.md's table is stale: run `cargo xtask figures`"
+    );
+}

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod breakdown;
 pub mod chainboot;
 pub mod compare;
+pub mod figures;
 pub mod gdb;
 pub mod qemu;
 pub mod setup;

@@ -192,6 +192,10 @@ enum Cmd {
         #[arg(long, value_name = "DIR", default_value = "target/compare")]
         out: PathBuf,
     },
+    /// Draw every figure of docs/tutorial.md from images/tutorial.toml
+    /// (its traced schedule, its task set under EDF and round-robin, the
+    /// comparison's table) into docs/figures and the tutorial.
+    Figures,
     /// Simulate a task set under user-level schedulers, without booting:
     /// per-job rows and `job domain=..` summaries (see docs/schedulers.md).
     Sim(vesper_sim::SimArgs),
@@ -445,6 +449,13 @@ fn run(command: Cmd) -> Result<ExitCode> {
             let path = resolve(Some(manifest))?;
             let policies = policies(&schedulers)?;
             print!("{}", xtask::compare::compare(&workspace_root(), &path, &policies, &out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Figures => {
+            setup::ensure_qemu()?;
+            for path in xtask::figures::write(&workspace_root())? {
+                println!("wrote {}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Trace { manifest, out, from, to } => {
