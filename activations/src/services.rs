@@ -11,6 +11,7 @@ use vesper_service::block::{
     OP_WRITE,
 };
 use vesper_service::console::{self, Chunk, INPUT, OUTPUT, OUTPUT_MARKED};
+use vesper_service::mailbox::{self, MailboxReply, MailboxRequest};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
 use vesper_service::timer::{
     TimerReply, TimerRequest, FIRED, OP_CANCEL, OP_ONCE, OP_PERIODIC, RING_SLOTS,
@@ -473,6 +474,70 @@ fn whole_blocks(bytes: usize) -> Result<(), ServiceError> {
     match bytes % BLOCK_SIZE {
         0 => Ok(()),
         _ => Err(ServiceError::Refused(block::BAD_REQUEST)),
+    }
+}
+
+/// A client of the mailbox service (the `mailbox` driver): the VideoCore
+/// firmware's properties, one tag at a time.
+pub struct MailboxClient {
+    connection: Connection<MailboxRequest, MailboxReply, { mailbox::RING_SLOTS }>,
+    next_id: u32,
+}
+
+impl MailboxClient {
+    /// Connects through the region and channel called `name` (the
+    /// manifest's `mailbox-DOMAIN`).
+    pub fn open(name: &str) -> Option<Self> {
+        Some(Self { connection: Connection::open(name)?, next_id: 1 })
+    }
+
+    /// Asks for `tag` with the `len` bytes of `value` it takes, and waits
+    /// for the answer: the reply whatever its status (the caller reads
+    /// `status`).
+    pub fn ask(
+        &mut self,
+        tag: u32,
+        len: u32,
+        value: [u32; mailbox::VALUE_WORDS],
+    ) -> Result<MailboxReply, ServiceError> {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.connection.send(MailboxRequest { id, tag, len, reserved: 0, value })?;
+        loop {
+            let reply = self.connection.receive()?;
+            if reply.id == id {
+                return Ok(reply);
+            }
+        }
+    }
+
+    /// The value of `tag`, which takes no request value; an error if the
+    /// driver refused.
+    pub fn get(&mut self, tag: u32) -> Result<[u32; mailbox::VALUE_WORDS], ServiceError> {
+        self.value(tag, 0, [0; mailbox::VALUE_WORDS])
+    }
+
+    /// The value of `tag` for clock or sensor `id`; an error if the driver
+    /// refused.
+    pub fn get_for(
+        &mut self,
+        tag: u32,
+        id: u32,
+    ) -> Result<[u32; mailbox::VALUE_WORDS], ServiceError> {
+        self.value(tag, 4, [id, 0, 0, 0])
+    }
+
+    fn value(
+        &mut self,
+        tag: u32,
+        len: u32,
+        value: [u32; mailbox::VALUE_WORDS],
+    ) -> Result<[u32; mailbox::VALUE_WORDS], ServiceError> {
+        let reply = self.ask(tag, len, value)?;
+        match reply.status {
+            mailbox::OK => Ok(reply.value),
+            status => Err(ServiceError::Refused(status)),
+        }
     }
 }
 

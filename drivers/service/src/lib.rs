@@ -26,7 +26,8 @@
 //!    replies that do not fit (counted, as overruns).
 //!
 //! [`timer`] is the system timer's service, [`console`] the UART's,
-//! [`block`] the SD card's (with [`sd`], the card's protocol);
+//! [`block`] the SD card's (with [`sd`], the card's protocol), [`mailbox`]
+//! the VideoCore firmware's property interface;
 //! [`registers`] holds the devices' register blocks, defined once for
 //! drivers and tests; [`supervision`] is the restart policy of the
 //! `supervisor` domain, which keeps drivers running for their clients.
@@ -35,6 +36,7 @@
 
 pub mod block;
 pub mod console;
+pub mod mailbox;
 pub mod registers;
 pub mod ring;
 pub mod sd;

@@ -541,6 +541,41 @@ register_structs! {
     }
 }
 
+register_bitfields! {u32,
+    /// Mailbox 0's status.
+    pub MAILBOX_STATUS [
+        /// No room to write.
+        FULL OFFSET(31) NUMBITS(1) [],
+        /// Nothing to read.
+        EMPTY OFFSET(30) NUMBITS(1) []
+    ]
+}
+
+register_structs! {
+    /// Mailbox 0 of the VideoCore (`mailbox`): the ARM reads the
+    /// firmware's answers here and writes to it through mailbox 1's write
+    /// register, which this block calls `write`.
+    pub MailboxRegisters {
+        /// The next word from the firmware (reading takes it).
+        (0x00 => pub read: ReadOnly<u32>),
+        (0x04 => _peek_sender),
+        /// Whether there is anything to read, or room to write.
+        (0x18 => pub status: ReadOnly<u32, MAILBOX_STATUS::Register>),
+        (0x1c => _config),
+        /// A word for the firmware: a message's bus address and channel.
+        (0x20 => pub write: WriteOnly<u32>),
+        (0x24 => @END),
+    }
+}
+
+/// Where mailbox 0's registers lie in the `mailbox` device's page.
+pub const MAILBOX_OFFSET: usize = 0x880;
+
+/// The bus address alias through which the VideoCore reaches ARM memory
+/// without its L2 cache (the ARM's own caches still need cleaning and
+/// invalidating around each message).
+pub const BUS_UNCACHED_ALIAS: u32 = 0xC000_0000;
+
 /// A register block of type `T` at a fixed address.
 pub struct Mmio<T> {
     base: usize,

@@ -84,7 +84,16 @@ mod enable {
         // sure those writes reached memory before the walker reads them.
         barrier::dsb(barrier::SY);
         invalidate_tlb();
-        SCTLR_EL1.modify(SCTLR_EL1::M::Enable + SCTLR_EL1::C::Cacheable + SCTLR_EL1::I::Cacheable);
+        // UCI: EL0 may clean and invalidate data cache lines by address
+        // (`dc civac`), only for memory it can reach: a driver sharing
+        // memory with a DMA-capable device (the mailbox's firmware) keeps
+        // it coherent itself.
+        SCTLR_EL1.modify(
+            SCTLR_EL1::M::Enable
+                + SCTLR_EL1::C::Cacheable
+                + SCTLR_EL1::I::Cacheable
+                + SCTLR_EL1::UCI::DontTrap,
+        );
         barrier::isb(barrier::SY);
     }
 
