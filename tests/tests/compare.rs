@@ -56,6 +56,16 @@ fn compare_tables_both_runs_of_each_policy_and_repeats_byte_for_byte() {
     assert_eq!(report, report_again);
 }
 
+/// One job, times from its thread domain's first release.
+struct Job {
+    thread: usize,
+    job: u64,
+    release_ns: u64,
+    finish_ns: Option<u64>,
+    response_ns: Option<u64>,
+    missed: bool,
+}
+
 /// Under EDF and FIFO, QEMU's jobs are the simulator's, job by job: the
 /// same jobs within the reporting horizon, the same misses, the same
 /// order of completion, and response times longer only by the kernel's
@@ -73,21 +83,25 @@ fn qemu_and_the_simulator_agree_job_by_job_under_edf_and_fifo() {
         let horizon = sim.horizon_ns();
         let jobs = |result: &vesper_sim::SimResult| {
             let origin = xtask::compare::origin(result);
-            let mut rows: Vec<(usize, u64, u64, Option<u64>, Option<u64>, bool)> = result
+            let mut jobs: Vec<Job> = result
                 .rows
                 .iter()
                 .filter(|r| r.release_ns - origin < horizon)
-                .map(|r| {
-                    let finish = r.finish_ns.map(|f| f - origin);
-                    (r.thread, r.job, r.release_ns - origin, finish, r.response_ns, r.missed)
+                .map(|r| Job {
+                    thread: r.thread,
+                    job: r.job,
+                    release_ns: r.release_ns - origin,
+                    finish_ns: r.finish_ns.map(|f| f - origin),
+                    response_ns: r.response_ns,
+                    missed: r.missed,
                 })
                 .collect();
-            rows.sort_by_key(|row| (row.3.unwrap_or(u64::MAX), row.0, row.1));
-            rows
+            jobs.sort_by_key(|j| (j.finish_ns.unwrap_or(u64::MAX), j.thread, j.job));
+            jobs
         };
         let (on_qemu, simulated) = (jobs(qemu), jobs(sim));
-        let names = |rows: &[(usize, u64, u64, Option<u64>, Option<u64>, bool)]| -> Vec<(usize, u64, u64, bool)> {
-            rows.iter().map(|r| (r.0, r.1, r.2, r.5)).collect()
+        let names = |jobs: &[Job]| -> Vec<(usize, u64, u64, bool)> {
+            jobs.iter().map(|j| (j.thread, j.job, j.release_ns, j.missed)).collect()
         };
         assert_eq!(
             names(&on_qemu),
@@ -96,13 +110,13 @@ fn qemu_and_the_simulator_agree_job_by_job_under_edf_and_fifo() {
             policy.name()
         );
         for (job, s) in on_qemu.iter().zip(&simulated) {
-            if let (Some(q), Some(s)) = (job.4, s.4) {
+            if let (Some(q), Some(s)) = (job.response_ns, s.response_ns) {
                 assert!(
                     q >= s && q - s < 20_000,
                     "{}: thread {} job {}: response {q} ns on QEMU, {s} ns simulated",
                     policy.name(),
-                    job.0,
-                    job.1
+                    job.thread,
+                    job.job
                 );
             }
         }

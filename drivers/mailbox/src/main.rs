@@ -66,8 +66,7 @@ fn run() {
     };
     // SAFETY: the manifest maps the mailbox's page here as device memory,
     // and this driver alone uses mailbox 0 once the kernel has booted.
-    let registers =
-        unsafe { Mmio::<MailboxRegisters>::new(device.base as usize + MAILBOX_OFFSET) };
+    let registers = unsafe { Mmio::<MailboxRegisters>::new(device.base as usize + MAILBOX_OFFSET) };
     let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, || ());
     println!("mailbox: serving {} clients", clients.len());
     loop {

@@ -27,7 +27,9 @@ fn run() {
     }
     for (name, tag) in [("ARM memory", TAG_ARM_MEMORY), ("VideoCore memory", TAG_VC_MEMORY)] {
         match mailbox.get(tag) {
-            Ok(value) => println!("mailbox-client: {name} base {:#x} size {:#x}", value[0], value[1]),
+            Ok(value) => {
+                println!("mailbox-client: {name} base {:#x} size {:#x}", value[0], value[1])
+            }
             Err(error) => println!("mailbox-client: {name}: {error:?}"),
         }
     }
@@ -35,7 +37,8 @@ fn run() {
         Ok(value) => println!("mailbox-client: ARM clock {} Hz", value[1]),
         Err(error) => println!("mailbox-client: ARM clock: {error:?}"),
     }
-    for (name, tag) in [("temperature", TAG_TEMPERATURE), ("max temperature", TAG_MAX_TEMPERATURE)] {
+    for (name, tag) in [("temperature", TAG_TEMPERATURE), ("max temperature", TAG_MAX_TEMPERATURE)]
+    {
         match mailbox.get_for(tag, 0) {
             Ok(value) => println!("mailbox-client: {name} {} mC", value[1]),
             Err(error) => println!("mailbox-client: {name}: {error:?}"),

@@ -20,10 +20,16 @@ const MAX_USES: usize = CAP_SLOTS - KERNEL_CAPS;
 const MAX_INTERRUPTS: usize = EVENT_SLOTS as usize;
 
 /// Reads the `uses` of `domain` up to [`MAX_USES`]: the devices it names
-/// once that `board` (if known) has and that domains may use.
+/// once that `board` (if known) has and that domains may use. A device
+/// whose pages hold kernel registers too is refused, unless it reaches
+/// all of RAM by DMA and the domain is `trusted`: such a domain could
+/// rewrite the kernel through the device anyway, so the shared page gives
+/// it nothing more (the mailbox, whose page holds the interrupt
+/// controller).
 pub(super) fn uses(
     domain: &Section,
     board: Option<&Board>,
+    trusted: bool,
     problems: &mut Problems,
 ) -> Vec<Spanned<String>> {
     let mut uses: Vec<Spanned<String>> = Vec::new();
@@ -48,7 +54,8 @@ pub(super) fn uses(
         }
         let Some(board) = board else { continue };
         let Some(found) = usable_device(board, &device, &what, problems) else { continue };
-        if let Some(kernel) = board.kernel_device_near(found) {
+        let kernel = board.kernel_device_near(found).filter(|_| !(trusted && found.dma));
+        if let Some(kernel) = kernel {
             let pages = found.pages();
             problems.at(
                 &device.span(),

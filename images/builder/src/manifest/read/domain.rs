@@ -213,7 +213,7 @@ fn read(
     let threads = threads::read(&s, problems);
     let threads_at = s.get("threads").filter(|_| !threads.is_empty()).map(Spanned::span);
     let trusted = s.bool("trusted", problems).unwrap_or(false);
-    let uses = devices::uses(&s, board, problems);
+    let uses = devices::uses(&s, board, trusted, problems);
     if !trusted {
         devices::refuse_dma(&s, board, &uses, problems);
     }
