@@ -249,11 +249,18 @@ pub struct DcbReadOnly {
     /// The restart policy the manifest gives this domain for the domains
     /// it supervises ([`Supervision::NONE`] unless it supervises some).
     pub supervision: Supervision,
+    /// The program's arguments from the manifest (`args`), NUL-padded
+    /// printable ASCII: what a program may be told besides its threads
+    /// (the fault-injection builds of the drivers read `fault-after=K`).
+    pub args: [u8; ARGS_LEN],
     /// 1 if the image traces scheduling (`[image] trace`): the domain's
     /// library then records its threads' events and names its ring in
     /// [`DcbWritable::trace`] (see [`crate::trace`]).
     pub trace_on: u64,
 }
+
+/// The longest `args` a domain may be given, in bytes, plus its NUL.
+pub const ARGS_LEN: usize = 32;
 
 /// [`DcbReadOnly::peers`]' value for a peer restarted `restarts` times,
 /// stopped now or not: `restarts << 1 | stopped`.
@@ -339,6 +346,11 @@ impl DcbReadOnly {
     /// The user-level scheduler's name.
     pub fn scheduler(&self) -> &str {
         padded_str(&self.scheduler)
+    }
+
+    /// The program's arguments (`args` in the manifest).
+    pub fn args(&self) -> &str {
+        padded_str(&self.args)
     }
 
     /// The threads the manifest declares.

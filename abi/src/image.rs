@@ -156,6 +156,11 @@ pub struct DomainConfig {
     /// channel end (a domain of the image, a slot below
     /// [`crate::cap::EVENT_SLOTS`]) and skips one that fails.
     pub supervisors: &'static [EventTarget],
+    /// The program's arguments (`args`; at most
+    /// [`crate::dcb::ARGS_LEN`] - 1 bytes of printable ASCII: the builder
+    /// checks, the kernel refuses a domain whose do not fit), copied into
+    /// its DCB.
+    pub args: &'static str,
     /// The restart policy it applies to the domains it supervises, passed
     /// to its DCB (`event` is `u64::MAX` unless it supervises some). The
     /// kernel only copies it.

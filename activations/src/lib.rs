@@ -58,7 +58,7 @@ pub mod syscall;
 
 #[cfg(target_os = "none")]
 pub use runtime::{
-    activation_history, await_any_event, await_any_event_until, await_event, check_deadlines,
+    activation_history, args, await_any_event, await_any_event_until, await_event, check_deadlines,
     current_thread, dcb, dcb_writable, domain_name, event_count, events_seen, exit_thread,
     instruction_count, job_done, now_ns, scheduler_name, set_activation_entry, sleep_ns,
     sleep_until, spawn, spawn_at, spawn_with, thread_cpu_ns, thread_stats, trace_thread_spec,

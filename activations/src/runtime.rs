@@ -118,6 +118,12 @@ pub fn domain_name() -> &'static str {
     dcb().name()
 }
 
+/// The program's arguments, as the manifest gives them (`args`; empty
+/// unless given).
+pub fn args() -> &'static str {
+    dcb().args()
+}
+
 /// The name of the user-level scheduler the domain runs.
 pub fn scheduler_name() -> &'static str {
     with_runtime(|rt| rt.threads.scheduler().name())

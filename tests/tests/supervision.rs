@@ -148,3 +148,16 @@ fn clients_of_a_driver_that_never_stays_up_get_errors_and_others_keep_their_shar
     assert_near(&run, "a's share", run.stats("a").cpu_ns, run_ns * 3 / 10, 1);
     assert_near(&run, "b's share", run.stats("b").cpu_ns, run_ns / 5, 1);
 }
+
+#[test]
+fn the_manifest_says_when_the_faulty_driver_faults() {
+    let run = run("tests/manifests/uart-fault-after-2.toml");
+    run.check(faults(&run, "uart") == 1 && restarts(&run, "uart") == [1], "one fault, one restart");
+    let printed: Vec<&str> =
+        run.device_serial().lines().filter_map(|line| line.strip_prefix("[writer] ")).collect();
+    run.check(
+        printed.starts_with(&["line 1", "line 2"]) && !printed.contains(&"line 3"),
+        &format!("two chunks served, the third lost with the driver: {printed:?}"),
+    );
+    run.check(printed.ends_with(&["last line"]), "and the writer's last line after the restart");
+}

@@ -33,8 +33,10 @@
 //!
 //! For supervision tests the same driver is built as programs that fault
 //! on purpose ([`Faults`]): `uart-faulty` faults in the middle of a line
-//! (as it takes its [`FAULTY_CHUNKS`]th chunk of text, in its first life
-//! only) and `uart-crashing` as soon as it starts, in every life. The `uart` program has no fault
+//! (as it takes its `K + 1`th chunk of text, `K` from the manifest's
+//! `args = "fault-after=K"`, by default its [`FAULTY_CHUNKS`]th; in its
+//! first life only) and `uart-crashing` as soon as it starts, in every
+//! life. The `uart` program has no fault
 //! in it: the manifest picks the program, and no kernel or driver switch
 //! at run time can turn a fault on.
 //!
@@ -72,7 +74,8 @@ pub enum Faults {
     AtStart,
 }
 
-/// The chunk `uart-faulty` faults at.
+/// The chunk `uart-faulty` faults at when its manifest entry gives no
+/// `fault-after`.
 pub const FAULTY_CHUNKS: u64 = 5;
 
 /// The key that moves the input focus to the next client: Ctrl-T.

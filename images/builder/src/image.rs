@@ -113,6 +113,7 @@ pub fn domain_config(
         scheduler: domain.scheduler.name(),
         threads: leak(threads(domain)),
         caps: leak(caps.to_vec()),
+        args: leak_str(&domain.args),
         supervisors: leak(supervisors.to_vec()),
         supervision: supervision(domain),
     }

@@ -328,6 +328,7 @@ impl ToSource for DomainConfig {
             scheduler,
             threads,
             caps,
+            args,
             supervisors,
             supervision,
         } = self;
@@ -345,6 +346,7 @@ impl ToSource for DomainConfig {
                 ("scheduler", scheduler),
                 ("threads", &Lines(threads)),
                 ("caps", &Lines(caps)),
+                ("args", args),
                 ("supervisors", supervisors),
                 ("supervision", supervision),
             ],

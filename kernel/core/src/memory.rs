@@ -98,6 +98,7 @@ mod tests {
         scheduler: "fifo",
         threads: &[],
         caps: &[],
+        args: "",
         supervisors: &[],
         supervision: vesper_abi::dcb::Supervision::NONE,
     };

@@ -44,7 +44,7 @@ pub enum LoadError {
     BadSegment,
     /// The entry point is not in code, or the activation stack not in data.
     BadEntry,
-    /// The name does not fit the DCB.
+    /// The name or the arguments do not fit the DCB.
     NameTooLong,
     /// The scheduler's name or the threads do not fit the DCB.
     BadThreads,
@@ -68,7 +68,7 @@ impl core::fmt::Display for LoadError {
             Self::BadEntry => {
                 f.write_str("its entry is not in code or its activation stack not in data")
             }
-            Self::NameTooLong => f.write_str("its name is longer than 31 bytes"),
+            Self::NameTooLong => f.write_str("its name or its args are longer than 31 bytes"),
             Self::BadThreads => f.write_str(
                 "its scheduler name is longer than 15 bytes, or it declares more than \
                  16 threads or a thread name longer than 15 bytes",
@@ -157,7 +157,9 @@ fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
     {
         return Err(LoadError::BadEntry);
     }
-    if config.name.len() >= core::mem::size_of::<[u8; 32]>() {
+    if config.name.len() >= core::mem::size_of::<[u8; 32]>()
+        || config.args.len() >= vesper_abi::dcb::ARGS_LEN
+    {
         return Err(LoadError::NameTooLong);
     }
     let fits = |name: &str| name.len() < core::mem::size_of::<[u8; 16]>();
@@ -232,6 +234,7 @@ pub fn populate(index: usize, config: &DomainConfig) {
     ro.supervision = config.supervision;
     ro.trace_on = u64::from(crate::trace::ON);
     ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
+    ro.args[..config.args.len()].copy_from_slice(config.args.as_bytes());
     ro.scheduler[..config.scheduler.len()].copy_from_slice(config.scheduler.as_bytes());
     ro.thread_count = config.threads.len() as u64;
     for (spec, thread) in ro.threads.iter_mut().zip(config.threads) {

@@ -164,6 +164,8 @@ pub struct Domain {
     /// Its restart policy for the domains it supervises (the defaults if
     /// it supervises none).
     pub restart: RestartPolicy,
+    /// Its program's arguments (`args`; empty unless given).
+    pub args: String,
     /// The event slot in its DCB counting the stops of the domains it
     /// supervises (`None` if it supervises none).
     pub supervision_event: Option<u64>,

@@ -201,7 +201,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
              board, run-for, console, sd-card, trace); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted); help: did you mean `slice`?"#,
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -436,7 +436,7 @@ fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
         report.lines(),
         [
             r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
-            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted); help: did you mean `slice`?"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
             "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
              (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
              most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
@@ -1561,6 +1561,20 @@ fn a_supervisor_gets_a_slot_for_the_stops_and_its_restart_policy() {
     assert_eq!(told(1), [(2, 0)]);
     assert!(told(2).is_empty());
     assert!(caps.domains[1][0].rights.contains(vesper_abi::cap::Rights::RESTART));
+}
+
+#[test]
+fn args_are_short_printable_ascii() {
+    let manifest = parse(&with("a", "args = \"fault-after=3\"")).unwrap();
+    assert_eq!(manifest.domains[0].args, "fault-after=3");
+    let long = format!("args = \"{}\"", "x".repeat(32));
+    refused(
+        &format!("{}{}", with("a", &long), with("b", "args = \"tab\\there\"")),
+        &[
+            "domain \"a\", key `args`: must be at most 31 characters of printable ASCII",
+            "domain \"b\", key `args`: must be at most 31 characters of printable ASCII",
+        ],
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use vesper_abi::layout::MAX_DOMAINS;
 
-const DOMAIN_KEYS: [&str; 19] = [
+const DOMAIN_KEYS: [&str; 20] = [
     "name",
     "program",
     "period",
@@ -38,6 +38,7 @@ const DOMAIN_KEYS: [&str; 19] = [
     "restart-window",
     "restart-backoff",
     "trusted",
+    "args",
 ];
 
 /// The keys of a supervisor's restart policy.
@@ -80,6 +81,8 @@ pub(crate) struct DomainDraft {
     pub supervised: Vec<String>,
     /// Its restart policy for them.
     pub restart: RestartPolicy,
+    /// Its program's arguments (`args`), if valid.
+    args: String,
     /// The event slot counting their stops, once the checks across tables
     /// have given it one.
     pub supervision_event: Option<u64>,
@@ -146,6 +149,7 @@ impl DomainDraft {
             interrupts: self.routes,
             supervises: self.supervised,
             restart: self.restart,
+            args: self.args,
             supervision_event: self.supervision_event,
             trusted: self.trusted,
             layout: self.memory.layout?,
@@ -228,6 +232,7 @@ fn read(
         .collect();
     let supervises = s.strings("supervises", problems);
     let restart = read_restart(&s, !supervises.is_empty(), problems);
+    let args = read_args(&s, problems);
     let valid = problems.count() == before;
     DomainDraft {
         label,
@@ -245,6 +250,7 @@ fn read(
         supervises,
         supervised: Vec::new(),
         restart,
+        args,
         supervision_event: None,
         trusted,
         extra,
@@ -253,6 +259,22 @@ fn read(
         scheduler,
         valid,
     }
+}
+
+/// Reads the program's `args`: printable ASCII that fits the DCB.
+fn read_args(s: &Section, problems: &mut Problems) -> String {
+    let Some(args) = s.string("args", problems) else { return String::new() };
+    let max = vesper_abi::dcb::ARGS_LEN - 1;
+    let text = args.get_ref();
+    if text.len() > max || !text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        problems.at(
+            &args.span(),
+            &s.what("args"),
+            format!("must be at most {max} characters of printable ASCII"),
+        );
+        return String::new();
+    }
+    args.into_inner()
 }
 
 /// Reads a supervisor's restart policy (`restart-limit`, `restart-window`,
