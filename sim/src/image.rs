@@ -202,6 +202,42 @@ pub struct ImageResult {
 }
 
 impl ImageResult {
+    /// This result with every time `by` earlier: a QEMU run seen from the
+    /// moment its domains started, as the simulator sees its own (times
+    /// before `by` become 0).
+    pub fn shifted(&self, by: u64) -> Self {
+        let at = |ns: u64| ns.saturating_sub(by);
+        let spans = self
+            .spans
+            .iter()
+            .map(|s| DomainSpan { start_ns: at(s.start_ns), end_ns: at(s.end_ns), ..*s })
+            .collect();
+        let threads = self
+            .threads
+            .iter()
+            .map(|threads| {
+                let mut threads = threads.clone();
+                for row in &mut threads.rows {
+                    row.release_ns = at(row.release_ns);
+                    row.start_ns = row.start_ns.map(at);
+                    row.finish_ns = row.finish_ns.map(at);
+                    row.deadline_ns = row.deadline_ns.map(at);
+                }
+                for span in &mut threads.trace {
+                    (span.start_ns, span.end_ns) = (at(span.start_ns), at(span.end_ns));
+                }
+                threads
+            })
+            .collect();
+        Self {
+            name: self.name.clone(),
+            domains: self.domains.clone(),
+            threads,
+            notes: self.notes.clone(),
+            spans,
+        }
+    }
+
     /// The kernel's `stats` lines for the run, then each thread domain's
     /// `job` lines (and its per-job rows if `rows`).
     pub fn render(&self, rows: bool) -> String {

@@ -38,8 +38,10 @@ pub fn draw(root: &Path, scratch: &Path) -> Result<Figures> {
     let manifest = root.join(MANIFEST);
     let traced = run_traced(root, &manifest, &scratch.join("trace"), None)?;
     let qemu = traced.recorded.image_result(&traced.manifest);
-    let start = qemu.threads.first().map_or(0, origin);
-    let mut files = vec![("tutorial-qemu.svg", gantt_svg(&qemu, start, start + WINDOW_NS))];
+    // From the domains' start, as the simulator's: the kernel's boot time
+    // is no part of the schedule.
+    let qemu = qemu.shifted(qemu.threads.first().map_or(0, origin));
+    let mut files = vec![("tutorial-qemu.svg", gantt_svg(&qemu, 0, WINDOW_NS))];
     let run_ns = traced.manifest.run_for_ns.context("the tutorial's image has a run-for")?;
     for (name, policy) in
         [("tutorial-sim-edf.svg", PolicyKind::Edf), ("tutorial-sim-rr.svg", PolicyKind::RoundRobin)]
