@@ -183,7 +183,7 @@ fn run_tasks(args: &SimArgs, policy_config: PolicyConfig, duration: Option<u64>)
 }
 
 /// `edf`, `edf,stride` or `all`.
-fn parse_policies(names: &str) -> Result<Vec<PolicyKind>> {
+pub fn parse_policies(names: &str) -> Result<Vec<PolicyKind>> {
     if names == "all" {
         return Ok(PolicyKind::ALL.to_vec());
     }

@@ -40,7 +40,7 @@ mod manifest;
 pub mod recorded;
 pub mod trace;
 
-pub use cli::{run, run_cli, write_trace, SimArgs};
+pub use cli::{parse_policies, run, run_cli, write_trace, SimArgs};
 pub use manifest::{parse_duration, tasks_of};
 
 use anyhow::{bail, Result};

@@ -268,20 +268,6 @@ fn deny_warnings_first(manifest: Option<PathBuf>, deny: bool) -> Result<PathBuf>
 
 /// Builds the QEMU image of `manifest` (the demo if `None`) and prints its
 /// warnings and what it holds.
-/// The schedulers a command line names: comma-separated, or `all`.
-fn policies(names: &str) -> Result<Vec<vesper_schedulers::PolicyKind>> {
-    use vesper_schedulers::PolicyKind;
-    if names == "all" {
-        return Ok(PolicyKind::ALL.to_vec());
-    }
-    names
-        .split(',')
-        .map(|name| {
-            PolicyKind::from_name(name.trim()).map_err(|e| anyhow::anyhow!("{name:?}: {e}"))
-        })
-        .collect()
-}
-
 /// A duration on the command line, as manifests write them.
 fn duration_arg(text: &str) -> Result<u64, String> {
     vesper_builder::units::parse_duration(text).map_err(|error| error.to_string())
@@ -447,7 +433,7 @@ fn run(command: Cmd) -> Result<ExitCode> {
         Cmd::Compare { manifest, schedulers, out } => {
             setup::ensure_qemu()?;
             let path = resolve(Some(manifest))?;
-            let policies = policies(&schedulers)?;
+            let policies = vesper_sim::parse_policies(&schedulers)?;
             print!("{}", xtask::compare::compare(&workspace_root(), &path, &policies, &out)?);
             Ok(ExitCode::SUCCESS)
         }

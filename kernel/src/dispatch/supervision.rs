@@ -24,7 +24,7 @@ use super::syscall::Outcome;
 use super::Dispatcher;
 use crate::arch::time;
 use crate::bsp::intc;
-use crate::domain::config::{CHANNELS, IRQS};
+use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::{setup, DomainState, Resume};
 use crate::trace::record;
 use vesper_abi::cap::{CapKind, Handle, Rights};
@@ -32,6 +32,14 @@ use vesper_abi::dcb::{peer_state, ActivationReason};
 use vesper_abi::syscall::Error;
 use vesper_abi::trace::Kind;
 use vesper_kernel_core::cap::Object;
+
+/// Each channel end of domain `index`, with the end facing it.
+fn channel_ends_of(index: usize) -> impl Iterator<Item = (EventTarget, EventTarget)> {
+    CHANNELS
+        .iter()
+        .flat_map(|channel| [(0, 1), (1, 0)].map(|(a, b)| (channel.ends[a], channel.ends[b])))
+        .filter(move |(mine, _)| mine.domain == index)
+}
 
 impl Dispatcher {
     /// Domain `index`'s state as its peers see it in their DCB's `peers`
@@ -43,20 +51,19 @@ impl Dispatcher {
         }
     }
 
+    /// Writes `state` into the `peers` entry of channel end `end`.
+    fn show_peer(&mut self, end: EventTarget, state: u64) {
+        if let Some(slot) = self.ro(end.domain).peers.get_mut(end.event) {
+            *slot = state;
+        }
+    }
+
     /// Fills in domain `index`'s `peers`: the state of the domain at the
     /// other end of each of its channel ends.
     pub(super) fn show_peers(&mut self, index: usize) {
-        for channel in CHANNELS {
-            for (end, other) in [(0, 1), (1, 0)] {
-                let (mine, theirs) = (channel.ends[end], channel.ends[other]);
-                if mine.domain != index {
-                    continue;
-                }
-                let state = self.peer_state_of(theirs.domain);
-                if let Some(slot) = self.ro(index).peers.get_mut(mine.event) {
-                    *slot = state;
-                }
-            }
+        for (mine, theirs) in channel_ends_of(index) {
+            let state = self.peer_state_of(theirs.domain);
+            self.show_peer(mine, state);
         }
     }
 
@@ -66,15 +73,9 @@ impl Dispatcher {
     pub(super) fn announce(&mut self, index: usize) {
         let state = self.peer_state_of(index);
         let mut now = None;
-        for channel in CHANNELS {
-            for (end, other) in [(0, 1), (1, 0)] {
-                let theirs = channel.ends[other];
-                if channel.ends[end].domain != index || self.started(theirs.domain).is_none() {
-                    continue;
-                }
-                if let Some(slot) = self.ro(theirs.domain).peers.get_mut(theirs.event) {
-                    *slot = state;
-                }
+        for (_, theirs) in channel_ends_of(index) {
+            if self.started(theirs.domain).is_some() {
+                self.show_peer(theirs, state);
                 self.deliver(theirs, None, &mut now);
             }
         }
