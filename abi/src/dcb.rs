@@ -182,9 +182,6 @@ pub struct DcbReadOnly {
     pub reservation: Reservation,
     /// Time (ns since boot) at which the kernel last dispatched the domain.
     pub now_ns: u64,
-    /// Time at which the domain last lost the CPU (its registers were
-    /// saved): how long the interrupted thread really ran.
-    pub lost_cpu_ns: u64,
     /// When the run ends (the manifest's `run-for`), or `u64::MAX`.
     pub run_end_ns: u64,
     /// When the domain's first period began (the kernel starts every

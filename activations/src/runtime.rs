@@ -192,7 +192,7 @@ extern "C" fn vesper_activation(dcb: *const DcbReadOnly, reason: u64) -> ! {
     if let Some(reason) = reason {
         let _ = rt.history.push(reason);
     }
-    let now = syscall::time_ns();
+    let now = now_ns();
     if reason == Some(ActivationReason::Allocated) {
         rt.threads.set_scheduler(scheduler_from_dcb(self::dcb()));
         if self::dcb().trace_on != 0 {
@@ -211,7 +211,7 @@ extern "C" fn vesper_activation(dcb: *const DcbReadOnly, reason: u64) -> ! {
         // SAFETY: the writable half is this domain's own mapped page.
         let rw = unsafe { &*dcb_writable() };
         let slot = (rw.actctx as usize).min(CONTEXT_SLOTS - 1);
-        rt.threads.interrupt_current(&rw.slots[slot], self::dcb().lost_cpu_ns, now);
+        rt.threads.interrupt_current(&rw.slots[slot], domain_clock().cpu_ns);
     }
     schedule()
 }
@@ -226,12 +226,13 @@ extern "C" fn schedule() -> ! {
         // Read before the counts: an event after this makes the block below
         // return at once instead of sleeping through it.
         let seen = events_total();
-        let now = syscall::time_ns();
+        let now = now_ns();
         rt.threads.wake_on_events(&event_counts(), events_total(), now);
         let next = rt.threads.next(now);
+        let clock = domain_clock();
         match next {
-            Next::Run { thread, .. } => rt.threads.resume_counting(thread, domain_cpu_ns()),
-            _ => rt.threads.stop_counting(domain_cpu_ns()),
+            Next::Run { thread, .. } => rt.threads.resume_counting(thread, clock.cpu_ns),
+            _ => rt.threads.stop_counting(clock.cpu_ns),
         }
         if rt.threads.trace.is_on() {
             // SAFETY: the writable half is this domain's own mapped page;
@@ -239,10 +240,12 @@ extern "C" fn schedule() -> ! {
             unsafe { (*dcb_writable()).trace = rt.threads.trace.ring() };
         }
         match next {
-            Next::Run { thread, alarm } => {
-                // An alarm left from earlier only costs a spurious Event
-                // activation, so none is cancelled.
-                if let Some(alarm) = alarm {
+            Next::Run { thread, quantum_ns, wake } => {
+                // The quantum counts from here, where the thread's CPU
+                // time starts counting. An alarm left from earlier only
+                // costs a spurious Event activation, so none is cancelled.
+                let quantum_end = quantum_ns.map(|q| clock.now_ns.saturating_add(q));
+                if let Some(alarm) = [quantum_end, wake].into_iter().flatten().min() {
                     syscall::set_alarm(alarm);
                 }
                 let error = syscall::rfa(rt.threads.context_mut(thread));
@@ -318,14 +321,22 @@ pub fn spawn_at(
 /// counted in the domain's own CPU time, as the kernel counts it, so it
 /// stands still while the domain is preempted, told or not.
 pub fn thread_cpu_ns() -> u64 {
-    let domain_cpu = domain_cpu_ns();
+    let domain_cpu = domain_clock().cpu_ns;
     with_runtime(|rt| rt.threads.current_cpu_ns(domain_cpu)).unwrap_or(0)
+}
+
+/// The time and the domain's CPU time, read together.
+struct DomainClock {
+    /// The time (ns since boot).
+    now_ns: u64,
+    /// The domain's CPU time then.
+    cpu_ns: u64,
 }
 
 /// The domain's CPU time now: what the kernel had counted when it last
 /// dispatched the domain (the DCB's `accounting.cpu_ns` and `now_ns`,
 /// read until both come from the same dispatch), and the time since.
-fn domain_cpu_ns() -> u64 {
+fn domain_clock() -> DomainClock {
     let dcb = self::dcb();
     loop {
         // SAFETY: fields of the mapped read-only DCB half; read volatile
@@ -342,7 +353,7 @@ fn domain_cpu_ns() -> u64 {
         // SAFETY: as above.
         let again = unsafe { core::ptr::read_volatile(&dcb.now_ns) };
         if at == again && now >= at {
-            return cpu.saturating_add(now - at);
+            return DomainClock { now_ns: now, cpu_ns: cpu.saturating_add(now - at) };
         }
     }
 }

@@ -131,6 +131,12 @@ pub fn domain_restart(handle: u64) -> Result<u64, Error> {
     decode(raw(Syscall::DomainRestart, handle, 0))
 }
 
+/// Writes out the trace records not out yet (the kernel's and every
+/// domain's); returns how many went, 0 if the image does not trace.
+pub fn trace_flush() -> u64 {
+    raw(Syscall::TraceFlush, 0, 0)
+}
+
 /// Changes the reservation capability `handle` names.
 pub fn reservation_set(handle: u64, period_ns: u64, slice_ns: u64) -> Result<u64, Error> {
     decode(raw_number(Syscall::ReservationSet as u64, [handle, period_ns, slice_ns]))

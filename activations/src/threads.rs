@@ -22,8 +22,8 @@ pub struct Threads<S> {
     /// What each blocked thread awaits.
     awaiting: [Option<Awaited>; MAX_THREADS],
     scheduler: S,
-    /// The running thread and when its quantum ends.
-    current: Option<(ThreadId, Option<u64>)>,
+    /// The running thread, and when it was picked (the scheduler's clock).
+    current: Option<(ThreadId, u64)>,
     /// Each thread's CPU time, counted in the domain's CPU time (which
     /// the kernel counts only while the domain holds the CPU).
     cpu: [u64; MAX_THREADS],
@@ -57,12 +57,17 @@ pub enum Awaited {
 /// What to do after a scheduling decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
-    /// Run `thread`; come back (alarm) at `alarm` at the latest.
+    /// Run `thread`; come back (alarm) when it has had `quantum_ns` of CPU
+    /// time, or at `wake`, whichever comes first.
     Run {
         /// The thread to resume.
         thread: ThreadId,
-        /// The earliest quantum end, job release or sleeper wake-up.
-        alarm: Option<u64>,
+        /// What is left of its quantum, counted from its resumption in
+        /// its own CPU time, so that the scheduling work around it is no
+        /// part of it (as the simulator, which has none, counts it).
+        quantum_ns: Option<u64>,
+        /// The earliest job release or sleeper wake-up.
+        wake: Option<u64>,
     },
     /// Nothing is runnable: block the domain until `until`.
     Wait {
@@ -169,17 +174,19 @@ impl<S: Scheduler> Threads<S> {
         Ok(thread)
     }
 
-    /// The domain lost the CPU while `current` ran (at `stopped_at`, by the
-    /// kernel's clock) and has it back at `now`: `saved` holds its
-    /// registers. It keeps its place unless its quantum is over.
-    pub fn interrupt_current(&mut self, saved: &Context, stopped_at: u64, now: u64) {
-        let Some((thread, preempt_at)) = self.current.take() else { return };
+    /// The domain was activated while `current` ran (its alarm came, or
+    /// it lost the CPU and has it back), its CPU time now being
+    /// `domain_cpu_ns`: `saved` holds the thread's registers. The thread is
+    /// charged the CPU time it had since it was resumed, so it keeps its
+    /// place unless that used up its quantum.
+    pub fn interrupt_current(&mut self, saved: &Context, domain_cpu_ns: u64) {
+        let Some((thread, picked_ns)) = self.current.take() else { return };
         self.contexts[thread.0] = *saved;
-        let _ = if preempt_at.is_some_and(|end| end <= now) {
-            self.scheduler.quantum_expired(thread, stopped_at.min(now))
-        } else {
-            self.scheduler.interrupted(thread, stopped_at.min(now))
+        let ran = match self.picked {
+            Some((counted, since)) if counted == thread => domain_cpu_ns.saturating_sub(since),
+            _ => 0,
         };
+        let _ = self.scheduler.interrupted(thread, picked_ns.saturating_add(ran));
     }
 
     /// The running thread lets others run first.
@@ -339,12 +346,12 @@ impl<S: Scheduler> Threads<S> {
         let wake = [self.scheduler.next_release(), self.next_wake()].into_iter().flatten().min();
         match self.scheduler.pick(now) {
             Some(pick) => {
-                self.current = Some((pick.thread, pick.preempt_at));
+                self.current = Some((pick.thread, now));
                 if self.trace.is_on() {
                     self.trace_run(pick.thread, now);
                 }
-                let alarm = [pick.preempt_at, wake].into_iter().flatten().min();
-                Next::Run { thread: pick.thread, alarm }
+                let quantum_ns = pick.preempt_at.map(|end| end.saturating_sub(now));
+                Next::Run { thread: pick.thread, quantum_ns, wake }
             }
             None => match wake {
                 Some(until) => Next::Wait { until },
@@ -375,12 +382,12 @@ mod tests {
         let mut t = threads("fifo");
         let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
         let b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
-        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(0), Next::Run { thread: a, quantum_ns: None, wake: None });
         t.yield_current(1);
-        assert_eq!(t.next(1), Next::Run { thread: b, alarm: None });
+        assert_eq!(t.next(1), Next::Run { thread: b, quantum_ns: None, wake: None });
         assert_eq!(t.context_mut(b).pc, 2);
         t.yield_current(2);
-        assert_eq!(t.next(2), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(2), Next::Run { thread: a, quantum_ns: None, wake: None });
     }
 
     #[test]
@@ -391,7 +398,7 @@ mod tests {
         t.sleep_current(500, 10);
         assert_eq!(t.next(10), Next::Wait { until: 500 });
         assert_eq!(t.next(499), Next::Wait { until: 500 });
-        assert_eq!(t.next(500), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(500), Next::Run { thread: a, quantum_ns: None, wake: None });
     }
 
     #[test]
@@ -401,8 +408,8 @@ mod tests {
         let _b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
         t.next(0);
         let saved = Context { pc: 77, ..Context::ZERO };
-        t.interrupt_current(&saved, 5, 9);
-        assert_eq!(t.next(9), Next::Run { thread: a, alarm: None });
+        t.interrupt_current(&saved, 5);
+        assert_eq!(t.next(9), Next::Run { thread: a, quantum_ns: None, wake: None });
         assert_eq!(t.context_mut(a).pc, 77);
     }
 
@@ -411,7 +418,7 @@ mod tests {
         let mut t = threads("edf");
         let a = t.spawn(ThreadParams::periodic(100, 10), at(1), 0).unwrap();
         // Its next job waits for this one to complete: no alarm needed yet.
-        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(0), Next::Run { thread: a, quantum_ns: None, wake: None });
         let done = t.complete_current(10).unwrap();
         assert!(!done.record.missed);
         assert_eq!(t.next(10), Next::Wait { until: 100 });
@@ -424,9 +431,32 @@ mod tests {
         let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
         let b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
         let quantum = PolicyConfig::DEFAULT.quantum_ns;
-        assert_eq!(t.next(0), Next::Run { thread: a, alarm: Some(quantum) });
-        t.interrupt_current(&Context::ZERO, quantum, quantum);
+        assert_eq!(t.next(0), Next::Run { thread: a, quantum_ns: Some(quantum), wake: None });
+        t.resume_counting(a, 0);
+        t.interrupt_current(&Context::ZERO, quantum);
         assert!(matches!(t.next(quantum), Next::Run { thread, .. } if thread == b));
+    }
+
+    /// The quantum is the thread's own CPU time: scheduling work before
+    /// its resumption, and time the domain spent off the CPU, are no
+    /// part of it.
+    #[test]
+    fn round_robin_quanta_count_the_threads_cpu_time() {
+        let mut t = threads("round-robin");
+        let a = t.spawn(ThreadParams::DEFAULT, at(1), 0).unwrap();
+        let b = t.spawn(ThreadParams::DEFAULT, at(2), 0).unwrap();
+        let quantum = PolicyConfig::DEFAULT.quantum_ns;
+        assert!(matches!(t.next(0), Next::Run { thread, .. } if thread == a));
+        // Resumed when the domain had run 7 ns; preempted by Atropos and
+        // back with a quantum's worth of wall time gone, but only half a
+        // quantum of CPU time had.
+        t.resume_counting(a, 7);
+        t.interrupt_current(&Context::ZERO, 7 + quantum / 2);
+        let next = t.next(quantum + 1_000);
+        assert_eq!(next, Next::Run { thread: a, quantum_ns: Some(quantum / 2), wake: None });
+        t.resume_counting(a, 7 + quantum / 2 + 3);
+        t.interrupt_current(&Context::ZERO, 7 + quantum + 3);
+        assert!(matches!(t.next(2 * quantum), Next::Run { thread, .. } if thread == b));
     }
 
     #[test]
@@ -449,9 +479,9 @@ mod tests {
         let mut t = threads("fifo");
         let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
         let b = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
-        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(0), Next::Run { thread: a, quantum_ns: None, wake: None });
         t.await_current(Awaited::Count { slot: 3, value: 2 }, 1);
-        assert_eq!(t.next(1), Next::Run { thread: b, alarm: None });
+        assert_eq!(t.next(1), Next::Run { thread: b, quantum_ns: None, wake: None });
         t.await_current(Awaited::Count { slot: 0, value: 1 }, 2);
         assert_eq!(t.next(2), Next::Wait { until: u64::MAX }, "both wait for events");
         let mut events = [0u64; 4];
@@ -460,35 +490,47 @@ mod tests {
         assert_eq!(t.next(3), Next::Wait { until: u64::MAX }, "one event short");
         events[3] = 2;
         t.wake_on_events(&events, 2, 4);
-        assert_eq!(t.next(4), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(4), Next::Run { thread: a, quantum_ns: None, wake: None });
         t.wake_on_events(&[1000, 0, 0, 0], 1002, 5);
         t.yield_current(5);
-        assert_eq!(t.next(5), Next::Run { thread: b, alarm: None }, "a count far ahead counts");
+        assert_eq!(
+            t.next(5),
+            Next::Run { thread: b, quantum_ns: None, wake: None },
+            "a count far ahead counts"
+        );
     }
 
     #[test]
     fn a_thread_can_await_any_event() {
         let mut t = threads("fifo");
         let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
-        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(0), Next::Run { thread: a, quantum_ns: None, wake: None });
         t.await_current(Awaited::AnyAfter { seen: 7 }, 1);
         t.wake_on_events(&[0; 4], 7, 2);
         assert_eq!(t.next(2), Next::Wait { until: u64::MAX }, "nothing new");
         t.wake_on_events(&[0; 4], 8, 3);
-        assert_eq!(t.next(3), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(3), Next::Run { thread: a, quantum_ns: None, wake: None });
     }
 
     #[test]
     fn a_wait_with_a_deadline_ends_at_the_event_or_the_deadline() {
         let mut t = threads("fifo");
         let a = t.spawn(ThreadParams::DEFAULT, |_| Context::ZERO, 0).unwrap();
-        assert_eq!(t.next(0), Next::Run { thread: a, alarm: None });
+        assert_eq!(t.next(0), Next::Run { thread: a, quantum_ns: None, wake: None });
         t.await_current_until(Awaited::AnyAfter { seen: 1 }, 100, 1);
         assert_eq!(t.next(2), Next::Wait { until: 100 });
         t.wake_on_events(&[0; 4], 2, 50);
-        assert_eq!(t.next(50), Next::Run { thread: a, alarm: None }, "the event came first");
+        assert_eq!(
+            t.next(50),
+            Next::Run { thread: a, quantum_ns: None, wake: None },
+            "the event came first"
+        );
         t.await_current_until(Awaited::AnyAfter { seen: 2 }, 200, 60);
-        assert_eq!(t.next(200), Next::Run { thread: a, alarm: None }, "the deadline came first");
+        assert_eq!(
+            t.next(200),
+            Next::Run { thread: a, quantum_ns: None, wake: None },
+            "the deadline came first"
+        );
         // Neither leaves the other behind to wake the thread again later.
         t.await_current(Awaited::AnyAfter { seen: 2 }, 201);
         assert_eq!(t.next(300), Next::Wait { until: u64::MAX });

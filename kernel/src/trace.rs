@@ -129,50 +129,101 @@ fn push(record: Record) {
 }
 
 /// Writes out what the ring holds that is not out yet, as one section.
-fn write_out(ring: &mut Ring) {
-    let first = ring.out.max(ring.written.saturating_sub(ring.capacity()));
-    let header = SectionHeader {
-        magic: MAGIC,
-        source: KERNEL,
-        reserved: 0,
-        lost: first - ring.out,
-        count: ring.written - first,
-    };
-    sink::write(&header.to_bytes());
+/// Returns how many records went.
+fn write_out(ring: &mut Ring) -> u64 {
+    let (first, lost) = unwritten(ring.written, ring.out, ring.capacity());
+    if first == ring.written {
+        return 0;
+    }
+    write_section(KERNEL, lost, ring.written - first);
     for index in first..ring.written {
         if let Some(record) = ring.records.get(ring.slot(index)) {
             sink::write(&record.to_bytes());
         }
     }
     ring.out = ring.written;
+    ring.written - first
 }
 
-/// A domain's records for [`finish`]: its number, how many it lost, and
-/// its records' bytes, oldest first, in two pieces (its ring may wrap).
-pub type DomainRecords<'a> = (usize, u64, [&'a [u8]; 2]);
+/// Of a ring of `capacity` records that has written `written` and had
+/// `out` of them written out: the first record still in it not out yet,
+/// and how many were overwritten before they went out.
+fn unwritten(written: u64, out: u64, capacity: u64) -> (u64, u64) {
+    let first = out.max(written.saturating_sub(capacity));
+    (first, first - out)
+}
 
-/// At the end of the run: writes out the kernel's records, then those of
-/// each domain `domains` yields.
-pub fn finish<'a>(domains: impl Iterator<Item = DomainRecords<'a>>) {
+/// Writes a section's header: `count` records of `source` follow, `lost`
+/// were lost before them.
+fn write_section(source: u16, lost: u64, count: u64) {
+    let header = SectionHeader { magic: MAGIC, source, reserved: 0, lost, count };
+    sink::write(&header.to_bytes());
+}
+
+/// Records of each domain's ring already out.
+static DOMAINS_OUT: KernelCell<[u64; MAX_DOMAINS]> = KernelCell::new([0; MAX_DOMAINS]);
+
+/// A domain's ring for [`flush`]: the domain's number, how many records
+/// it has written (free-running, as its DCB says), and the ring's bytes.
+pub type DomainRing<'a> = (usize, u64, &'a [u8]);
+
+/// Writes out the records not out yet: the kernel's, then those of each
+/// domain `domains` yields (a domain whose count went back, restarted
+/// since or lying, starts again from its ring's oldest). Returns how many
+/// records went.
+pub fn flush<'a>(domains: impl Iterator<Item = DomainRing<'a>>) -> u64 {
     if !ON {
-        return;
+        return 0;
     }
-    let _ = RING.try_with(write_out);
-    for (domain, lost, pieces) in domains {
-        let bytes: usize = pieces.iter().map(|piece| piece.len()).sum();
-        let header = SectionHeader {
-            magic: MAGIC,
-            source: domain as u16,
-            reserved: 0,
-            lost,
-            count: (bytes / vesper_abi::trace::RECORD_SIZE) as u64,
-        };
-        sink::write(&header.to_bytes());
-        for piece in pieces {
-            sink::write(piece);
+    let mut count = RING.try_with(write_out).unwrap_or(0);
+    let _ = DOMAINS_OUT.try_with(|outs| {
+        for (domain, written, bytes) in domains {
+            let Some(out) = outs.get_mut(domain) else { continue };
+            count += write_domain(domain as u16, written, out, bytes);
         }
+    });
+    count
+}
+
+/// Writes out the records of domain `source`'s ring (`bytes`, `written`
+/// so far) after its first `out`; returns how many went.
+fn write_domain(source: u16, written: u64, out: &mut u64, bytes: &[u8]) -> u64 {
+    let size = vesper_abi::trace::RECORD_SIZE as u64;
+    let capacity = bytes.len() as u64 / size;
+    if written < *out {
+        *out = 0;
     }
-    sink::close();
+    let (first, lost) = unwritten(written, *out, capacity);
+    if first == written {
+        return 0;
+    }
+    write_section(source, lost, written - first);
+    // Within the ring: `first` and `written` are at most `capacity` apart.
+    let start = (first % capacity * size) as usize;
+    let end = start + ((written - first) * size) as usize;
+    if end <= bytes.len() {
+        sink::write(&bytes[start..end]);
+    } else {
+        sink::write(&bytes[start..]);
+        sink::write(&bytes[..end - bytes.len()]);
+    }
+    *out = written;
+    written - first
+}
+
+/// Domain `index` was restarted: its new life's ring starts empty, and
+/// what the old one wrote and [`flush`] did not take is gone.
+pub fn restarted(index: usize) {
+    if ON {
+        let _ = DOMAINS_OUT.try_with(|outs| outs.get_mut(index).map(|out| *out = 0));
+    }
+}
+
+/// Closes the trace at the end of the run.
+pub fn close() {
+    if ON {
+        sink::close();
+    }
 }
 
 /// Where trace bytes go under QEMU: a host file, through semihosting.

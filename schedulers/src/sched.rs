@@ -19,10 +19,10 @@ use crate::{
 ///   A periodic thread then awaits its first job, released at `now`; any
 ///   other thread is blocked until [`ready`](Self::ready).
 /// * On every activation (and every alarm): if a thread was running, tell
-///   [`interrupted`](Self::interrupted) (or
-///   [`quantum_expired`](Self::quantum_expired) if its
-///   [`Pick::preempt_at`] has come); then [`release_due`](Self::release_due)
-///   (the threads it returns became runnable), then [`pick`](Self::pick).
+///   [`interrupted`](Self::interrupted), even if its [`Pick::preempt_at`]
+///   has come (a used-up quantum ends at the next pick); then
+///   [`release_due`](Self::release_due) (the threads it returns became
+///   runnable), then [`pick`](Self::pick).
 ///   Arm the alarm at the earliest of [`next_release`](Self::next_release)
 ///   and [`Pick::preempt_at`]; with no pick, block until that release (or
 ///   a sleeper's wake-up).
@@ -43,6 +43,17 @@ use crate::{
 /// pass [`interrupted`](Self::interrupted) the time the thread *stopped*
 /// running (e.g. from the kernel's CPU-time accounting), or the time away
 /// is charged to the thread's quantum.
+///
+/// # Ties
+///
+/// Jobs released at the instant a thread's quantum ends queue before it:
+/// its turn ends at the [`pick`](Self::pick) after the
+/// [`release_due`](Self::release_due) of that instant, whether the
+/// quantum's end or the domain's loss of the CPU stopped it. On the board
+/// every run ends a little after the simulator's instant (the kernel's and
+/// the activation handler's work), so the release is first there; the
+/// simulator breaks the tie the same way. Threads with equal deadlines
+/// (EDF), passes (stride) or places run in the order they were queued.
 ///
 /// # Errors
 ///
@@ -85,9 +96,10 @@ pub trait Scheduler {
     fn ready(&mut self, id: ThreadId, now: u64) -> Result<(), SchedError>;
 
     /// The running thread `id` stopped at `now` because the domain lost the
-    /// CPU or the runtime came back for a release: it keeps its place and
-    /// the rest of its quantum, unless that is used up (then this is
-    /// [`quantum_expired`](Self::quantum_expired)).
+    /// CPU or the runtime came back for an alarm: it keeps its place and
+    /// the rest of its quantum. If that is used up, its turn ends at the
+    /// next [`pick`](Self::pick): behind its equals, and behind the jobs
+    /// released before that pick.
     fn interrupted(&mut self, id: ThreadId, now: u64) -> Result<(), SchedError>;
 
     /// `id` is not runnable until [`ready`](Self::ready). A thread awaiting
@@ -101,8 +113,9 @@ pub trait Scheduler {
     /// thread awaits its next release.
     fn complete(&mut self, id: ThreadId, now: u64) -> Result<Completion, SchedError>;
 
-    /// The running thread `id` used up its quantum (its
-    /// [`Pick::preempt_at`] came): it goes behind its equals.
+    /// The running thread `id` gives up its turn now, as if its quantum
+    /// were used up: it goes behind its equals (and ahead of jobs released
+    /// after this call).
     fn quantum_expired(&mut self, id: ThreadId, now: u64) -> Result<(), SchedError>;
 
     /// Chooses the thread to run at `now` and marks it running, or `None`
@@ -305,9 +318,9 @@ impl<P: Policy> Sched<P> {
             .ok_or(SchedError::NotAdmitted)
     }
 
-    /// Ends the run of the running thread `id` at `now` and charges it.
-    /// `end` is what the caller intends; an interruption after the whole
-    /// quantum was used becomes an expiry. Returns the effective end.
+    /// Ends the run of the running thread `id` at `now` and charges it
+    /// (an interrupted thread keeps what it used of its quantum). Returns
+    /// `end`.
     fn end_run(&mut self, id: ThreadId, now: u64, end: RunEnd) -> Result<RunEnd, SchedError> {
         let since = match self.running {
             Some((running, since)) if running == id => since,
@@ -319,10 +332,6 @@ impl<P: Policy> Sched<P> {
         slot.stats.cpu_ns = slot.stats.cpu_ns.saturating_add(used_ns);
         slot.quantum_used = slot.quantum_used.saturating_add(used_ns);
         let quantum_used_ns = slot.quantum_used;
-        let end = match (end, quantum_ns) {
-            (RunEnd::Interrupted, Some(q)) if quantum_used_ns >= q => RunEnd::QuantumExpired,
-            _ => end,
-        };
         if end != RunEnd::Interrupted {
             slot.quantum_used = 0;
         }
@@ -330,6 +339,23 @@ impl<P: Policy> Sched<P> {
         self.running = None;
         self.policy.charge(id, &Run { used_ns, quantum_used_ns, quantum_ns, end });
         Ok(end)
+    }
+
+    /// Sends the queued threads whose quantum ran out while they were
+    /// interrupted behind their equals, with a fresh quantum.
+    fn expire_used_quanta(&mut self) {
+        for i in 0..MAX_THREADS {
+            let id = ThreadId(i);
+            let Some(q) = self.policy.quantum_ns(id) else { continue };
+            let Some(slot) = self.slots[i].as_mut() else { continue };
+            if slot.state != ThreadState::Ready || slot.quantum_used < q {
+                continue;
+            }
+            slot.quantum_used = 0;
+            self.policy.dequeue(id);
+            // Cannot fail: the policy had room for it a moment ago.
+            let _ = self.enqueue(id, Why::QuantumExpired);
+        }
     }
 
     /// Queues the non-queued, non-running thread `id`.
@@ -521,6 +547,9 @@ impl<P: Policy> Scheduler for Sched<P> {
                 self.running = None;
             }
         }
+        // A quantum used up at the instant of an interruption ends here,
+        // after the jobs released meanwhile were queued (see "Ties").
+        self.expire_used_quanta();
         // A correct policy returns a queued thread at once; skip any other.
         for _ in 0..=MAX_THREADS {
             let id = self.policy.pick()?;
@@ -534,12 +563,8 @@ impl<P: Policy> Scheduler for Sched<P> {
             if let Some(job) = slot.job.as_mut() {
                 job.start_ns.get_or_insert(now);
             }
-            let preempt_at = quantum.map(|q| {
-                if slot.quantum_used >= q {
-                    slot.quantum_used = 0;
-                }
-                now.saturating_add(q - slot.quantum_used)
-            });
+            let preempt_at =
+                quantum.map(|q| now.saturating_add(q.saturating_sub(slot.quantum_used)));
             self.running = Some((id, now));
             return Some(Pick { thread: id, preempt_at });
         }

@@ -489,10 +489,14 @@ impl<S: Scheduler> ThreadDomain<S> {
                 _ => self.trace.push(Span { thread: i, start_ns: now, end_ns: stop }),
             }
         }
+        // Ties, broken as the board breaks them (see `Scheduler`, "Ties"):
+        // there every run ends a little later than here (the kernel's and
+        // the activation handler's work), so jobs released at the instant
+        // the run ends queue before the thread that stops, and a quantum
+        // that ends now ends at the next pick, after those releases.
+        self.sched.release_due(stop);
         let outcome = if self.remaining[i] == 0 {
             self.sched.complete(id, stop).map(|done| self.records[i].push(done.record))
-        } else if preempt_at == Some(stop) {
-            self.sched.quantum_expired(id, stop)
         } else {
             self.sched.interrupted(id, stop)
         };

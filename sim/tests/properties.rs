@@ -200,10 +200,11 @@ proptest! {
 
 #[test]
 fn a_set_over_its_share_fails_under_round_robin_but_not_edf() {
-    // Utilisation 0.9 of the whole CPU; round-robin's 1 ms quanta delay
-    // t1's short deadline behind t2's long job, EDF does not.
+    // Utilisation 0.9 of the whole CPU; round-robin's 1 ms quanta
+    // interleave t1 with t2's long job and finish it at 3 ms, past its
+    // short deadline; EDF runs it first.
     let tasks = vec![
-        Task { deadline_ns: Some(3 * MS), ..Task::periodic("t1", 10 * MS, 2 * MS) },
+        Task { deadline_ns: Some(5 * MS / 2), ..Task::periodic("t1", 10 * MS, 2 * MS) },
         Task::periodic("t2", 20 * MS, 14 * MS),
     ];
     let duration = 200 * MS;

@@ -160,3 +160,63 @@ fn an_image_without_trace_has_no_trace_code() {
     let plain = vesper_tests::manifest_image(&root.join("tests/manifests/shares.toml"));
     assert!(!has_trace_code(&plain.elf), "an untraced kernel has no trace code");
 }
+
+/// The sections of a trace file: each one's source, the time of its
+/// first and last record, and its count.
+fn sections(bytes: &[u8]) -> Vec<(u16, u64, u64, u64)> {
+    use vesper_abi::trace::{Record, SectionHeader, HEADER_SIZE, RECORD_SIZE};
+    let mut sections = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let header = rest[..HEADER_SIZE].try_into().ok().and_then(SectionHeader::from_bytes);
+        let header = header.expect("a section header");
+        let end = HEADER_SIZE + header.count as usize * RECORD_SIZE;
+        let records: Vec<Record> = rest[HEADER_SIZE..end]
+            .chunks(RECORD_SIZE)
+            .map(|chunk| Record::from_bytes(chunk.try_into().unwrap()))
+            .collect();
+        let (first, last) = match (records.first(), records.last()) {
+            (Some(first), Some(last)) => (first.time_ns, last.time_ns),
+            _ => (0, 0),
+        };
+        sections.push((header.source, first, last, header.count));
+        rest = &rest[end..];
+    }
+    sections
+}
+
+/// A domain's `trace_flush` writes out at once what was recorded by then,
+/// kernel's and domains', and the end of the run the rest: every record
+/// once, none lost.
+#[test]
+fn a_flush_on_demand_writes_out_what_is_recorded_by_then() {
+    let root = xtask::workspace_root();
+    let out = xtask::workspace_root().join("target/test-traces/trace-flush");
+    let manifest = root.join("tests/manifests/trace-flush.toml");
+    let run = run_traced(&root, &manifest, &out, None).expect("the traced run");
+    let stats: Vec<StatsLine> = run.console.lines().filter_map(StatsLine::parse).collect();
+    let flusher = stats.iter().find(|line| line.domain == "flusher");
+    check(
+        &run,
+        flusher.is_some_and(|line| line.state == "exited(0)"),
+        "the first flush wrote records, the second only the few made in between",
+    );
+    let demanded = run.console.lines().filter(|l| l.contains("records out on demand of flusher"));
+    check(&run, demanded.count() == 2, "the kernel reports both flushes");
+    let bytes = std::fs::read(out.join(vesper_abi::trace::FILE_NAME)).unwrap();
+    let sections = sections(&bytes);
+    let kernel: Vec<_> = sections.iter().filter(|s| s.0 == vesper_abi::trace::KERNEL).collect();
+    check(
+        &run,
+        kernel.len() >= 2,
+        &format!("kernel sections at the flush and the end: {sections:?}"),
+    );
+    let (flushed, last) = (kernel[0], kernel[kernel.len() - 1]);
+    check(&run, flushed.2 < last.1, "the flush took the records made before it, the end the rest");
+    let thread_domain = sections.iter().filter(|s| s.0 == 1).count();
+    check(&run, thread_domain == 2, "the thread domain's ring went out at the flush and the end");
+    check(&run, run.recorded.kernel.lost == 0, "nothing lost");
+    let records = &run.recorded.kernel.records;
+    let (before, after) = records.split_at(flushed.3 as usize);
+    check(&run, before.iter().all(|r| !after.contains(r)), "no record goes out twice");
+}

@@ -119,29 +119,17 @@ pub fn start() -> ! {
     user::enter(&frame)
 }
 
-/// The records in `domain`'s trace `ring` (as its DCB names it, so
-/// checked against its own memory): how many it lost, and their bytes,
-/// oldest first, in two pieces. `None` for a domain that names no ring or
-/// one outside its memory.
-fn domain_records(
-    domain: &Domain,
-    ring: vesper_abi::trace::DomainRing,
-) -> Option<(u64, [&[u8]; 2])> {
+/// `domain`'s trace ring (as its DCB names it, so checked against its
+/// own memory) for `trace::flush`: how many records it has written, and
+/// the ring's bytes. `None` for a domain that names no ring or one outside
+/// its memory.
+fn domain_ring(domain: &Domain, ring: vesper_abi::trace::DomainRing) -> Option<(u64, &[u8])> {
     use vesper_abi::trace::{MAX_DOMAIN_RECORDS, RECORD_SIZE};
-    let size = RECORD_SIZE as u64;
     if ring.buffer == 0 || ring.capacity == 0 || ring.capacity > MAX_DOMAIN_RECORDS {
         return None;
     }
-    let bytes = domain.user_bytes(ring.buffer, ring.capacity * size)?;
-    let kept = ring.written.min(ring.capacity);
-    let first = ((ring.written - kept) % ring.capacity * size) as usize;
-    let end = first + (kept * size) as usize;
-    let pieces = if end <= bytes.len() {
-        [&bytes[first..end], &bytes[..0]]
-    } else {
-        [&bytes[first..], &bytes[..end - bytes.len()]]
-    };
-    Some((ring.written - kept, pieces))
+    let bytes = domain.user_bytes(ring.buffer, ring.capacity * RECORD_SIZE as u64)?;
+    Some((ring.written, bytes))
 }
 
 /// An interrupt arrived while a domain ran: the kernel's timer, or a
@@ -264,7 +252,6 @@ impl Dispatcher {
     /// on. A DCB naming a slot that does not exist stops the domain.
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
         self.on_cpu = None;
-        self.ro(index).lost_cpu_ns = now;
         let (rw, fpu) = self.rw_and_fpu(index);
         let activations_on = rw.activations_enabled != 0;
         let slot = if activations_on { rw.actctx } else { rw.resctx };
@@ -530,24 +517,33 @@ impl Dispatcher {
         report::print(self, now);
         if trace::ON {
             trace::run_end(self.on_cpu);
-            self.finish_trace();
+            self.flush_trace(None);
+            trace::close();
         }
         crate::exit::halt(ExitCode::Success)
     }
 
-    /// Writes out the kernel's trace and every domain's ring (see
-    /// `crate::trace`).
+    /// Writes out the trace records not out yet, the kernel's and every
+    /// domain's ring (see `crate::trace`), at the end of the run or on
+    /// demand of domain `by`. Returns how many went out.
     #[cold]
-    fn finish_trace(&mut self) {
+    pub(super) fn flush_trace(&mut self, by: Option<usize>) -> u64 {
+        if !trace::ON {
+            return 0;
+        }
         let rings: [Option<_>; MAX_DOMAINS] = core::array::from_fn(|index| {
             self.started(index)?;
             let ring = self.rw(index).trace;
             Some((index, ring))
         });
         let domains = &self.domains;
-        trace::finish(rings.into_iter().flatten().filter_map(|(index, ring)| {
+        let count = trace::flush(rings.into_iter().flatten().filter_map(|(index, ring)| {
             let domain = domains[index].as_ref()?;
-            domain_records(domain, ring).map(|(lost, pieces)| (index, lost, pieces))
+            domain_ring(domain, ring).map(|(written, bytes)| (index, written, bytes))
         }));
+        if let Some(by) = by {
+            log::info!("trace: {count} records out on demand of {}", self.config(by).name);
+        }
+        count
     }
 }

@@ -26,7 +26,7 @@ use crate::arch::time;
 use crate::bsp::intc;
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::{setup, DomainState, Resume};
-use crate::trace::record;
+use crate::trace::{self, record};
 use vesper_abi::cap::{CapKind, Handle, Rights};
 use vesper_abi::dcb::{peer_state, ActivationReason};
 use vesper_abi::syscall::Error;
@@ -143,6 +143,7 @@ impl Dispatcher {
         self.route_interrupts_to(target);
         self.atropos.restart(target, now);
         record(now, Kind::Restart, Some(target), 0, 0);
+        trace::restarted(target);
         self.announce(target);
         restarts
     }

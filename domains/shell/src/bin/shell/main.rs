@@ -14,6 +14,9 @@
 //! - `reserve NAME PERIOD SLICE`: changes the reservation of domain NAME
 //!   (or `self`) through its reservation capability, under admission
 //!   control (durations as in manifests: `10ms`, `500us`);
+//! - `trace`: writes out the trace records not out yet, the kernel's and
+//!   every domain's (`trace_flush`; in an image with `[image] trace`: see
+//!   docs/tracing.md), and says how many went;
 //! - `ls`, `cat NAME`, `write NAME TEXT`: the files of the SD card's FAT
 //!   partition, when the manifest also gives the shell the block service
 //!   (`services = ["console", "block"]`; see `files`).
@@ -30,7 +33,7 @@ use vesper_abi::dcb::{
 };
 use vesper_activations::console::with_own_console;
 use vesper_activations::events::caps;
-use vesper_activations::syscall::{domain_info, reservation_set};
+use vesper_activations::syscall::{domain_info, reservation_set, trace_flush};
 use vesper_activations::{now_ns, println};
 
 mod files;
@@ -81,14 +84,18 @@ fn answer(line: &str, card: &mut files::Card) {
         (None, _) => {}
         (Some("help"), _) => {
             println!(
-                "commands: help, echo TEXT, uptime, ps, reserve NAME PERIOD SLICE, ls, cat NAME, \
-                 write NAME TEXT"
+                "commands: help, echo TEXT, uptime, ps, reserve NAME PERIOD SLICE, trace, ls, \
+                 cat NAME, write NAME TEXT"
             );
         }
         (Some("echo"), _) => println!("{}", line["echo".len()..].trim_start()),
         (Some("uptime"), _) => println!("up {}", Duration(now_ns())),
         (Some("ps"), _) => ps(),
         (Some("reserve"), _) => reserve(words),
+        (Some("trace"), _) => match trace_flush() {
+            0 => println!("trace: nothing new (or the image does not trace)"),
+            count => println!("trace: {count} records written out"),
+        },
         (Some("ls"), _) => card.ls(),
         (Some("cat"), Some(name)) => card.cat(name),
         (Some("write"), Some(name)) => {
