@@ -42,6 +42,8 @@ pub mod threads;
 pub mod trace;
 
 #[cfg(target_os = "none")]
+pub mod cache;
+#[cfg(target_os = "none")]
 pub mod console;
 #[cfg(target_os = "none")]
 mod entry;

@@ -11,6 +11,11 @@ use vesper_service::block::{
     OP_WRITE,
 };
 use vesper_service::console::{self, Chunk, INPUT, OUTPUT, OUTPUT_MARKED};
+use embedded_graphics_core::draw_target::DrawTarget;
+use embedded_graphics_core::geometry::{OriginDimensions, Size};
+use embedded_graphics_core::pixelcolor::{Rgb888, RgbColor};
+use embedded_graphics_core::Pixel;
+use vesper_service::display::{self, DisplayReply, DisplayRequest, Mode, Rect};
 use vesper_service::mailbox::{self, MailboxReply, MailboxRequest};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
 use vesper_service::timer::{
@@ -367,10 +372,7 @@ impl BlockClient {
 
     /// The client's own connection, `block-DOMAIN`.
     pub fn own() -> Option<Self> {
-        let mut name: heapless::String<32> = heapless::String::new();
-        name.push_str("block-").ok()?;
-        name.push_str(crate::runtime::domain_name()).ok()?;
-        Self::open(&name)
+        Self::open(&own_connection("block-")?)
     }
 
     /// Where the connection's data part starts: the address requests name
@@ -477,6 +479,15 @@ fn whole_blocks(bytes: usize) -> Result<(), ServiceError> {
     }
 }
 
+/// The name of this domain's connection to the service whose connections
+/// are called `prefix` + the client's name (`block-`, `display-`, ...).
+fn own_connection(prefix: &str) -> Option<heapless::String<32>> {
+    let mut name = heapless::String::new();
+    name.push_str(prefix).ok()?;
+    name.push_str(crate::runtime::domain_name()).ok()?;
+    Some(name)
+}
+
 /// A client of the mailbox service (the `mailbox` driver): the VideoCore
 /// firmware's properties, one tag at a time.
 pub struct MailboxClient {
@@ -489,6 +500,11 @@ impl MailboxClient {
     /// manifest's `mailbox-DOMAIN`).
     pub fn open(name: &str) -> Option<Self> {
         Some(Self { connection: Connection::open(name)?, next_id: 1 })
+    }
+
+    /// The client's own connection, `mailbox-DOMAIN`.
+    pub fn own() -> Option<Self> {
+        Self::open(&own_connection("mailbox-")?)
     }
 
     /// Asks for `tag` with the `len` bytes of `value` it takes, and waits
@@ -623,5 +639,143 @@ impl embedded_io::Read for ConsoleClient {
             self.input = self.connection.receive()?;
             self.read = 0;
         }
+    }
+}
+
+/// A client of the display service (the `display` driver): it draws into
+/// its back buffer (in its connection's region, in the screen's pixel
+/// format) through `embedded_graphics`' [`DrawTarget`], and shows what it
+/// drew with [`DisplayClient::present`].
+pub struct DisplayClient {
+    connection: Connection<DisplayRequest, DisplayReply, { display::RING_SLOTS }>,
+    mode: Mode,
+    next_id: u32,
+}
+
+impl DisplayClient {
+    /// Connects through the region and channel called `name` (the
+    /// manifest's `display-DOMAIN`) and asks for the screen's mode; `None`
+    /// without them, if the region is too small for the service, or if
+    /// the driver does not answer with a mode.
+    pub fn open(name: &str) -> Option<Self> {
+        let connection = Connection::open(name)?;
+        let fits = connection.region.size >= display::AREA_SIZE as u64;
+        let mut client = fits.then_some(Self { connection, mode: Mode::DEFAULT, next_id: 1 })?;
+        let reply = client.request(display::OP_MODE, [0; 4]).ok()?;
+        client.mode = Mode::of_reply(&reply)?;
+        Some(client)
+    }
+
+    /// The client's own connection, `display-DOMAIN`.
+    pub fn own() -> Option<Self> {
+        Self::open(&own_connection("display-")?)
+    }
+
+    /// The screen's mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Shows the rectangle `rect` of the back buffer on the screen, at the
+    /// same place.
+    pub fn present(&mut self, rect: Rect) -> Result<(), ServiceError> {
+        let Rect { x, y, width, height } = rect;
+        let reply = self.request(display::OP_PRESENT, [x, y, width, height])?;
+        match reply.status {
+            display::OK => Ok(()),
+            status => Err(ServiceError::Refused(status)),
+        }
+    }
+
+    /// Shows the whole back buffer.
+    pub fn present_all(&mut self) -> Result<(), ServiceError> {
+        let rect = Rect { x: 0, y: 0, width: self.mode.width, height: self.mode.height };
+        self.present(rect)
+    }
+
+    /// Sends operation `op` on the rectangle `[x, y, width, height]` and
+    /// waits for its reply.
+    fn request(&mut self, op: u32, [x, y, width, height]: [u32; 4]) -> Result<DisplayReply, ServiceError> {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.connection.send(DisplayRequest { id, op, x, y, width, height })?;
+        loop {
+            let reply = self.connection.receive()?;
+            if reply.id == id {
+                return Ok(reply);
+            }
+        }
+    }
+
+    /// Moves the pixels of `rect` in the back buffer `by` pixels to the
+    /// left: what leaves `rect` is gone, and its last `by` columns keep
+    /// what they held (for the caller to draw anew). For charts that
+    /// scroll; a rectangle not on the screen is left alone.
+    pub fn shift_left(&mut self, rect: Rect, by: u32) {
+        let mode = self.mode;
+        let fits = rect.x.checked_add(rect.width).is_some_and(|end| end <= mode.width)
+            && rect.y.checked_add(rect.height).is_some_and(|end| end <= mode.height);
+        if !fits || by == 0 || by >= rect.width {
+            return;
+        }
+        let bpp = mode.bytes_per_pixel();
+        let base = self.connection.region.base as usize + display::BUFFER_OFFSET;
+        for row in rect.y..rect.y + rect.height {
+            let start = base + row as usize * mode.stride() + rect.x as usize * bpp;
+            let moved = (rect.width - by) as usize * bpp;
+            // SAFETY: both ranges lie in row `row` of `rect`, on the
+            // screen (checked above), so in the back buffer, which `open`
+            // checked fits the connection's region; `copy` allows the
+            // overlap.
+            unsafe {
+                core::ptr::copy((start + by as usize * bpp) as *const u8, start as *mut u8, moved)
+            };
+        }
+    }
+
+    /// Writes the pixel at (`x`, `y`), on the screen, in the screen's
+    /// format.
+    fn put(&mut self, x: u32, y: u32, color: Rgb888) {
+        let mode = self.mode;
+        let pixel = mode.encode(color.r(), color.g(), color.b());
+        let offset = y as usize * mode.stride() + x as usize * mode.bytes_per_pixel();
+        let at = self.connection.region.base as usize + display::BUFFER_OFFSET + offset;
+        // SAFETY: (`x`, `y`) is on the screen (the callers check), so the
+        // pixel lies in the back buffer, which `open` checked fits the
+        // connection's region, this domain's own mapping; aligned, as
+        // rows and pixels are whole multiples of the pixel's size.
+        unsafe {
+            if mode.depth == 16 {
+                core::ptr::write_volatile(at as *mut u16, pixel as u16);
+            } else {
+                core::ptr::write_volatile(at as *mut u32, pixel);
+            }
+        }
+    }
+}
+
+impl OriginDimensions for DisplayClient {
+    fn size(&self) -> Size {
+        Size::new(self.mode.width, self.mode.height)
+    }
+}
+
+/// Drawing goes to the back buffer; [`DisplayClient::present`] shows it.
+/// Pixels off the screen are left out, as `embedded_graphics` expects.
+impl DrawTarget for DisplayClient {
+    type Color = Rgb888;
+    type Error = core::convert::Infallible;
+
+    fn draw_iter<I>(&mut self, pixels: I) -> Result<(), Self::Error>
+    where
+        I: IntoIterator<Item = Pixel<Self::Color>>,
+    {
+        let (width, height) = (self.mode.width as i32, self.mode.height as i32);
+        for Pixel(point, color) in pixels {
+            if (0..width).contains(&point.x) && (0..height).contains(&point.y) {
+                self.put(point.x as u32, point.y as u32, color);
+            }
+        }
+        Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod figures;
 pub mod gdb;
 pub mod qemu;
+pub mod screenshot;
 pub mod setup;
 pub mod test_summary;
 pub mod trace;

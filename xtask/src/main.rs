@@ -120,6 +120,22 @@ enum Cmd {
         /// `[image] sd-card`, if any.
         #[arg(long, value_name = "FILE")]
         sd: Option<PathBuf>,
+        /// Open QEMU's window on the Pi's screen (where a display is
+        /// available: `cargo xtask screenshot` works without one).
+        #[arg(long)]
+        display: bool,
+    },
+    /// Boot a manifest's image until a virtual time and save what the Pi's
+    /// screen shows then as a PNG (QEMU's screendump; no display needed).
+    Screenshot {
+        /// The image manifest.
+        manifest: PathBuf,
+        /// When: the run ends there, and the screen is taken.
+        #[arg(long, value_name = "TIME", value_parser = duration_arg, default_value = "500ms")]
+        at: u64,
+        /// The PNG to write.
+        #[arg(long, value_name = "FILE", default_value = "shot.png")]
+        out: PathBuf,
     },
     /// Run every test: host unit tests and the QEMU boot tests.
     Test {
@@ -391,7 +407,23 @@ fn run(command: Cmd) -> Result<ExitCode> {
             println!("kernel image: {}", image.kernel.flat.display());
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run { manifest, elf, deny_warnings, sd } => {
+        Cmd::Screenshot { manifest, at, out } => {
+            setup::ensure_qemu()?;
+            let path = resolve(Some(manifest))?;
+            let timeout = std::time::Duration::from_secs(600);
+            let shot = xtask::screenshot::screenshot(&workspace_root(), &path, at, &out, timeout)?;
+            print!("{}", shot.console);
+            println!("wrote {}", shot.png.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Run { manifest, elf, deny_warnings, sd, display } => {
+            if display && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+                bail!(
+                    "--display: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set); \
+                     `cargo xtask screenshot MANIFEST --at 500ms --out shot.png` saves what the \
+                     screen shows instead"
+                );
+            }
             // A card named on the command line is checked before the build.
             if let Some(card) = &sd {
                 xtask::qemu::check_sd_card(card)?;
@@ -418,6 +450,7 @@ fn run(command: Cmd) -> Result<ExitCode> {
             let mut boot = Boot::new(&kernel);
             boot.realtime = at_terminal;
             boot.sd_card = card;
+            boot.display = display;
             if at_terminal {
                 eprintln!("xtask: interactive: the run goes on until you quit QEMU with Ctrl-A X");
             }

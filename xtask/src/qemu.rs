@@ -50,6 +50,9 @@ pub struct Boot {
     pub conversation: Option<Conversation>,
     /// The SD card image in the slot (see [`check_sd_card`]), if any.
     pub sd_card: Option<PathBuf>,
+    /// Open QEMU's window on the Pi's screen (its default display
+    /// backend) instead of running without one.
+    pub display: bool,
     /// Where QEMU works, and so where a traced kernel's trace lands
     /// (`vesper_abi::trace::FILE_NAME`, written through semihosting);
     /// `None`: the current folder. Every path of the boot must then be
@@ -112,6 +115,7 @@ impl Boot {
             realtime: false,
             conversation: None,
             sd_card: None,
+            display: false,
             trace_dir: None,
         }
     }
@@ -155,7 +159,11 @@ impl Boot {
         if let Some(folder) = &self.trace_dir {
             cmd.current_dir(folder);
         }
-        cmd.args(["-M", "raspi3b", "-display", "none", "-monitor", "none"])
+        cmd.args(["-M", "raspi3b", "-monitor", "none"]);
+        if !self.display {
+            cmd.args(["-display", "none"]);
+        }
+        cmd
             .args(["-serial", uarts[0], "-serial", uarts[1]])
             .args(["-semihosting", "-icount", if self.realtime { ICOUNT_REALTIME } else { ICOUNT }])
             .arg("-kernel")

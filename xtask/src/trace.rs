@@ -44,9 +44,9 @@ pub fn run_traced(
     }
     let records = (checked.trace_records > 0).then_some(checked.trace_records);
     let overrides = Overrides {
-        until_quit: false,
         trace_records: Some(records.unwrap_or(DEFAULT_RECORDS)),
         scheduler,
+        ..Overrides::default()
     };
     let image = build_image_with(root, manifest, overrides)?;
     let boot = Boot::new(&image.kernel.flat).traced_in(out)?;

@@ -5,8 +5,10 @@
 //! The manifest gives the driver the device (`uses = ["mailbox"]`, with
 //! `trusted = true`: the firmware reads and writes the property message by
 //! DMA, and the device's page also holds the interrupt controller) and for
-//! each client a region and a channel both named `mailbox-CLIENT`. The
-//! driver takes each client's requests in turn, one at a time: it checks
+//! each client a region and a channel both named `mailbox-CLIENT`, and
+//! its `args` may name the one client that may allocate the framebuffer
+//! (`framebuffer=display`: the display driver). The driver takes each
+//! client's requests in turn, one at a time: it checks
 //! the request, builds the property message in its own memory (a client
 //! never names an address, so the firmware writes nowhere else), hands it
 //! to the firmware, waits for the answer with a deadline, checks it, and
@@ -24,12 +26,14 @@
 use core::ptr::{addr_of, addr_of_mut};
 use heapless::Vec;
 use tock_registers::interfaces::{Readable, Writeable};
+use vesper_activations::cache::clean_invalidate;
 use vesper_activations::events::Region;
 use vesper_activations::services::{notify_clients, serve_clients, Served};
-use vesper_activations::{await_any_event, events_seen, now_ns, println};
+use vesper_activations::{args, await_any_event, events_seen, now_ns, println};
 use vesper_service::mailbox::{
-    answer, check, message, token, MailboxReply, MailboxRequest, Tag, MESSAGE_WORDS, RING_SLOTS,
-    TIMEOUT,
+    answer, check, check_framebuffer, framebuffer_answer, framebuffer_client, framebuffer_message,
+    message, token, MailboxReply, MailboxRequest, FRAMEBUFFER_MESSAGE_WORDS, MESSAGE_WORDS,
+    RING_SLOTS, TAG_ALLOCATE_FRAMEBUFFER, TIMEOUT,
 };
 use vesper_service::registers::{
     MailboxRegisters, Mmio, BUS_UNCACHED_ALIAS, MAILBOX_OFFSET, MAILBOX_STATUS,
@@ -46,18 +50,23 @@ const PREFIX: &str = "mailbox-";
 const MAX_CLIENTS: usize = 8;
 /// How long the firmware has to answer.
 const DEADLINE_NS: u64 = 10_000_000;
-/// A data cache line, in bytes.
-const CACHE_LINE: usize = 64;
+/// The longest message the driver sends.
+const BUFFER_WORDS: usize = if FRAMEBUFFER_MESSAGE_WORDS > MESSAGE_WORDS {
+    FRAMEBUFFER_MESSAGE_WORDS
+} else {
+    MESSAGE_WORDS
+};
 
-/// One client, as the driver sees it.
-type Client = Served<MailboxRequest, MailboxReply, RING_SLOTS, ()>;
+/// One client, as the driver sees it: whether it may allocate the
+/// framebuffer.
+type Client = Served<MailboxRequest, MailboxReply, RING_SLOTS, bool>;
 
 /// The property message, on cache lines of its own.
 #[repr(C, align(64))]
-struct Buffer([u32; MESSAGE_WORDS]);
+struct Buffer([u32; BUFFER_WORDS]);
 
 /// The one message in flight.
-static mut BUFFER: Buffer = Buffer([0; MESSAGE_WORDS]);
+static mut BUFFER: Buffer = Buffer([0; BUFFER_WORDS]);
 
 fn run() {
     let Some(device) = Region::named("mailbox") else {
@@ -67,7 +76,11 @@ fn run() {
     // SAFETY: the manifest maps the mailbox's page here as device memory,
     // and this driver alone uses mailbox 0 once the kernel has booted.
     let registers = unsafe { Mmio::<MailboxRegisters>::new(device.base as usize + MAILBOX_OFFSET) };
-    let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, || ());
+    let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, || false);
+    let framebuffer = framebuffer_client(args());
+    for client in clients.iter_mut() {
+        client.state = framebuffer == Some(client.name.as_str());
+    }
     println!("mailbox: serving {} clients", clients.len());
     loop {
         let seen = events_seen();
@@ -93,9 +106,29 @@ fn serve(registers: &Mmio<MailboxRegisters>, client: &mut Client) {
             Ok(None) => return,
             Err(Corrupt) => return client.drop_for(DRIVER, "its request ring is corrupt"),
         };
-        let reply = match check(&request) {
-            Ok(tag) => ask(registers, tag, &request),
-            Err(status) => MailboxReply { id: request.id, status, ..MailboxReply::default() },
+        let refused = |status| MailboxReply { id: request.id, status, ..MailboxReply::default() };
+        let reply = if request.tag == TAG_ALLOCATE_FRAMEBUFFER {
+            match check_framebuffer(&request, client.state) {
+                Ok(()) => {
+                    let mut words = framebuffer_message(&request);
+                    match exchange(registers, &mut words) {
+                        Ok(()) => framebuffer_answer(&request, &words),
+                        Err(status) => refused(status),
+                    }
+                }
+                Err(status) => refused(status),
+            }
+        } else {
+            match check(&request) {
+                Ok(tag) => {
+                    let mut words = message(tag, &request);
+                    match exchange(registers, &mut words) {
+                        Ok(()) => answer(request.id, tag, &words),
+                        Err(status) => refused(status),
+                    }
+                }
+                Err(status) => refused(status),
+            }
         };
         client.notify = true;
         if client.end.replies.push(reply).is_err() {
@@ -104,27 +137,28 @@ fn serve(registers: &Mmio<MailboxRegisters>, client: &mut Client) {
     }
 }
 
-/// Asks the firmware for `tag` with `request`'s value.
-fn ask(registers: &Mmio<MailboxRegisters>, tag: &Tag, request: &MailboxRequest) -> MailboxReply {
-    let words = message(tag, request);
+/// Hands the property message `words` to the firmware in the driver's own
+/// buffer and, once it has answered, copies its answer back into `words`;
+/// [`TIMEOUT`] if it did not answer in time.
+fn exchange(registers: &Mmio<MailboxRegisters>, words: &mut [u32]) -> Result<(), u32> {
     // SAFETY: the driver's one message buffer, used by this function only,
     // which runs on one thread at a time (the driver's only thread).
     let buffer = unsafe { &mut *addr_of_mut!(BUFFER) };
-    buffer.0 = words;
+    let len = words.len().min(BUFFER_WORDS);
+    buffer.0[..len].copy_from_slice(&words[..len]);
     let address = addr_of!(BUFFER) as usize;
     // The domain's memory is at its physical address (single address
     // space), below 1 GiB: the bus address is the uncached alias of it.
     let bus = token(address as u32 | BUS_UNCACHED_ALIAS);
     clean_invalidate(address, core::mem::size_of::<Buffer>());
     let deadline = now_ns().saturating_add(DEADLINE_NS);
-    let timeout = MailboxReply { id: request.id, status: TIMEOUT, ..MailboxReply::default() };
     if !wait_until(deadline, || !registers.status.is_set(MAILBOX_STATUS::FULL)) {
-        return timeout;
+        return Err(TIMEOUT);
     }
     registers.write.set(bus);
     loop {
         if !wait_until(deadline, || !registers.status.is_set(MAILBOX_STATUS::EMPTY)) {
-            return timeout;
+            return Err(TIMEOUT);
         }
         // Words for other channels (none are expected) are dropped.
         if registers.read.get() == bus {
@@ -135,7 +169,8 @@ fn ask(registers: &Mmio<MailboxRegisters>, tag: &Tag, request: &MailboxRequest) 
     // SAFETY: the firmware wrote the buffer behind the compiler's back:
     // read it afresh.
     let answered = unsafe { core::ptr::read_volatile(addr_of!(BUFFER.0)) };
-    answer(request.id, tag, &answered)
+    words[..len].copy_from_slice(&answered[..len]);
+    Ok(())
 }
 
 /// Polls `ready` until it holds (true) or `deadline` passes (false).
@@ -146,21 +181,4 @@ fn wait_until(deadline: u64, ready: impl Fn() -> bool) -> bool {
         }
     }
     true
-}
-
-/// Cleans and invalidates the data cache lines of `[address, address +
-/// len)` to the point of coherency, so that the firmware reads what the
-/// driver wrote and the driver what the firmware wrote.
-fn clean_invalidate(address: usize, len: usize) {
-    let mut line = address & !(CACHE_LINE - 1);
-    while line < address + len {
-        // SAFETY: `dc civac` on a line of the driver's own buffer, which
-        // EL0 may do (SCTLR_EL1.UCI); it changes no value, only where it
-        // is held.
-        unsafe { core::arch::asm!("dc civac, {}", in(reg) line, options(nostack)) };
-        line += CACHE_LINE;
-    }
-    // SAFETY: a barrier, so that the maintenance completes before the
-    // mailbox is written or the buffer read.
-    unsafe { core::arch::asm!("dsb sy", options(nostack)) };
 }

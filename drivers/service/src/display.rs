@@ -99,9 +99,11 @@ unsafe impl Message for DisplayReply {}
 /// "set pixel order" tag numbers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PixelOrder {
-    /// Blue in the low bits: a 32-bit pixel is `0x00RRGGBB`.
+    /// A 32-bit pixel is `0x00RRGGBB` (blue first in memory); a 16-bit
+    /// one has blue in its top bits.
     Bgr = 0,
-    /// Red in the low bits: a 32-bit pixel is `0x00BBGGRR`.
+    /// A 32-bit pixel is `0x00BBGGRR` (red first in memory); a 16-bit one
+    /// is RGB565, red in its top bits.
     Rgb = 1,
 }
 
@@ -210,16 +212,18 @@ impl Mode {
     }
 
     /// The pixel of colour `(r, g, b)` (8 bits each) as the screen holds
-    /// it, in the low [`Mode::depth`] bits.
+    /// it, in the low [`Mode::depth`] bits. The order names the colours in
+    /// memory order at 32 bits (`Rgb`: red in the lowest byte) and from the
+    /// top bit down at 16 (`Rgb`: red in bits 11-15, RGB565), as the
+    /// firmware's pixel order tag sets them (measured on QEMU: the
+    /// `display` QEMU tests check both orders at both depths).
     pub const fn encode(&self, r: u8, g: u8, b: u8) -> u32 {
-        let (low, mid, high) = match self.order {
-            PixelOrder::Rgb => (r as u32, g as u32, b as u32),
-            PixelOrder::Bgr => (b as u32, g as u32, r as u32),
-        };
-        if self.depth == 16 {
-            (high >> 3) << 11 | (mid >> 2) << 5 | low >> 3
-        } else {
-            high << 16 | mid << 8 | low
+        let (r, g, b) = (r as u32, g as u32, b as u32);
+        match (self.depth, self.order) {
+            (16, PixelOrder::Rgb) => (r >> 3) << 11 | (g >> 2) << 5 | b >> 3,
+            (16, PixelOrder::Bgr) => (b >> 3) << 11 | (g >> 2) << 5 | r >> 3,
+            (_, PixelOrder::Rgb) => b << 16 | g << 8 | r,
+            (_, PixelOrder::Bgr) => r << 16 | g << 8 | b,
         }
     }
 
@@ -297,8 +301,8 @@ mod tests {
         assert_eq!(bgr.encode(0x11, 0x22, 0x33), 0x0011_2233);
         let rgb16 = Mode { depth: 16, ..rgb };
         let bgr16 = Mode { depth: 16, ..bgr };
-        assert_eq!(rgb16.encode(0xFF, 0, 0), 0x001F);
-        assert_eq!(bgr16.encode(0xFF, 0, 0), 0xF800);
+        assert_eq!(rgb16.encode(0xFF, 0, 0), 0xF800);
+        assert_eq!(bgr16.encode(0xFF, 0, 0), 0x001F);
         assert_eq!(rgb16.encode(0, 0xFF, 0), 0x07E0);
         assert_eq!((rgb.stride(), rgb16.stride(), rgb.buffer_len()), (2560, 1280, 2560 * 480));
     }

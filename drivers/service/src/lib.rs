@@ -27,7 +27,7 @@
 //!
 //! [`timer`] is the system timer's service, [`console`] the UART's,
 //! [`block`] the SD card's (with [`sd`], the card's protocol), [`mailbox`]
-//! the VideoCore firmware's property interface;
+//! the VideoCore firmware's property interface, [`display`] the screen's;
 //! [`registers`] holds the devices' register blocks, defined once for
 //! drivers and tests; [`supervision`] is the restart policy of the
 //! `supervisor` domain, which keeps drivers running for their clients.
@@ -36,6 +36,7 @@
 
 pub mod block;
 pub mod console;
+pub mod display;
 pub mod mailbox;
 pub mod registers;
 pub mod ring;
@@ -45,10 +46,14 @@ pub mod timer;
 
 /// The size of a connection's shared region for `service` (the builder
 /// makes it): [`block::AREA_SIZE`] for [`block::SERVICE`], whose data
-/// travel there beside the rings, one 4 KiB page for the others.
+/// travel there beside the rings, [`display::AREA_SIZE`] for
+/// [`display::SERVICE`], whose back buffer lies there, one 4 KiB page for
+/// the others.
 pub const fn connection_size(service: &str) -> u64 {
     if const_eq(service, block::SERVICE) {
         block::AREA_SIZE as u64
+    } else if const_eq(service, display::SERVICE) {
+        display::AREA_SIZE as u64
     } else {
         4096
     }

@@ -7,9 +7,14 @@
 //! [`message`], [`answer`]):
 //!
 //! - **Known tags only** ([`TAGS`]): board and memory information, clock
-//!   rates, temperatures. Anything else (framebuffer tags, power and clock
-//!   setters, which change the machine for every domain) is refused with
-//!   [`UNKNOWN_TAG`]; the display service asks for the framebuffer itself.
+//!   rates, temperatures. Anything else (power and clock setters, which
+//!   change the machine for every domain) is refused with [`UNKNOWN_TAG`].
+//! - **The screen is the display's**: the framebuffer request
+//!   ([`TAG_ALLOCATE_FRAMEBUFFER`], [`check_framebuffer`]) is served to one
+//!   client, the one the driver's `args` name (`framebuffer=CLIENT`), and
+//!   refused to the others with [`NOT_PERMITTED`]; the driver sends the
+//!   whole mode in one message ([`framebuffer_message`]) and checks the
+//!   firmware's answer against it ([`framebuffer_answer`]).
 //! - **Exact lengths**: a request carries exactly the bytes its tag takes
 //!   ([`BAD_LENGTH`] otherwise), and a clock or sensor id within range
 //!   ([`BAD_VALUE`]).
@@ -255,6 +260,150 @@ pub fn answer(id: u32, tag: &Tag, words: &[u32; MESSAGE_WORDS]) -> MailboxReply 
     MailboxReply { id, status: OK, len, reserved: 0, value }
 }
 
+/// The service's framebuffer request: allocates the screen. It takes 16
+/// bytes (width, height, depth, pixel order: `display::framebuffer_request`)
+/// and gives 16: the framebuffer's ARM physical address, its size, its
+/// pitch (bytes a row) and the pixel order the firmware set. Only the one
+/// client the driver's `args` name (`framebuffer=CLIENT`) may ask
+/// ([`NOT_PERMITTED`] for the others): the screen is the display service's.
+pub const TAG_ALLOCATE_FRAMEBUFFER: u32 = 0x0004_0001;
+/// The request's length.
+pub const FRAMEBUFFER_REQUEST_LEN: u32 = 16;
+/// The client may not ask for this tag.
+pub const NOT_PERMITTED: u32 = 6;
+
+/// Checks a framebuffer request from a client that `may` allocate the
+/// framebuffer: its length, a size of at most 4096 x 4096 pixels, a depth
+/// of 16 or 32 bits and a pixel order of 0 or 1.
+pub fn check_framebuffer(request: &MailboxRequest, may: bool) -> Result<(), u32> {
+    if !may {
+        return Err(NOT_PERMITTED);
+    }
+    if request.len != FRAMEBUFFER_REQUEST_LEN {
+        return Err(BAD_LENGTH);
+    }
+    let [width, height, depth, order] = request.value;
+    let sized = (1..=4096).contains(&width) && (1..=4096).contains(&height);
+    if !sized || !matches!(depth, 16 | 32) || order > 1 {
+        return Err(BAD_VALUE);
+    }
+    Ok(())
+}
+
+/// The client the driver's `args` let allocate the framebuffer (the word
+/// `framebuffer=CLIENT`), if any.
+pub fn framebuffer_client(args: &str) -> Option<&str> {
+    args.split_whitespace().find_map(|word| word.strip_prefix("framebuffer="))
+}
+
+/// Sets the physical (scanned out) size.
+const TAG_SET_PHYSICAL_SIZE: u32 = 0x0004_8003;
+/// Sets the virtual (drawn) size.
+const TAG_SET_VIRTUAL_SIZE: u32 = 0x0004_8004;
+/// Sets the bits per pixel.
+const TAG_SET_DEPTH: u32 = 0x0004_8005;
+/// Sets the pixel order.
+const TAG_SET_PIXEL_ORDER: u32 = 0x0004_8006;
+/// Sets the virtual offset (where the physical view starts).
+const TAG_SET_VIRTUAL_OFFSET: u32 = 0x0004_8009;
+/// Gets the pitch.
+const TAG_GET_PITCH: u32 = 0x0004_0008;
+/// The alignment asked of the framebuffer: a page.
+const FRAMEBUFFER_ALIGN: u32 = 4096;
+
+/// The tags of the framebuffer message, in order, with their value
+/// buffer's words and the request's bytes.
+const FRAMEBUFFER_TAGS: [(u32, usize, u32); 7] = [
+    (TAG_SET_PHYSICAL_SIZE, 2, 8),
+    (TAG_SET_VIRTUAL_SIZE, 2, 8),
+    (TAG_SET_VIRTUAL_OFFSET, 2, 8),
+    (TAG_SET_DEPTH, 1, 4),
+    (TAG_SET_PIXEL_ORDER, 1, 4),
+    (TAG_ALLOCATE_FRAMEBUFFER, 2, 4),
+    (TAG_GET_PITCH, 1, 0),
+];
+
+/// Words of the framebuffer message: size, code, each tag's three words
+/// and value buffer, the end tag.
+pub const FRAMEBUFFER_MESSAGE_WORDS: usize = 2 + 3 * 7 + 11 + 1;
+
+/// The framebuffer message for `request` (checked: its length is
+/// [`FRAMEBUFFER_REQUEST_LEN`]): one message setting the sizes, offset,
+/// depth and pixel order, allocating the buffer and asking for its pitch,
+/// so that the firmware sees the whole mode at once.
+pub fn framebuffer_message(request: &MailboxRequest) -> [u32; FRAMEBUFFER_MESSAGE_WORDS] {
+    let [width, height, depth, order] = request.value;
+    let values: [[u32; 2]; 7] = [
+        [width, height],
+        [width, height],
+        [0, 0],
+        [depth, 0],
+        [order, 0],
+        [FRAMEBUFFER_ALIGN, 0],
+        [0, 0],
+    ];
+    let mut words = [0; FRAMEBUFFER_MESSAGE_WORDS];
+    words[0] = (FRAMEBUFFER_MESSAGE_WORDS * 4) as u32;
+    words[1] = CODE_REQUEST;
+    let mut at = 2;
+    for ((tag, buffer_words, request_len), value) in FRAMEBUFFER_TAGS.iter().zip(values) {
+        words[at] = *tag;
+        words[at + 1] = (*buffer_words * 4) as u32;
+        words[at + 2] = *request_len;
+        words[at + 3..at + 3 + buffer_words].copy_from_slice(&value[..*buffer_words]);
+        at += 3 + buffer_words;
+    }
+    words[at] = TAG_END;
+    words
+}
+
+/// The reply to framebuffer request `request` from the firmware's answer
+/// `words` to [`framebuffer_message`]: every tag answered, the sizes and
+/// depth as asked, a buffer of at least `pitch * height` bytes at a
+/// non-zero address with a pitch of at least a row of pixels; otherwise
+/// [`FIRMWARE_ERROR`]. The address is the ARM's (the bus alias masked off).
+pub fn framebuffer_answer(
+    request: &MailboxRequest,
+    words: &[u32; FRAMEBUFFER_MESSAGE_WORDS],
+) -> MailboxReply {
+    let refused = MailboxReply { id: request.id, status: FIRMWARE_ERROR, ..MailboxReply::default() };
+    if words[1] != CODE_ANSWERED {
+        return refused;
+    }
+    let mut values = [[0u32; 2]; 7];
+    let mut at = 2;
+    for ((tag, buffer_words, _), value) in FRAMEBUFFER_TAGS.iter().zip(values.iter_mut()) {
+        let answered = words[at + 2];
+        if words[at] != *tag || answered & TAG_ANSWERED == 0 {
+            return refused;
+        }
+        value[..*buffer_words].copy_from_slice(&words[at + 3..at + 3 + buffer_words]);
+        at += 3 + buffer_words;
+    }
+    let [width, height, depth, _] = request.value;
+    let [physical, _, _, [got_depth, _], [order, _], [base, size], [pitch, _]] = values;
+    let row = u64::from(width) * u64::from(depth / 8);
+    let whole = u64::from(pitch) * u64::from(height);
+    let fits = physical == [width, height]
+        && got_depth == depth
+        && base & BUS_ADDRESS_MASK != 0
+        && u64::from(pitch) >= row
+        && u64::from(size) >= whole;
+    if !fits {
+        return refused;
+    }
+    MailboxReply {
+        id: request.id,
+        status: OK,
+        len: 16,
+        reserved: 0,
+        value: [base & BUS_ADDRESS_MASK, size, pitch, order],
+    }
+}
+
+/// Masks a VideoCore bus address down to the ARM physical address.
+pub const BUS_ADDRESS_MASK: u32 = 0x3FFF_FFFF;
+
 /// The words the mailbox carries for a message at bus address `bus` on the
 /// property channel (the message 16-byte aligned).
 pub fn token(bus: u32) -> u32 {
@@ -310,6 +459,74 @@ mod tests {
         other[2] = TAG_BOARD_REVISION;
         firmware(&mut other, 8, [0; VALUE_WORDS]);
         assert_eq!(answer(7, tag, &other).status, FIRMWARE_ERROR, "another tag's answer");
+    }
+
+    fn framebuffer(width: u32, height: u32, depth: u32, order: u32) -> MailboxRequest {
+        MailboxRequest {
+            id: 3,
+            tag: TAG_ALLOCATE_FRAMEBUFFER,
+            len: FRAMEBUFFER_REQUEST_LEN,
+            reserved: 0,
+            value: [width, height, depth, order],
+        }
+    }
+
+    #[test]
+    fn only_the_named_client_may_allocate_a_sane_framebuffer() {
+        assert_eq!(framebuffer_client("fault-after=2 framebuffer=display"), Some("display"));
+        assert_eq!(framebuffer_client("framebuffer"), None);
+        assert_eq!(check_framebuffer(&framebuffer(640, 480, 32, 1), true), Ok(()));
+        assert_eq!(check_framebuffer(&framebuffer(640, 480, 32, 1), false), Err(NOT_PERMITTED));
+        let short = MailboxRequest { len: 8, ..framebuffer(640, 480, 32, 1) };
+        assert_eq!(check_framebuffer(&short, true), Err(BAD_LENGTH));
+        for bad in [(0, 480, 32, 1), (640, 5000, 32, 1), (640, 480, 24, 1), (640, 480, 32, 2)] {
+            let (w, h, d, o) = bad;
+            assert_eq!(check_framebuffer(&framebuffer(w, h, d, o), true), Err(BAD_VALUE), "{bad:?}");
+        }
+    }
+
+    /// A firmware that grants `request`: answers every tag, the buffer at
+    /// bus address `base`.
+    fn grant(words: &mut [u32; FRAMEBUFFER_MESSAGE_WORDS], base: u32, pitch: u32, size: u32) {
+        words[1] = CODE_ANSWERED;
+        let mut at = 2;
+        for (tag, buffer_words, _) in FRAMEBUFFER_TAGS {
+            words[at + 2] |= TAG_ANSWERED;
+            if tag == TAG_ALLOCATE_FRAMEBUFFER {
+                words[at + 3..at + 5].copy_from_slice(&[base, size]);
+            }
+            if tag == TAG_GET_PITCH {
+                words[at + 3] = pitch;
+            }
+            at += 3 + buffer_words;
+        }
+    }
+
+    #[test]
+    fn the_framebuffer_message_sets_the_whole_mode_and_the_answer_is_checked() {
+        let request = framebuffer(640, 480, 32, 1);
+        let mut words = framebuffer_message(&request);
+        assert_eq!(words[0] as usize, FRAMEBUFFER_MESSAGE_WORDS * 4);
+        assert_eq!(words[2..7], [TAG_SET_PHYSICAL_SIZE, 8, 8, 640, 480]);
+        assert_eq!(words[FRAMEBUFFER_MESSAGE_WORDS - 1], TAG_END);
+        assert_eq!(framebuffer_answer(&request, &words).status, FIRMWARE_ERROR, "unanswered");
+        grant(&mut words, 0xC010_0000 | 0x3C00_0000, 2560, 2560 * 480);
+        let reply = framebuffer_answer(&request, &words);
+        assert_eq!(reply.status, OK);
+        assert_eq!(reply.value, [0x3C10_0000, 2560 * 480, 2560, 1]);
+        let mut small = framebuffer_message(&request);
+        grant(&mut small, 0xFC10_0000, 2560, 2560 * 479);
+        assert_eq!(framebuffer_answer(&request, &small).status, FIRMWARE_ERROR, "too small");
+        let mut narrow = framebuffer_message(&request);
+        grant(&mut narrow, 0xFC10_0000, 2000, 2560 * 480);
+        assert_eq!(framebuffer_answer(&request, &narrow).status, FIRMWARE_ERROR, "pitch");
+        let mut nowhere = framebuffer_message(&request);
+        grant(&mut nowhere, 0xC000_0000, 2560, 2560 * 480);
+        assert_eq!(framebuffer_answer(&request, &nowhere).status, FIRMWARE_ERROR, "address 0");
+        let mut resized = framebuffer_message(&request);
+        grant(&mut resized, 0xFC10_0000, 2560, 2560 * 480);
+        resized[5] = 320;
+        assert_eq!(framebuffer_answer(&request, &resized).status, FIRMWARE_ERROR, "other size");
     }
 
     #[test]

@@ -112,6 +112,11 @@ pub struct Device {
     /// machine, so its manifest must say it is `trusted`.
     #[serde(default)]
     pub dma: bool,
+    /// It is memory, not registers (the VideoCore's, where the firmware
+    /// puts the framebuffer): it lies in the memory map's `gpu` range and a
+    /// domain that uses it maps it as normal memory, not device memory.
+    #[serde(default)]
+    pub memory: bool,
     /// Its interrupts: name (as in `DEVICE.NAME`) to interrupt number.
     #[serde(default)]
     pub interrupts: BTreeMap<String, u32>,
@@ -234,8 +239,8 @@ impl Board {
 
     /// Checks that the description is self-consistent: the memory map's
     /// ranges are non-empty and disjoint, device names are unique, every
-    /// device lies in the peripherals or the local block without
-    /// overlapping another, interrupt numbers are in range and unique, and
+    /// device lies in the peripherals or the local block (a `memory` one in
+    /// the `gpu` range) without overlapping another, interrupt numbers are in range and unique, and
     /// device and interrupt names (`DEVICE.NAME`) fit a capability's name
     /// ([`MAX_CAP_NAME_LEN`] bytes). Returns every problem found.
     pub fn check(&self) -> std::result::Result<(), Vec<String>> {
@@ -274,7 +279,14 @@ impl Board {
             if device.size == 0 || device.base.checked_add(device.size).is_none() {
                 problems.push(format!("device {}: bad register range", device.name));
             }
-            if !(map.peripherals.contains(&registers) || map.local.contains(&registers)) {
+            if device.memory && !map.gpu.contains(&registers) {
+                problems.push(format!(
+                    "device {}: memory {:#x}-{:#x} is outside memory.gpu",
+                    device.name, registers.start, registers.end
+                ));
+            }
+            let in_peripherals = map.peripherals.contains(&registers) || map.local.contains(&registers);
+            if !device.memory && !in_peripherals {
                 problems.push(format!(
                     "device {}: registers {:#x}-{:#x} are outside the peripherals and the local block",
                     device.name, registers.start, registers.end

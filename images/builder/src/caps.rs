@@ -104,7 +104,7 @@ impl ImageCaps {
                     name: leak_str(&device.name),
                     start: pages.start,
                     end: pages.end,
-                    kind: RegionKind::Device,
+                    kind: if device.memory { RegionKind::Normal } else { RegionKind::Device },
                 });
             }
         }

@@ -143,6 +143,9 @@ pub fn build_image(root: &Path, manifest: &Path) -> Result<BuiltImage> {
 pub struct Overrides {
     /// Drop `run-for`, so that the run goes on until quit.
     pub until_quit: bool,
+    /// End the run after this long, whatever `run-for` says (a screenshot
+    /// at that time).
+    pub run_for_ns: Option<u64>,
     /// Trace with a ring of this many records, whatever `[image] trace`
     /// says.
     pub trace_records: Option<usize>,
@@ -188,6 +191,13 @@ pub fn build_image_with_features_and(
     build(root, manifest, Machine::Qemu, kernel_features, overrides)
 }
 
+/// [`build_image_for`] [`Machine::Board`] with `overrides` applied to the
+/// manifest: a kernel that halts at the end of the run instead of ending
+/// QEMU, so that what the run left (the screen) can be looked at.
+pub fn build_board_image_with(root: &Path, manifest: &Path, overrides: Overrides) -> Result<BuiltImage> {
+    build(root, manifest, Machine::Board, &[], overrides)
+}
+
 /// [`build_image`] for `machine`: [`Machine::Board`] builds the kernel for
 /// a physical Pi 3, without semihosting, into `target/images/board/<name>`.
 pub fn build_image_for(root: &Path, manifest: &Path, machine: Machine) -> Result<BuiltImage> {
@@ -206,6 +216,9 @@ fn build(
     let mut manifest = Manifest::load(manifest, &programs)?;
     if overrides.until_quit {
         manifest.run_for_ns = None;
+    }
+    if let Some(run_for_ns) = overrides.run_for_ns {
+        manifest.run_for_ns = Some(run_for_ns);
     }
     if let Some(records) = overrides.trace_records {
         manifest.trace_records = records;

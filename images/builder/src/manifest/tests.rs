@@ -720,7 +720,7 @@ fn an_unknown_device_is_refused_with_a_suggestion() {
     refused(
         &with("a", "uses = [\"gpoi\", \"uart9\"]"),
         &[
-            r#"images/test.toml:6:9: domain "a", key `uses`: no device is called "gpoi" on board rpi3; its devices are: uart0, uart1, systimer, gpio, emmc, mailbox; help: did you mean "gpio"?"#,
+            r#"images/test.toml:6:9: domain "a", key `uses`: no device is called "gpoi" on board rpi3; its devices are: uart0, uart1, systimer, gpio, emmc, mailbox, gpu-memory; help: did you mean "gpio"?"#,
             r#"domain "a", key `uses`: no device is called "uart9""#,
         ],
     );

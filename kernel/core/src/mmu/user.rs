@@ -5,7 +5,10 @@
 //! domain's ASID), and never executable by the kernel. A domain's slot is
 //! one 2 MiB-aligned block of at most 2 MiB, one level-3 table's reach;
 //! shared regions and device registers it holds capabilities for take a
-//! few more level-3 tables. Everything else stays unmapped.
+//! few more level-3 tables, except where a region covers a whole 2 MiB
+//! span: that span is one level-2 block entry and takes no table (the
+//! VideoCore's memory, 48 MiB, takes 24 entries). Everything else stays
+//! unmapped.
 
 use super::descriptor::{self, Access, Attributes, Execute, MemoryKind};
 use super::tables::{TranslationTable, L1_BLOCK, L2_BLOCK};
@@ -83,10 +86,16 @@ fn level3_phys(tables_phys: u64, index: usize) -> u64 {
     tables_phys + (2 + index as u64) * TABLE_SIZE
 }
 
+/// Whether level-2 entry `entry` points at a level-3 table (not a block,
+/// not empty).
+fn is_table(entry: u64) -> bool {
+    entry & 0b11 == 0b11
+}
+
 /// The level-3 table `l2` entry `span` points at, if any.
 fn level3_of(tables: &DomainTables, tables_phys: u64, span: usize) -> Option<usize> {
     let entry = tables.l2.0[span];
-    (entry & 1 != 0).then(|| {
+    is_table(entry).then(|| {
         (0..LEVEL3_TABLES)
             .find(|&i| descriptor::table(level3_phys(tables_phys, i)) == entry)
             .expect("level-2 entries point only at the domain's own tables")
@@ -115,9 +124,17 @@ fn check_range(region: UserRegion) -> Result<(), UserMapError> {
     Ok(())
 }
 
+/// Whether `region` covers 2 MiB span `span` whole.
+fn covers(region: UserRegion, span: usize) -> bool {
+    let base = span as u64 * L2_BLOCK;
+    region.start <= base && base + L2_BLOCK <= region.end
+}
+
 /// Maps `region` (page-aligned, in the first GiB) at its physical address
-/// as `kind` memory, taking level-3 tables as needed. Pages already mapped
-/// get the new rights. `tables_phys` is the physical address of `tables`.
+/// as `kind` memory: a span it covers whole as one block entry (unless
+/// the span has a level-3 table already), the rest page by page, taking
+/// level-3 tables as needed. What is already mapped gets the new rights.
+/// `tables_phys` is the physical address of `tables`.
 pub fn map_range(
     tables: &mut DomainTables,
     tables_phys: u64,
@@ -127,21 +144,33 @@ pub fn map_range(
     check_range(region)?;
     let first = (region.start / L2_BLOCK) as usize;
     let last = ((region.end - 1) / L2_BLOCK) as usize;
+    let paged = |tables: &DomainTables, span| {
+        !covers(region, span) || level3_of(tables, tables_phys, span).is_some()
+    };
     // Take every table first, so that a failure maps nothing.
-    let needed = (first..=last).filter(|&s| level3_of(tables, tables_phys, s).is_none()).count();
+    let needed = (first..=last)
+        .filter(|&s| paged(tables, s) && level3_of(tables, tables_phys, s).is_none())
+        .count();
     let free = (0..LEVEL3_TABLES)
         .filter(|&i| !tables.l2.0.contains(&descriptor::table(level3_phys(tables_phys, i))))
         .count();
     if needed > free {
         return Err(UserMapError::NoTable(region));
     }
-    let mut page = region.start;
-    while page < region.end {
-        let span = (page / L2_BLOCK) as usize;
+    let attributes = attributes(region.rights, kind);
+    for span in first..=last {
+        let base = span as u64 * L2_BLOCK;
+        if !paged(tables, span) {
+            tables.l2.0[span] = descriptor::block(base, attributes);
+            continue;
+        }
         let table = level3_for(tables, tables_phys, span).expect("counted above");
-        let index = ((page % L2_BLOCK) / PAGE_SIZE) as usize;
-        tables.l3[table].0[index] = descriptor::page(page, attributes(region.rights, kind));
-        page += PAGE_SIZE;
+        let mut page = region.start.max(base);
+        while page < region.end.min(base + L2_BLOCK) {
+            let index = ((page - base) / PAGE_SIZE) as usize;
+            tables.l3[table].0[index] = descriptor::page(page, attributes);
+            page += PAGE_SIZE;
+        }
     }
     Ok(())
 }
@@ -160,7 +189,13 @@ pub fn unmap_range(
     let first = (region.start / L2_BLOCK) as usize;
     let last = ((region.end - 1) / L2_BLOCK) as usize;
     for span in first..=last {
-        let Some(table) = level3_of(tables, tables_phys, span) else { continue };
+        let Some(table) = level3_of(tables, tables_phys, span) else {
+            // A block entry belongs to one region, which covers its span.
+            if covers(region, span) {
+                tables.l2.0[span] = 0;
+            }
+            continue;
+        };
         let span_base = span as u64 * L2_BLOCK;
         let from = (region.start.max(span_base) - span_base) / PAGE_SIZE;
         let to = (region.end.min(span_base + L2_BLOCK) - span_base) / PAGE_SIZE;
@@ -307,18 +342,63 @@ mod tests {
     }
 
     #[test]
+    fn whole_spans_are_blocks_and_take_no_table() {
+        let mut tables = map(&[]).unwrap();
+        // The VideoCore's memory: 24 spans, all whole.
+        let gpu =
+            UserRegion { start: 0x3C00_0000, end: 0x3F00_0000, rights: UserRights::ReadWrite };
+        map_range(&mut tables, TABLES, gpu, MemoryKind::Normal).unwrap();
+        let spans = (0x3C00_0000 / L2_BLOCK) as usize..(0x3F00_0000 / L2_BLOCK) as usize;
+        for span in spans.clone() {
+            let entry = tables.l2.0[span];
+            assert_eq!(entry & 0b11, 0b01, "a block");
+            assert_eq!(output_address_of(entry), span as u64 * L2_BLOCK);
+            assert_eq!((entry >> 6) & 3, 0b01, "read/write for EL0");
+            assert_eq!(entry & (1 << 54), 1 << 54, "not executable");
+        }
+        // A region with a partial span at each end: blocks between, two
+        // tables for the ends.
+        let ragged = UserRegion {
+            start: 0x0400_0000 + PAGE_SIZE,
+            end: 0x0400_0000 + 3 * L2_BLOCK + PAGE_SIZE,
+            rights: UserRights::ReadOnly,
+        };
+        map_range(&mut tables, TABLES, ragged, MemoryKind::Normal).unwrap();
+        let first = (0x0400_0000 / L2_BLOCK) as usize;
+        assert_eq!(tables.l2.0[first] & 0b11, 0b11, "a table for the partial span");
+        assert_eq!(tables.l3[0].0[0], 0, "its first page is not the region's");
+        assert_eq!(tables.l3[0].0[1] & 1, 1);
+        assert_eq!(tables.l2.0[first + 1] & 0b11, 0b01);
+        assert_eq!(tables.l2.0[first + 2] & 0b11, 0b01);
+        assert_eq!(tables.l2.0[first + 3] & 0b11, 0b11);
+        assert_eq!(tables.l3[1].0[0] & 1, 1);
+        assert_eq!(tables.l3[1].0[1], 0);
+        unmap_range(&mut tables, TABLES, ragged).unwrap();
+        unmap_range(&mut tables, TABLES, gpu).unwrap();
+        assert!(tables.l2.0.iter().all(|&d| d == 0), "unmapped, tables and blocks");
+    }
+
+    #[test]
     fn running_out_of_tables_maps_nothing() {
         let mut tables = map(&[]).unwrap();
+        // One page in each of more spans than there are tables.
+        for span in 0..LEVEL3_TABLES as u64 {
+            let base = 0x0400_0000 + span * L2_BLOCK;
+            let page = UserRegion { start: base, end: base + PAGE_SIZE, rights: UserRights::ReadOnly };
+            map_range(&mut tables, TABLES, page, MemoryKind::Normal).unwrap();
+        }
+        let mapped = tables.l2.0;
+        let base = 0x0400_0000 + LEVEL3_TABLES as u64 * L2_BLOCK;
         let wide = UserRegion {
-            start: 0x0400_0000,
-            end: 0x0400_0000 + (LEVEL3_TABLES as u64 + 1) * L2_BLOCK,
+            start: base - PAGE_SIZE,
+            end: base + PAGE_SIZE,
             rights: UserRights::ReadOnly,
         };
         assert_eq!(
             map_range(&mut tables, TABLES, wide, MemoryKind::Normal),
             Err(UserMapError::NoTable(wide))
         );
-        assert!(tables.l2.0.iter().all(|&d| d == 0));
+        assert_eq!(tables.l2.0, mapped, "nothing more mapped");
         let above =
             UserRegion { start: L1_BLOCK, end: L1_BLOCK + PAGE_SIZE, rights: UserRights::ReadOnly };
         assert_eq!(
