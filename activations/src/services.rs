@@ -4,6 +4,10 @@
 
 use crate::events::{EventChannel, Region};
 use crate::runtime::now_ns;
+use embedded_graphics_core::draw_target::DrawTarget;
+use embedded_graphics_core::geometry::{OriginDimensions, Size};
+use embedded_graphics_core::pixelcolor::{Rgb888, RgbColor};
+use embedded_graphics_core::Pixel;
 use vesper_abi::cap::CapKind;
 use vesper_abi::dcb::peer_stopped;
 use vesper_service::block::{
@@ -11,10 +15,6 @@ use vesper_service::block::{
     OP_WRITE,
 };
 use vesper_service::console::{self, Chunk, INPUT, OUTPUT, OUTPUT_MARKED};
-use embedded_graphics_core::draw_target::DrawTarget;
-use embedded_graphics_core::geometry::{OriginDimensions, Size};
-use embedded_graphics_core::pixelcolor::{Rgb888, RgbColor};
-use embedded_graphics_core::Pixel;
 use vesper_service::display::{self, DisplayReply, DisplayRequest, Mode, Rect};
 use vesper_service::mailbox::{self, MailboxReply, MailboxRequest};
 use vesper_service::ring::{Consumer, Corrupt, Message, Producer, ServiceArea};
@@ -695,7 +695,11 @@ impl DisplayClient {
 
     /// Sends operation `op` on the rectangle `[x, y, width, height]` and
     /// waits for its reply.
-    fn request(&mut self, op: u32, [x, y, width, height]: [u32; 4]) -> Result<DisplayReply, ServiceError> {
+    fn request(
+        &mut self,
+        op: u32,
+        [x, y, width, height]: [u32; 4],
+    ) -> Result<DisplayReply, ServiceError> {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         self.connection.send(DisplayRequest { id, op, x, y, width, height })?;

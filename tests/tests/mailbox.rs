@@ -24,9 +24,11 @@ fn clients_read_the_boards_properties_and_a_hostile_one_is_refused_and_still_ser
     run.check(clock > 0, "the ARM clock has a rate");
     let temperature = said("mailbox-client", "temperature ");
     run.check(temperature.ends_with(" mC"), &format!("a temperature: {temperature}"));
-    // UNKNOWN_TAG 1, BAD_LENGTH 2, BAD_VALUE 3.
+    // UNKNOWN_TAG 1, BAD_LENGTH 2, BAD_VALUE 3, NOT_PERMITTED 6 (the
+    // framebuffer is the display's, and this image names none).
     for (what, status) in [
-        ("allocate a framebuffer: ", "status 1"),
+        ("allocate a framebuffer: ", "status 6"),
+        ("allocate a framebuffer properly: ", "status 6"),
         ("set the ARM clock: ", "status 1"),
         ("power a device off: ", "status 1"),
         ("revision with a value: ", "status 2"),
@@ -36,6 +38,10 @@ fn clients_read_the_boards_properties_and_a_hostile_one_is_refused_and_still_ser
     ] {
         run.check(said("mailbox-hostile", what) == status, &format!("refused: {what}{status}"));
     }
+    run.check(
+        said("mailbox-hostile", "my address as a value: ") == "Ok(0), canary intact true",
+        "an address in a request's value is never passed on",
+    );
     run.check(
         said("mailbox-hostile", "still served: ") == "revision 0xa02082",
         "the hostile client is still served",

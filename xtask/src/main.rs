@@ -417,7 +417,10 @@ fn run(command: Cmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run { manifest, elf, deny_warnings, sd, display } => {
-            if display && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            if display
+                && std::env::var_os("DISPLAY").is_none()
+                && std::env::var_os("WAYLAND_DISPLAY").is_none()
+            {
                 bail!(
                     "--display: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set); \
                      `cargo xtask screenshot MANIFEST --at 500ms --out shot.png` saves what the \

@@ -163,8 +163,7 @@ impl Boot {
         if !self.display {
             cmd.args(["-display", "none"]);
         }
-        cmd
-            .args(["-serial", uarts[0], "-serial", uarts[1]])
+        cmd.args(["-serial", uarts[0], "-serial", uarts[1]])
             .args(["-semihosting", "-icount", if self.realtime { ICOUNT_REALTIME } else { ICOUNT }])
             .arg("-kernel")
             .arg(&self.kernel);

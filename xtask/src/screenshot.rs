@@ -31,7 +31,13 @@ pub struct Screenshot {
 
 /// Builds `manifest` to end at `at_ns`, boots it, and writes the screen
 /// as it is then to `out` (PNG). Gives up after `timeout` of real time.
-pub fn screenshot(root: &Path, manifest: &Path, at_ns: u64, out: &Path, timeout: Duration) -> Result<Screenshot> {
+pub fn screenshot(
+    root: &Path,
+    manifest: &Path,
+    at_ns: u64,
+    out: &Path,
+    timeout: Duration,
+) -> Result<Screenshot> {
     let overrides = vesper_builder::Overrides { run_for_ns: Some(at_ns), ..Default::default() };
     let image = vesper_builder::build_board_image_with(root, manifest, overrides)?;
     let boot = Boot::new(&image.kernel.flat);
@@ -47,7 +53,8 @@ pub fn screendump(boot: &Boot, png: &Path, timeout: Duration) -> Result<String> 
     let _ = std::fs::remove_file(&socket);
     let png = std::path::absolute(png)?;
     if let Some(folder) = png.parent() {
-        std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
     }
     let _ = std::fs::remove_file(&png);
     let mut command = boot.command();
@@ -131,8 +138,8 @@ fn qmp_screendump(socket: &Path, png: &Path) -> Result<()> {
             if reader.read_line(&mut line)? == 0 {
                 bail!("QEMU closed the QMP socket");
             }
-            let answer: serde_json::Value = serde_json::from_str(&line)
-                .with_context(|| format!("QMP answered {line:?}"))?;
+            let answer: serde_json::Value =
+                serde_json::from_str(&line).with_context(|| format!("QMP answered {line:?}"))?;
             if answer.get("return").is_some() {
                 return Ok(());
             }
@@ -166,9 +173,7 @@ pub fn read_png(png: &Path) -> Result<(u32, u32, Vec<[u8; 3]>)> {
     if channels < 3 {
         bail!("{} is not in colour", png.display());
     }
-    let pixels = buffer[..info.buffer_size()]
-        .chunks(channels)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect();
+    let pixels =
+        buffer[..info.buffer_size()].chunks(channels).map(|p| [p[0], p[1], p[2]]).collect();
     Ok((info.width, info.height, pixels))
 }

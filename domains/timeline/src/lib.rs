@@ -165,6 +165,8 @@ pub struct Row {
 /// The chart: its rows and the intervals of its columns.
 #[derive(Clone, Debug)]
 pub struct Timeline {
+    /// How often a column is sampled (the nominal interval).
+    interval_ns: u64,
     rows: Vec<Row, MAX_ROWS>,
     /// Each column's interval.
     intervals: [u64; COLUMNS],
@@ -172,16 +174,44 @@ pub struct Timeline {
     pushed: usize,
 }
 
-impl Default for Timeline {
-    fn default() -> Self {
-        Self::new()
+/// The sampling interval when the program's `args` set none.
+pub const DEFAULT_INTERVAL_NS: u64 = 2_500_000;
+
+/// The sampling interval the program's `args` ask for (`every=1ms`,
+/// `every=2500us`: at least 100 us), or [`DEFAULT_INTERVAL_NS`].
+pub fn interval_from(args: &str) -> u64 {
+    let asked = args.split_whitespace().find_map(|word| word.strip_prefix("every="));
+    let parse = |text: &str| {
+        let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+        let scale = match unit {
+            "us" => 1_000,
+            "ms" => 1_000_000,
+            _ => return None,
+        };
+        number.parse::<u64>().ok()?.checked_mul(scale).filter(|&ns| ns >= 100_000)
+    };
+    asked.and_then(parse).unwrap_or(DEFAULT_INTERVAL_NS)
+}
+
+/// `ns` as people write a period: `10ms`, `2.5ms`, `500us`.
+struct Duration(u64);
+
+impl core::fmt::Display for Duration {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let us = self.0 / 1000;
+        match (us / 1000, us % 1000) {
+            (0, us) => write!(f, "{us}us"),
+            (ms, 0) => write!(f, "{ms}ms"),
+            (ms, us) if us % 100 == 0 => write!(f, "{ms}.{}ms", us / 100),
+            (ms, us) => write!(f, "{ms}.{us:03}ms"),
+        }
     }
 }
 
 impl Timeline {
-    /// An empty chart.
-    pub const fn new() -> Self {
-        Self { rows: Vec::new(), intervals: [0; COLUMNS], pushed: 0 }
+    /// An empty chart, sampled every `interval_ns`.
+    pub const fn new(interval_ns: u64) -> Self {
+        Self { interval_ns, rows: Vec::new(), intervals: [0; COLUMNS], pushed: 0 }
     }
 
     /// Adds a row for domain `name` with `reservation`; `false` if the
@@ -262,23 +292,28 @@ impl Timeline {
         )
     }
 
-    /// The rectangle of everything the chart draws.
+    /// The rectangle of everything the chart draws: the title, the rows,
+    /// the legend.
     pub fn area(&self) -> Rectangle {
-        let rows = self.rows.len().max(1) as u32;
-        Rectangle::new(Point::zero(), Size::new(CHART_X as u32 + COLUMNS as u32 + 100, CHART_Y as u32 + ROW_PITCH as u32 * rows))
+        let height = Self::row_top(self.rows.len()) as u32 + 14;
+        Rectangle::new(Point::zero(), Size::new(CHART_X as u32 + COLUMNS as u32 + 100, height))
     }
 
     /// Draws everything: the title, each row's label, bars and share.
     pub fn draw<D: DrawTarget<Color = Rgb888>>(&self, target: &mut D) -> Result<(), D::Error> {
         self.area().into_styled(PrimitiveStyle::with_fill(BACKGROUND)).draw(target)?;
         let style = MonoTextStyle::new(&FONT_6X10, INK);
-        let window_ms: u64 = self.intervals.iter().sum::<u64>() / 1_000_000;
-        let mut title: String<64> = String::new();
+        let window = Duration(self.interval_ns.saturating_mul(COLUMNS as u64));
+        let mut title: String<80> = String::new();
         let _ = core::fmt::write(
             &mut title,
-            format_args!("Vesper: who had the CPU, the last {window_ms} ms (newest right)"),
+            format_args!("Vesper: who had the CPU over the last {window}, newest on the right"),
         );
         Text::with_baseline(&title, Point::new(8, 10), style, Baseline::Top).draw(target)?;
+        let legend =
+            "dark: guaranteed time, light: slack; marks: activated (below), blocked (above)";
+        let bottom = Self::row_top(self.rows.len()) + 2;
+        Text::with_baseline(legend, Point::new(8, bottom), style, Baseline::Top).draw(target)?;
         for row in 0..self.rows.len() {
             self.draw_label(target, row)?;
             self.draw_columns(target, row, self.len())?;
@@ -307,7 +342,11 @@ impl Timeline {
         CHART_Y + row as i32 * ROW_PITCH
     }
 
-    fn draw_label<D: DrawTarget<Color = Rgb888>>(&self, target: &mut D, row: usize) -> Result<(), D::Error> {
+    fn draw_label<D: DrawTarget<Color = Rgb888>>(
+        &self,
+        target: &mut D,
+        row: usize,
+    ) -> Result<(), D::Error> {
         let r = &self.rows[row];
         let style = MonoTextStyle::new(&FONT_6X10, INK);
         let top = Self::row_top(row) + BAR_TOP;
@@ -315,25 +354,39 @@ impl Timeline {
         let mut reserved: String<24> = String::new();
         let res = r.reservation;
         let ppm = if res.period_ns == 0 { 0 } else { res.slice_ns * 1_000_000 / res.period_ns };
+        let slack = if res.extra != 0 { "+x" } else { "" };
         let _ = core::fmt::write(
             &mut reserved,
-            format_args!("{}.{}% of {}ms{}", ppm / 10_000, ppm / 1000 % 10, res.period_ns / 1_000_000, if res.extra != 0 { "+x" } else { "" }),
+            format_args!(
+                "{}.{}% of {}{slack}",
+                ppm / 10_000,
+                ppm / 1000 % 10,
+                Duration(res.period_ns)
+            ),
         );
-        Text::with_baseline(&reserved, Point::new(8, top + 12), style, Baseline::Top).draw(target)?;
+        Text::with_baseline(&reserved, Point::new(8, top + 12), style, Baseline::Top)
+            .draw(target)?;
         let swatch = Rectangle::new(Point::new(CHART_X - 12, top), Size::new(6, BAR_HEIGHT));
         swatch.into_styled(PrimitiveStyle::with_fill(guaranteed_colour(row))).draw(target)
     }
 
-    fn draw_share<D: DrawTarget<Color = Rgb888>>(&self, target: &mut D, row: usize) -> Result<(), D::Error> {
+    fn draw_share<D: DrawTarget<Color = Rgb888>>(
+        &self,
+        target: &mut D,
+        row: usize,
+    ) -> Result<(), D::Error> {
         let top = Self::row_top(row) + BAR_TOP;
         let x = CHART_X + COLUMNS as i32 + 8;
         let clear = Rectangle::new(Point::new(x, top), Size::new(90, 10));
         clear.into_styled(PrimitiveStyle::with_fill(BACKGROUND)).draw(target)?;
         let ppm = self.share_ppm(row);
         let mut text: String<24> = String::new();
-        let _ = core::fmt::write(&mut text, format_args!("got {}.{}%", ppm / 10_000, ppm / 1000 % 10));
+        let _ =
+            core::fmt::write(&mut text, format_args!("got {}.{}%", ppm / 10_000, ppm / 1000 % 10));
         let style = MonoTextStyle::new(&FONT_6X10, INK);
-        Text::with_baseline(&text, Point::new(x, top), style, Baseline::Top).draw(target).map(|_| ())
+        Text::with_baseline(&text, Point::new(x, top), style, Baseline::Top)
+            .draw(target)
+            .map(|_| ())
     }
 
     /// Draws row `row`'s latest `count` columns, the newest at the right
@@ -361,7 +414,10 @@ impl Timeline {
                 target.fill_solid(&part, colour)?;
                 y += height as i32;
             }
-            let marks = [(column.blocked, bar_bottom - BAR_HEIGHT as i32 - 3), (column.activated, bar_bottom + 2)];
+            let marks = [
+                (column.blocked, bar_bottom - BAR_HEIGHT as i32 - 3),
+                (column.activated, bar_bottom + 2),
+            ];
             for (marked, y) in marks {
                 let mark = Rectangle::new(Point::new(x, y), Size::new(1, 2));
                 target.fill_solid(&mark, if marked { INK } else { BACKGROUND })?;
@@ -403,7 +459,10 @@ mod tests {
         type Color = Rgb888;
         type Error = core::convert::Infallible;
 
-        fn draw_iter<I: IntoIterator<Item = Pixel<Rgb888>>>(&mut self, pixels: I) -> Result<(), Self::Error> {
+        fn draw_iter<I: IntoIterator<Item = Pixel<Rgb888>>>(
+            &mut self,
+            pixels: I,
+        ) -> Result<(), Self::Error> {
             let size = self.size();
             for Pixel(p, c) in pixels {
                 if p.x >= 0 && p.y >= 0 && (p.x as u32) < size.width && (p.y as u32) < size.height {
@@ -415,7 +474,26 @@ mod tests {
     }
 
     fn reservation(period_ms: u64, slice_ms: u64) -> Reservation {
-        Reservation { period_ns: period_ms * 1_000_000, slice_ns: slice_ms * 1_000_000, latency_ns: 0, extra: 0 }
+        Reservation {
+            period_ns: period_ms * 1_000_000,
+            slice_ns: slice_ms * 1_000_000,
+            latency_ns: 0,
+            extra: 0,
+        }
+    }
+
+    #[test]
+    fn args_set_the_interval_and_periods_read_as_people_write_them() {
+        assert_eq!(interval_from(""), DEFAULT_INTERVAL_NS);
+        assert_eq!(interval_from("every=1ms"), 1_000_000);
+        assert_eq!(interval_from("x=1 every=250us"), 250_000);
+        assert_eq!(interval_from("every=50us"), DEFAULT_INTERVAL_NS, "too often");
+        assert_eq!(interval_from("every=2s"), DEFAULT_INTERVAL_NS, "unknown unit");
+        let shown = |ns| std::format!("{}", Duration(ns));
+        assert_eq!(shown(10_000_000), "10ms");
+        assert_eq!(shown(2_500_000), "2.5ms");
+        assert_eq!(shown(500_000), "500us");
+        assert_eq!(shown(1_250_000), "1.250ms");
     }
 
     #[test]
@@ -429,14 +507,15 @@ mod tests {
         assert_eq!(Column::of(&over, 1000).height(), BAR_HEIGHT, "clamped");
         assert_eq!(Column::of(&full, 0).height(), 0, "an empty interval");
         let before = Accounting { guaranteed_ns: 5, activations: 1, ..Accounting::default() };
-        let after = Accounting { guaranteed_ns: 9, activations: 2, blocks: 0, ..Accounting::default() };
+        let after =
+            Accounting { guaranteed_ns: 9, activations: 2, blocks: 0, ..Accounting::default() };
         let sample = Sample::between(&before, &after);
         assert_eq!((sample.guaranteed_ns, sample.activated, sample.blocked), (4, true, false));
     }
 
     #[test]
     fn the_chart_scrolls_and_its_bars_measure_the_shares() {
-        let mut timeline = Timeline::new();
+        let mut timeline = Timeline::new(1000);
         assert!(timeline.add_row("a", reservation(10, 2)));
         assert!(timeline.add_row("b", reservation(10, 5)));
         // a has 20% in every other interval and 60% in the others; b has
@@ -480,7 +559,7 @@ mod tests {
 
     #[test]
     fn a_partial_chart_is_drawn_at_the_right() {
-        let mut timeline = Timeline::new();
+        let mut timeline = Timeline::new(1000);
         timeline.add_row("only", reservation(10, 10));
         for _ in 0..5 {
             timeline.push(1000, &[Sample { guaranteed_ns: 1000, ..Sample::default() }]);

@@ -98,11 +98,8 @@ fn allocate(mode: Mode) -> Option<Screen> {
         println!("display: the manifest gives no mailbox connection");
         return None;
     };
-    let reply = mailbox.ask(
-        TAG_ALLOCATE_FRAMEBUFFER,
-        FRAMEBUFFER_REQUEST_LEN,
-        framebuffer_request(&mode),
-    );
+    let reply =
+        mailbox.ask(TAG_ALLOCATE_FRAMEBUFFER, FRAMEBUFFER_REQUEST_LEN, framebuffer_request(&mode));
     let [base, size, pitch, order] = match reply {
         Ok(reply) if reply.status == vesper_service::mailbox::OK => reply.value,
         other => {
@@ -113,7 +110,9 @@ fn allocate(mode: Mode) -> Option<Screen> {
     let (base, size, pitch) = (base as u64, size as u64, pitch as usize);
     let inside = base >= memory.base && base.saturating_add(size) <= memory.base + memory.size;
     if !inside || order != mode.order as u32 {
-        println!("display: the firmware's framebuffer {base:#x}+{size:#x} (order {order}) is unusable");
+        println!(
+            "display: the firmware's framebuffer {base:#x}+{size:#x} (order {order}) is unusable"
+        );
         return None;
     }
     let screen = Screen { mode, base: base as usize, pitch };

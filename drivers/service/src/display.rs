@@ -266,6 +266,17 @@ pub fn check_present(mode: &Mode, request: &DisplayRequest) -> Result<Rect, u32>
     Ok(Rect { x: request.x, y: request.y, width: request.width, height: request.height })
 }
 
+/// The test pattern the `display-pattern` program draws and the QEMU
+/// tests look for in a screendump: squares, each its top-left corner, its
+/// side and its colour `(r, g, b)`.
+pub const TEST_PATTERN: [(i32, i32, u32, (u8, u8, u8)); 5] = [
+    (10, 10, 20, (0xFF, 0x00, 0x00)),
+    (40, 10, 20, (0x00, 0xFF, 0x00)),
+    (70, 10, 20, (0x00, 0x00, 0xFF)),
+    (100, 10, 20, (0x12, 0x34, 0x56)),
+    (130, 10, 20, (0xFF, 0xFF, 0xFF)),
+];
+
 /// What the framebuffer allocation asks the firmware for, as the mailbox
 /// service's framebuffer request carries it: width, height, depth, pixel
 /// order.
@@ -282,7 +293,10 @@ mod tests {
     fn args_give_the_mode_and_the_rest_is_the_default() {
         assert_eq!(Mode::parse(""), Ok(Mode::DEFAULT));
         let mode = Mode::parse("800x600 bgr").unwrap();
-        assert_eq!((mode.width, mode.height, mode.depth, mode.order), (800, 600, 32, PixelOrder::Bgr));
+        assert_eq!(
+            (mode.width, mode.height, mode.depth, mode.order),
+            (800, 600, 32, PixelOrder::Bgr)
+        );
         assert_eq!(Mode::parse("320x240x16").map(|m| m.depth), Ok(16));
         assert_eq!(Mode::parse("fault-after=3 rgb"), Ok(Mode::DEFAULT));
         assert_eq!(Mode::parse("801x600"), Err(ModeError::BadSize));

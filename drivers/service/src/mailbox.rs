@@ -366,7 +366,8 @@ pub fn framebuffer_answer(
     request: &MailboxRequest,
     words: &[u32; FRAMEBUFFER_MESSAGE_WORDS],
 ) -> MailboxReply {
-    let refused = MailboxReply { id: request.id, status: FIRMWARE_ERROR, ..MailboxReply::default() };
+    let refused =
+        MailboxReply { id: request.id, status: FIRMWARE_ERROR, ..MailboxReply::default() };
     if words[1] != CODE_ANSWERED {
         return refused;
     }
@@ -481,7 +482,11 @@ mod tests {
         assert_eq!(check_framebuffer(&short, true), Err(BAD_LENGTH));
         for bad in [(0, 480, 32, 1), (640, 5000, 32, 1), (640, 480, 24, 1), (640, 480, 32, 2)] {
             let (w, h, d, o) = bad;
-            assert_eq!(check_framebuffer(&framebuffer(w, h, d, o), true), Err(BAD_VALUE), "{bad:?}");
+            assert_eq!(
+                check_framebuffer(&framebuffer(w, h, d, o), true),
+                Err(BAD_VALUE),
+                "{bad:?}"
+            );
         }
     }
 

@@ -285,7 +285,8 @@ impl Board {
                     device.name, registers.start, registers.end
                 ));
             }
-            let in_peripherals = map.peripherals.contains(&registers) || map.local.contains(&registers);
+            let in_peripherals =
+                map.peripherals.contains(&registers) || map.local.contains(&registers);
             if !device.memory && !in_peripherals {
                 problems.push(format!(
                     "device {}: registers {:#x}-{:#x} are outside the peripherals and the local block",

@@ -194,7 +194,11 @@ pub fn build_image_with_features_and(
 /// [`build_image_for`] [`Machine::Board`] with `overrides` applied to the
 /// manifest: a kernel that halts at the end of the run instead of ending
 /// QEMU, so that what the run left (the screen) can be looked at.
-pub fn build_board_image_with(root: &Path, manifest: &Path, overrides: Overrides) -> Result<BuiltImage> {
+pub fn build_board_image_with(
+    root: &Path,
+    manifest: &Path,
+    overrides: Overrides,
+) -> Result<BuiltImage> {
     build(root, manifest, Machine::Board, &[], overrides)
 }
 

@@ -18,8 +18,9 @@ fn run() {
         println!("mailbox-hostile: no connection");
         return;
     };
-    let attempts: [(&str, u32, u32, [u32; 4]); 7] = [
+    let attempts: [(&str, u32, u32, [u32; 4]); 8] = [
         ("allocate a framebuffer", 0x0004_0001, 8, [16, 0, 0, 0]),
+        ("allocate a framebuffer properly", 0x0004_0001, 16, [640, 480, 32, 1]),
         ("set the ARM clock", 0x0003_8002, 12, [3, 2_000_000_000, 0, 0]),
         ("power a device off", 0x0002_8001, 8, [0, 0, 0, 0]),
         ("revision with a value", TAG_BOARD_REVISION, 4, [0; 4]),
@@ -33,8 +34,26 @@ fn run() {
             Err(error) => println!("mailbox-hostile: {what}: {error:?}"),
         }
     }
+    // A request whose value names this domain's memory, as if the firmware
+    // should write there: the driver never passes addresses on, so the
+    // canary is untouched.
+    let canary = [0x5A5A_5A5Au32; 16];
+    let address = canary.as_ptr() as u32;
+    let named = mailbox.ask(TAG_BOARD_REVISION, 0, [address, address, address, address]);
+    let intact = canary.iter().all(|&word| unsafe_read(&word) == 0x5A5A_5A5A);
+    println!(
+        "mailbox-hostile: my address as a value: {:?}, canary intact {intact}",
+        named.map(|r| r.status)
+    );
     match mailbox.get(TAG_BOARD_REVISION) {
         Ok(value) => println!("mailbox-hostile: still served: revision {:#x}", value[0]),
         Err(error) => println!("mailbox-hostile: not served: {error:?}"),
     }
+}
+
+/// `word` read afresh from memory, as another agent (the firmware) may
+/// have written it.
+fn unsafe_read(word: &u32) -> u32 {
+    // SAFETY: a reference to a live, aligned u32.
+    unsafe { core::ptr::read_volatile(word) }
 }

@@ -384,7 +384,8 @@ mod tests {
         // One page in each of more spans than there are tables.
         for span in 0..LEVEL3_TABLES as u64 {
             let base = 0x0400_0000 + span * L2_BLOCK;
-            let page = UserRegion { start: base, end: base + PAGE_SIZE, rights: UserRights::ReadOnly };
+            let page =
+                UserRegion { start: base, end: base + PAGE_SIZE, rights: UserRights::ReadOnly };
             map_range(&mut tables, TABLES, page, MemoryKind::Normal).unwrap();
         }
         let mapped = tables.l2.0;
