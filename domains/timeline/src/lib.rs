@@ -201,6 +201,7 @@ impl core::fmt::Display for Duration {
         let us = self.0 / 1000;
         match (us / 1000, us % 1000) {
             (0, us) => write!(f, "{us}us"),
+            (ms, 0) if ms % 1000 == 0 => write!(f, "{}s", ms / 1000),
             (ms, 0) => write!(f, "{ms}ms"),
             (ms, us) if us % 100 == 0 => write!(f, "{ms}.{}ms", us / 100),
             (ms, us) => write!(f, "{ms}.{us:03}ms"),
@@ -494,6 +495,7 @@ mod tests {
         assert_eq!(shown(2_500_000), "2.5ms");
         assert_eq!(shown(500_000), "500us");
         assert_eq!(shown(1_250_000), "1.250ms");
+        assert_eq!(shown(2_000_000_000), "2s");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::manifest::Manifest;
 use anyhow::{bail, Result};
+use vesper_service::display::Mode;
 
 /// The file's name on the boot partition.
 pub const FILE_NAME: &str = "config.txt";
@@ -17,7 +18,53 @@ pub fn config_txt(manifest: &Manifest) -> Result<String> {
         "uart1" => mini_uart_console(core_mhz),
         other => bail!("config.txt knows the settings for consoles uart0 and uart1, not {other}"),
     };
-    Ok(render(manifest, KERNEL_FILE, &uart))
+    Ok(render(manifest, KERNEL_FILE, &format!("{uart}{}", display(manifest))))
+}
+
+/// The device of the VideoCore's memory, which a display driver uses.
+const GPU_MEMORY: &str = "gpu-memory";
+
+/// The HDMI settings for an image with a screen (a domain that uses the
+/// VideoCore's memory: the `display` driver), the HDMI mode matching the
+/// size its `args` ask for where the DMT list has one; nothing otherwise.
+fn display(manifest: &Manifest) -> String {
+    let Some(driver) = manifest.domains.iter().find(|d| d.uses.iter().any(|u| u == GPU_MEMORY))
+    else {
+        return String::new();
+    };
+    let mode = vesper_service::display::Mode::parse(&driver.args).unwrap_or(Mode::DEFAULT);
+    // DMT modes at 60 Hz (the firmware's hdmi_group=2 table).
+    let dmt = match (mode.width, mode.height) {
+        (640, 480) => Some(4),
+        (800, 600) => Some(9),
+        _ => None,
+    };
+    let hdmi_mode = match dmt {
+        Some(number) => format!(
+            "# A {}x{} picture at 60 Hz (DMT mode {number}): the framebuffer's size, so that\n\
+             # the GPU shows it pixel for pixel.\nhdmi_group=2\nhdmi_mode={number}\n",
+            mode.width, mode.height
+        ),
+        None => "# No DMT mode has the framebuffer's size: the GPU scales it to the\n\
+                 # monitor's preferred mode.\n"
+            .to_string(),
+    };
+    format!(
+        "
+# The screen ({width}x{height}, {depth} bits: the display driver's `args`),
+# over HDMI. The display driver asks the firmware for the framebuffer
+# through the mailbox; the firmware puts it in the GPU's memory, which the
+# board description places at 0x3C000000-0x3F000000: 64 MiB for the GPU.
+gpu_mem=64
+# Output HDMI even if the monitor was off or unplugged at boot.
+hdmi_force_hotplug=1
+# The framebuffer is the whole picture: no black border.
+disable_overscan=1
+{hdmi_mode}",
+        width = mode.width,
+        height = mode.height,
+        depth = mode.depth,
+    )
 }
 
 /// The `config.txt` of a card that boots the chainloader
@@ -175,6 +222,35 @@ mod tests {
                 "core_freq=250",
             ]
         );
+    }
+
+    #[test]
+    fn an_image_with_a_screen_gets_hdmi_settings_for_its_size() {
+        let mut manifest = manifest();
+        let settings = |manifest: &Manifest| -> Vec<String> {
+            let text = config_txt(manifest).unwrap();
+            text.lines()
+                .filter(|line| !line.starts_with('#') && !line.is_empty())
+                .skip(5)
+                .map(str::to_string)
+                .collect()
+        };
+        assert!(settings(&manifest).is_empty(), "no screen, no HDMI settings");
+        manifest.domains[0].uses.push(GPU_MEMORY.into());
+        assert_eq!(
+            settings(&manifest),
+            [
+                "gpu_mem=64",
+                "hdmi_force_hotplug=1",
+                "disable_overscan=1",
+                "hdmi_group=2",
+                "hdmi_mode=4"
+            ]
+        );
+        manifest.domains[0].args = "800x600 bgr".into();
+        assert_eq!(settings(&manifest)[4], "hdmi_mode=9");
+        manifest.domains[0].args = "320x240".into();
+        assert_eq!(settings(&manifest).len(), 3, "scaled to the monitor's mode");
     }
 
     #[test]
