@@ -53,6 +53,13 @@ fn a_client_s_test_pattern_is_at_its_pixels_in_both_orders_and_depths() {
             state(&shot, "pattern") == "exited(0)",
             &format!("{name}: presented, and refused off the screen"),
         );
+        if name == "display-rgb" {
+            let dropped = shot.console.lines().any(|line| {
+                line.starts_with("[display] display: vandal: ")
+                    && line.ends_with("the others are still served")
+            });
+            check(&shot, dropped, "the display driver drops the client that broke the protocol");
+        }
         let at = |x: i32, y: i32| pixels[(y as u32 * width + x as u32) as usize];
         for (x, y, side, colour) in TEST_PATTERN {
             let side = side as i32;

@@ -354,7 +354,7 @@ impl Timeline {
         Text::with_baseline(&r.name, Point::new(8, top), style, Baseline::Top).draw(target)?;
         let mut reserved: String<24> = String::new();
         let res = r.reservation;
-        let ppm = if res.period_ns == 0 { 0 } else { res.slice_ns * 1_000_000 / res.period_ns };
+        let ppm = (res.slice_ns.saturating_mul(1_000_000)).checked_div(res.period_ns).unwrap_or(0);
         let slack = if res.extra != 0 { "+x" } else { "" };
         let _ = core::fmt::write(
             &mut reserved,

@@ -266,10 +266,13 @@ pub fn check_present(mode: &Mode, request: &DisplayRequest) -> Result<Rect, u32>
     Ok(Rect { x: request.x, y: request.y, width: request.width, height: request.height })
 }
 
+/// A square of the test pattern: its top-left corner `(x, y)`, its side
+/// and its colour `(r, g, b)`.
+pub type Square = (i32, i32, u32, (u8, u8, u8));
+
 /// The test pattern the `display-pattern` program draws and the QEMU
-/// tests look for in a screendump: squares, each its top-left corner, its
-/// side and its colour `(r, g, b)`.
-pub const TEST_PATTERN: [(i32, i32, u32, (u8, u8, u8)); 5] = [
+/// tests look for in a screendump.
+pub const TEST_PATTERN: [Square; 5] = [
     (10, 10, 20, (0xFF, 0x00, 0x00)),
     (40, 10, 20, (0x00, 0xFF, 0x00)),
     (70, 10, 20, (0x00, 0x00, 0xFF)),
