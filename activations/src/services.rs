@@ -184,6 +184,29 @@ impl<Req: Message, Rep: Message, const N: usize, S> Served<Req, Rep, N, S> {
         self.dropped = true;
         crate::println!("{driver}: {}: {why}; dropped, the others are still served", self.name);
     }
+
+    /// Answers every request it has queued, one at a time, while its reply
+    /// ring has room: `answer` turns each request (with the client's
+    /// state) into its reply. A corrupt ring drops it, as `driver`.
+    pub fn answer_each(&mut self, driver: &str, mut answer: impl FnMut(&mut S, Req) -> Rep) {
+        loop {
+            match self.end.replies.free() {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(Corrupt) => return self.drop_for(driver, "its reply ring is corrupt"),
+            }
+            let request = match self.end.requests.pop() {
+                Ok(Some(request)) => request,
+                Ok(None) => return,
+                Err(Corrupt) => return self.drop_for(driver, "its request ring is corrupt"),
+            };
+            let reply = answer(&mut self.state, request);
+            self.notify = true;
+            if self.end.replies.push(reply).is_err() {
+                return self.drop_for(driver, "its reply ring is corrupt");
+            }
+        }
+    }
 }
 
 /// Every client the manifest connects to `driver` by connections named

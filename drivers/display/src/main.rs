@@ -36,7 +36,6 @@ use vesper_service::display::{
     BUFFER_OFFSET, NO_SCREEN, OK, OP_MODE, OP_PRESENT, RING_SLOTS,
 };
 use vesper_service::mailbox::{FRAMEBUFFER_REQUEST_LEN, TAG_ALLOCATE_FRAMEBUFFER};
-use vesper_service::ring::Corrupt;
 
 vesper_activations::main!(run);
 
@@ -129,34 +128,22 @@ fn allocate(mode: Mode) -> Option<Screen> {
 /// Answers every request `client` has queued, while its reply ring has
 /// room.
 fn serve(mode: &Mode, screen: Option<&Screen>, client: &mut Client) {
-    loop {
-        match client.end.replies.free() {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(Corrupt) => return client.drop_for(DRIVER, "its reply ring is corrupt"),
-        }
-        let request = match client.end.requests.pop() {
-            Ok(Some(request)) => request,
-            Ok(None) => return,
-            Err(Corrupt) => return client.drop_for(DRIVER, "its request ring is corrupt"),
-        };
+    let buffer = client.end.region.base as usize + BUFFER_OFFSET;
+    client.answer_each(DRIVER, |_, request| {
         let status = match request.op {
             OP_MODE => OK,
             OP_PRESENT => match (screen, check_present(mode, &request)) {
                 (None, _) => NO_SCREEN,
                 (Some(_), Err(status)) => status,
                 (Some(screen), Ok(rect)) => {
-                    present(screen, client.end.region.base as usize + BUFFER_OFFSET, rect);
+                    present(screen, buffer, rect);
                     OK
                 }
             },
             _ => BAD_OP,
         };
-        client.notify = true;
-        if client.end.replies.push(mode.reply(request.id, status)).is_err() {
-            return client.drop_for(DRIVER, "its reply ring is corrupt");
-        }
-    }
+        mode.reply(request.id, status)
+    });
 }
 
 /// Copies `rect` of the back buffer at `buffer` (laid out as the mode's

@@ -38,7 +38,6 @@ use vesper_service::mailbox::{
 use vesper_service::registers::{
     MailboxRegisters, Mmio, BUS_UNCACHED_ALIAS, MAILBOX_OFFSET, MAILBOX_STATUS,
 };
-use vesper_service::ring::Corrupt;
 
 vesper_activations::main!(run);
 
@@ -92,49 +91,32 @@ fn run() {
     }
 }
 
-/// Answers every request `client` has queued, while its reply ring has
-/// room.
+/// Answers every request `client` has queued (the framebuffer only for
+/// the client allowed it), while its reply ring has room.
 fn serve(registers: &Mmio<MailboxRegisters>, client: &mut Client) {
-    loop {
-        match client.end.replies.free() {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(Corrupt) => return client.drop_for(DRIVER, "its reply ring is corrupt"),
-        }
-        let request = match client.end.requests.pop() {
-            Ok(Some(request)) => request,
-            Ok(None) => return,
-            Err(Corrupt) => return client.drop_for(DRIVER, "its request ring is corrupt"),
-        };
+    client.answer_each(DRIVER, |may_allocate, request| {
         let refused = |status| MailboxReply { id: request.id, status, ..MailboxReply::default() };
-        let reply = if request.tag == TAG_ALLOCATE_FRAMEBUFFER {
-            match check_framebuffer(&request, client.state) {
-                Ok(()) => {
-                    let mut words = framebuffer_message(&request);
-                    match exchange(registers, &mut words) {
-                        Ok(()) => framebuffer_answer(&request, &words),
-                        Err(status) => refused(status),
-                    }
-                }
-                Err(status) => refused(status),
+        if request.tag == TAG_ALLOCATE_FRAMEBUFFER {
+            if let Err(status) = check_framebuffer(&request, *may_allocate) {
+                return refused(status);
             }
-        } else {
-            match check(&request) {
-                Ok(tag) => {
-                    let mut words = message(tag, &request);
-                    match exchange(registers, &mut words) {
-                        Ok(()) => answer(request.id, tag, &words),
-                        Err(status) => refused(status),
-                    }
-                }
+            let mut words = framebuffer_message(&request);
+            return match exchange(registers, &mut words) {
+                Ok(()) => framebuffer_answer(&request, &words),
                 Err(status) => refused(status),
-            }
-        };
-        client.notify = true;
-        if client.end.replies.push(reply).is_err() {
-            return client.drop_for(DRIVER, "its reply ring is corrupt");
+            };
         }
-    }
+        match check(&request) {
+            Ok(tag) => {
+                let mut words = message(tag, &request);
+                match exchange(registers, &mut words) {
+                    Ok(()) => answer(request.id, tag, &words),
+                    Err(status) => refused(status),
+                }
+            }
+            Err(status) => refused(status),
+        }
+    });
 }
 
 /// Hands the property message `words` to the firmware in the driver's own
