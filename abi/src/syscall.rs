@@ -111,14 +111,18 @@ pub enum Syscall {
     /// there. A domain cannot restart itself ([`Error::BadArgument`]).
     /// Returns how many times the domain has now been restarted.
     DomainRestart = 17,
-    /// `trace_flush()`: writes out, now, the trace records not out yet:
-    /// the kernel's, then every domain's own ring (its threads' records),
-    /// as the end of the run does (see docs/tracing.md). Under QEMU they
+    /// `trace_flush(handle)`: writes out, now, the trace records not out
+    /// yet: the kernel's, then every domain's own ring (its threads'
+    /// records, at most a ring's worth each), as the end of the run does
+    /// (see docs/tracing.md). It needs the authority to observe other
+    /// domains: `handle` names a Domain capability with `READ` for a
+    /// domain other than the caller (a supervisor's, the shell's;
+    /// [`Error::BadArgument`] for the caller's own). Under QEMU the records
     /// go through semihosting into the host's trace file and cost the run
     /// no virtual time; on a physical board they go to the console as hex
-    /// lines, which takes real time (about 3 ms for 100 records at 115200
-    /// baud) with the kernel waiting. Returns how many records went out; 0
-    /// in an image that does not trace.
+    /// lines, which takes real time with the kernel waiting (about 0.3 s
+    /// for 100 records at 115200 baud). Returns how many records went out;
+    /// 0 in an image that does not trace.
     TraceFlush = 18,
 }
 

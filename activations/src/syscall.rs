@@ -132,9 +132,11 @@ pub fn domain_restart(handle: u64) -> Result<u64, Error> {
 }
 
 /// Writes out the trace records not out yet (the kernel's and every
-/// domain's); returns how many went, 0 if the image does not trace.
-pub fn trace_flush() -> u64 {
-    raw(Syscall::TraceFlush, 0, 0)
+/// domain's), with the Domain capability `handle` of another domain (with
+/// `READ`) as the authority; returns how many went, 0 if the image does
+/// not trace.
+pub fn trace_flush(handle: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::TraceFlush, handle, 0))
 }
 
 /// Changes the reservation capability `handle` names.

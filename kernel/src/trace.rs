@@ -8,12 +8,14 @@
 //! kernel that never had it (`cargo xtask bench` shows the same figures).
 //!
 //! Records go out without costing the run any virtual time: under QEMU
-//! (the `semihosting` feature) each time the ring fills and at the end of
-//! the run, through semihosting into `vesper_abi::trace::FILE_NAME`; on a
-//! physical board, at the end of the run, as hex lines on the console (the
-//! ring then keeps the latest records, and the section says how many were
-//! lost). After the kernel's section come the domains' own rings (their
-//! threads' records), read from memory each names in its DCB.
+//! (the `semihosting` feature) each time the ring fills, on demand
+//! (`trace_flush`) and at the end of the run, through semihosting into
+//! `vesper_abi::trace::FILE_NAME`; on a physical board, on demand and at
+//! the end of the run, as hex lines on the console (the ring then keeps
+//! the latest records, and the section says how many were lost). After
+//! the kernel's section come the domains' own rings (their threads'
+//! records), read from memory each names in its DCB. Each record goes out
+//! once.
 
 use crate::domain::config::TRACE_RECORDS;
 use crate::sync::KernelCell;
@@ -168,9 +170,7 @@ static DOMAINS_OUT: KernelCell<[u64; MAX_DOMAINS]> = KernelCell::new([0; MAX_DOM
 pub type DomainRing<'a> = (usize, u64, &'a [u8]);
 
 /// Writes out the records not out yet: the kernel's, then those of each
-/// domain `domains` yields (a domain whose count went back, restarted
-/// since or lying, starts again from its ring's oldest). Returns how many
-/// records went.
+/// domain `domains` yields. Returns how many records went.
 pub fn flush<'a>(domains: impl Iterator<Item = DomainRing<'a>>) -> u64 {
     if !ON {
         return 0;
@@ -186,12 +186,15 @@ pub fn flush<'a>(domains: impl Iterator<Item = DomainRing<'a>>) -> u64 {
 }
 
 /// Writes out the records of domain `source`'s ring (`bytes`, `written`
-/// so far) after its first `out`; returns how many went.
+/// so far) after its first `out`; returns how many went. A count that went
+/// back (a domain lying: a restart starts again from 0 through
+/// [`restarted`]) writes nothing, so that no record goes out twice and a
+/// flush costs at most one ring's worth of records per domain.
 fn write_domain(source: u16, written: u64, out: &mut u64, bytes: &[u8]) -> u64 {
     let size = vesper_abi::trace::RECORD_SIZE as u64;
     let capacity = bytes.len() as u64 / size;
     if written < *out {
-        *out = 0;
+        return 0;
     }
     let (first, lost) = unwritten(written, *out, capacity);
     if first == written {

@@ -24,8 +24,10 @@ use crate::{
 ///   [`release_due`](Self::release_due) (the threads it returns became
 ///   runnable), then [`pick`](Self::pick).
 ///   Arm the alarm at the earliest of [`next_release`](Self::next_release)
-///   and [`Pick::preempt_at`]; with no pick, block until that release (or
-///   a sleeper's wake-up).
+///   and the quantum's end ([`Pick::preempt_at`], or, as the domains'
+///   runtime does, the rest of the quantum counted from the thread's
+///   resumption); with no pick, block until that release (or a sleeper's
+///   wake-up).
 /// * A thread that yields: [`ready`](Self::ready); that sleeps or waits:
 ///   [`block`](Self::block), and [`ready`](Self::ready) when it wakes; that
 ///   ends: [`remove`](Self::remove). Then [`pick`](Self::pick) again.

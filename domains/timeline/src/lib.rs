@@ -215,6 +215,11 @@ impl Timeline {
         Self { interval_ns, rows: Vec::new(), intervals: [0; COLUMNS], pushed: 0 }
     }
 
+    /// Sets the sampling interval (what the title says the window is).
+    pub fn set_interval(&mut self, interval_ns: u64) {
+        self.interval_ns = interval_ns;
+    }
+
     /// Adds a row for domain `name` with `reservation`; `false` if the
     /// chart has [`MAX_ROWS`] already.
     pub fn add_row(&mut self, name: &str, reservation: Reservation) -> bool {

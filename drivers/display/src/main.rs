@@ -75,7 +75,14 @@ fn run() {
         None => println!("display: no screen; presents are refused"),
     }
     let mut clients: Vec<Client, MAX_CLIENTS> = serve_clients(DRIVER, PREFIX, || ());
-    println!("display: serving {} clients", clients.len());
+    for client in clients.iter_mut() {
+        // Its back buffer must lie in the region: the builder makes it so;
+        // a region that does not is not served.
+        if client.end.region.size < (BUFFER_OFFSET + mode.buffer_len()) as u64 {
+            client.drop_for(DRIVER, "its region is too small for a back buffer");
+        }
+    }
+    println!("display: serving {} clients", clients.iter().filter(|c| !c.dropped).count());
     loop {
         let seen = events_seen();
         for client in clients.iter_mut().filter(|c| !c.dropped) {
@@ -108,7 +115,10 @@ fn allocate(mode: Mode) -> Option<Screen> {
     };
     let (base, size, pitch) = (base as u64, size as u64, pitch as usize);
     let inside = base >= memory.base && base.saturating_add(size) <= memory.base + memory.size;
-    if !inside || order != mode.order as u32 {
+    // The mailbox service checked these; checking again costs nothing and
+    // keeps every row of the screen in what this driver maps.
+    let rows_fit = pitch >= mode.stride() && (pitch as u64) * u64::from(mode.height) <= size;
+    if !inside || !rows_fit || order != mode.order as u32 {
         println!(
             "display: the firmware's framebuffer {base:#x}+{size:#x} (order {order}) is unusable"
         );
@@ -155,9 +165,10 @@ fn present(screen: &Screen, buffer: usize, rect: Rect) {
         let from = buffer + row * screen.mode.stride() + x;
         let to = screen.base + row * screen.pitch + x;
         // SAFETY: `rect` lies within the screen (`check_present`): the
-        // source within the client's back buffer (stride * height <=
-        // MAX_BUFFER, in its connection region, which this domain maps),
-        // the destination within the framebuffer. The client may write its
+        // source within the client's back buffer (`run` served only
+        // clients whose region holds one), which this domain maps, the
+        // destination within the framebuffer (`allocate` checked that
+        // pitch * height rows fit it). The client may write its
         // buffer meanwhile: it only spoils its own pixels.
         unsafe { core::ptr::copy_nonoverlapping(from as *const u8, to as *mut u8, width) };
         clean(to, width);

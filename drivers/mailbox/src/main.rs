@@ -133,6 +133,11 @@ fn exchange(registers: &Mmio<MailboxRegisters>, words: &mut [u32]) -> Result<(),
     // space), below 1 GiB: the bus address is the uncached alias of it.
     let bus = token(address as u32 | BUS_UNCACHED_ALIAS);
     clean_invalidate(address, core::mem::size_of::<Buffer>());
+    // An answer to a message that timed out may have come since: drop it,
+    // or it would pass for this one's (the same buffer, the same token).
+    while !registers.status.is_set(MAILBOX_STATUS::EMPTY) {
+        let _ = registers.read.get();
+    }
     let deadline = now_ns().saturating_add(DEADLINE_NS);
     if !wait_until(deadline, || !registers.status.is_set(MAILBOX_STATUS::FULL)) {
         return Err(TIMEOUT);

@@ -358,8 +358,8 @@ pub fn framebuffer_message(request: &MailboxRequest) -> [u32; FRAMEBUFFER_MESSAG
 }
 
 /// The reply to framebuffer request `request` from the firmware's answer
-/// `words` to [`framebuffer_message`]: every tag answered, the sizes and
-/// depth as asked, a buffer of at least `pitch * height` bytes at a
+/// `words` to [`framebuffer_message`]: every tag answered within its
+/// buffer, the physical and virtual sizes and the depth as asked, a buffer of at least `pitch * height` bytes at a
 /// non-zero address with a pitch of at least a row of pixels; otherwise
 /// [`FIRMWARE_ERROR`]. The address is the ARM's (the bus alias masked off).
 pub fn framebuffer_answer(
@@ -375,17 +375,19 @@ pub fn framebuffer_answer(
     let mut at = 2;
     for ((tag, buffer_words, _), value) in FRAMEBUFFER_TAGS.iter().zip(values.iter_mut()) {
         let answered = words[at + 2];
-        if words[at] != *tag || answered & TAG_ANSWERED == 0 {
+        let within = (answered & !TAG_ANSWERED) as usize <= buffer_words * 4;
+        if words[at] != *tag || answered & TAG_ANSWERED == 0 || !within {
             return refused;
         }
         value[..*buffer_words].copy_from_slice(&words[at + 3..at + 3 + buffer_words]);
         at += 3 + buffer_words;
     }
     let [width, height, depth, _] = request.value;
-    let [physical, _, _, [got_depth, _], [order, _], [base, size], [pitch, _]] = values;
+    let [physical, virtual_size, _, [got_depth, _], [order, _], [base, size], [pitch, _]] = values;
     let row = u64::from(width) * u64::from(depth / 8);
     let whole = u64::from(pitch) * u64::from(height);
     let fits = physical == [width, height]
+        && virtual_size == [width, height]
         && got_depth == depth
         && base & BUS_ADDRESS_MASK != 0
         && u64::from(pitch) >= row
@@ -532,6 +534,14 @@ mod tests {
         grant(&mut resized, 0xFC10_0000, 2560, 2560 * 480);
         resized[5] = 320;
         assert_eq!(framebuffer_answer(&request, &resized).status, FIRMWARE_ERROR, "other size");
+        let mut virtual_size = framebuffer_message(&request);
+        grant(&mut virtual_size, 0xFC10_0000, 2560, 2560 * 480);
+        virtual_size[10] = 240;
+        assert_eq!(framebuffer_answer(&request, &virtual_size).status, FIRMWARE_ERROR, "virtual");
+        let mut long = framebuffer_message(&request);
+        grant(&mut long, 0xFC10_0000, 2560, 2560 * 480);
+        long[4] = TAG_ANSWERED | 12;
+        assert_eq!(framebuffer_answer(&request, &long).status, FIRMWARE_ERROR, "past its buffer");
     }
 
     #[test]

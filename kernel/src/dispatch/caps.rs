@@ -276,6 +276,21 @@ impl Dispatcher {
         Ok(0)
     }
 
+    /// `trace_flush`: with a capability to observe another domain (`READ`
+    /// on a Domain capability not the caller's own), writes out the trace
+    /// records not out yet.
+    pub(super) fn trace_flush(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
+        let Object::Domain { domain: target } =
+            self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::READ)?
+        else {
+            return Err(Error::WrongType);
+        };
+        if target == index {
+            return Err(Error::BadArgument);
+        }
+        Ok(self.flush_trace(Some(index)))
+    }
+
     /// Domain `target` as `domain_info` shows it.
     fn info_of(&mut self, target: usize) -> DomainInfo {
         let domain = self.domains[target].expect("the scheduler only knows loaded domains");

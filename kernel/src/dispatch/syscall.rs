@@ -111,7 +111,7 @@ impl Dispatcher {
             Syscall::ReservationSet => Outcome::Return(self.reservation_set(index, [a0, a1, a2])),
             Syscall::DomainInfo => Outcome::Return(self.domain_info(index, [a0, a1])),
             Syscall::DomainRestart => self.domain_restart(index, a0),
-            Syscall::TraceFlush => Outcome::Return(Ok(self.flush_trace(Some(index)))),
+            Syscall::TraceFlush => Outcome::Return(self.trace_flush(index, a0)),
             Syscall::Exit => {
                 let now = time::now_ns();
                 log::info!("domain {} exited with code {a0}", self.config(index).name);

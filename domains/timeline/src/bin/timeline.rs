@@ -55,6 +55,8 @@ struct Sampler {
 
 /// The queue from the sampler to the drawer.
 static mut TICKS: Queue<Tick, QUEUED> = Queue::new();
+/// The chart, the drawer's alone: some 50 KiB, more than a thread's stack.
+static mut TIMELINE: Timeline = Timeline::new(0);
 /// The sampler's state, set before it starts and then its alone.
 static mut SAMPLER: Sampler =
     Sampler { domains: Vec::new(), last: Vec::new(), at_ns: 0, ticks: None };
@@ -65,16 +67,18 @@ fn run() {
         return;
     };
     let interval_ns = interval_from(args());
-    let mut timeline = Timeline::new(interval_ns);
-    // SAFETY: the sampler thread does not exist yet; from its spawn on,
-    // only it touches SAMPLER, and this thread only the consumer's end of
-    // TICKS, which `split` hands out once.
-    let (sampler, mut ticks): (&mut Sampler, Consumer<'static, Tick>) = unsafe {
-        let (producer, consumer) = (*addr_of_mut!(TICKS)).split();
+    // SAFETY: this thread alone touches TIMELINE; the sampler thread does
+    // not exist yet, and from its spawn on only it touches SAMPLER, and
+    // this thread only the consumer's end of TICKS, which `split` hands
+    // out once.
+    let (timeline, sampler, mut ticks) = unsafe {
+        let timeline = &mut *addr_of_mut!(TIMELINE);
+        let (producer, consumer): (_, Consumer<'static, Tick>) = (*addr_of_mut!(TICKS)).split();
         let sampler = &mut *addr_of_mut!(SAMPLER);
         sampler.ticks = Some(producer);
-        (sampler, consumer)
+        (timeline, sampler, consumer)
     };
+    timeline.set_interval(interval_ns);
     for cap in caps().filter(|cap| cap.kind() == CapKind::Domain).take(MAX_ROWS) {
         let info = domain_info(cap.handle).unwrap_or_default();
         timeline.add_row(name_of(&info), info.reservation);

@@ -15,7 +15,8 @@
 //!   (or `self`) through its reservation capability, under admission
 //!   control (durations as in manifests: `10ms`, `500us`);
 //! - `trace`: writes out the trace records not out yet, the kernel's and
-//!   every domain's (`trace_flush`; in an image with `[image] trace`: see
+//!   every domain's (`trace_flush`, with a capability to a domain it
+//!   supervises as the authority; in an image with `[image] trace`: see
 //!   docs/tracing.md), and says how many went;
 //! - `ls`, `cat NAME`, `write NAME TEXT`: the files of the SD card's FAT
 //!   partition, when the manifest also gives the shell the block service
@@ -92,10 +93,7 @@ fn answer(line: &str, card: &mut files::Card) {
         (Some("uptime"), _) => println!("up {}", Duration(now_ns())),
         (Some("ps"), _) => ps(),
         (Some("reserve"), _) => reserve(words),
-        (Some("trace"), _) => match trace_flush() {
-            0 => println!("trace: nothing new (or the image does not trace)"),
-            count => println!("trace: {count} records written out"),
-        },
+        (Some("trace"), _) => trace(),
         (Some("ls"), _) => card.ls(),
         (Some("cat"), Some(name)) => card.cat(name),
         (Some("write"), Some(name)) => {
@@ -104,6 +102,21 @@ fn answer(line: &str, card: &mut files::Card) {
         }
         (Some("cat" | "write"), None) => println!("usage: cat NAME, write NAME TEXT"),
         (Some(other), _) => println!("unknown command {other:?}; try help"),
+    }
+}
+
+/// `trace`: has the kernel write out the trace records made so far, with
+/// the capability to a domain the shell supervises as its authority.
+fn trace() {
+    let observed = domain_caps().find(|cap| cap.name() != KERNEL_CAP_NAMES[0]);
+    let Some(cap) = observed else {
+        println!("trace: the shell supervises no domain (`supervises` in the manifest)");
+        return;
+    };
+    match trace_flush(cap.handle) {
+        Ok(0) => println!("trace: nothing new (or the image does not trace)"),
+        Ok(count) => println!("trace: {count} records written out"),
+        Err(error) => println!("trace: {error:?}"),
     }
 }
 
