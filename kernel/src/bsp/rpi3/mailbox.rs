@@ -9,35 +9,9 @@ use super::memory_map::{mmio, MAILBOX_BASE};
 use crate::arch::cache;
 use crate::memory::virt_to_phys;
 use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::registers::{ReadOnly, WriteOnly};
-use tock_registers::{register_bitfields, register_structs};
-use vesper_service::registers::Mmio;
+use vesper_service::mailbox::{token, CODE_ANSWERED, CODE_REQUEST, TAG_BOARD_REVISION, TAG_END};
+use vesper_service::registers::{MailboxRegisters, Mmio, BUS_UNCACHED_ALIAS, MAILBOX_STATUS};
 
-register_bitfields! {u32,
-    STATUS [
-        FULL OFFSET(31) NUMBITS(1) [],
-        EMPTY OFFSET(30) NUMBITS(1) []
-    ]
-}
-
-register_structs! {
-    RegisterBlock {
-        (0x00 => read: ReadOnly<u32>),
-        (0x04 => _reserved0),
-        (0x18 => status: ReadOnly<u32, STATUS::Register>),
-        (0x1c => _reserved1),
-        (0x20 => write: WriteOnly<u32>),
-        (0x24 => @END),
-    }
-}
-
-const PROPERTY_CHANNEL: u32 = 8;
-const REQUEST: u32 = 0;
-const RESPONSE_OK: u32 = 0x8000_0000;
-const TAG_BOARD_REVISION: u32 = 0x0001_0002;
-const TAG_END: u32 = 0;
-/// The ARM's RAM as the VideoCore sees it uncached (Pi 2 and 3).
-const BUS_UNCACHED_ALIAS: u32 = 0xC000_0000;
 /// How many status polls to allow before giving up on the firmware.
 const POLL_LIMIT: u32 = 1_000_000;
 
@@ -45,7 +19,7 @@ const POLL_LIMIT: u32 = 1_000_000;
 #[repr(C, align(16))]
 struct Message<const N: usize>([u32; N]);
 
-fn mailbox() -> Mmio<RegisterBlock> {
+fn mailbox() -> Mmio<MailboxRegisters> {
     // SAFETY: MAILBOX_BASE is mailbox 0 in the kernel map.
     unsafe { Mmio::new(mmio(MAILBOX_BASE)) }
 }
@@ -59,31 +33,31 @@ fn call<const N: usize>(message: &mut Message<N>) -> bool {
     let Ok(phys) = u32::try_from(virt_to_phys(start)) else {
         return false;
     };
-    let token = (phys | BUS_UNCACHED_ALIAS) | PROPERTY_CHANNEL;
+    let posted = token(phys | BUS_UNCACHED_ALIAS);
 
     cache::clean_invalidate(start, len);
     let mut polls = 0;
-    while mbox.status.is_set(STATUS::FULL) {
+    while mbox.status.is_set(MAILBOX_STATUS::FULL) {
         polls += 1;
         if polls > POLL_LIMIT {
             return false;
         }
     }
-    mbox.write.set(token);
+    mbox.write.set(posted);
     loop {
-        while mbox.status.is_set(STATUS::EMPTY) {
+        while mbox.status.is_set(MAILBOX_STATUS::EMPTY) {
             polls += 1;
             if polls > POLL_LIMIT {
                 return false;
             }
         }
-        if mbox.read.get() == token {
+        if mbox.read.get() == posted {
             break;
         }
     }
     cache::clean_invalidate(start, len);
     // SAFETY: the firmware wrote the buffer behind the compiler's back.
-    unsafe { core::ptr::read_volatile(&message.0[1]) == RESPONSE_OK }
+    unsafe { core::ptr::read_volatile(&message.0[1]) == CODE_ANSWERED }
 }
 
 /// The board revision code (e.g. 0xa02082 for a Pi 3 Model B), or None if
@@ -91,7 +65,7 @@ fn call<const N: usize>(message: &mut Message<N>) -> bool {
 pub fn board_revision() -> Option<u32> {
     let mut message = Message([
         7 * 4, // total size in bytes
-        REQUEST,
+        CODE_REQUEST,
         TAG_BOARD_REVISION,
         4, // value buffer size
         0, // tag request code
