@@ -62,13 +62,18 @@ bitflags! {
         /// Domain: restart it (`domain_restart`). A supervisor's
         /// capability holds it; a domain's own (`self`) does not.
         const RESTART = 1 << 7;
+        /// Domain: give it the CPU on the holder's reservation
+        /// (`domain_donate`). Only a group's scheduler domain holds it,
+        /// for its members, and it cannot move.
+        const SCHEDULE = 1 << 8;
     }
 }
 
 impl Rights {
-    /// Rights that tie a capability to the domain whose DCB receives its
-    /// events: a capability holding one cannot be moved.
-    pub const BOUND: Rights = Rights::RECEIVE.union(Rights::ACK);
+    /// Rights that tie a capability to its holder: the domain whose DCB
+    /// receives its events, or a group's scheduler. A capability holding
+    /// one cannot be moved.
+    pub const BOUND: Rights = Rights::RECEIVE.union(Rights::ACK).union(Rights::SCHEDULE);
 }
 
 /// The type of object a capability names.

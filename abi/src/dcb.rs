@@ -35,6 +35,29 @@ pub enum ActivationReason {
     Extra = 3,
     /// The domain yielded and runs again in a new period.
     Reactivated = 4,
+    /// A group's scheduler domain: the member it donated the CPU to
+    /// yielded (`yield`). This and the other `Member` reasons come with
+    /// the donation's report in [`Group::donation`], which is
+    /// authoritative: an alarm due at the same time turns the reason into
+    /// `Event`, and with activations off there is no upcall at all.
+    MemberYielded = 5,
+    /// A group's scheduler domain: the member blocked (`block_until`;
+    /// [`Donation::until_ns`] says until when).
+    MemberBlocked = 6,
+    /// A group's scheduler domain: the member used up the budget it was
+    /// donated.
+    MemberBudget = 7,
+    /// A group's scheduler domain: Atropos took the CPU from the group (its
+    /// reservation ran out, or another domain's deadline came first) while
+    /// the member ran; the member was preempted and keeps its context.
+    MemberPreempted = 8,
+    /// A group's scheduler domain: the member faulted, exited or was
+    /// stopped while it ran.
+    MemberStopped = 9,
+    /// A group's scheduler domain blocked, and woke because one of its
+    /// members was woken (an event or an interrupt for it): the scheduler
+    /// decides whether it runs ([`Group::ready`]).
+    MemberWoken = 10,
 }
 
 impl ActivationReason {
@@ -46,6 +69,12 @@ impl ActivationReason {
             2 => Self::Event,
             3 => Self::Extra,
             4 => Self::Reactivated,
+            5 => Self::MemberYielded,
+            6 => Self::MemberBlocked,
+            7 => Self::MemberBudget,
+            8 => Self::MemberPreempted,
+            9 => Self::MemberStopped,
+            10 => Self::MemberWoken,
             _ => return None,
         })
     }
@@ -58,6 +87,12 @@ impl ActivationReason {
             Self::Event => "event",
             Self::Extra => "extra",
             Self::Reactivated => "reactivated",
+            Self::MemberYielded => "member-yielded",
+            Self::MemberBlocked => "member-blocked",
+            Self::MemberBudget => "member-budget",
+            Self::MemberPreempted => "member-preempted",
+            Self::MemberStopped => "member-stopped",
+            Self::MemberWoken => "member-woken",
         }
     }
 }
@@ -254,6 +289,64 @@ pub struct DcbReadOnly {
     /// library then records its threads' events and names its ring in
     /// [`DcbWritable::trace`] (see [`crate::trace`]).
     pub trace_on: u64,
+    /// For a group's scheduler domain: its members' state and the report
+    /// of its latest donation (all zero, `event` `u64::MAX`, for other
+    /// domains).
+    pub group: Group,
+}
+
+/// What the kernel tells a group's scheduler domain about its members
+/// (see `domain_donate` and docs/activations-and-atropos.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct Group {
+    /// The event slot that counts its members' wake-ups and stops
+    /// (`u64::MAX` for a domain with no members): a scheduler waiting for
+    /// work waits on its events.
+    pub event: u64,
+    /// Bit `i` set: domain `i` is a member that can run (live, and not
+    /// blocked in `block_until`). A state, not an edge: a member that
+    /// blocked (as a donation's report said) and shows here again has been
+    /// woken.
+    pub ready: u64,
+    /// How the latest donation ended.
+    pub donation: Donation,
+}
+
+impl Group {
+    /// The state of a domain with no members.
+    pub const NONE: Self = Self { event: u64::MAX, ready: 0, donation: Donation::NONE };
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+/// The report of a donation (`domain_donate`), written when it ends,
+/// before the scheduler domain runs again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Donation {
+    /// How many donations have ended so far: a scheduler sees that this
+    /// report is new.
+    pub count: u64,
+    /// The member's domain index.
+    pub member: u64,
+    /// Why it ended: an [`ActivationReason`] number, `MemberYielded` to
+    /// `MemberStopped`.
+    pub why: u64,
+    /// How long the member held the CPU, in ns.
+    pub ran_ns: u64,
+    /// With `MemberBlocked`: the time the member blocked until (`u64::MAX`
+    /// for no timeout; the scheduler decides when to run it again).
+    pub until_ns: u64,
+}
+
+impl Donation {
+    /// No donation has ended yet.
+    pub const NONE: Self = Self { count: 0, member: 0, why: 0, ran_ns: 0, until_ns: 0 };
 }
 
 /// The longest `args` a domain may be given, in bytes, plus its NUL.
@@ -354,6 +447,13 @@ impl DcbReadOnly {
     pub fn thread_specs(&self) -> &[ThreadSpec] {
         let count = (self.thread_count as usize).min(MAX_THREAD_SPECS);
         &self.threads[..count]
+    }
+
+    /// A group's scheduler domain: its members (`members` in the
+    /// manifest), which the DCB holds in the threads' place, each named
+    /// after its member domain.
+    pub fn member_specs(&self) -> &[ThreadSpec] {
+        self.thread_specs()
     }
 }
 
@@ -478,9 +578,9 @@ mod tests {
 
     #[test]
     fn reasons_round_trip() {
-        for n in 0..5 {
+        for n in 0..11 {
             assert_eq!(ActivationReason::from_number(n).map(|r| r as u64), Some(n));
         }
-        assert_eq!(ActivationReason::from_number(5), None);
+        assert_eq!(ActivationReason::from_number(11), None);
     }
 }

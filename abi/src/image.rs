@@ -142,8 +142,9 @@ pub struct DomainConfig {
     /// The user-level scheduler its threads run under (`fifo`, `edf`,
     /// `round-robin`, `lottery`, `stride`; at most 15 bytes, for the DCB).
     pub scheduler: &'static str,
-    /// The threads the manifest declares (workload domains; at most
-    /// [`crate::dcb::MAX_THREAD_SPECS`]).
+    /// The threads the manifest declares (workload domains), or, for a
+    /// group's scheduler domain, its members (each named after its member
+    /// domain); at most [`crate::dcb::MAX_THREAD_SPECS`].
     pub threads: &'static [ThreadConfig],
     /// The capabilities the manifest gives it, in table order after the
     /// kernel's own ([`crate::cap::KERNEL_CAP_NAMES`], which the kernel
@@ -165,6 +166,14 @@ pub struct DomainConfig {
     /// to its DCB (`event` is `u64::MAX` unless it supervises some). The
     /// kernel only copies it.
     pub supervision: Supervision,
+    /// For a member of a group (`members` in its scheduler domain's
+    /// table): its scheduler domain, and the event slot there that counts
+    /// the member's wake-ups and stops. A member holds no reservation:
+    /// Atropos never picks it; it runs only on time its scheduler donates
+    /// (`domain_donate`). `None` for every other domain. The builder never
+    /// makes a scheduler domain a member; the kernel refuses a member whose
+    /// scheduler is one, or is itself.
+    pub scheduled_by: Option<EventTarget>,
 }
 
 /// What kind of memory a region is.

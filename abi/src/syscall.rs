@@ -124,6 +124,28 @@ pub enum Syscall {
     /// for 100 records at 115200 baud). Returns how many records went out;
     /// 0 in an image that does not trace.
     TraceFlush = 18,
+    /// `domain_donate(handle, budget_ns)`: a group's scheduler domain gives
+    /// the CPU it holds to one of its members, for at most `budget_ns`.
+    /// `handle` names a Domain capability with `SCHEDULE` (the builder
+    /// gives a group's scheduler one per member, named after it; the right
+    /// cannot move) for a member of the caller's group. The member runs on
+    /// the caller's reservation, which Atropos charges as if the caller ran,
+    /// until the first of: it yields ([`ActivationReason`]
+    /// `MemberYielded`), it blocks (`MemberBlocked`), the budget is used up
+    /// (`MemberBudget`), Atropos takes the CPU from the caller
+    /// (`MemberPreempted`: its slice ran out, or an earlier deadline came),
+    /// or it stops (`MemberStopped`). Then the caller runs again: an upcall
+    /// with that reason if its activations were on at the call, else it
+    /// returns 0; either way the DCB's `group.donation` holds the report
+    /// (which member, why, how long it ran). A member blocked in
+    /// `block_until` is woken by the donation (its timeout is its
+    /// scheduler's to keep: the report of its block says until when).
+    /// Errors: `BadArgument` for a budget of 0 or a member of another
+    /// group, `PeerStopped` for a member that does not run any more (see
+    /// `group.ready`).
+    ///
+    /// [`ActivationReason`]: crate::dcb::ActivationReason
+    DomainDonate = 19,
 }
 
 /// The largest `console_write` the kernel accepts in one call.
@@ -157,6 +179,7 @@ impl Syscall {
             16 => Self::DomainInfo,
             17 => Self::DomainRestart,
             18 => Self::TraceFlush,
+            19 => Self::DomainDonate,
             _ => return None,
         })
     }
@@ -249,10 +272,10 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for n in 0..19 {
+        for n in 0..20 {
             assert_eq!(Syscall::from_number(n).map(|s| s as u64), Some(n));
         }
-        assert_eq!(Syscall::from_number(19), None);
+        assert_eq!(Syscall::from_number(20), None);
         assert_eq!(Syscall::from_number(u64::MAX), None);
     }
 

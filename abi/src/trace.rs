@@ -106,6 +106,13 @@ pub enum Kind {
     /// kernel's accounting (its `stats` line) counts its time up to
     /// `time_ns`, the last scheduling decision.
     RunEnd = 14,
+    /// The group's scheduler domain donated the CPU (`domain_donate`) to
+    /// member `a` for `b` ns at most (`u32::MAX`: that or more).
+    Donate = 15,
+    /// The member's donated time ended: `a` why (the scheduler's
+    /// activation reason, `MemberYielded`..`MemberStopped`), `b` how long
+    /// it ran, in ns (`u32::MAX`: that or more).
+    DonationEnd = 16,
     /// A thread of the domain got its CPU: `a` the thread.
     ThreadRun = 64,
     /// A job was released at `time_ns` (its nominal release): `a` the
@@ -126,7 +133,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in number order.
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Dispatch,
         Kind::Preempt,
         Kind::Block,
@@ -141,6 +148,8 @@ impl Kind {
         Kind::Restart,
         Kind::Idle,
         Kind::RunEnd,
+        Kind::Donate,
+        Kind::DonationEnd,
         Kind::ThreadRun,
         Kind::JobRelease,
         Kind::JobStart,

@@ -139,6 +139,14 @@ pub fn trace_flush(handle: u64) -> Result<u64, Error> {
     decode(raw(Syscall::TraceFlush, handle, 0))
 }
 
+/// Gives the CPU to the group member the Domain capability `handle` names
+/// (with `SCHEDULE`) for at most `budget_ns`; returns when the donation
+/// has ended (see `vesper_abi::syscall::Syscall::DomainDonate`): the DCB's
+/// `group.donation` says why.
+pub fn domain_donate(handle: u64, budget_ns: u64) -> Result<u64, Error> {
+    decode(raw(Syscall::DomainDonate, handle, budget_ns))
+}
+
 /// Changes the reservation capability `handle` names.
 pub fn reservation_set(handle: u64, period_ns: u64, slice_ns: u64) -> Result<u64, Error> {
     decode(raw_number(Syscall::ReservationSet as u64, [handle, period_ns, slice_ns]))

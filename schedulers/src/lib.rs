@@ -46,6 +46,7 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod group;
 pub mod policy;
 mod queue;
 mod rng;

@@ -114,6 +114,12 @@ impl ThreadParams {
         Self { period_ns: Some(period_ns), wcet_ns: Some(wcet_ns), ..Self::DEFAULT }
     }
 
+    /// A thread without a period whose jobs each need `wcet_ns`, released
+    /// by [`Scheduler::release`](crate::Scheduler::release).
+    pub const fn sporadic(wcet_ns: u64) -> Self {
+        Self { wcet_ns: Some(wcet_ns), ..Self::DEFAULT }
+    }
+
     /// The same, with a relative deadline.
     pub const fn with_deadline(self, relative_deadline_ns: u64) -> Self {
         Self { relative_deadline_ns: Some(relative_deadline_ns), ..self }

@@ -10,7 +10,8 @@
 //! its devices in `uses` order, its interrupts (by event slot), its channel
 //! ends (in channel order), the regions it maps (in manifest order), and
 //! for each domain it supervises (in manifest order) that domain and its
-//! reservation, both named after it.
+//! reservation, both named after it, and for each member of its group (in
+//! `members` order) that domain, named after it.
 //! Validation has checked that every table fits [`CAP_SLOTS`].
 
 use crate::image::{leak, leak_str};
@@ -56,6 +57,10 @@ pub const SUPERVISED_DOMAIN_RIGHTS: Rights =
 /// The rights to the reservation of a domain one supervises: read and
 /// change it (under admission control).
 pub const SUPERVISED_RESERVATION_RIGHTS: Rights = Rights::READ.union(Rights::WRITE);
+
+/// The rights of a group's scheduler to a member: read its state and
+/// accounting, donate the CPU to it.
+pub const MEMBER_RIGHTS: Rights = Rights::READ.union(Rights::SCHEDULE);
 
 /// The rights to an interrupt.
 pub const IRQ_RIGHTS: Rights = Rights::ACK;
@@ -200,6 +205,13 @@ impl ImageCaps {
                         name,
                         object: Object::Reservation { domain: target },
                         rights: SUPERVISED_RESERVATION_RIGHTS,
+                    });
+                }
+                for member in &domain.members {
+                    caps.push(CapConfig {
+                        name: leak_str(&member.name),
+                        object: Object::Domain { domain: domain_index(&member.name) },
+                        rights: MEMBER_RIGHTS,
                     });
                 }
                 caps

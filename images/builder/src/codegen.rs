@@ -169,6 +169,7 @@ pub static DOMAINS: &[DomainConfig] = &[
         args: "",
         supervisors: &[],
         supervision: Supervision::NONE,
+        scheduled_by: None,
     },
 ];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.
@@ -283,6 +284,7 @@ pub static DOMAINS: &[DomainConfig] = &[
         args: "",
         supervisors: &[],
         supervision: Supervision::NONE,
+        scheduled_by: None,
     },
     DomainConfig {
         name: "app",
@@ -307,6 +309,7 @@ pub static DOMAINS: &[DomainConfig] = &[
         args: "",
         supervisors: &[],
         supervision: Supervision::NONE,
+        scheduled_by: None,
     },
 ];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.

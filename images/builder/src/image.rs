@@ -41,6 +41,7 @@ pub fn image_config(manifest: &Manifest, domains: &[PlacedDomain]) -> ImageConfi
                 placed,
                 table.map_or(&[], Vec::as_slice),
                 supervisors.map_or(&[], Vec::as_slice),
+                scheduled_by(manifest, &placed.domain),
             )
         })
         .collect();
@@ -93,12 +94,21 @@ pub fn console_uart(manifest: &Manifest) -> ConsoleUart {
     driver.map_or(ConsoleUart::Pl011, ConsoleUart::from)
 }
 
+/// A group member's scheduler domain and the event slot there for it.
+fn scheduled_by(manifest: &Manifest, domain: &Domain) -> Option<EventTarget> {
+    let scheduler = manifest.domain_index(domain.scheduled_by.as_deref()?)?;
+    let event = manifest.domains[scheduler].group_event?;
+    Some(EventTarget { domain: scheduler, event: usize::try_from(event).ok()? })
+}
+
 /// The kernel's entry for `placed`, with the capabilities `caps` (its
-/// table after the kernel's own, see [`ImageCaps`]) and its supervisors.
+/// table after the kernel's own, see [`ImageCaps`]), its supervisors and,
+/// for a group member, its scheduler.
 pub fn domain_config(
     placed: &PlacedDomain,
     caps: &[CapConfig],
     supervisors: &[EventTarget],
+    scheduled_by: Option<EventTarget>,
 ) -> DomainConfig {
     let (domain, program) = (&placed.domain, &placed.program);
     DomainConfig {
@@ -116,6 +126,7 @@ pub fn domain_config(
         args: leak_str(&domain.args),
         supervisors: leak(supervisors.to_vec()),
         supervision: supervision(domain),
+        scheduled_by,
     }
 }
 
@@ -138,12 +149,13 @@ pub fn reservation(domain: &Domain) -> ReservationConfig {
     }
 }
 
-/// The threads `domain` declares (a period or deadline it does not give
-/// is 0).
+/// The threads `domain` declares, or its group's members (a period or
+/// deadline it does not give is 0).
 pub fn threads(domain: &Domain) -> Vec<ThreadConfig> {
     domain
         .threads
         .iter()
+        .chain(&domain.members)
         .map(|thread| ThreadConfig {
             name: leak_str(&thread.name),
             period_ns: thread.period_ns.unwrap_or(0),

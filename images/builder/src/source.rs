@@ -152,7 +152,7 @@ impl ToSource for bool {
     }
 }
 
-impl ToSource for Option<u64> {
+impl<T: ToSource> ToSource for Option<T> {
     fn to_source(&self, out: &mut Source) {
         match self {
             Some(value) => out.push("Some(").value(value).push(")"),
@@ -331,6 +331,7 @@ impl ToSource for DomainConfig {
             args,
             supervisors,
             supervision,
+            scheduled_by,
         } = self;
         out.block(
             "DomainConfig",
@@ -349,6 +350,7 @@ impl ToSource for DomainConfig {
                 ("args", args),
                 ("supervisors", supervisors),
                 ("supervision", supervision),
+                ("scheduled_by", scheduled_by),
             ],
         );
     }

@@ -232,10 +232,15 @@ pub fn format_size(bytes: u64) -> String {
     Quantity::Size.format(bytes)
 }
 
-/// `slice / period` in parts per billion, rounded up (`period` non-zero,
-/// `slice <= period`): the kernel's admission control rounds the same way,
-/// so an image this builder accepts is never refused at boot.
+/// `slice / period` in parts per billion, rounded up (`slice <= period`;
+/// 0 for a period of 0, a group member's): the kernel's admission control
+/// rounds the same way, so an image this builder accepts is never refused
+/// at boot.
 pub fn share_ppb(slice_ns: u64, period_ns: u64) -> u64 {
+    if period_ns == 0 {
+        // A group member's: it holds no reservation.
+        return 0;
+    }
     let scaled = u128::from(slice_ns) * u128::from(PPB_ONE);
     // `slice <= period`, so the quotient is at most `PPB_ONE`.
     scaled.div_ceil(u128::from(period_ns)) as u64

@@ -135,9 +135,9 @@ fn the_transcripts_in_the_manifest_docs_are_the_real_output() {
     }
 }
 
-/// The programs under `domains/` whose source reads the manifest's
-/// threads from the DCB (`thread_specs()`), by name.
-fn programs_reading_thread_specs() -> BTreeSet<String> {
+/// The programs under `domains/` whose source calls `accessor` (the
+/// DCB's `thread_specs()` or `member_specs()`), by name.
+fn programs_reading(accessor: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for package in std::fs::read_dir(root().join("domains")).unwrap() {
         let bins = package.unwrap().path().join("src/bin");
@@ -147,8 +147,7 @@ fn programs_reading_thread_specs() -> BTreeSet<String> {
             // A binary is `src/bin/NAME.rs` or `src/bin/NAME/main.rs`.
             let source = if path.is_dir() { path.join("main.rs") } else { path.clone() };
             let Some(name) = path.file_stem().and_then(|stem| stem.to_str()) else { continue };
-            let reads =
-                std::fs::read_to_string(&source).is_ok_and(|s| s.contains("thread_specs()"));
+            let reads = std::fs::read_to_string(&source).is_ok_and(|s| s.contains(accessor));
             if reads && source.extension().is_some_and(|ext| ext == "rs") {
                 found.insert(name.to_string());
             }
@@ -158,13 +157,18 @@ fn programs_reading_thread_specs() -> BTreeSet<String> {
 }
 
 #[test]
-fn the_programs_that_run_threads_are_those_that_read_them() {
-    let listed: BTreeSet<String> =
-        vesper_builder::manifest::THREAD_PROGRAMS.iter().map(|p| p.to_string()).collect();
-    assert_eq!(
-        listed,
-        programs_reading_thread_specs(),
-        "THREAD_PROGRAMS (images/builder/src/manifest/mod.rs) must name the domain programs that \
-         read thread_specs(): update it"
-    );
+fn the_programs_that_run_threads_and_members_are_those_that_read_them() {
+    use vesper_builder::manifest::{MEMBER_PROGRAMS, THREAD_PROGRAMS};
+    for (listed, accessor, list) in [
+        (&THREAD_PROGRAMS, "thread_specs()", "THREAD_PROGRAMS"),
+        (&MEMBER_PROGRAMS, "member_specs()", "MEMBER_PROGRAMS"),
+    ] {
+        let listed: BTreeSet<String> = listed.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            listed,
+            programs_reading(accessor),
+            "{list} (images/builder/src/manifest/mod.rs) must name the domain programs that \
+             read {accessor}: update it"
+        );
+    }
 }

@@ -38,7 +38,7 @@ impl Dispatcher {
     }
 
     /// `index` if it is a domain that still runs (it may block).
-    fn live(&self, index: usize) -> Option<usize> {
+    pub(super) fn live(&self, index: usize) -> Option<usize> {
         let domain = self.domains.get(index)?.as_ref()?;
         (domain.state == DomainState::Live).then_some(index)
     }
@@ -107,7 +107,13 @@ impl Dispatcher {
             *count = count.wrapping_add(1);
             ro.events_total = ro.events_total.wrapping_add(1);
         }
-        if self.domain(index).state != DomainState::Live || !self.atropos.is_blocked(index) {
+        if self.domain(index).state != DomainState::Live {
+            return false;
+        }
+        if let Some(group) = self.config(index).scheduled_by {
+            return self.wake_member(index, group, sender, now);
+        }
+        if !self.atropos.is_blocked(index) {
             return false;
         }
         let now = *now.get_or_insert_with(time::now_ns);

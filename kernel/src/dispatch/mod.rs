@@ -13,6 +13,7 @@
 
 mod caps;
 mod events;
+mod group;
 mod report;
 mod supervision;
 mod syscall;
@@ -61,6 +62,11 @@ pub struct Dispatcher {
     irq_owners: [events::DomainSet; events::MAX_IRQS],
     /// Who holds the FP/SIMD registers.
     fpu: LazyFpu,
+    /// The donation in progress, if any (see `group`).
+    donation: Option<group::Donated>,
+    /// The members blocked in `block_until`, until an event for them or a
+    /// donation.
+    members_blocked: events::DomainSet,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -78,6 +84,8 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
     irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
     fpu: LazyFpu::new(),
+    donation: None,
+    members_blocked: events::DomainSet::EMPTY,
 });
 
 /// Loads the image's domains and hands out their capabilities. Returns how
@@ -90,6 +98,7 @@ pub fn load_domains() -> usize {
         for index in 0..d.domains.len() {
             if d.started(index).is_some() {
                 d.show_peers(index);
+                d.show_members(index);
             }
         }
         count
@@ -286,6 +295,7 @@ impl Dispatcher {
         }
         self.domain(index).state = state;
         self.atropos.stop(index, now);
+        self.end_donation_of(index, now);
         let (kind, how) = match state {
             DomainState::Faulted => (Kind::Fault, 0),
             DomainState::Stopped => (Kind::Stop, 1),
@@ -354,7 +364,7 @@ impl Dispatcher {
     fn accounting(&self, index: usize, domain: &Domain) -> Accounting {
         let time = self.atropos.accounting(index);
         Accounting {
-            cpu_ns: time.cpu_ns,
+            cpu_ns: time.cpu_ns + domain.donated_ns,
             guaranteed_ns: time.guaranteed_ns,
             extra_ns: time.extra_ns,
             activations: domain.activations,
@@ -385,10 +395,13 @@ impl Dispatcher {
             if trace::ON {
                 self.trace_periods(now);
             }
+            let run = self.donated(decision.run, now);
             // The console drains here, and has the timer bring the kernel
             // back while it holds bytes (see `console`).
-            let next_event = decision.timer_ns.min(end).min(console::drain(now));
-            match decision.run {
+            let budget_end = self.donation.map_or(u64::MAX, |donated| donated.until);
+            let next_event =
+                decision.timer_ns.min(end).min(console::drain(now)).min(budget_end);
+            match run {
                 Some((index, kind)) => {
                     if trace::ON && self.on_cpu == Some(index) {
                         // It may run on in the other kind of time.
@@ -514,6 +527,8 @@ impl Dispatcher {
 
     /// Prints the report, writes out the trace and ends the run.
     fn finish(&mut self, now: u64) -> ! {
+        // The member's time so far counts in its report.
+        self.end_donation(ActivationReason::MemberPreempted, u64::MAX, now);
         report::print(self, now);
         if trace::ON {
             trace::run_end(self.on_cpu);

@@ -84,6 +84,10 @@ impl Dispatcher {
                 self.deliver(*supervisor, None, &mut now);
             }
         }
+        if let Some(group) = self.config(index).scheduled_by {
+            self.show_members(group.domain);
+            self.deliver(group, None, &mut now);
+        }
     }
 
     /// `domain_restart`: puts the domain `handle` names back in its initial
@@ -133,6 +137,7 @@ impl Dispatcher {
         domain.alarm_ns = u64::MAX;
         domain.restarts += 1;
         let restarts = domain.restarts;
+        self.members_blocked.remove(target);
         self.grant_caps(target);
         let run_end_ns = self.run_end_ns.unwrap_or(u64::MAX);
         let ro = self.ro(target);
@@ -140,6 +145,7 @@ impl Dispatcher {
         ro.run_end_ns = run_end_ns;
         ro.start_ns = now;
         self.show_peers(target);
+        self.show_members(target);
         self.route_interrupts_to(target);
         self.atropos.restart(target, now);
         record(now, Kind::Restart, Some(target), 0, 0);

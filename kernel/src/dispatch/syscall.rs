@@ -93,7 +93,9 @@ impl Dispatcher {
             Syscall::Yield => {
                 let now = time::now_ns();
                 record(now, Kind::Yield, Some(index), 0, 0);
-                self.atropos.yield_slice(index, now);
+                if !self.member_gives_up(index, ActivationReason::MemberYielded, u64::MAX, now) {
+                    self.atropos.yield_slice(index, now);
+                }
                 Outcome::GiveUp(ActivationReason::Reactivated, now)
             }
             Syscall::BlockUntil => self.block_until(index, [a0, a1]),
@@ -112,6 +114,7 @@ impl Dispatcher {
             Syscall::DomainInfo => Outcome::Return(self.domain_info(index, [a0, a1])),
             Syscall::DomainRestart => self.domain_restart(index, a0),
             Syscall::TraceFlush => Outcome::Return(self.trace_flush(index, a0)),
+            Syscall::DomainDonate => self.domain_donate(index, [a0, a1]),
             Syscall::Exit => {
                 let now = time::now_ns();
                 log::info!("domain {} exited with code {a0}", self.config(index).name);
@@ -154,7 +157,9 @@ impl Dispatcher {
         // u64::MAX never comes: Atropos keeps no timeout for it, which
         // lets an event's wake-up be decided without a pass.
         record(now, Kind::Block, Some(index), 0, u32::from(until != u64::MAX));
-        self.atropos.block(index, (until != u64::MAX).then_some(until), now);
+        if !self.member_gives_up(index, ActivationReason::MemberBlocked, until, now) {
+            self.atropos.block(index, (until != u64::MAX).then_some(until), now);
+        }
         Outcome::GiveUp(ActivationReason::Event, now)
     }
 }

@@ -58,6 +58,9 @@ pub struct Domain {
     pub fault: FaultReport,
     /// Times it was restarted (`domain_restart`).
     pub restarts: u64,
+    /// A group member: the CPU time its scheduler donated to it (Atropos,
+    /// which charges the scheduler, counts none for it).
+    pub donated_ns: u64,
 }
 
 impl Domain {
@@ -77,6 +80,7 @@ impl Domain {
             mapped: Mapped::default(),
             fault: FaultReport::default(),
             restarts: 0,
+            donated_ns: 0,
         }
     }
 

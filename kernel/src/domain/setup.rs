@@ -53,6 +53,9 @@ pub enum LoadError {
     BadCapability(&'static str),
     /// The period or slice is shorter than the board allows.
     BelowMinimum,
+    /// It is a member of a group whose scheduler domain does not exist, is
+    /// itself, or is a member too.
+    BadGroup,
     /// The reservation was refused.
     Admission(AdmitError),
 }
@@ -82,6 +85,9 @@ impl core::fmt::Display for LoadError {
                 f,
                 "its period or slice is shorter than the board allows ({MIN_PERIOD_NS} ns, \
                  {MIN_SLICE_NS} ns)"
+            ),
+            Self::BadGroup => f.write_str(
+                "its group's scheduler domain does not exist, is itself or is a member too",
             ),
             Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
                 f,
@@ -172,8 +178,19 @@ fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
     if let Some(bad) = config.caps.iter().find(|cap| !cap_is_sound(cap, me)) {
         return Err(LoadError::BadCapability(bad.name));
     }
-    if !meets_minimum(config.reservation.period_ns, config.reservation.slice_ns) {
-        return Err(LoadError::BelowMinimum);
+    match config.scheduled_by {
+        // A member runs on its scheduler's reservation and has none.
+        Some(group) => {
+            let scheduler = DOMAINS.get(group.domain).filter(|_| group.domain != me);
+            if !scheduler.is_some_and(|s| s.scheduled_by.is_none()) || group.event >= EVENT_SLOTS
+            {
+                return Err(LoadError::BadGroup);
+            }
+        }
+        None if !meets_minimum(config.reservation.period_ns, config.reservation.slice_ns) => {
+            return Err(LoadError::BelowMinimum);
+        }
+        None => {}
     }
     Ok(())
 }
@@ -233,6 +250,10 @@ pub fn populate(index: usize, config: &DomainConfig) {
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.supervision = config.supervision;
     ro.trace_on = u64::from(crate::trace::ON);
+    let mut members = DOMAINS.iter().filter_map(|d| d.scheduled_by);
+    if let Some(group) = members.find(|group| group.domain == index) {
+        ro.group.event = group.event as u64;
+    }
     ro.name[..config.name.len()].copy_from_slice(config.name.as_bytes());
     ro.args[..config.args.len()].copy_from_slice(config.args.as_bytes());
     ro.scheduler[..config.scheduler.len()].copy_from_slice(config.scheduler.as_bytes());
@@ -263,11 +284,38 @@ fn load(
         map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
-    // Admitted last: a domain the scheduler knows is one that runs.
-    let admitted = atropos.admit(config.reservation.into(), now).map_err(LoadError::Admission)?;
+    // Admitted last: a domain the scheduler knows is one that runs. A
+    // member takes a number Atropos never picks: its scheduler's
+    // reservation carries it.
+    let admitted = match config.scheduled_by {
+        Some(_) => atropos.skip().ok_or(LoadError::Admission(AdmitError::Full))?,
+        None => atropos.admit(config.reservation.into(), now).map_err(LoadError::Admission)?,
+    };
     debug_assert_eq!(admitted, index);
     let asid = (index + 1) as u16;
     Ok(Domain::new(config, ttbr0(l1_phys, asid), asid))
+}
+
+/// Where a domain's CPU time comes from, for the boot log.
+struct CpuShare(&'static DomainConfig);
+
+impl core::fmt::Display for CpuShare {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let reservation = self.0.reservation;
+        match self.0.scheduled_by {
+            Some(group) => {
+                let scheduler = DOMAINS.get(group.domain).map_or("?", |d| d.name);
+                write!(f, "member of group {scheduler}")
+            }
+            None => write!(
+                f,
+                "slice {} us every {} us{}",
+                reservation.slice_ns / 1000,
+                reservation.period_ns / 1000,
+                if reservation.extra { ", extra time" } else { "" }
+            ),
+        }
+    }
 }
 
 /// Runs `f` on the translation tables of domain `index` and their physical
@@ -308,13 +356,11 @@ pub fn load_all(
         match load(index, config, atropos, now) {
             Ok(domain) => {
                 log::info!(
-                    "domain {} ({}): slot {:#x}, slice {} us every {} us{}",
+                    "domain {} ({}): slot {:#x}, {}",
                     config.name,
                     config.program,
                     config.slot_base,
-                    config.reservation.slice_ns / 1000,
-                    config.reservation.period_ns / 1000,
-                    if config.reservation.extra { ", extra time" } else { "" }
+                    CpuShare(config)
                 );
                 domains[index] = Some(domain);
                 count += 1;

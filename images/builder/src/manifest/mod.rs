@@ -90,6 +90,12 @@ pub const DEFAULT_CONSOLE: &str = "uart0";
 /// against the programs' sources (those that read `thread_specs()`).
 pub const THREAD_PROGRAMS: [&str; 1] = ["periodic"];
 
+/// The programs that schedule a group's members (`members`): the binaries
+/// under `domains/` that donate their CPU to the members under their
+/// `scheduler` (a test checks this list against the programs' sources, as
+/// for [`THREAD_PROGRAMS`]).
+pub const MEMBER_PROGRAMS: [&str; 1] = ["domain-scheduler"];
+
 /// Image names that would collide with the output folders of kernel
 /// variants (see [`crate::KernelVariant`]).
 pub const RESERVED_IMAGE_NAMES: [&str; 2] = ["qemu", "board"];
@@ -136,10 +142,11 @@ pub struct Domain {
     pub name: String,
     /// The program it runs: a binary of a crate under `domains/`.
     pub program: String,
-    /// The reservation's period, in nanoseconds (non-zero).
+    /// The reservation's period, in nanoseconds (non-zero; 0 for a group
+    /// member, which has no reservation).
     pub period_ns: u64,
     /// CPU time guaranteed in each period, in nanoseconds
-    /// (`0 < slice_ns <= period_ns`).
+    /// (`0 < slice_ns <= period_ns`; 0 for a group member).
     pub slice_ns: u64,
     /// Whether the domain may also run in slack time.
     pub extra: bool,
@@ -153,6 +160,15 @@ pub struct Domain {
     pub scheduler: Scheduler,
     /// The threads of a workload domain (empty: the program starts its own).
     pub threads: Vec<Thread>,
+    /// A group's scheduler domain: its members (`members`), each a
+    /// [`Thread`] named after its member domain, in manifest order (empty
+    /// for other domains).
+    pub members: Vec<Thread>,
+    /// A group's scheduler domain: the event slot in its DCB counting its
+    /// members' wake-ups and stops.
+    pub group_event: Option<u64>,
+    /// A group member: its scheduler domain (`None` for other domains).
+    pub scheduled_by: Option<String>,
     /// The devices it uses, in manifest order.
     pub uses: Vec<String>,
     /// Its interrupts and their event slots, by slot.

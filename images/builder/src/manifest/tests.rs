@@ -201,7 +201,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
              board, run-for, console, sd-card, trace); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, members, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -436,7 +436,7 @@ fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
         report.lines(),
         [
             r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
-            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, members, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
             "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
              (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
              most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
@@ -844,7 +844,7 @@ fn a_domain_needing_more_capabilities_than_its_table_holds_is_refused() {
     let err = refused(
         &text,
         &[
-            r#"images/test.toml:1:1: domain "a": needs 34 capabilities, but a domain's table has 32 slots: 2 the kernel adds (self, reservation), 2 for devices (`uses`), 1 for `interrupts`, 20 for channel ends, 9 for regions and 0 for the domains it supervises (a domain and a reservation each)"#,
+            r#"images/test.toml:1:1: domain "a": needs 34 capabilities, but a domain's table has 32 slots: 2 the kernel adds (self, reservation), 2 for devices (`uses`), 1 for `interrupts`, 20 for channel ends, 9 for regions, 0 for the domains it supervises (a domain and a reservation each) and 0 for its group's members"#,
         ],
     );
     assert!(err.contains("(1 problem)"), "{err}");

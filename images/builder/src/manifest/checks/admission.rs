@@ -28,7 +28,7 @@ pub(super) fn check(drafts: &[DomainDraft], problems: &mut Problems) {
         .collect();
     let uncounted: Vec<&str> = drafts
         .iter()
-        .filter(|draft| draft.reservation.is_none())
+        .filter(|draft| draft.reservation.is_none() && draft.scheduled_by.is_none())
         .map(|draft| draft.label.as_str())
         .collect();
     let without = match uncounted.as_slice() {

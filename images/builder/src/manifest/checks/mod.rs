@@ -5,6 +5,7 @@
 //! read: the problems of one run are all that can be found.
 
 mod admission;
+mod groups;
 mod names;
 mod owners;
 mod placement;
@@ -30,6 +31,7 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
     services::connect(&domains, &mut regions, &mut channels, problems);
     services::supervise(&mut domains, problems);
     names::check(&mut domains, &mut regions, &mut channels, problems);
+    groups::form(&mut domains, problems);
     let known = DomainNames::new(&domains, &unread_domains);
     references::check_shares(&mut shares, &known, &image.console, problems);
     references::check_regions(&mut regions, &known, problems);

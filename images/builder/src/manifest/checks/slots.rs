@@ -10,7 +10,8 @@ use vesper_abi::cap::KERNEL_CAP_NAMES;
 
 /// Checks that each domain's capabilities fit its table: the kernel's
 /// [`KERNEL_CAPS`], then one per device in `uses`, interrupt, channel end
-/// and region the domain maps, and two per domain it supervises.
+/// and region the domain maps, two per domain it supervises and one per
+/// member of its group.
 pub(super) fn check_capabilities(
     drafts: &[DomainDraft],
     channels: &[ChannelDraft],
@@ -29,7 +30,8 @@ pub(super) fn check_capabilities(
         let mapped = mapped_by.get(name).copied().unwrap_or(0);
         let (uses, interrupts) = (draft.uses.len(), draft.interrupts.len());
         let supervised = 2 * draft.supervised.len();
-        let total = KERNEL_CAPS + uses + interrupts + ends + mapped + supervised;
+        let members = draft.members.len();
+        let total = KERNEL_CAPS + uses + interrupts + ends + mapped + supervised + members;
         if total > CAP_SLOTS {
             problems.at(
                 &draft.span,
@@ -38,8 +40,8 @@ pub(super) fn check_capabilities(
                     "needs {total} capabilities, but a domain's table has {CAP_SLOTS} slots: \
                      {KERNEL_CAPS} the kernel adds ({}), {uses} for devices (`uses`), \
                      {interrupts} for `interrupts`, {ends} for channel ends, {mapped} for \
-                     regions and {supervised} for the domains it supervises (a domain and a \
-                     reservation each)",
+                     regions, {supervised} for the domains it supervises (a domain and a \
+                     reservation each) and {members} for its group's members",
                     KERNEL_CAP_NAMES.join(", ")
                 ),
             );
@@ -60,9 +62,10 @@ fn ends_of(channels: &[ChannelDraft]) -> HashMap<&str, usize> {
 /// slot that neither the domain's interrupts nor its ends of earlier
 /// channels (in manifest order, each channel's ends in table order) use;
 /// then every supervisor the lowest slot left, for the stops of the
-/// domains it supervises. Reports a domain whose interrupts and channel
-/// ends need more than [`EVENT_SLOTS`], at its first end left without
-/// one, and a supervisor left without a slot. Returns the complete
+/// domains it supervises, and every group's scheduler the next, for its
+/// members' wake-ups and stops. Reports a domain whose interrupts and
+/// channel ends need more than [`EVENT_SLOTS`], at its first end left
+/// without one, and a supervisor or scheduler left without a slot. Returns the complete
 /// channels.
 pub(super) fn assign_events(
     drafts: &mut [DomainDraft],
@@ -118,19 +121,35 @@ pub(super) fn assign_events(
             _ => None,
         });
     }
-    for draft in drafts.iter_mut().filter(|draft| !draft.supervised.is_empty()) {
-        let Some(set) = draft.name().and_then(|name| used.get(name)) else { continue };
-        draft.supervision_event = (0..EVENT_SLOTS).find(|slot| *set & (1 << slot) == 0);
-        if draft.supervision_event.is_none() && !reported.contains(draft.name().unwrap_or("")) {
-            problems.at(
-                &draft.span,
-                &key_of(&draft.label, "supervises"),
-                format!(
-                    "no event slot is left for the stops of the domains it supervises: its \
-                     interrupts and channel ends use all {EVENT_SLOTS}"
+    for draft in drafts.iter_mut() {
+        let Some(set) = draft.name().and_then(|name| used.get_mut(name)) else { continue };
+        let name_reported = reported.contains(draft.name().unwrap_or(""));
+        let mut take = |wanted: bool, key: &str, what: &str| {
+            if !wanted {
+                return None;
+            }
+            let slot = (0..EVENT_SLOTS).find(|slot| *set & (1 << slot) == 0);
+            match slot {
+                Some(slot) => *set |= 1 << slot,
+                None if !name_reported => problems.at(
+                    &draft.span,
+                    &key_of(&draft.label, key),
+                    format!(
+                        "no event slot is left for {what}: its interrupts and channel ends use \
+                         all {EVENT_SLOTS}"
+                    ),
                 ),
-            );
-        }
+                None => {}
+            }
+            slot
+        };
+        draft.supervision_event = take(
+            !draft.supervised.is_empty(),
+            "supervises",
+            "the stops of the domains it supervises",
+        );
+        draft.group_event =
+            take(draft.members_at.is_some(), "members", "its members' wake-ups and stops");
     }
     complete
 }

@@ -8,7 +8,8 @@ use super::super::report::Problem;
 use super::super::{
     check_name, check_pages, Domain, InterruptRoute, RestartPolicy, Scheduler, Thread,
 };
-use super::{devices, label_of, tables_of, threads, within_limit};
+use super::threads::{self, List};
+use super::{devices, label_of, tables_of, within_limit};
 use crate::board::Board;
 use crate::layout::DomainLayout;
 use crate::units::{format_duration, share_ppb};
@@ -18,7 +19,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use vesper_abi::layout::MAX_DOMAINS;
 
-const DOMAIN_KEYS: [&str; 20] = [
+const DOMAIN_KEYS: [&str; 21] = [
     "name",
     "program",
     "period",
@@ -29,6 +30,7 @@ const DOMAIN_KEYS: [&str; 20] = [
     "memory",
     "scheduler",
     "threads",
+    "members",
     "uses",
     "interrupts",
     "provides",
@@ -61,6 +63,20 @@ pub(crate) struct DomainDraft {
     pub threads: Vec<Thread>,
     /// Where its `threads` are, if any of them is valid.
     pub threads_at: Option<Range<usize>>,
+    /// The valid ones of its group's members (`members`), each a thread
+    /// named after its member domain.
+    pub members: Vec<Thread>,
+    /// Where its `members` are, if any of them is valid.
+    pub members_at: Option<Range<usize>>,
+    /// It gives neither `period` nor `slice`: valid for a group member
+    /// only (the checks across tables find out).
+    pub unreserved: bool,
+    /// A member: its group's scheduler domain, once the checks across
+    /// tables have found it.
+    pub scheduled_by: Option<String>,
+    /// A group's scheduler: the event slot counting its members' wake-ups
+    /// and stops, once the checks across tables have given it one.
+    pub group_event: Option<u64>,
     /// Devices it uses that the board has and domains may use.
     pub uses: Vec<Spanned<String>>,
     /// Interrupts it takes that the board has, on devices it uses.
@@ -89,9 +105,9 @@ pub(crate) struct DomainDraft {
     /// Whether the manifest trusts it with DMA-capable devices.
     trusted: bool,
     /// Whether it may run in slack time.
-    extra: bool,
+    pub extra: bool,
     /// Its `latency`, if given and valid.
-    latency: Option<Spanned<u64>>,
+    pub latency: Option<Spanned<u64>>,
     /// Its memory.
     memory: Memory,
     /// Its scheduler, if valid.
@@ -133,18 +149,26 @@ impl DomainDraft {
         if !self.valid {
             return None;
         }
-        let reservation = self.reservation?;
+        let (period_ns, slice_ns) = match (self.reservation, &self.scheduled_by) {
+            (Some(reservation), None) => (reservation.period_ns, reservation.slice.into_inner()),
+            // A member runs on its group's reservation.
+            (None, Some(_)) => (0, 0),
+            _ => return None,
+        };
         Some(Domain {
             name: self.name?.into_inner(),
             program: self.program?.into_inner(),
-            period_ns: reservation.period_ns,
-            slice_ns: reservation.slice.into_inner(),
+            period_ns,
+            slice_ns,
             extra: self.extra,
-            latency_ns: self.latency.map_or(reservation.period_ns, Spanned::into_inner),
+            latency_ns: self.latency.map_or(period_ns, Spanned::into_inner),
             stack_bytes: self.memory.stack_bytes,
             memory_bytes: self.memory.memory_bytes,
             scheduler: self.scheduler?,
             threads: self.threads,
+            members: self.members,
+            group_event: self.group_event,
+            scheduled_by: self.scheduled_by,
             uses: self.uses.into_iter().map(Spanned::into_inner).collect(),
             interrupts: self.routes,
             supervises: self.supervised,
@@ -209,13 +233,17 @@ fn read(
     if let (Some(program), Some(programs)) = (&program, programs) {
         check_program(&s, program, programs, problems);
     }
-    let reservation = read_reservation(&s, board, problems);
+    let unreserved = s.get("period").is_none() && s.get("slice").is_none();
+    let reservation =
+        if unreserved { None } else { read_reservation(&s, board, problems) };
     let extra = s.bool("extra", problems).unwrap_or(false);
     let latency = s.duration("latency", true, problems);
     let memory = read_memory(&s, index, problems);
     let scheduler = read_scheduler(&s, problems);
-    let threads = threads::read(&s, problems);
+    let threads = threads::read(&s, List::Threads, problems);
     let threads_at = s.get("threads").filter(|_| !threads.is_empty()).map(Spanned::span);
+    let members = threads::read(&s, List::Members, problems);
+    let members_at = s.get("members").filter(|_| !members.is_empty()).map(Spanned::span);
     let trusted = s.bool("trusted", problems).unwrap_or(false);
     let uses = devices::uses(&s, board, trusted, problems);
     if !trusted {
@@ -242,6 +270,11 @@ fn read(
         reservation,
         threads,
         threads_at,
+        members,
+        members_at,
+        unreserved,
+        scheduled_by: None,
+        group_event: None,
         uses,
         interrupts,
         routes,

@@ -114,7 +114,13 @@ fn within_limit<'t, 'i>(
 /// How messages name the `index`th table of `kind`: by its name if it has
 /// a string one, else by its position.
 fn label_of(kind: &str, index: usize, table: &DeTable) -> String {
-    match table.get("name").map(Spanned::get_ref) {
+    label_by(kind, "name", index, table)
+}
+
+/// How messages name the `index`th table of a kind (`"member"`) named by
+/// its `key` (`"domain"`).
+fn label_by(kind: &str, key: &str, index: usize, table: &DeTable) -> String {
+    match table.get(key).map(Spanned::get_ref) {
         Some(DeValue::String(name)) => format!("{kind} {name:?}"),
         _ => format!("{kind} #{}", index + 1),
     }
