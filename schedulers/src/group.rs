@@ -86,7 +86,12 @@ impl<S: Scheduler> Members<S> {
 
     /// Admits member `id` at `now` (a periodic member's first job is due
     /// then; a sporadic one's is released then).
-    pub fn admit(&mut self, id: ThreadId, params: ThreadParams, now: u64) -> Result<(), SchedError> {
+    pub fn admit(
+        &mut self,
+        id: ThreadId,
+        params: ThreadParams,
+        now: u64,
+    ) -> Result<(), SchedError> {
         let slot = self.wcet.get_mut(id.0).ok_or(SchedError::BadThread)?;
         self.sched.admit(id, params, now)?;
         // Without a work figure a job lasts until the member yields or
@@ -211,7 +216,8 @@ mod tests {
     const MS: u64 = 1_000_000;
 
     fn members(policy: &str, params: &[ThreadParams]) -> Members<AnyScheduler> {
-        let mut members = Members::new(AnyScheduler::from_name(policy, PolicyConfig::DEFAULT).unwrap());
+        let mut members =
+            Members::new(AnyScheduler::from_name(policy, PolicyConfig::DEFAULT).unwrap());
         for (i, p) in params.iter().enumerate() {
             members.admit(ThreadId(i), *p, 0).unwrap();
         }
@@ -266,7 +272,8 @@ mod tests {
 
     #[test]
     fn a_sporadic_member_that_never_blocks_always_has_work() {
-        let mut m = members("round-robin", &[ThreadParams::sporadic(MS), ThreadParams::sporadic(MS)]);
+        let mut m =
+            members("round-robin", &[ThreadParams::sporadic(MS), ThreadParams::sporadic(MS)]);
         let mut now = 0;
         let mut ran = [0u64; 2];
         for _ in 0..20 {

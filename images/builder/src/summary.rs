@@ -122,16 +122,20 @@ impl Summary {
             ["domain", "program", "period", "slice", "extra", "latency", "share", "scheduler"];
         let mut rows = vec![headings.map(String::from).to_vec()];
         for d in &self.manifest.domains {
-            rows.push(vec![
-                d.name.clone(),
-                d.program.clone(),
-                format_duration(d.period_ns),
-                format_duration(d.slice_ns),
-                if d.extra { "yes" } else { "no" }.to_string(),
-                format_duration(d.latency_ns),
-                format_share(d.share_ppb(), 3),
-                d.scheduler.name().to_string(),
-            ]);
+            let reservation = match &d.scheduled_by {
+                // A member runs on its group's reservation.
+                Some(group) => [format!("in {group}"), "-".into(), "-".into(), "-".into()],
+                None => [
+                    format_duration(d.period_ns),
+                    format_duration(d.slice_ns),
+                    if d.extra { "yes" } else { "no" }.to_string(),
+                    format_duration(d.latency_ns),
+                ],
+            };
+            let mut row = vec![d.name.clone(), d.program.clone()];
+            row.extend(reservation);
+            row.extend([format_share(d.share_ppb(), 3), d.scheduler.name().to_string()]);
+            rows.push(row);
         }
         for line in table(&rows, &[2, 3, 5, 6]) {
             writeln!(f, "{line}")?;
@@ -237,6 +241,32 @@ impl Summary {
 
     /// The threads, then the devices, interrupts, regions and channels the
     /// domains are given, and each domain's capabilities.
+    /// The threads the domains declare, or (`members`) the groups'
+    /// members, one per line under `label`.
+    fn write_threads(&self, f: &mut fmt::Formatter<'_>, label: &str, members: bool) -> fmt::Result {
+        let mut threads = Vec::new();
+        for d in &self.manifest.domains {
+            for t in if members { &d.members } else { &d.threads } {
+                let mut line = format!("{}.{}: {}", d.name, t.name, format_duration(t.wcet_ns));
+                match t.period_ns {
+                    Some(period) => line.push_str(&format!(" every {}", format_duration(period))),
+                    None => line.push_str(" once"),
+                }
+                if let Some(deadline) = t.deadline_ns {
+                    line.push_str(&format!(", deadline {}", format_duration(deadline)));
+                }
+                let plural = if t.tickets == 1 { "" } else { "s" };
+                line.push_str(&format!(", {} ticket{plural}", t.tickets));
+                threads.push(line);
+            }
+        }
+        for (i, line) in threads.iter().enumerate() {
+            let label = if i == 0 { label } else { "" };
+            writeln!(f, "{label:<10}  {line}")?;
+        }
+        Ok(())
+    }
+
     fn write_declared(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = &self.manifest;
         let mut lines: Vec<(&str, String)> = Vec::new();
@@ -304,25 +334,8 @@ impl Summary {
                 format!("{}: {} ({} of {CAP_SLOTS})", domain.name, names.join(", "), names.len()),
             ));
         }
-        let mut threads = Vec::new();
-        for d in &m.domains {
-            for t in &d.threads {
-                let mut line = format!("{}.{}: {}", d.name, t.name, format_duration(t.wcet_ns));
-                match t.period_ns {
-                    Some(period) => line.push_str(&format!(" every {}", format_duration(period))),
-                    None => line.push_str(" once"),
-                }
-                if let Some(deadline) = t.deadline_ns {
-                    line.push_str(&format!(", deadline {}", format_duration(deadline)));
-                }
-                let plural = if t.tickets == 1 { "" } else { "s" };
-                line.push_str(&format!(", {} ticket{plural}", t.tickets));
-                threads.push(line);
-            }
-        }
-        for (i, line) in threads.iter().enumerate() {
-            let label = if i == 0 { "threads" } else { "" };
-            writeln!(f, "{label:<10}  {line}")?;
+        for (label, members) in [("threads", false), ("members", true)] {
+            self.write_threads(f, label, members)?;
         }
         if !lines.is_empty() || !m.regions.is_empty() {
             writeln!(f, "given to the domains (see docs/manifest.md):")?;

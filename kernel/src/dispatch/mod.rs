@@ -399,8 +399,7 @@ impl Dispatcher {
             // The console drains here, and has the timer bring the kernel
             // back while it holds bytes (see `console`).
             let budget_end = self.donation.map_or(u64::MAX, |donated| donated.until);
-            let next_event =
-                decision.timer_ns.min(end).min(console::drain(now)).min(budget_end);
+            let next_event = decision.timer_ns.min(end).min(console::drain(now)).min(budget_end);
             match run {
                 Some((index, kind)) => {
                     if trace::ON && self.on_cpu == Some(index) {

@@ -24,11 +24,11 @@
 
 use vesper_abi::cap::{CapKind, Rights};
 use vesper_abi::dcb::{ActivationReason, Group, ThreadSpec, MAX_THREAD_SPECS};
-use vesper_activations::{
-    await_any_event, await_any_event_until, dcb, events_seen, now_ns, println,
-    report_horizon_ns, scheduler_name, syscall, JobLine, ThreadId, ThreadParams,
-};
 use vesper_activations::events::caps;
+use vesper_activations::{
+    await_any_event, await_any_event_until, dcb, events_seen, now_ns, println, report_horizon_ns,
+    scheduler_name, syscall, JobLine, ThreadId, ThreadParams,
+};
 use vesper_schedulers::group::{Ended, Members};
 use vesper_schedulers::{AnyScheduler, PolicyConfig};
 
@@ -109,11 +109,8 @@ fn run() {
         }
     }
     let longest = dcb.member_specs().iter().map(|spec| spec.period_ns).max().unwrap_or(0);
-    let horizon = report_horizon_ns(
-        dcb.run_end_ns.saturating_sub(start),
-        longest,
-        dcb.reservation.period_ns,
-    );
+    let horizon =
+        report_horizon_ns(dcb.run_end_ns.saturating_sub(start), longest, dcb.reservation.period_ns);
     let report_at = start.saturating_add(horizon);
     let mut reported = false;
     let mut donations = group().donation.count;

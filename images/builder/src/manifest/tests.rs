@@ -1606,3 +1606,138 @@ fn a_supervisor_of_no_domain_or_of_itself_is_refused() {
         ],
     );
 }
+
+/// A group's scheduler `name` (program `domain-scheduler`, 50% of the
+/// CPU) with `members = [...]` of `entries`, then member domains `names`
+/// with no reservation.
+fn group(name: &str, entries: &[&str], names: &[&str]) -> String {
+    let entries: Vec<String> = entries.iter().map(|entry| format!("{{ {entry} }}")).collect();
+    let mut text = format!(
+        "{}scheduler = \"edf\"\nmembers = [{}]\n",
+        domain(name, "domain-scheduler", "10ms", "5ms"),
+        entries.join(", ")
+    );
+    for member in names {
+        text.push_str(&format!("[[domain]]\nname = {member:?}\nprogram = \"spin\"\n"));
+    }
+    text
+}
+
+fn parse_group(text: &str) -> Result<Manifest> {
+    let mut programs = programs();
+    programs.insert("domain-scheduler".into());
+    Manifest::parse(text, Path::new("images/test.toml"), &programs)
+}
+
+#[test]
+fn a_group_gives_its_members_to_its_scheduler_with_an_event_slot_and_capabilities() {
+    let text = group(
+        "g",
+        &[
+            "domain = \"a\", period = \"20ms\", wcet = \"3ms\"",
+            "domain = \"b\", work = \"1ms\", tickets = 3",
+        ],
+        &["a", "b"],
+    );
+    let manifest = parse_group(&text).unwrap_or_else(|err| panic!("{err:#}"));
+    let [g, a, b] = &manifest.domains[..] else { panic!("three domains") };
+    assert_eq!(g.members.len(), 2);
+    assert_eq!((g.members[1].name.as_str(), g.members[1].tickets), ("b", 3));
+    assert_eq!(g.group_event, Some(0));
+    for member in [a, b] {
+        assert_eq!(member.scheduled_by.as_deref(), Some("g"));
+        assert_eq!((member.period_ns, member.slice_ns, member.share_ppb()), (0, 0, 0));
+    }
+    assert_eq!(manifest.utilisation_ppb(), PPB_ONE / 2);
+    let caps = crate::caps::ImageCaps::of(&manifest);
+    let member_caps: Vec<(&str, Object)> =
+        caps.domains[0].iter().map(|c| (c.name, c.object)).collect();
+    assert_eq!(
+        member_caps,
+        [("a", Object::Domain { domain: 1 }), ("b", Object::Domain { domain: 2 })]
+    );
+    assert!(caps.domains[0].iter().all(|c| c.rights == crate::caps::MEMBER_RIGHTS));
+}
+
+#[test]
+fn group_mistakes_are_refused_at_the_members_key() {
+    let cases = [
+        (
+            group("g", &["domain = \"nobody\", work = \"1ms\""], &[]),
+            "no domain is called \"nobody\"",
+        ),
+        (
+            group("g", &["domain = \"g\", work = \"1ms\""], &[]),
+            "cannot be a member of its own group",
+        ),
+        (
+            format!(
+                "{}{}",
+                group("g", &["domain = \"a\", work = \"1ms\""], &["a"]),
+                group("h", &["domain = \"a\", work = \"1ms\""], &[])
+            ),
+            "domain \"h\", key `members`: domain \"a\" is a member of group \"g\" already",
+        ),
+        (
+            format!(
+                "{}{}",
+                group("g", &["domain = \"h\", work = \"1ms\""], &[]),
+                group("h", &["domain = \"a\", work = \"1ms\""], &["a"])
+            ),
+            "domain \"g\", key `members`: domain \"h\" schedules a group of its own: groups do \
+             not nest",
+        ),
+    ];
+    for (text, reason) in cases {
+        let err = format!("{:#}", parse_group(&text).unwrap_err());
+        assert!(err.contains("key `members`"), "{err}");
+        assert!(err.contains(reason), "missing {reason:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn a_member_has_no_reservation_and_every_other_domain_needs_one() {
+    let text =
+        group("g", &["domain = \"a\", work = \"1ms\""], &[]) + &domain("a", "spin", "10ms", "1ms");
+    let err = format!("{:#}", parse_group(&text).unwrap_err());
+    assert!(
+        err.contains("domain \"a\", key `period`: a member of group \"g\" runs on its scheduler's reservation"),
+        "{err}"
+    );
+    let text = group("g", &["domain = \"a\", work = \"1ms\""], &["a"]) + "latency = \"1ms\"\n";
+    let err = format!("{:#}", parse_group(&text).unwrap_err());
+    assert!(err.contains("domain \"a\", key `latency`: a member of group"), "{err}");
+    let lone = "[[domain]]\nname = \"lone\"\nprogram = \"spin\"\n";
+    let err = format!("{:#}", parse_group(lone).unwrap_err());
+    assert!(err.contains("images/test.toml:1:1: domain \"lone\", key `period`: missing"), "{err}");
+    assert!(err.contains("domain \"lone\", key `slice`: missing"), "{err}");
+}
+
+#[test]
+fn a_scheduler_runs_threads_or_members_and_its_members_must_fit_its_share() {
+    let text = group("g", &["domain = \"a\", work = \"1ms\""], &["a"])
+        .replace("members = ", "threads = [{ name = \"t\", work = \"1ms\" }]\nmembers = ");
+    let err = format!("{:#}", parse_group(&text).unwrap_err());
+    assert!(err.contains("a domain runs either threads or a group's members, not both"), "{err}");
+    let over = group(
+        "g",
+        &[
+            "domain = \"a\", period = \"10ms\", wcet = \"4ms\"",
+            "domain = \"b\", period = \"20ms\", wcet = \"4ms\"",
+        ],
+        &["a", "b"],
+    );
+    let manifest = parse_group(&over).unwrap_or_else(|err| panic!("{err:#}"));
+    let found = manifest.warnings.lines();
+    let [warning] = &found[..] else { panic!("one warning: {found:?}") };
+    assert!(
+        warning.contains("domain \"g\", key `members`: the members need 0.60 of the CPU (a 0.40, b 0.20), more than the domain's share of 0.50"),
+        "{warning}"
+    );
+    let spin = over.replace("domain-scheduler", "spin");
+    let found = parse_group(&spin).unwrap().warnings.lines();
+    assert!(
+        found.iter().any(|w| w.contains("program spin does not run the manifest's members")),
+        "{found:?}"
+    );
+}

@@ -49,12 +49,7 @@ pub(super) fn check(drafts: &[DomainDraft], problems: &mut Problems) {
 
 /// Warns if `program` (a domain's `program` value) is not one of the
 /// programs that run `list`: its threads would never start.
-fn warn_unrun_threads(
-    program: &Spanned<String>,
-    list: &List,
-    what: &str,
-    problems: &mut Problems,
-) {
+fn warn_unrun_threads(program: &Spanned<String>, list: &List, what: &str, problems: &mut Problems) {
     let name = program.get_ref();
     if list.programs.contains(&name.as_str()) {
         return;

@@ -234,8 +234,7 @@ fn read(
         check_program(&s, program, programs, problems);
     }
     let unreserved = s.get("period").is_none() && s.get("slice").is_none();
-    let reservation =
-        if unreserved { None } else { read_reservation(&s, board, problems) };
+    let reservation = if unreserved { None } else { read_reservation(&s, board, problems) };
     let extra = s.bool("extra", problems).unwrap_or(false);
     let latency = s.duration("latency", true, problems);
     let memory = read_memory(&s, index, problems);

@@ -72,7 +72,7 @@ fn read_thread(
     names: &mut HashSet<String>,
     problems: &mut Problems,
 ) -> Option<Thread> {
-    let (key, entry, name_key, _) = list.words();
+    let (_, entry, name_key, _) = list.words();
     let name = s.required_string(name_key, problems).and_then(|name| {
         let reason = match check_name(name.get_ref()) {
             Err(reason) => reason,
