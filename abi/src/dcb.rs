@@ -54,9 +54,11 @@ pub enum ActivationReason {
     /// A group's scheduler domain: the member faulted, exited or was
     /// stopped while it ran.
     MemberStopped = 9,
-    /// A group's scheduler domain blocked, and woke because one of its
-    /// members was woken (an event or an interrupt for it): the scheduler
-    /// decides whether it runs ([`Group::ready`]).
+    /// A group's scheduler domain: one of its members that blocked was
+    /// woken (an event or an interrupt for it) while the scheduler blocked,
+    /// or while it donated to another member, which was then preempted
+    /// (keeping its context: a report with this reason is about that
+    /// member). The scheduler decides who runs ([`Group::ready`]).
     MemberWoken = 10,
 }
 
@@ -335,7 +337,7 @@ pub struct Donation {
     /// The member's domain index.
     pub member: u64,
     /// Why it ended: an [`ActivationReason`] number, `MemberYielded` to
-    /// `MemberStopped`.
+    /// `MemberWoken`.
     pub why: u64,
     /// How long the member held the CPU, in ns.
     pub ran_ns: u64,

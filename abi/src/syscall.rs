@@ -134,7 +134,9 @@ pub enum Syscall {
     /// `MemberYielded`), it blocks (`MemberBlocked`), the budget is used up
     /// (`MemberBudget`), Atropos takes the CPU from the caller
     /// (`MemberPreempted`: its slice ran out, or an earlier deadline came),
-    /// or it stops (`MemberStopped`). Then the caller runs again: an upcall
+    /// it stops (`MemberStopped`), or another member that blocked is woken
+    /// (`MemberWoken`: the scheduler decides again). Then the caller runs
+    /// again: an upcall
     /// with that reason if its activations were on at the call, else it
     /// returns 0; either way the DCB's `group.donation` holds the report
     /// (which member, why, how long it ran). A member blocked in

@@ -110,7 +110,7 @@ pub enum Kind {
     /// member `a` for `b` ns at most (`u32::MAX`: that or more).
     Donate = 15,
     /// The member's donated time ended: `a` why (the scheduler's
-    /// activation reason, `MemberYielded`..`MemberStopped`), `b` how long
+    /// activation reason, `MemberYielded`..`MemberWoken`), `b` how long
     /// it ran, in ns (`u32::MAX`: that or more).
     DonationEnd = 16,
     /// A thread of the domain got its CPU: `a` the thread.

@@ -14,6 +14,7 @@
 //! QEMU), so its per-domain CPU times match the kernel's `stats` lines
 //! within a fraction of a percent, not to the nanosecond.
 
+use crate::group::GroupDomain;
 use crate::{After, Behaviour, PolicyConfig, PolicyKind, SimConfig, SimResult, ThreadDomain};
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
@@ -268,12 +269,24 @@ pub fn simulate_image(
     let mut behaviours: Vec<Box<dyn Behaviour>> = Vec::new();
     let mut thread_domains = Vec::new();
     for domain in &manifest.domains {
+        let kind = policy.unwrap_or(domain.scheduler);
+        if !domain.members.is_empty() {
+            let tasks = crate::manifest::tasks_of_members(domain);
+            thread_domains.push((behaviours.len(), kind));
+            let sched = AnyScheduler::of_kind(kind, policy_config);
+            behaviours.push(Box::new(GroupDomain::new(&tasks, sched)?));
+            continue;
+        }
         if domain.threads.is_empty() {
-            behaviours.push(program_model(&domain.program, &domain.name, &mut notes));
+            if domain.scheduled_by.is_none() {
+                behaviours.push(program_model(&domain.program, &domain.name, &mut notes));
+            } else {
+                // Never run by Atropos: its group's scheduler runs it.
+                behaviours.push(Box::new(Spin));
+            }
             continue;
         }
         let tasks = crate::manifest::tasks_of(domain);
-        let kind = policy.unwrap_or(domain.scheduler);
         thread_domains.push((behaviours.len(), kind));
         let sched = AnyScheduler::of_kind(kind, policy_config);
         let longest = tasks.iter().filter_map(|task| task.period_ns).max().unwrap_or(0);
@@ -284,7 +297,8 @@ pub fn simulate_image(
         .domains
         .iter()
         .map(|d| {
-            Some(Reservation {
+            // A member holds none: its group's scheduler runs it.
+            d.scheduled_by.is_none().then_some(Reservation {
                 period_ns: d.period_ns,
                 slice_ns: d.slice_ns,
                 extra: d.extra,
@@ -293,8 +307,7 @@ pub fn simulate_image(
         })
         .collect();
     let switch_cost = manifest.board.timing.switch_cost;
-    let run = run_under_atropos(&mut behaviours, &reservations, switch_cost, duration_ns)?;
-    let domains = manifest.domains.iter().map(|d| d.name.clone()).zip(run.times).collect();
+    let mut run = run_under_atropos(&mut behaviours, &reservations, switch_cost, duration_ns)?;
     let mut threads = Vec::new();
     for (index, behaviour) in behaviours.into_iter().enumerate() {
         let Some(&(_, kind)) = thread_domains.iter().find(|(i, _)| *i == index) else { continue };
@@ -310,9 +323,31 @@ pub fn simulate_image(
                 latency_ns: domain.latency_ns,
             },
         };
-        threads.push(finish_threads(behaviour, config, duration_ns)?);
+        let result = finish_threads(behaviour, config, duration_ns)?;
+        if !domain.members.is_empty() {
+            count_members(manifest, domain, &result, &mut run.times);
+        }
+        threads.push(result);
     }
+    let domains = manifest.domains.iter().map(|d| d.name.clone()).zip(run.times).collect();
     Ok(ImageResult { name: manifest.name.clone(), domains, threads, notes, spans: run.spans })
+}
+
+/// What the kernel counts for the members of `group`: the CPU time its
+/// scheduler donated to each (`result`'s spans of it), as their `stats`
+/// lines show it.
+fn count_members(
+    manifest: &Manifest,
+    group: &vesper_builder::manifest::Domain,
+    result: &SimResult,
+    times: &mut [DomainTime],
+) {
+    for (position, member) in group.members.iter().enumerate() {
+        let Some(index) = manifest.domain_index(&member.name) else { continue };
+        let spans = result.trace.iter().filter(|span| span.thread == position);
+        times[index].time.cpu_ns = spans.map(|span| span.end_ns - span.start_ns).sum();
+        times[index].state = "running";
+    }
 }
 
 /// The model of a program without threads.

@@ -35,13 +35,14 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod group;
 pub mod image;
 mod manifest;
 pub mod recorded;
 pub mod trace;
 
 pub use cli::{parse_policies, run, run_cli, write_trace, SimArgs};
-pub use manifest::{parse_duration, tasks_of};
+pub use manifest::{parse_duration, tasks_of, tasks_of_members};
 
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
@@ -564,7 +565,7 @@ impl<S: Scheduler> Behaviour for ThreadDomain<S> {
 
 /// Every job released or due before `end`, completed or not. `records`
 /// holds each thread's completed jobs, in order.
-fn job_rows(
+pub(crate) fn job_rows(
     tasks: &[Task],
     sched: &impl Scheduler,
     records: &[Vec<JobRecord>],

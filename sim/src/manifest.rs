@@ -11,8 +11,17 @@ pub fn parse_duration(text: &str) -> Result<u64> {
 
 /// The threads of `domain`, as tasks.
 pub fn tasks_of(domain: &vesper_builder::manifest::Domain) -> Vec<Task> {
-    domain
-        .threads
+    as_tasks(&domain.threads)
+}
+
+/// The members of group scheduler `domain`, as tasks named after them.
+pub fn tasks_of_members(domain: &vesper_builder::manifest::Domain) -> Vec<Task> {
+    as_tasks(&domain.members)
+}
+
+/// `threads` (or members), as tasks.
+fn as_tasks(threads: &[vesper_builder::manifest::Thread]) -> Vec<Task> {
+    threads
         .iter()
         .map(|thread| Task {
             name: thread.name.clone(),

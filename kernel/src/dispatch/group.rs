@@ -10,9 +10,10 @@
 //! scheduler then runs again, with the reason, and the report in its DCB.
 //!
 //! A member's wake-up is its scheduler's business: an event for a blocked
-//! member counts one in its scheduler's group slot (waking the scheduler
-//! if it blocked) and shows the member ready; the member runs when its
-//! scheduler donates to it.
+//! member counts one in its scheduler's group slot, shows the member ready
+//! and brings the scheduler back to decide (waking it if it blocked,
+//! ending its donation to another member if it was donating); the member
+//! runs when its scheduler donates to it.
 
 use super::syscall::Outcome;
 use super::Dispatcher;
@@ -147,9 +148,11 @@ impl Dispatcher {
     }
 
     /// An event for member `index` of `group`: if it blocked, it is ready
-    /// again and its scheduler counts an event in its group slot (waking
-    /// it, with reason `MemberWoken`, if it blocked). Returns whether the
-    /// scheduler woke.
+    /// again and its scheduler counts an event in its group slot: a
+    /// scheduler that blocked wakes, and one donating to another member
+    /// has that donation end; either way it runs next with reason
+    /// `MemberWoken`, if Atropos lets it. Returns whether it must be
+    /// decided again who runs.
     pub(super) fn wake_member(
         &mut self,
         index: usize,
@@ -168,6 +171,12 @@ impl Dispatcher {
                 Resume::Activate(_) => Resume::Activate(ActivationReason::MemberWoken),
                 resume => resume,
             };
+        }
+        // A scheduler busy donating to another member decides again now.
+        if self.donation.is_some_and(|donated| donated.scheduler == group.domain) {
+            let at = *now.get_or_insert_with(time::now_ns);
+            self.end_donation(ActivationReason::MemberWoken, u64::MAX, at);
+            return true;
         }
         woke
     }

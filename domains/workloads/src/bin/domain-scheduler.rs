@@ -74,7 +74,8 @@ fn ended(why: u64) -> Ended {
         Some(ActivationReason::MemberYielded) => Ended::Yielded,
         Some(ActivationReason::MemberBlocked) => Ended::Blocked,
         Some(ActivationReason::MemberBudget) => Ended::Budget,
-        Some(ActivationReason::MemberPreempted) => Ended::Preempted,
+        // Another member woke: this one was preempted for the decision.
+        Some(ActivationReason::MemberPreempted | ActivationReason::MemberWoken) => Ended::Preempted,
         _ => Ended::Stopped,
     }
 }
