@@ -13,13 +13,15 @@ use std::time::Duration;
 /// The manifests of the benchmark images, booted one after the other:
 /// the hot paths, the longest path (apart, so that its domains do not
 /// lengthen the scheduler's scans in the first), the console service's
-/// output and its input (see [`INPUT_MANIFEST`]), and the block service.
-pub const MANIFESTS: [&str; 5] = [
+/// output and its input (see [`INPUT_MANIFEST`]), the block service, and
+/// a group's donations.
+pub const MANIFESTS: [&str; 6] = [
     "images/bench.toml",
     "images/bench-longest.toml",
     "images/bench-console.toml",
     INPUT_MANIFEST,
     BLOCK_MANIFEST,
+    "images/bench-group.toml",
 ];
 
 /// The image that measures the block service: it gets a blank card of
@@ -69,6 +71,8 @@ pub const TARGETS: &[PathSpec] = &[
     PathSpec { name: "ipc_round_trip", target: Some(300), sel4: Some(407) },
     PathSpec { name: "ipc_round_trip_fp", target: None, sel4: Some(520) },
     PathSpec { name: "irq_to_activation", target: Some(300), sel4: Some(353) },
+    PathSpec { name: "donate_to_member", target: None, sel4: None },
+    PathSpec { name: "member_stop_to_scheduler", target: None, sel4: None },
     PathSpec { name: "console_line_to_fifo", target: None, sel4: None },
     PathSpec { name: "console_instructions_per_byte", target: None, sel4: None },
     PathSpec { name: "console_byte_to_read", target: None, sel4: None },

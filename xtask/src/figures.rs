@@ -1,6 +1,7 @@
 //! `cargo xtask figures`: every figure of docs/tutorial.md, drawn from
-//! `images/tutorial.toml` by the commands the tutorial teaches, and the
-//! screen of `images/timeline.toml` (`cargo xtask screenshot`), into
+//! `images/tutorial.toml` by the commands the tutorial teaches, the
+//! screen of `images/timeline.toml` (`cargo xtask screenshot`), and the
+//! timeline of a group (`images/groups.toml`, traced) into
 //! `docs/figures/` (and the comparison's table into the tutorial itself,
 //! between its markers). A test draws them again and fails if they
 //! differ: the figures cannot drift from the code.
@@ -14,6 +15,10 @@ use std::path::{Path, PathBuf};
 use vesper_schedulers::{PolicyConfig, PolicyKind};
 use vesper_sim::image::simulate_image;
 use vesper_sim::trace::gantt_svg;
+
+/// The kind of the trace records that start periods: the first is when
+/// the domains' time begins.
+const PERIOD_START: u8 = vesper_abi::trace::Kind::PeriodStart as u8;
 
 /// The tutorial's image.
 pub const MANIFEST: &str = "images/tutorial.toml";
@@ -34,6 +39,13 @@ pub const SCREEN_MANIFEST: &str = "images/timeline.toml";
 const SCREEN_AT_NS: u64 = 1_500_000_000;
 /// The screenshot's file name in [`DIR`].
 pub const SCREEN_FILE: &str = "timeline.png";
+
+/// The group whose timeline docs/activations-and-atropos.md shows.
+pub const GROUP_MANIFEST: &str = "images/groups.toml";
+/// That timeline's file name in [`DIR`].
+pub const GROUP_FILE: &str = "groups-qemu.svg";
+/// The window it shows: two of the group's periods after its first.
+const GROUP_WINDOW_NS: (u64, u64) = (10_000_000, 40_000_000);
 
 /// The figures, by file name, and the tutorial's table.
 pub struct Figures {
@@ -65,6 +77,12 @@ pub fn draw(root: &Path, scratch: &Path) -> Result<Figures> {
     screenshot(root, &root.join(SCREEN_MANIFEST), SCREEN_AT_NS, &png, timeout)?;
     let bytes = std::fs::read(&png).with_context(|| format!("reading {}", png.display()))?;
     files.push((SCREEN_FILE, bytes));
+    let group = run_traced(root, &root.join(GROUP_MANIFEST), &scratch.join("groups"), None)?;
+    let result = group.recorded.image_result(&group.manifest);
+    let start = group.recorded.kernel.records.iter().find(|r| r.kind == PERIOD_START);
+    let result = result.shifted(start.map_or(0, |record| record.time_ns));
+    let (from, to) = GROUP_WINDOW_NS;
+    files.push((GROUP_FILE, gantt_svg(&result, from, to).into_bytes()));
     let mut runs = Vec::new();
     for policy in [PolicyKind::Edf, PolicyKind::RoundRobin, PolicyKind::Fifo] {
         runs.push(run_policy(root, &manifest, policy, &scratch.join(policy.name()), run_ns)?);

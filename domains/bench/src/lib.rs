@@ -91,16 +91,49 @@ pub fn activations_off() {
 }
 
 /// The words a measuring pair shares at the start of their region: the
-/// IPC pair (client and server), and the probe and `bench-busy`.
+/// IPC pair (client and server), the probe and `bench-busy`, and a group's
+/// scheduler and member (`bench-group`, `bench-member`).
 #[repr(C)]
 pub struct Shared {
     /// The counter just before the sender's system call (the client's
-    /// `event_send`, the probe's `yield`).
+    /// `event_send`, the probe's `yield`, the group's `domain_donate`).
     pub sent_at: u64,
     /// Non-zero once the pair measures the FP-live variants: then both
     /// sides keep FP/SIMD state live.
     pub fp_phase: u64,
+    /// The counter just before the member's `yield`, which ends the
+    /// donation.
+    pub stopped_at: u64,
 }
+
+/// Stores the counter at `at`, then makes system call `number` with
+/// arguments `x0` and `x1`: the counter is read as close to the `svc` as
+/// it can be (the `mrs` and the `str` are [`MARK_OVERHEAD`] instructions
+/// of the path measured).
+///
+/// # Safety
+/// `at` must be in memory mapped read-write in this domain.
+pub unsafe fn marked_syscall(at: *mut u64, number: u64, x0: u64, x1: u64) {
+    // SAFETY: the caller vouches for `at`; the system call changes nothing
+    // but x0.
+    unsafe {
+        core::arch::asm!(
+            "mrs {count}, pmevcntr0_el0",
+            "str {count}, [{at}]",
+            "svc #0",
+            count = out(reg) _,
+            at = in(reg) at,
+            inout("x0") x0 => _,
+            in("x1") x1,
+            in("x8") number,
+            options(nostack),
+        );
+    }
+}
+
+/// The instructions [`marked_syscall`] counts that are not the path (which
+/// starts at the `svc`): its `mrs` and its `str`.
+pub const MARK_OVERHEAD: u64 = 2;
 
 /// The shared words at `base`.
 ///

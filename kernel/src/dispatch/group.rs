@@ -74,6 +74,7 @@ impl Dispatcher {
     /// Who runs when Atropos picks `run` at `now`: while it picks the
     /// scheduler of the donation in progress, within the budget, the
     /// member does; otherwise the donation ends and Atropos's pick runs.
+    #[cold]
     pub(super) fn donated(
         &mut self,
         run: Option<(usize, RunKind)>,
@@ -118,6 +119,7 @@ impl Dispatcher {
     /// Domain `index` yields or blocks until `until_ns` (`why`): if it is a
     /// member, its donation ends (a blocked member is not ready until an
     /// event for it, or a donation). Returns whether it is a member.
+    #[inline]
     pub(super) fn member_gives_up(
         &mut self,
         index: usize,
@@ -126,12 +128,25 @@ impl Dispatcher {
         now: u64,
     ) -> bool {
         let Some(group) = self.config(index).scheduled_by else { return false };
+        self.member_gave_up(group.domain, index, why, until_ns, now);
+        true
+    }
+
+    /// [`Dispatcher::member_gives_up`] for member `index` of `scheduler`.
+    #[cold]
+    fn member_gave_up(
+        &mut self,
+        scheduler: usize,
+        index: usize,
+        why: ActivationReason,
+        until_ns: u64,
+        now: u64,
+    ) {
         if why == ActivationReason::MemberBlocked {
             self.members_blocked.insert(index);
-            self.show_members(group.domain);
+            self.show_members(scheduler);
         }
         self.end_donation(why, until_ns, now);
-        true
     }
 
     /// Domain `index` stops: a donation to it or by it ends.
@@ -153,6 +168,7 @@ impl Dispatcher {
     /// has that donation end; either way it runs next with reason
     /// `MemberWoken`, if Atropos lets it. Returns whether it must be
     /// decided again who runs.
+    #[cold]
     pub(super) fn wake_member(
         &mut self,
         index: usize,

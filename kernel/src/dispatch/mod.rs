@@ -395,7 +395,10 @@ impl Dispatcher {
             if trace::ON {
                 self.trace_periods(now);
             }
-            let run = self.donated(decision.run, now);
+            let run = match self.donation {
+                None => decision.run,
+                Some(_) => self.donated(decision.run, now),
+            };
             // The console drains here, and has the timer bring the kernel
             // back while it holds bytes (see `console`).
             let budget_end = self.donation.map_or(u64::MAX, |donated| donated.until);

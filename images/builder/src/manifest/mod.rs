@@ -94,7 +94,7 @@ pub const THREAD_PROGRAMS: [&str; 1] = ["periodic"];
 /// under `domains/` that donate their CPU to the members under their
 /// `scheduler` (a test checks this list against the programs' sources, as
 /// for [`THREAD_PROGRAMS`]).
-pub const MEMBER_PROGRAMS: [&str; 1] = ["domain-scheduler"];
+pub const MEMBER_PROGRAMS: [&str; 2] = ["bench-group", "domain-scheduler"];
 
 /// Image names that would collide with the output folders of kernel
 /// variants (see [`crate::KernelVariant`]).
