@@ -72,7 +72,7 @@ fn every_capability_misuse_is_refused_and_a_revoked_loan_is_unmapped() {
     }
     run.assert_contains("[misuse] misuse a fair change: Ok(0) (as expected)");
     run.assert_contains(
-        "[misuse] misuse: 19 of 19 checks as expected; reservation now 4000000 ns every 10000000 ns",
+        "[misuse] misuse: 22 of 22 checks as expected; reservation now 4000000 ns every 10000000 ns",
     );
     // The loan: moved, read intact with the minted rights (READ | GRANT),
     // revoked, gone, and unmapped.

@@ -10,7 +10,8 @@ use vesper_abi::syscall::Error;
 use vesper_activations::events::{cap, cap_by_handle, EventChannel};
 use vesper_activations::println;
 use vesper_activations::syscall::{
-    cap_delete, cap_mint, cap_revoke, domain_stop, event_send, irq_ack, reservation_set,
+    cap_delete, cap_mint, cap_revoke, domain_donate, domain_stop, event_send, irq_ack,
+    reservation_set,
 };
 use vesper_domains_tests::{pattern, LENT_WORDS};
 
@@ -73,6 +74,13 @@ fn run() {
         "send on a receive-only end",
         inbound.advance().map(|()| 0),
         Err(Error::MissingRight),
+    );
+    checks.expect("donate to itself", domain_donate(me, MS), Err(Error::MissingRight));
+    checks.expect("donate a region", domain_donate(view, MS), Err(Error::WrongType));
+    checks.expect(
+        "donate a forged handle",
+        domain_donate(0xABCD_0007, MS),
+        Err(Error::BadCapability),
     );
     let weak = cap_mint(me, Rights::GRANT).unwrap_or(0);
     checks.expect("stop without CONTROL", domain_stop(weak), Err(Error::MissingRight));
