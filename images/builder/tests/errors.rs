@@ -160,8 +160,8 @@ fn programs_reading(accessor: &str) -> BTreeSet<String> {
 fn the_programs_that_run_threads_and_members_are_those_that_read_them() {
     use vesper_builder::manifest::{MEMBER_PROGRAMS, THREAD_PROGRAMS};
     for (listed, accessor, list) in [
-        (&THREAD_PROGRAMS, "thread_specs()", "THREAD_PROGRAMS"),
-        (&MEMBER_PROGRAMS, "member_specs()", "MEMBER_PROGRAMS"),
+        (&THREAD_PROGRAMS[..], "thread_specs()", "THREAD_PROGRAMS"),
+        (&MEMBER_PROGRAMS[..], "member_specs()", "MEMBER_PROGRAMS"),
     ] {
         let listed: BTreeSet<String> = listed.iter().map(|p| p.to_string()).collect();
         assert_eq!(

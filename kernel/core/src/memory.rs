@@ -101,6 +101,7 @@ mod tests {
         args: "",
         supervisors: &[],
         supervision: vesper_abi::dcb::Supervision::NONE,
+        scheduled_by: None,
     };
 
     #[test]

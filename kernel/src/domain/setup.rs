@@ -182,7 +182,7 @@ fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
         // A member runs on its scheduler's reservation and has none.
         Some(group) => {
             let scheduler = DOMAINS.get(group.domain).filter(|_| group.domain != me);
-            if !scheduler.is_some_and(|s| s.scheduled_by.is_none()) || group.event >= EVENT_SLOTS {
+            if scheduler.is_none_or(|s| s.scheduled_by.is_some()) || group.event >= EVENT_SLOTS {
                 return Err(LoadError::BadGroup);
             }
         }
