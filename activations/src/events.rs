@@ -10,7 +10,7 @@
 
 use crate::runtime::{await_event, dcb, event_count};
 use crate::syscall;
-use vesper_abi::cap::{CapInfo, CapKind};
+use vesper_abi::cap::{CapInfo, CapKind, Rights};
 use vesper_abi::syscall::Error;
 
 /// The first capability in the DCB's mirror of the table that `wanted`
@@ -36,6 +36,16 @@ pub fn caps() -> impl Iterator<Item = CapInfo> {
     // kernel rewrites the mirror when the table changes.
     let caps = unsafe { core::ptr::read_volatile(&dcb().caps) };
     caps.into_iter().filter(|cap| cap.handle != 0)
+}
+
+/// A group's scheduler: the capability to donate the CPU to its member
+/// called `name` (a Domain capability with `SCHEDULE`, named after it).
+pub fn member_cap(name: &str) -> Option<CapInfo> {
+    find_cap(|cap| {
+        cap.kind() == CapKind::Domain
+            && Rights::from_bits_truncate(cap.rights).contains(Rights::SCHEDULE)
+            && cap.name() == name
+    })
 }
 
 /// The capability whose handle is `handle`, if the domain holds it.

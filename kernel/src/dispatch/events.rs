@@ -89,30 +89,49 @@ impl Dispatcher {
         }
     }
 
-    /// Counts an event for `target` and wakes its domain if it is blocked.
-    /// Returns whether it woke. Events for a domain that never started are
-    /// dropped. `sender` is the domain whose call sent it (`None` for an
-    /// interrupt): it is not owed a switch if the woken domain preempts it.
+    /// Counts an event for `target` and wakes its domain if it is blocked
+    /// (a group member's wake-up goes to its scheduler: see `group`).
+    /// Returns whether the kernel must decide again who runs. Events for a
+    /// domain that never started are dropped. `sender` is the domain whose
+    /// call sent it (`None` for an interrupt): it is not owed a switch if
+    /// the woken domain preempts it.
     pub(super) fn deliver(
         &mut self,
         target: EventTarget,
         sender: Option<usize>,
         now: &mut Option<u64>,
     ) -> bool {
-        let Some(index) = self.started(target.domain) else {
+        let Some(index) = self.count_event(target) else {
             return false;
         };
+        if let Some(group) = self.config(index).scheduled_by {
+            return self.wake_member(index, group, sender, now);
+        }
+        self.wake(index, sender, now)
+    }
+
+    /// Counts an event for `target` in its domain's DCB; returns the
+    /// domain if it is live (an event may wake it).
+    #[inline]
+    pub(super) fn count_event(&mut self, target: EventTarget) -> Option<usize> {
+        let index = self.started(target.domain)?;
         let ro = self.ro(index);
         if let Some(count) = ro.events.get_mut(target.event) {
             *count = count.wrapping_add(1);
             ro.events_total = ro.events_total.wrapping_add(1);
         }
-        if self.domain(index).state != DomainState::Live {
-            return false;
-        }
-        if let Some(group) = self.config(index).scheduled_by {
-            return self.wake_member(index, group, sender, now);
-        }
+        (self.domain(index).state == DomainState::Live).then_some(index)
+    }
+
+    /// Wakes domain `index` if Atropos has it blocked; returns whether it
+    /// did.
+    #[inline]
+    pub(super) fn wake(
+        &mut self,
+        index: usize,
+        sender: Option<usize>,
+        now: &mut Option<u64>,
+    ) -> bool {
         if !self.atropos.is_blocked(index) {
             return false;
         }

@@ -181,7 +181,7 @@ impl Dispatcher {
         }
         self.members_blocked.remove(index);
         self.show_members(group.domain);
-        let woke = self.deliver(group, sender, now);
+        let woke = self.count_event(group).is_some_and(|index| self.wake(index, sender, now));
         if woke {
             self.domain(group.domain).resume = match self.domain(group.domain).resume {
                 Resume::Activate(_) => Resume::Activate(ActivationReason::MemberWoken),

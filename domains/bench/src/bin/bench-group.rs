@@ -9,9 +9,8 @@
 #![no_std]
 #![no_main]
 
-use vesper_abi::cap::{CapKind, Rights};
 use vesper_abi::syscall::Syscall;
-use vesper_activations::events::{caps, Region};
+use vesper_activations::events::{member_cap, Region};
 use vesper_activations::println;
 use vesper_domains_bench::{
     activation_count, count_activations, marked_syscall, shared, MARK_OVERHEAD, ROUNDS,
@@ -27,12 +26,8 @@ fn run() {
         println!("bench-group: the manifest gives no region `donation`");
         return;
     };
-    let name = vesper_activations::dcb().member_specs().first().map(|spec| spec.name());
-    let member = caps().find(|cap| {
-        cap.kind() == CapKind::Domain
-            && Rights::from_bits_truncate(cap.rights).contains(Rights::SCHEDULE)
-            && Some(cap.name()) == name
-    });
+    let specs = vesper_activations::dcb().member_specs();
+    let member = specs.first().and_then(|spec| member_cap(spec.name()));
     let Some(member) = member else {
         println!("bench-group: no member to donate to");
         return;

@@ -22,9 +22,8 @@
 #![no_std]
 #![no_main]
 
-use vesper_abi::cap::{CapKind, Rights};
 use vesper_abi::dcb::{ActivationReason, Group, ThreadSpec, MAX_THREAD_SPECS};
-use vesper_activations::events::caps;
+use vesper_activations::events::member_cap;
 use vesper_activations::{
     await_any_event, await_any_event_until, dcb, events_seen, now_ns, println, report_horizon_ns,
     scheduler_name, syscall, JobLine, ThreadId, ThreadParams,
@@ -82,11 +81,7 @@ fn ended(why: u64) -> Ended {
 
 /// The member called `spec`'s name, with its capability.
 fn find_member(spec: &ThreadSpec) -> Option<Member> {
-    let cap = caps().find(|cap| {
-        cap.kind() == CapKind::Domain
-            && Rights::from_bits_truncate(cap.rights).contains(Rights::SCHEDULE)
-            && cap.name() == spec.name()
-    })?;
+    let cap = member_cap(spec.name())?;
     Some(Member { handle: cap.handle, domain: cap.base, wake_at: u64::MAX })
 }
 
