@@ -18,7 +18,6 @@
 use super::syscall::Outcome;
 use super::Dispatcher;
 use crate::arch::time;
-use crate::domain::config::EventTarget;
 use crate::domain::Resume;
 use crate::trace::record;
 use vesper_abi::cap::{CapKind, Handle, Rights};
@@ -127,24 +126,21 @@ impl Dispatcher {
         until_ns: u64,
         now: u64,
     ) -> bool {
-        let Some(group) = self.config(index).scheduled_by else { return false };
-        self.member_gave_up(group.domain, index, why, until_ns, now);
+        if !self.members.contains(index) {
+            return false;
+        }
+        self.member_gave_up(index, why, until_ns, now);
         true
     }
 
-    /// [`Dispatcher::member_gives_up`] for member `index` of `scheduler`.
+    /// [`Dispatcher::member_gives_up`] for member `index`.
     #[cold]
-    fn member_gave_up(
-        &mut self,
-        scheduler: usize,
-        index: usize,
-        why: ActivationReason,
-        until_ns: u64,
-        now: u64,
-    ) {
-        if why == ActivationReason::MemberBlocked {
+    fn member_gave_up(&mut self, index: usize, why: ActivationReason, until_ns: u64, now: u64) {
+        if let (ActivationReason::MemberBlocked, Some(group)) =
+            (why, self.config(index).scheduled_by)
+        {
             self.members_blocked.insert(index);
-            self.show_members(scheduler);
+            self.show_members(group.domain);
         }
         self.end_donation(why, until_ns, now);
     }
@@ -162,7 +158,7 @@ impl Dispatcher {
         }
     }
 
-    /// An event for member `index` of `group`: if it blocked, it is ready
+    /// An event for member `index`: if it blocked, it is ready
     /// again and its scheduler counts an event in its group slot: a
     /// scheduler that blocked wakes, and one donating to another member
     /// has that donation end; either way it runs next with reason
@@ -172,10 +168,10 @@ impl Dispatcher {
     pub(super) fn wake_member(
         &mut self,
         index: usize,
-        group: EventTarget,
         sender: Option<usize>,
         now: &mut Option<u64>,
     ) -> bool {
+        let Some(group) = self.config(index).scheduled_by else { return false };
         if !self.members_blocked.contains(index) {
             return false;
         }

@@ -67,6 +67,9 @@ pub struct Dispatcher {
     /// The members blocked in `block_until`, until an event for them or a
     /// donation.
     members_blocked: events::DomainSet,
+    /// The domains that are members of a group (a bit test on the paths
+    /// every domain takes).
+    members: events::DomainSet,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -86,6 +89,7 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     fpu: LazyFpu::new(),
     donation: None,
     members_blocked: events::DomainSet::EMPTY,
+    members: events::DomainSet::EMPTY,
 });
 
 /// Loads the image's domains and hands out their capabilities. Returns how
@@ -99,6 +103,9 @@ pub fn load_domains() -> usize {
             if d.started(index).is_some() {
                 d.show_peers(index);
                 d.show_members(index);
+                if d.config(index).scheduled_by.is_some() {
+                    d.members.insert(index);
+                }
             }
         }
         count
@@ -395,14 +402,14 @@ impl Dispatcher {
             if trace::ON {
                 self.trace_periods(now);
             }
-            let run = match self.donation {
-                None => decision.run,
-                Some(_) => self.donated(decision.run, now),
-            };
             // The console drains here, and has the timer bring the kernel
             // back while it holds bytes (see `console`).
-            let budget_end = self.donation.map_or(u64::MAX, |donated| donated.until);
-            let next_event = decision.timer_ns.min(end).min(console::drain(now)).min(budget_end);
+            let mut next_event = decision.timer_ns.min(end).min(console::drain(now));
+            let mut run = decision.run;
+            if self.donation.is_some() {
+                run = self.donated(run, now);
+                next_event = next_event.min(self.donation.map_or(u64::MAX, |d| d.until));
+            }
             match run {
                 Some((index, kind)) => {
                     if trace::ON && self.on_cpu == Some(index) {
