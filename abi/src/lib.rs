@@ -10,6 +10,7 @@
 //! - [`console`]: how console lines show who wrote them.
 //! - [`chainload`]: how the host sends a kernel to the serial chainloader.
 //! - [`trace`]: scheduling trace records and the file that carries them.
+//! - [`syndrome`]: exception syndromes (a fault's), decoded.
 
 #![no_std]
 
@@ -19,5 +20,6 @@ pub mod console;
 pub mod dcb;
 pub mod image;
 pub mod layout;
+pub mod syndrome;
 pub mod syscall;
 pub mod trace;

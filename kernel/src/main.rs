@@ -47,7 +47,7 @@ pub extern "C" fn kernel_main() -> ! {
     logger::init();
 
     let revision = bsp::mailbox::board_revision();
-    log::info!("Vesper {VERSION} on {}", bsp::revision::BoardName(revision));
+    log::info!("Vesper {VERSION} on {}", vesper_service::board::BoardName(revision));
     arch::log_cpu_info();
     memory::log_kernel_image();
 

@@ -27,7 +27,8 @@
 //!
 //! [`timer`] is the system timer's service, [`console`] the UART's,
 //! [`block`] the SD card's (with [`sd`], the card's protocol), [`mailbox`]
-//! the VideoCore firmware's property interface, [`display`] the screen's;
+//! the VideoCore firmware's property interface (with [`board`], what its
+//! board revision code says), [`display`] the screen's;
 //! [`registers`] holds the devices' register blocks, defined once for
 //! drivers and tests; [`supervision`] is the restart policy of the
 //! `supervisor` domain, which keeps drivers running for their clients.
@@ -35,6 +36,7 @@
 #![no_std]
 
 pub mod block;
+pub mod board;
 pub mod console;
 pub mod display;
 pub mod mailbox;

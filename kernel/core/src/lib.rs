@@ -10,8 +10,6 @@
 //!   types, re-exported).
 //! - [`mmu`]: translation-table descriptors, the kernel map, a domain's
 //!   tables.
-//! - [`esr`]: decoding exception syndromes.
-//! - [`revision`]: naming the board from the firmware's revision code.
 //! - [`trap`]: the exception vector taken and the registers saved.
 //! - [`bitset`]: checked bit sets over table indexes.
 
@@ -21,9 +19,7 @@ pub mod atropos;
 pub mod bitset;
 pub mod cap;
 pub mod console;
-pub mod esr;
 pub mod image;
 pub mod memory;
 pub mod mmu;
-pub mod revision;
 pub mod trap;

@@ -6,7 +6,7 @@
 
 mod aarch64;
 
-pub use aarch64::{cache, cpu, esr, fpu, init, log_cpu_info, mmu, time, timer, trap_frame, user};
+pub use aarch64::{cache, cpu, fpu, init, log_cpu_info, mmu, time, timer, trap_frame, user};
 // Read by the `bench_mark` system call, in benchmark kernels only.
 #[cfg(feature = "bench")]
 pub use aarch64::pmu;

@@ -5,4 +5,4 @@
 
 mod rpi3;
 
-pub use rpi3::{console, init_console, intc, local_intc, mailbox, memory_map, revision};
+pub use rpi3::{console, init_console, intc, local_intc, mailbox, memory_map};

@@ -36,9 +36,9 @@ use vesper_abi::dcb::{
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
 
+use vesper_abi::syndrome::Syndrome;
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
-use vesper_kernel_core::esr::Syndrome;
 
 /// All scheduling state of the kernel.
 pub struct Dispatcher {

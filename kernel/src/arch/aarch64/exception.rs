@@ -11,13 +11,13 @@ use vesper_kernel_core::trap::{ExceptionType, Origin, VectorKind};
 
 mod entry {
     use super::{ExceptionType, Origin, VectorKind};
-    use crate::arch::esr::Syndrome;
     use crate::arch::trap_frame::{TrapFrame, TRAP_FRAME_SIZE};
     use crate::dispatch;
     use crate::exit::ExitCode;
     use aarch64_cpu::asm::barrier;
     use aarch64_cpu::registers::VBAR_EL1;
     use tock_registers::interfaces::Writeable;
+    use vesper_abi::syndrome::Syndrome;
 
     // The frame's size and offsets come from the Rust type, so that
     // vectors.s cannot fall out of step with it (trap_frame.rs checks what

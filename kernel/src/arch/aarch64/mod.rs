@@ -4,7 +4,6 @@
 mod boot;
 pub mod cache;
 pub mod cpu;
-pub use vesper_kernel_core::esr;
 pub mod exception;
 pub mod fpu;
 pub mod mmu;

@@ -7,7 +7,6 @@ pub mod mailbox;
 pub mod memory_map;
 mod mini_uart;
 pub mod pl011;
-pub use vesper_kernel_core::revision;
 
 pub use console::{console, init_console};
 

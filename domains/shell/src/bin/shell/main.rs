@@ -9,8 +9,8 @@
 //!   the manifest gives it a capability to each, with `READ`): state,
 //!   reservation, CPU received so far, activations, its user-level
 //!   scheduler, from the `domain_info` system call; then, for each domain
-//!   stopped for a fault, the kernel's report of it (exception class and
-//!   syndrome, pc, address);
+//!   stopped for a fault, the kernel's report of it (the exception,
+//!   decoded, its syndrome, pc and address);
 //! - `reserve NAME PERIOD SLICE`: changes the reservation of domain NAME
 //!   (or `self`) through its reservation capability, under admission
 //!   control (durations as in manifests: `10ms`, `500us`);
@@ -32,6 +32,7 @@ use vesper_abi::cap::{CapInfo, CapKind, KERNEL_CAP_NAMES};
 use vesper_abi::dcb::{
     DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING, FAULT_BAD_DCB, FAULT_NONE,
 };
+use vesper_abi::syndrome::Syndrome;
 use vesper_activations::console::with_own_console;
 use vesper_activations::events::caps;
 use vesper_activations::syscall::{domain_info, reservation_set, trace_flush};
@@ -154,9 +155,9 @@ impl core::fmt::Display for FaultLine<'_> {
             FAULT_BAD_DCB => write!(f, "{}: stopped: its DCB named no context slot", info.name()),
             _ => write!(
                 f,
-                "{}: fault: exception class {:#04x} (syndrome {:#010x}) at pc {:#x}, address {:#x}",
+                "{}: fault: {} (syndrome {:#010x}) at pc {:#x}, address {:#x}",
                 info.name(),
-                fault.syndrome >> 26,
+                Syndrome::new(fault.syndrome),
                 fault.syndrome,
                 fault.pc,
                 fault.address

@@ -1,4 +1,6 @@
-//! Decoding the board revision code reported by the firmware.
+//! Decoding the board revision code the firmware reports (the mailbox's
+//! [`crate::mailbox::TAG_BOARD_REVISION`]): the kernel names the board in
+//! its banner with it.
 //!
 //! New-style codes (bit 23 set) pack fields: bits 0-3 the board revision,
 //! 4-11 the board type, 12-15 the SoC, 16-19 the manufacturer, 20-22 the
@@ -52,7 +54,10 @@ impl fmt::Display for BoardName {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use std::string::ToString;
 
     #[test]
     fn qemu_raspi3b_revision() {

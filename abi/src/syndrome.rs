@@ -1,5 +1,9 @@
 //! Decoding the Exception Syndrome Register (ESR_EL1) into words a person
 //! can read: the exception class by name and, for aborts, the fault status.
+//! The kernel decodes its traps with it and logs a domain's fault so; the
+//! same value reaches a supervisor in `FaultReport::syndrome`
+//! ([`crate::dcb::FaultReport`]), which decodes it the same way (the
+//! shell's `ps`).
 
 use aarch64_cpu::registers::ESR_EL1;
 use core::fmt;
@@ -135,7 +139,10 @@ impl fmt::Display for Syndrome {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use std::string::ToString;
 
     #[test]
     fn data_abort_from_el1_translation_fault() {
