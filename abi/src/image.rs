@@ -174,6 +174,11 @@ pub struct DomainConfig {
     /// makes a scheduler domain a member; the kernel refuses a member whose
     /// scheduler is one, or is itself.
     pub scheduled_by: Option<EventTarget>,
+    /// The core its reservation is on (`core` in the manifest; a member's
+    /// is its scheduler's), below [`crate::layout::CORES`]: each core's
+    /// Atropos admits the domains placed on it. The kernel runs domains on
+    /// core 0 only so far, and does not start one placed elsewhere.
+    pub core: usize,
 }
 
 /// What kind of memory a region is.

@@ -29,6 +29,10 @@ pub const DCB_RW_OFFSET: u64 = PAGE_SIZE;
 pub const IMAGE_OFFSET: u64 = 4 * PAGE_SIZE;
 /// The most domains an image can hold.
 pub const MAX_DOMAINS: usize = 16;
+
+/// The cores of the board a domain can be placed on (`core` in the
+/// manifest): the Pi 3's four Cortex-A53s.
+pub const CORES: usize = 4;
 /// The most regions (shared memory and devices) an image can hold: the
 /// kernel keeps the regions a domain has mapped as 32-bit sets, and the
 /// builder refuses an image with more.

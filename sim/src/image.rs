@@ -186,6 +186,37 @@ pub fn run_under_atropos(
     Ok(AtroposRun { times, spans })
 }
 
+/// Runs each core's domains under that core's own Atropos (the manifest's
+/// `core`; a member's is its scheduler's), from 0 to `end`, and puts what
+/// each core's run counted together. The cores share nothing the
+/// simulator models, so each runs on its own.
+fn run_on_cores(
+    manifest: &Manifest,
+    domains: &mut [Box<dyn Behaviour>],
+    reservations: &[Option<Reservation>],
+    switch_cost_ns: u64,
+    end: u64,
+) -> Result<AtroposRun> {
+    let mut run =
+        AtroposRun { times: vec![DomainTime::default(); domains.len()], spans: Vec::new() };
+    for core in 0..vesper_abi::layout::CORES {
+        let on_core = |index: usize| manifest.domains.get(index).is_some_and(|d| d.core == core);
+        if !(0..domains.len()).any(on_core) {
+            continue;
+        }
+        let placed: Vec<Option<Reservation>> = (0..domains.len())
+            .map(|index| reservations[index].filter(|_| on_core(index)))
+            .collect();
+        let part = run_under_atropos(domains, &placed, switch_cost_ns, end)?;
+        for (index, time) in part.times.into_iter().enumerate().filter(|(i, _)| on_core(*i)) {
+            run.times[index] = time;
+        }
+        run.spans.extend(part.spans);
+    }
+    run.spans.sort_by_key(|span| (span.start_ns, span.domain));
+    Ok(run)
+}
+
 /// A whole image, simulated.
 #[derive(Debug)]
 pub struct ImageResult {
@@ -307,7 +338,7 @@ pub fn simulate_image(
         })
         .collect();
     let switch_cost = manifest.board.timing.switch_cost;
-    let mut run = run_under_atropos(&mut behaviours, &reservations, switch_cost, duration_ns)?;
+    let mut run = run_on_cores(manifest, &mut behaviours, &reservations, switch_cost, duration_ns)?;
     let mut threads = Vec::new();
     for (index, behaviour) in behaviours.into_iter().enumerate() {
         let Some(&(_, kind)) = thread_domains.iter().find(|(i, _)| *i == index) else { continue };

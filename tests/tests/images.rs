@@ -32,3 +32,22 @@ fn one_program_runs_relocated_in_two_slots() {
         .assert_lacks("faulted")
         .assert_lacks("EXCEPTION");
 }
+
+#[test]
+fn domains_placed_on_other_cores_are_refused_by_name_and_core_0_runs_on() {
+    let kernel = manifest_image(Path::new("images/cores.toml"));
+    let run = boot(&kernel.flat);
+    run.assert_exit(0);
+    for (domain, core) in [("a1", 1), ("x1", 1), ("a2", 2), ("x2", 2), ("a3", 3), ("x3", 3)] {
+        run.assert_contains(&format!(
+            "domain {domain}: not started: it is placed on core {core}; this kernel runs domains \
+             on core 0 only"
+        ));
+    }
+    // Core 0's domains get their shares of the 200 ms run, as the
+    // simulator's core 0 does.
+    let a0 = run.stats("a0").cpu_ns;
+    run.check(a0.abs_diff(40_000_000) <= 2_000_000, &format!("a0 got {a0} ns"));
+    let busy = a0 + run.stats("x0").cpu_ns;
+    run.check(busy.abs_diff(200_000_000) <= 2_000_000, &format!("core 0 busy {busy} ns"));
+}

@@ -56,3 +56,22 @@ fn a_thread_domain_is_simulated_as_the_board_runs_it() {
     // exit, all as on the board.
     simulated_like_booted("tests/manifests/task-set.toml", 400_000_000);
 }
+
+#[test]
+fn each_core_s_atropos_gives_the_domains_placed_on_it_their_shares() {
+    let path = xtask::workspace_root().join("images/cores.toml");
+    let args = [path.to_str().unwrap().to_string(), "--summary".to_string()];
+    let output = vesper_sim::run_cli(&args).expect("the simulator runs");
+    let times = cpu_times(output.lines());
+    let run_ns = 200_000_000u64;
+    for (core, share) in [(0, 0.2), (1, 0.3), (2, 0.45), (3, 0.8)] {
+        let reserved = times[&format!("a{core}")];
+        let expected = (run_ns as f64 * share) as u64;
+        assert!(reserved.abs_diff(expected) <= run_ns / 100, "a{core}: {reserved} ns\n{output}");
+        // The core's slack goes to its domain with `extra`: together they
+        // keep the core busy.
+        let slack = times[&format!("x{core}")];
+        let busy = reserved + slack;
+        assert!(busy.abs_diff(run_ns) <= run_ns / 100, "core {core}: busy {busy} ns\n{output}");
+    }
+}

@@ -170,6 +170,7 @@ pub static DOMAINS: &[DomainConfig] = &[
         supervisors: &[],
         supervision: Supervision::NONE,
         scheduled_by: None,
+        core: 0,
     },
 ];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.
@@ -285,6 +286,7 @@ pub static DOMAINS: &[DomainConfig] = &[
         supervisors: &[],
         supervision: Supervision::NONE,
         scheduled_by: None,
+        core: 0,
     },
     DomainConfig {
         name: "app",
@@ -310,6 +312,7 @@ pub static DOMAINS: &[DomainConfig] = &[
         supervisors: &[],
         supervision: Supervision::NONE,
         scheduled_by: None,
+        core: 0,
     },
 ];
 /// The memory regions domains may map: the `[[region]]`s in manifest order, then the registers of each device a domain uses, in board order, rounded out to whole pages.

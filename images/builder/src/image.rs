@@ -127,6 +127,7 @@ pub fn domain_config(
         supervisors: leak(supervisors.to_vec()),
         supervision: supervision(domain),
         scheduled_by,
+        core: domain.core,
     }
 }
 

@@ -332,6 +332,7 @@ impl ToSource for DomainConfig {
             supervisors,
             supervision,
             scheduled_by,
+            core,
         } = self;
         out.block(
             "DomainConfig",
@@ -351,6 +352,7 @@ impl ToSource for DomainConfig {
                 ("supervisors", supervisors),
                 ("supervision", supervision),
                 ("scheduled_by", scheduled_by),
+                ("core", core),
             ],
         );
     }

@@ -120,7 +120,11 @@ impl Summary {
     fn write_domains(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headings =
             ["domain", "program", "period", "slice", "extra", "latency", "share", "scheduler"];
+        let cores = self.manifest.uses_other_cores();
         let mut rows = vec![headings.map(String::from).to_vec()];
+        if cores {
+            rows[0].push("core".into());
+        }
         for d in &self.manifest.domains {
             let reservation = match &d.scheduled_by {
                 // A member runs on its group's reservation.
@@ -135,16 +139,27 @@ impl Summary {
             let mut row = vec![d.name.clone(), d.program.clone()];
             row.extend(reservation);
             row.extend([format_share(d.share_ppb(), 3), d.scheduler.name().to_string()]);
+            if cores {
+                row.push(d.core.to_string());
+            }
             rows.push(row);
         }
         for line in table(&rows, &[2, 3, 5, 6]) {
             writeln!(f, "{line}")?;
         }
-        writeln!(
-            f,
-            "total utilisation {} (admission control: at most 1)",
-            format_share(self.manifest.utilisation_ppb(), 3)
-        )
+        if !cores {
+            return writeln!(
+                f,
+                "total utilisation {} (admission control: at most 1)",
+                format_share(self.manifest.utilisation_ppb(), 3)
+            );
+        }
+        let each: Vec<String> = (0..vesper_abi::layout::CORES)
+            .map(|core| {
+                format!("core {core} {}", format_share(self.manifest.core_utilisation_ppb(core), 3))
+            })
+            .collect();
+        writeln!(f, "utilisation {} (admission control: at most 1 on each core)", each.join(", "))
     }
 
     fn write_memory(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

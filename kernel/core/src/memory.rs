@@ -102,6 +102,7 @@ mod tests {
         supervisors: &[],
         supervision: vesper_abi::dcb::Supervision::NONE,
         scheduled_by: None,
+        core: 0,
     };
 
     #[test]

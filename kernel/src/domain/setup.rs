@@ -56,6 +56,9 @@ pub enum LoadError {
     /// It is a member of a group whose scheduler domain does not exist, is
     /// itself, or is a member too.
     BadGroup,
+    /// It is placed on a core other than 0, where this kernel runs no
+    /// domains.
+    OtherCore(usize),
     /// The reservation was refused.
     Admission(AdmitError),
 }
@@ -86,6 +89,9 @@ impl core::fmt::Display for LoadError {
                 "its period or slice is shorter than the board allows ({MIN_PERIOD_NS} ns, \
                  {MIN_SLICE_NS} ns)"
             ),
+            Self::OtherCore(core) => {
+                write!(f, "it is placed on core {core}; this kernel runs domains on core 0 only")
+            }
             Self::BadGroup => f.write_str(
                 "its group's scheduler domain does not exist, is itself or is a member too",
             ),
@@ -177,6 +183,9 @@ fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
     }
     if let Some(bad) = config.caps.iter().find(|cap| !cap_is_sound(cap, me)) {
         return Err(LoadError::BadCapability(bad.name));
+    }
+    if config.core != 0 {
+        return Err(LoadError::OtherCore(config.core));
     }
     match config.scheduled_by {
         // A member runs on its scheduler's reservation and has none.

@@ -169,6 +169,9 @@ pub struct Domain {
     pub group_event: Option<u64>,
     /// A group member: its scheduler domain (`None` for other domains).
     pub scheduled_by: Option<String>,
+    /// The core its reservation is on (`core`; 0 unless given; a member's
+    /// is its scheduler's).
+    pub core: usize,
     /// The devices it uses, in manifest order.
     pub uses: Vec<String>,
     /// Its interrupts and their event slots, by slot.
@@ -435,6 +438,17 @@ impl Manifest {
     /// share rounded up, see [`Domain::share_ppb`]).
     pub fn utilisation_ppb(&self) -> u64 {
         self.domains.iter().map(Domain::share_ppb).sum()
+    }
+
+    /// The admitted utilisation of the domains on `core`, in parts per
+    /// billion (each core's Atropos admits its own).
+    pub fn core_utilisation_ppb(&self, core: usize) -> u64 {
+        self.domains.iter().filter(|d| d.core == core).map(Domain::share_ppb).sum()
+    }
+
+    /// Whether some domain is placed on a core other than 0.
+    pub fn uses_other_cores(&self) -> bool {
+        self.domains.iter().any(|d| d.core != 0)
     }
 
     /// The index of the domain called `name` (its slot).

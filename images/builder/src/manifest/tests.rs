@@ -201,7 +201,7 @@ fn unknown_keys_are_named_with_a_suggestion_and_the_allowed_keys() {
              board, run-for, console, sd-card, trace); help: did you mean `run-for`?",
             "images/test.toml:3:2: the manifest: unknown key `images` (a manifest has the keys \
              image, domain, share, region, channel); help: did you mean `image`?",
-            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, members, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
+            r#"images/test.toml:9:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, core, stack, memory, scheduler, threads, members, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
             r#"domain "a", thread "t": unknown key `colour` (a thread has the keys name, period, wcet, work, deadline, tickets)"#,
         ],
     );
@@ -436,7 +436,7 @@ fn admission_control_counts_the_domains_that_were_read_and_points_at_each() {
         report.lines(),
         [
             r#"images/test.toml:1:1: domain "a", key `slice`: missing (it is required)"#,
-            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, stack, memory, scheduler, threads, members, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
+            r#"images/test.toml:5:1: domain "a": unknown key `slise` (a [[domain]] has the keys name, program, period, slice, extra, latency, core, stack, memory, scheduler, threads, members, uses, interrupts, provides, services, supervises, restart-limit, restart-window, restart-backoff, trusted, args); help: did you mean `slice`?"#,
             "images/test.toml: admission control: utilisation 1.20 > 1, not counting domain \"a\" \
              (no valid period and slice): b 0.60, c 0.60 (the slices/periods must add up to at \
              most 1); help: take 0.20 of the CPU from these domains: shorten slices or lengthen \
@@ -1740,4 +1740,53 @@ fn a_scheduler_runs_threads_or_members_and_its_members_must_fit_its_share() {
         found.iter().any(|w| w.contains("program spin does not run the manifest's members")),
         "{found:?}"
     );
+}
+
+#[test]
+fn each_core_admits_its_own_domains() {
+    let on = |core: u64| format!("core = {core}");
+    let text = with("a", &on(0))
+        + &domain("b", "spin", "10ms", "9ms")
+        + &on(1)
+        + "\n"
+        + &domain("c", "spin", "10ms", "9ms")
+        + &on(2)
+        + "\n";
+    let manifest = parse(&text).unwrap_or_else(|err| panic!("{err:#}"));
+    let cores: Vec<usize> = manifest.domains.iter().map(|d| d.core).collect();
+    assert_eq!(cores, [0, 1, 2]);
+    assert_eq!(manifest.core_utilisation_ppb(1), 900_000_000);
+    assert!(manifest.uses_other_cores());
+    let over = text + &domain("d", "spin", "10ms", "2ms") + &on(1) + "\n";
+    let err = error(&over);
+    assert!(
+        err.contains("admission control on core 1: utilisation 1.10 > 1: b 0.90, d 0.20"),
+        "{err}"
+    );
+    assert!(!err.contains("on core 2"), "{err}");
+    let err = error(&with("a", "core = 4"));
+    assert!(err.contains("domain \"a\", key `core`"), "{err}");
+}
+
+#[test]
+fn the_domains_taking_interrupts_share_a_core_and_members_run_on_their_scheduler_s() {
+    let taker = |name: &str, core: u64, interrupt: &str| {
+        format!(
+            "{}uses = [\"gpio\"]\ninterrupts = {{ \"{interrupt}\" = 0 }}\ncore = {core}\n",
+            domain(name, "spin", "10ms", "1ms")
+        )
+    };
+    let share = "[[share]]\ndevice = \"gpio\"\ndomains = [\"a\", \"b\"]\n";
+    let text = taker("a", 0, "gpio.bank0") + &taker("b", 1, "gpio.bank1") + share;
+    let err = error(&text);
+    assert!(
+        err.contains("domain \"b\", key `core`: domain \"b\" takes interrupts on core 1, but domain \"a\" takes them on core 0"),
+        "{err}"
+    );
+    let text = group("g", &["domain = \"m\", work = \"1ms\""], &["m"])
+        .replace("scheduler = \"edf\"", "scheduler = \"edf\"\ncore = 2");
+    let manifest = parse_group(&text).unwrap_or_else(|err| panic!("{err:#}"));
+    assert_eq!(manifest.domains.iter().map(|d| d.core).collect::<Vec<_>>(), [2, 2]);
+    let err = format!("{:#}", parse_group(&(text + "core = 1\n")).unwrap_err());
+    assert!(err.contains("domain \"m\", key `core`: a member of group \"g\""), "{err}");
 }

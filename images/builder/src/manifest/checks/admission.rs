@@ -5,11 +5,25 @@ use super::super::reader::Problems;
 use super::super::report::Problem;
 use crate::units::{format_duration, format_share, PPB_ONE};
 
-/// Checks that the shares of the domains whose period and slice are valid
-/// add up to at most the CPU. Domains without a valid reservation only add
-/// to the total, so an overload of the others is reported whatever their
-/// problems.
+/// Checks, for each core, that the shares of the domains placed on it
+/// whose period and slice are valid add up to at most the CPU. Domains
+/// without a valid reservation only add to the total, so an overload of
+/// the others is reported whatever their problems. While every domain is
+/// on core 0 the messages do not name it.
 pub(super) fn check(drafts: &[DomainDraft], problems: &mut Problems) {
+    let cores: Vec<u64> = drafts.iter().map(|draft| super::cores::core_of(drafts, draft)).collect();
+    let several = cores.iter().any(|&core| core != 0);
+    for core in 0..vesper_abi::layout::CORES as u64 {
+        let on_core: Vec<&DomainDraft> =
+            drafts.iter().zip(&cores).filter(|(_, &c)| c == core).map(|(d, _)| d).collect();
+        let label = if several { format!(" on core {core}") } else { String::new() };
+        check_core(&on_core, &label, problems);
+    }
+}
+
+/// Admission control over `drafts`, the domains of one core (`label`
+/// names it in the message, or is empty).
+fn check_core(drafts: &[&DomainDraft], label: &str, problems: &mut Problems) {
     // Each counted domain by its name, or its label if it has no valid
     // name of its own.
     let counted: Vec<(&str, &Reservation)> = drafts
@@ -36,8 +50,8 @@ pub(super) fn check(drafts: &[DomainDraft], problems: &mut Problems) {
         labels => format!(", not counting {} (no valid period and slice)", labels.join(", ")),
     };
     let mut problem = Problem::global(format!(
-        "admission control: utilisation {} > 1{without}: {} (the slices/periods must add up to at \
-         most 1)",
+        "admission control{label}: utilisation {} > 1{without}: {} (the slices/periods must add up \
+         to at most 1)",
         format_share(total, 2),
         shares.join(", ")
     ))

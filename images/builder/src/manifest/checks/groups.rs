@@ -5,8 +5,8 @@
 //! A member names another domain of the manifest; a domain belongs to at
 //! most one group; a group's scheduler is no member (groups do not nest)
 //! and runs members or threads, not both. A member holds no reservation of
-//! its own (no `period`, `slice`, `extra` or `latency`); every other
-//! domain needs a period and a slice.
+//! its own (no `period`, `slice`, `extra`, `latency` or `core`: it runs on
+//! its scheduler's core); every other domain needs a period and a slice.
 
 use super::super::read::DomainDraft;
 use super::super::reader::{did_you_mean, key_of, Problems};
@@ -77,6 +77,7 @@ fn check_reservation(draft: &DomainDraft, problems: &mut Problems) {
         ("period", !draft.unreserved),
         ("extra", draft.extra),
         ("latency", draft.latency.is_some()),
+        ("core", draft.core.is_some()),
     ];
     for (key, _) in given.iter().filter(|(_, given)| *given) {
         problems.at(
@@ -84,7 +85,7 @@ fn check_reservation(draft: &DomainDraft, problems: &mut Problems) {
             &key_of(&draft.label, key),
             format!(
                 "a member of group {group:?} runs on its scheduler's reservation and has no \
-                 `period`, `slice`, `extra` or `latency` of its own"
+                 `period`, `slice`, `extra`, `latency` or `core` of its own"
             ),
         );
     }

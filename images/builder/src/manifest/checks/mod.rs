@@ -5,6 +5,7 @@
 //! read: the problems of one run are all that can be found.
 
 mod admission;
+mod cores;
 mod groups;
 mod names;
 mod owners;
@@ -14,10 +15,10 @@ mod services;
 mod slots;
 mod warnings;
 
-use super::read::{DomainDraft, Tables};
+use super::read::Tables;
 use super::reader::Problems;
 use super::report::{Report, Severity};
-use super::{Manifest, Share};
+use super::{Domain, Manifest, Share};
 use references::DomainNames;
 use std::path::Path;
 use toml::Spanned;
@@ -43,6 +44,9 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
     slots::check_capabilities(&domains, &channels, &regions, problems);
     let channels = slots::assign_events(&mut domains, &channels, problems);
     admission::check(&domains, problems);
+    cores::check(&domains, problems);
+    let cores: Vec<usize> =
+        domains.iter().map(|draft| cores::core_of(&domains, draft) as usize).collect();
     let regions = board.and_then(|board| placement::place(board, &domains, &regions, problems));
     warnings::check(&domains, problems);
 
@@ -54,7 +58,11 @@ pub(super) fn across(tables: Tables, path: &Path, problems: &mut Problems) -> Op
         run_for_ns: image.run_for_ns,
         sd_card: image.sd_card,
         trace_records: image.trace_records,
-        domains: domains.into_iter().map(DomainDraft::into_domain).collect::<Option<_>>()?,
+        domains: domains
+            .into_iter()
+            .zip(cores)
+            .map(|(draft, core)| draft.into_domain().map(|domain| Domain { core, ..domain }))
+            .collect::<Option<_>>()?,
         shares: shares
             .into_iter()
             .map(|share| {

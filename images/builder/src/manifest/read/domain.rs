@@ -17,15 +17,16 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
-use vesper_abi::layout::MAX_DOMAINS;
+use vesper_abi::layout::{CORES, MAX_DOMAINS};
 
-const DOMAIN_KEYS: [&str; 21] = [
+const DOMAIN_KEYS: [&str; 22] = [
     "name",
     "program",
     "period",
     "slice",
     "extra",
     "latency",
+    "core",
     "stack",
     "memory",
     "scheduler",
@@ -108,6 +109,8 @@ pub(crate) struct DomainDraft {
     pub extra: bool,
     /// Its `latency`, if given and valid.
     pub latency: Option<Spanned<u64>>,
+    /// Its `core`, if given and valid.
+    pub core: Option<Spanned<u64>>,
     /// Its memory.
     memory: Memory,
     /// Its scheduler, if valid.
@@ -162,6 +165,8 @@ impl DomainDraft {
             slice_ns,
             extra: self.extra,
             latency_ns: self.latency.map_or(period_ns, Spanned::into_inner),
+            // A member's is set to its scheduler's once every domain is read.
+            core: self.core.map_or(0, |core| core.into_inner() as usize),
             stack_bytes: self.memory.stack_bytes,
             memory_bytes: self.memory.memory_bytes,
             scheduler: self.scheduler?,
@@ -237,6 +242,7 @@ fn read(
     let reservation = if unreserved { None } else { read_reservation(&s, board, problems) };
     let extra = s.bool("extra", problems).unwrap_or(false);
     let latency = s.duration("latency", true, problems);
+    let core = s.integer("core", 0..=CORES as u64 - 1, problems);
     let memory = read_memory(&s, index, problems);
     let scheduler = read_scheduler(&s, problems);
     let threads = threads::read(&s, List::Threads, problems);
@@ -287,6 +293,7 @@ fn read(
         trusted,
         extra,
         latency,
+        core,
         memory,
         scheduler,
         valid,
