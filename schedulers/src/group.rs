@@ -26,7 +26,8 @@
 //!   until [`Members::woken`]; stopped: it blocks, its job left as it is.
 
 use crate::{
-    Completion, SchedError, Scheduler, ThreadId, ThreadParams, ThreadSet, ThreadStats, MAX_THREADS,
+    Completion, SchedError, Scheduler, ThreadId, ThreadParams, ThreadSet, ThreadState, ThreadStats,
+    MAX_THREADS,
 };
 
 /// How a donation ended, as the kernel reports it.
@@ -140,7 +141,10 @@ impl<S: Scheduler> Members<S> {
             return Ok(());
         }
         self.blocked.remove(id);
-        self.sched.ready(id, now)?;
+        // A periodic member between jobs becomes runnable at its release.
+        if self.sched.state(id)? == ThreadState::Blocked {
+            self.sched.ready(id, now)?;
+        }
         self.give_job(id, now)
     }
 
@@ -153,6 +157,12 @@ impl<S: Scheduler> Members<S> {
                 return Err(self.sched.next_release().filter(|&at| at > now));
             };
             let id = pick.thread;
+            if self.blocked.contains(id) {
+                // Released while it still blocks (its job came before its
+                // wake-up): it waits, with its job, until woken.
+                let _ = self.sched.block(id, now);
+                continue;
+            }
             let job = match self.sched.job(id) {
                 Ok(Some(job)) => job,
                 _ => {
@@ -268,6 +278,25 @@ mod tests {
         m.woken(ThreadId(0), 5 * MS).unwrap();
         let again = m.next(5 * MS).unwrap();
         assert_eq!((again.member, again.job, again.budget_ns), (ThreadId(0), 1, 2 * MS));
+    }
+
+    #[test]
+    fn a_periodic_member_that_blocked_runs_its_next_jobs_once_woken() {
+        let mut m = members("edf", &[ThreadParams::periodic(10 * MS, 2 * MS)]);
+        let first = m.next(0).unwrap();
+        // It blocks after 1 ms: its job is done for now.
+        m.ended(first.member, Ended::Blocked, MS, MS).unwrap();
+        // Woken before its next release: it waits for the release.
+        m.woken(ThreadId(0), 5 * MS).unwrap();
+        assert_eq!(m.next(5 * MS), Err(Some(10 * MS)));
+        let second = m.next(10 * MS).unwrap();
+        assert_eq!((second.job, second.budget_ns), (1, 2 * MS));
+        // Blocked past its next release: the job waits until it is woken.
+        m.ended(ThreadId(0), Ended::Blocked, MS, 11 * MS).unwrap();
+        assert!(m.next(20 * MS).is_err(), "not run while blocked");
+        m.woken(ThreadId(0), 25 * MS).unwrap();
+        let third = m.next(25 * MS).unwrap();
+        assert_eq!((third.job, third.budget_ns), (2, 2 * MS));
     }
 
     #[test]

@@ -145,6 +145,13 @@ impl Dispatcher {
         self.end_donation(why, until_ns, now);
     }
 
+    /// Whether `index`, on the CPU, is a member whose donation has ended
+    /// under it (it runs only on donated time).
+    #[inline]
+    pub(super) fn donation_ended_for(&self, index: usize) -> bool {
+        self.members.contains(index) && self.donation.is_none_or(|d| d.member != index)
+    }
+
     /// Domain `index` stops: a donation to it or by it ends.
     pub(super) fn end_donation_of(&mut self, index: usize, now: u64) {
         match self.donation {

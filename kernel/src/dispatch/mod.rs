@@ -103,8 +103,14 @@ pub fn load_domains() -> usize {
             if d.started(index).is_some() {
                 d.show_peers(index);
                 d.show_members(index);
-                if d.config(index).scheduled_by.is_some() {
+                if let Some(group) = d.config(index).scheduled_by {
                     d.members.insert(index);
+                    if d.started(group.domain).is_none() {
+                        log::warn!(
+                            "domain {}: its group's scheduler did not start: it never runs",
+                            d.config(index).name
+                        );
+                    }
                 }
             }
         }

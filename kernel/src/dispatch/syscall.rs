@@ -51,11 +51,12 @@ impl Dispatcher {
         match outcome {
             Outcome::Return(result) => {
                 frame.x[0] = encode(result);
-                if self.on_cpu == Some(index) {
+                if self.on_cpu == Some(index) && !self.donation_ended_for(index) {
                     self.ring_pending_alarm(frame, index);
                 } else {
-                    // The call stopped its caller: the frame must not
-                    // return to it.
+                    // The call stopped its caller, or ended the donation
+                    // it ran on (it stopped its scheduler, or woke a
+                    // sibling): the frame must not return to it.
                     self.reschedule(frame, time::now_ns());
                 }
             }

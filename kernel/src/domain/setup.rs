@@ -258,6 +258,7 @@ pub fn populate(index: usize, config: &DomainConfig) {
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.supervision = config.supervision;
     ro.trace_on = u64::from(crate::trace::ON);
+    ro.group = vesper_abi::dcb::Group::NONE;
     let mut members = DOMAINS.iter().filter_map(|d| d.scheduled_by);
     if let Some(group) = members.find(|group| group.domain == index) {
         ro.group.event = group.event as u64;
