@@ -251,7 +251,7 @@ impl Dispatcher {
         );
         self.stop(target, DomainState::Stopped, now);
         if target != index {
-            return Outcome::Return(Ok(0));
+            return self.returned(index, Ok(0));
         }
         Outcome::Reschedule(now)
     }

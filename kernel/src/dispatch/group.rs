@@ -145,11 +145,15 @@ impl Dispatcher {
         self.end_donation(why, until_ns, now);
     }
 
-    /// Whether `index`, on the CPU, is a member whose donation has ended
-    /// under it (it runs only on donated time).
-    #[inline]
-    pub(super) fn donation_ended_for(&self, index: usize) -> bool {
-        self.members.contains(index) && self.donation.is_none_or(|d| d.member != index)
+    /// `result` for domain `index`'s call, which stopped or restarted
+    /// another domain: if `index` is a member whose donation that ended (it
+    /// stopped its scheduler, or a sibling woke), it loses the CPU too (a
+    /// member runs only on donated time).
+    pub(super) fn returned(&self, index: usize, result: Result<u64, Error>) -> Outcome {
+        if self.members.contains(index) && self.donation.is_none_or(|d| d.member != index) {
+            return Outcome::ReturnThenReschedule(result);
+        }
+        Outcome::Return(result)
     }
 
     /// Domain `index` stops: a donation to it or by it ends.

@@ -112,7 +112,7 @@ impl Dispatcher {
             self.config(target).name,
             self.config(index).name
         );
-        Outcome::Return(Ok(restarts))
+        self.returned(index, Ok(restarts))
     }
 
     /// Brings stopped domain `target` back to its initial state at `now`

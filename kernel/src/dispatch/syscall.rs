@@ -33,6 +33,9 @@ pub(super) enum Outcome {
     GiveUp(ActivationReason, u64),
     /// The call loaded the context to resume into the frame (`rfa`).
     Resumed,
+    /// Return this result, then decide who runs: the call (a stop or a
+    /// restart) ended the donation its caller, a group member, ran on.
+    ReturnThenReschedule(Result<u64, Error>),
 }
 
 impl Dispatcher {
@@ -51,12 +54,11 @@ impl Dispatcher {
         match outcome {
             Outcome::Return(result) => {
                 frame.x[0] = encode(result);
-                if self.on_cpu == Some(index) && !self.donation_ended_for(index) {
+                if self.on_cpu == Some(index) {
                     self.ring_pending_alarm(frame, index);
                 } else {
-                    // The call stopped its caller, or ended the donation
-                    // it ran on (it stopped its scheduler, or woke a
-                    // sibling): the frame must not return to it.
+                    // The call stopped its caller: the frame must not
+                    // return to it.
                     self.reschedule(frame, time::now_ns());
                 }
             }
@@ -72,6 +74,10 @@ impl Dispatcher {
                 self.reschedule(frame, now);
             }
             Outcome::Resumed => {}
+            Outcome::ReturnThenReschedule(result) => {
+                frame.x[0] = encode(result);
+                self.reschedule(frame, time::now_ns());
+            }
         }
     }
 
