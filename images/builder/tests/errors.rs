@@ -14,7 +14,7 @@ use vesper_builder::Manifest;
 /// The programs the manifests may run. The transcripts do not depend on
 /// them beyond these names (a misspelt program gets a suggestion, not the
 /// list of every program), so `cargo xtask check` prints the same.
-const PROGRAMS: [&str; 4] = ["hello", "periodic", "sleeper", "spin"];
+const PROGRAMS: [&str; 5] = ["domain-scheduler", "hello", "periodic", "sleeper", "spin"];
 
 /// The workspace root.
 fn root() -> PathBuf {
