@@ -217,14 +217,22 @@ impl Boot {
 
     /// Boots with the PL011 on a new pseudo-terminal, which a serial
     /// program opens as it would a USB serial adapter (the chainboot
-    /// test); returns QEMU and the terminal's path, which QEMU names on its
-    /// stdout. QEMU's output is drained in the background.
-    pub fn spawn_on_pty(&self) -> Result<(std::process::Child, PathBuf)> {
+    /// test). QEMU names the terminal on its stdout, which is drained in
+    /// the background. Everything QEMU sends on the line is also written to
+    /// [`OnPty::log`]: when QEMU exits, the terminal hangs up and Linux
+    /// drops what the reader had not yet taken, so the log is the complete
+    /// record once QEMU has exited.
+    pub fn spawn_on_pty(&self) -> Result<OnPty> {
         use std::io::BufRead;
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = self.kernel.with_file_name(format!("line-{}-{run}.log", std::process::id()));
+        let _ = std::fs::remove_file(&log);
         let mut boot = self.clone();
-        boot.serial = "pty".into();
-        let mut child = boot
-            .command_with("null")
+        boot.serial = "chardev:line".into();
+        let mut command = boot.command_with("null");
+        command.arg("-chardev").arg(format!("pty,id=line,logfile={}", log.display()));
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -235,7 +243,7 @@ impl Boot {
         std::thread::spawn(move || {
             let mut line = String::new();
             while stdout.read_line(&mut line).is_ok_and(|n| n > 0) {
-                // "char device redirected to /dev/pts/N (label serial0)"
+                // "char device redirected to /dev/pts/N (label line)"
                 if let Some(rest) = line.split("redirected to ").nth(1) {
                     let path = rest.split_whitespace().next().unwrap_or_default();
                     let _ = named.send(PathBuf::from(path));
@@ -244,7 +252,7 @@ impl Boot {
             }
         });
         match pty.recv_timeout(Duration::from_secs(30)) {
-            Ok(pty) => Ok((child, pty)),
+            Ok(pty) => Ok(OnPty { child, pty, log }),
             Err(_) => {
                 let _ = child.kill();
                 anyhow::bail!("QEMU named no pseudo-terminal")
@@ -403,4 +411,14 @@ mod tests {
         assert!(missing.contains("cannot be read"), "{missing}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// A QEMU run whose PL011 is on a pseudo-terminal ([`Boot::spawn_on_pty`]).
+pub struct OnPty {
+    /// QEMU itself.
+    pub child: std::process::Child,
+    /// The terminal's path, to open as a serial line.
+    pub pty: PathBuf,
+    /// Everything QEMU sent on the line, complete once QEMU has exited.
+    pub log: PathBuf,
 }
