@@ -391,6 +391,16 @@ pub struct Outcome {
     pub stderr: String,
 }
 
+/// A QEMU run whose PL011 is on a pseudo-terminal ([`Boot::spawn_on_pty`]).
+pub struct OnPty {
+    /// QEMU itself.
+    pub child: std::process::Child,
+    /// The terminal's path, to open as a serial line.
+    pub pty: PathBuf,
+    /// Everything QEMU sent on the line, complete once QEMU has exited.
+    pub log: PathBuf,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,14 +421,4 @@ mod tests {
         assert!(missing.contains("cannot be read"), "{missing}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
-}
-
-/// A QEMU run whose PL011 is on a pseudo-terminal ([`Boot::spawn_on_pty`]).
-pub struct OnPty {
-    /// QEMU itself.
-    pub child: std::process::Child,
-    /// The terminal's path, to open as a serial line.
-    pub pty: PathBuf,
-    /// Everything QEMU sent on the line, complete once QEMU has exited.
-    pub log: PathBuf,
 }
