@@ -38,6 +38,20 @@ extern "C" fn early_enable_mmu() {
     arch::mmu::enable(bsp::memory_map::KERNEL_MAP);
 }
 
+/// Called by the boot stub on cores 1-3, MMU off, once core 0 has built
+/// the kernel map: turns translation on with it.
+#[no_mangle]
+extern "C" fn early_enable_mmu_secondary() {
+    arch::mmu::turn_on();
+}
+
+/// Set (to 1) by core 0 when the cores an image uses may join; read by the
+/// boot stub of cores 1-3 with their caches off. In `.data`, not `.bss`:
+/// it must read 0 before core 0 has zeroed the `.bss`.
+#[no_mangle]
+#[link_section = ".data.SECONDARY_GO"]
+static SECONDARY_GO: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
 /// First Rust code in the upper half: called by the boot stub on core 0 at
 /// EL1, MMU and caches on, interrupts masked, on the boot stack.
 #[no_mangle]
@@ -57,5 +71,31 @@ pub extern "C" fn kernel_main() -> ! {
         log::info!("boot complete, no domains to run");
         exit::halt(exit::ExitCode::Success)
     }
+    dispatch::start()
+}
+
+/// Lets cores 1 to `CORES_USED - 1` join: they wait in the boot stub,
+/// caches off, for `SECONDARY_GO` and an interrupt. Called by the
+/// dispatcher once core 0 has started the domains' periods.
+pub fn release_cores() {
+    use core::sync::atomic::Ordering;
+    if !sync::SMP {
+        return;
+    }
+    SECONDARY_GO.store(1, Ordering::Release);
+    let address = core::ptr::addr_of!(SECONDARY_GO) as usize;
+    arch::cache::clean_invalidate(address, core::mem::size_of_val(&SECONDARY_GO));
+    for core in 1..domain::config::CORES_USED {
+        bsp::local_intc::wake_core(core);
+    }
+}
+
+/// First Rust code in the upper half on cores 1-3 (`core`), on their own
+/// boot stacks, once core 0 has loaded the domains: runs the domains
+/// placed on this core.
+#[no_mangle]
+pub extern "C" fn secondary_main(core: u64) -> ! {
+    arch::init();
+    log::info!("core {core} up");
     dispatch::start()
 }

@@ -328,11 +328,11 @@ impl Dispatcher {
             return Err(Error::BelowMinimum);
         }
         // A group member holds no reservation to change.
-        let old = self.atropos.reservation(domain).filter(|old| old.period_ns != 0);
+        let old = self.atropos[self.core_of(domain)].reservation(domain).filter(|old| old.period_ns != 0);
         let old = old.ok_or(Error::BadArgument)?;
         let latency_ns = if old.latency_ns == old.period_ns { period_ns } else { old.latency_ns };
         let new = Reservation { period_ns, slice_ns, latency_ns, extra: old.extra };
-        self.atropos.set_reservation(domain, new).map_err(|error| match error {
+        self.atropos_of(domain).set_reservation(domain, new).map_err(|error| match error {
             AdmitError::OverUtilised { .. } => Error::Overloaded,
             _ => Error::BadArgument,
         })?;

@@ -13,7 +13,7 @@
 use super::syscall::Outcome;
 use super::Dispatcher;
 use crate::arch::time;
-use crate::bsp::intc;
+use crate::bsp::{intc, local_intc};
 use crate::domain::config::{EventTarget, CHANNELS, IRQS};
 use crate::domain::DomainState;
 use crate::trace::{self, record};
@@ -71,9 +71,14 @@ impl Dispatcher {
             .any(|irq| IRQS[irq].line < intc::LINES && !self.irq_owners[irq].is_empty())
     }
 
-    /// Records who takes each interrupt, and unmasks those some domain
-    /// takes.
+    /// Records who takes each interrupt, unmasks those some domain takes,
+    /// and routes the peripherals' interrupt to the core of the domains
+    /// that take them (the image builder places them all on one: the Pi
+    /// has one such route).
     pub(super) fn enable_interrupts(&mut self) {
+        if let Some(owner) = IRQS.iter().flat_map(|irq| irq.owners).next() {
+            local_intc::route_peripherals_to(self.core_of(owner.domain));
+        }
         for (irq, config) in IRQS.iter().enumerate() {
             if irq >= MAX_IRQS {
                 log::error!(
@@ -135,13 +140,16 @@ impl Dispatcher {
         sender: Option<usize>,
         now: &mut Option<u64>,
     ) -> bool {
-        if !self.atropos.is_blocked(index) {
+        if !self.atropos[self.core_of(index)].is_blocked(index) {
             return false;
         }
         let now = *now.get_or_insert_with(time::now_ns);
         let waker = sender.map_or(NO_WAKER, |sender| sender as u16);
         record(now, Kind::Wake, Some(index), waker, 0);
-        self.atropos.wake(index, now, sender)
+        // A domain woken on another core is that core's to dispatch: it
+        // decides again, and this one has no reason to.
+        let core = self.core_of(index);
+        self.atropos_of(index).wake(index, now, sender) && core == self.here
     }
 
     /// A peripheral interrupt is pending: masks each pending line the image

@@ -65,7 +65,7 @@ impl Dispatcher {
         self.members_blocked.remove(member);
         self.show_members(index);
         let until = now.saturating_add(budget_ns);
-        self.donation = Some(Donated { scheduler: index, member, since: now, until });
+        self.core().donation = Some(Donated { scheduler: index, member, since: now, until });
         // The reason is the donation's end's, set when it ends.
         Outcome::GiveUp(ActivationReason::MemberBudget, now)
     }
@@ -79,7 +79,7 @@ impl Dispatcher {
         run: Option<(usize, RunKind)>,
         now: u64,
     ) -> Option<(usize, RunKind)> {
-        let Some(donated) = self.donation else { return run };
+        let Some(donated) = self.core().donation else { return run };
         let why = match run {
             Some((index, kind)) if index == donated.scheduler => {
                 if now < donated.until {
@@ -89,15 +89,22 @@ impl Dispatcher {
             }
             _ => ActivationReason::MemberPreempted,
         };
-        self.end_donation(why, u64::MAX, now);
+        self.end_donation(self.here, why, u64::MAX, now);
         run
     }
 
-    /// Ends the donation in progress at `now` for `why` (`until_ns`: what
-    /// a member that blocked waits for): the scheduler runs next with that
-    /// reason, and finds the report in its DCB.
-    pub(super) fn end_donation(&mut self, why: ActivationReason, until_ns: u64, now: u64) {
-        let Some(donated) = self.donation.take() else { return };
+    /// Ends the donation in progress on `core` at `now` for `why`
+    /// (`until_ns`: what a member that blocked waits for): the scheduler
+    /// runs next with that reason, and finds the report in its DCB.
+    pub(super) fn end_donation(
+        &mut self,
+        core: usize,
+        why: ActivationReason,
+        until_ns: u64,
+        now: u64,
+    ) {
+        let Some(donated) = self.cores[core].donation.take() else { return };
+        self.kick(core);
         let ran_ns = now.saturating_sub(donated.since);
         record(now, Kind::DonationEnd, Some(donated.member), why as u16, trace_b(ran_ns));
         self.domain(donated.member).donated_ns += ran_ns;
@@ -142,15 +149,16 @@ impl Dispatcher {
             self.members_blocked.insert(index);
             self.show_members(group.domain);
         }
-        self.end_donation(why, until_ns, now);
+        self.end_donation(self.here, why, until_ns, now);
     }
 
     /// `result` for domain `index`'s call, which stopped or restarted
     /// another domain: if `index` is a member whose donation that ended (it
     /// stopped its scheduler, or a sibling woke), it loses the CPU too (a
     /// member runs only on donated time).
-    pub(super) fn returned(&self, index: usize, result: Result<u64, Error>) -> Outcome {
-        if self.members.contains(index) && self.donation.is_none_or(|d| d.member != index) {
+    pub(super) fn returned(&mut self, index: usize, result: Result<u64, Error>) -> Outcome {
+        if self.members.contains(index) && self.core().donation.is_none_or(|d| d.member != index)
+        {
             return Outcome::ReturnThenReschedule(result);
         }
         Outcome::Return(result)
@@ -158,12 +166,13 @@ impl Dispatcher {
 
     /// Domain `index` stops: a donation to it or by it ends.
     pub(super) fn end_donation_of(&mut self, index: usize, now: u64) {
-        match self.donation {
+        let core = self.core_of(index);
+        match self.cores[core].donation {
             Some(donated) if donated.member == index => {
-                self.end_donation(ActivationReason::MemberStopped, u64::MAX, now);
+                self.end_donation(core, ActivationReason::MemberStopped, u64::MAX, now);
             }
             Some(donated) if donated.scheduler == index => {
-                self.end_donation(ActivationReason::MemberPreempted, u64::MAX, now);
+                self.end_donation(core, ActivationReason::MemberPreempted, u64::MAX, now);
             }
             _ => {}
         }
@@ -196,10 +205,11 @@ impl Dispatcher {
             };
         }
         // A scheduler busy donating to another member decides again now.
-        if self.donation.is_some_and(|donated| donated.scheduler == group.domain) {
+        let core = self.core_of(group.domain);
+        if self.cores[core].donation.is_some_and(|donated| donated.scheduler == group.domain) {
             let at = *now.get_or_insert_with(time::now_ns);
-            self.end_donation(ActivationReason::MemberWoken, u64::MAX, at);
-            return true;
+            self.end_donation(core, ActivationReason::MemberWoken, u64::MAX, at);
+            return core == self.here;
         }
         woke
     }

@@ -10,6 +10,13 @@
 //! When a domain loses the CPU, its registers go to the DCB slot it named:
 //! `actctx` if activations were on (the next dispatch is an upcall telling
 //! why), else `resctx` (the next dispatch resumes it silently).
+//!
+//! Each core runs the domains placed on it (`core` in the manifest) with
+//! its own Atropos, timer and idle loop ([`Core`]); what domains share
+//! (their records, capabilities, interrupts) is one [`Dispatcher`] that
+//! one core at a time borrows (`crate::sync`). A core that changes another
+//! core's scheduling state (wakes, stops or restarts one of its domains)
+//! interrupts it, and that core decides again.
 
 mod caps;
 mod events;
@@ -21,13 +28,13 @@ mod syscall;
 use crate::arch::fpu::LazyFpu;
 use crate::arch::trap_frame::TrapFrame;
 use crate::arch::{time, timer, user};
-use crate::bsp::local_intc;
+use crate::bsp::local_intc::{self, Pending};
 use crate::console;
-use crate::domain::config::{self, DomainConfig};
+use crate::domain::config::{self, DomainConfig, CORES_USED};
 use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
 use crate::memory::phys_to_virt;
-use crate::sync::KernelCell;
+use crate::sync::{this_core, KernelCell, SMP};
 use crate::trace::{self, record};
 use vesper_abi::dcb::{
     Accounting, ActivationReason, DcbReadOnly, DcbWritable, FaultReport, CONTEXT_SLOTS,
@@ -39,19 +46,49 @@ use vesper_abi::trace::{Kind, RESUMED};
 use vesper_abi::syndrome::Syndrome;
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
+use core::sync::atomic::{AtomicBool, Ordering};
 
-/// All scheduling state of the kernel.
-pub struct Dispatcher {
-    domains: [Option<Domain>; MAX_DOMAINS],
-    atropos: Atropos,
+/// One core's CPU: which domain it runs, and its hardware's state.
+struct Core {
     /// The domain whose registers are live in the trap frame and the FPU.
     on_cpu: Option<usize>,
     /// The domain whose tables are in TTBR0.
     address_space: Option<usize>,
-    /// When the run ends (`run-for` in the manifest).
-    run_end_ns: Option<u64>,
     /// What the one-shot timer is set to.
     timer_ns: u64,
+    /// Who holds the FP/SIMD registers.
+    fpu: LazyFpu,
+    /// The donation in progress, if any (see `group`).
+    donation: Option<group::Donated>,
+}
+
+impl Core {
+    const IDLE: Self = Self {
+        on_cpu: None,
+        address_space: None,
+        timer_ns: u64::MAX,
+        fpu: LazyFpu::new(),
+        donation: None,
+    };
+}
+
+/// All scheduling state of the kernel.
+pub struct Dispatcher {
+    domains: [Option<Domain>; MAX_DOMAINS],
+    /// Each core's Atropos: it admits and picks the domains placed on that
+    /// core (the others hold numbers it never picks).
+    atropos: [Atropos; CORES_USED],
+    cores: [Core; CORES_USED],
+    /// The core borrowing the dispatcher now.
+    here: usize,
+    /// The other cores whose scheduling state this borrow changed: they
+    /// are interrupted when it ends, to decide again.
+    kicks: u8,
+    /// The cores idle with nothing to wait for: when all are, the run is
+    /// over.
+    stuck: u8,
+    /// When the run ends (`run-for` in the manifest).
+    run_end_ns: Option<u64>,
     /// Every domain's capabilities.
     caps: CapSpace,
     /// For each interrupt of the image: the domains (bit set) it was
@@ -60,10 +97,6 @@ pub struct Dispatcher {
     irq_waiting: [events::DomainSet; events::MAX_IRQS],
     /// For each interrupt of the image: the live domains it goes to.
     irq_owners: [events::DomainSet; events::MAX_IRQS],
-    /// Who holds the FP/SIMD registers.
-    fpu: LazyFpu,
-    /// The donation in progress, if any (see `group`).
-    donation: Option<group::Donated>,
     /// The members blocked in `block_until`, until an event for them or a
     /// donation.
     members_blocked: events::DomainSet,
@@ -76,27 +109,100 @@ pub struct Dispatcher {
 /// tries again.
 const ALARM_RETRY_NS: u64 = 10_000;
 
+/// In an image that uses several cores under QEMU, the longest a core
+/// runs a domain without a kernel entry. QEMU runs the cores in turns on
+/// one thread, each turn lasting until the next timer deadline of any
+/// core: a core whose timer fires waits for the turns of the cores before
+/// it. Deadlines at most this far apart keep those turns, and so that
+/// wait, short (docs/testing.md, "Four cores under -icount"). On a board
+/// the cores run at once and need no such deadline.
+const TURN_NS: u64 = if cfg!(feature = "semihosting") { 100_000 } else { u64::MAX };
+
 static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     domains: [None; MAX_DOMAINS],
-    atropos: Atropos::new(),
-    on_cpu: None,
-    address_space: None,
+    atropos: [const { Atropos::new() }; CORES_USED],
+    cores: [Core::IDLE; CORES_USED],
+    here: 0,
+    kicks: 0,
+    stuck: 0,
     run_end_ns: None,
-    timer_ns: u64::MAX,
     caps: CapSpace::new(),
     irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
     irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
-    fpu: LazyFpu::new(),
-    donation: None,
     members_blocked: events::DomainSet::EMPTY,
     members: events::DomainSet::EMPTY,
 });
 
+/// For each core: whether it has left the kernel for a domain since it
+/// last entered. A core stopping a domain that another core runs waits
+/// for this to fall (see [`Dispatcher::take_from`]).
+static IN_DOMAIN: [AtomicBool; CORES_USED] = [const { AtomicBool::new(false) }; CORES_USED];
+
+/// Runs `f` on the dispatcher as the core this runs on, then interrupts
+/// the cores whose state `f` changed.
+#[inline(always)]
+fn locked<R>(f: impl FnOnce(&mut Dispatcher) -> R) -> R {
+    DISPATCHER.with(|d| {
+        if SMP {
+            d.here = this_core();
+        }
+        let result = f(d);
+        if SMP && d.kicks != 0 {
+            local_intc::interrupt_cores(core::mem::take(&mut d.kicks));
+        }
+        result
+    })
+}
+
+/// A way into the kernel from a domain: runs `f` (which ends in a
+/// decision, or returns to the caller), then, if it left this core no
+/// domain to run, waits until there is one.
+#[inline(always)]
+fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) {
+    if SMP {
+        IN_DOMAIN[this_core()].store(false, Ordering::Release);
+        aarch64_cpu::asm::sev();
+    }
+    if !locked(|d| {
+        f(d, frame);
+        d.leaves_for_domain()
+    }) {
+        idle(frame);
+    }
+}
+
+/// Waits, in `wfi`, until this core has a domain to run: its timer, a
+/// peripheral's interrupt or another core's request brings it back to
+/// decide again.
+fn idle(frame: &mut TrapFrame) {
+    loop {
+        timer::wait_for_deadline_or(|| {
+            let pending = Pending::here();
+            pending.ipi() || pending.peripheral()
+        });
+        let pending = Pending::here();
+        #[cfg(feature = "bench")]
+        if pending.peripheral() {
+            crate::arch::pmu::note_idle_wake();
+        }
+        if locked(|d| {
+            let now = time::now_ns();
+            d.take_interrupts(pending, now);
+            d.reschedule(frame, now);
+            d.leaves_for_domain()
+        }) {
+            return;
+        }
+    }
+}
+
 /// Loads the image's domains and hands out their capabilities. Returns how
 /// many started.
 pub fn load_domains() -> usize {
-    DISPATCHER.with(|d| {
-        d.atropos.set_switch_cost(config::SWITCH_COST_NS);
+    locked(|d| {
+        for atropos in &mut d.atropos {
+            atropos.set_switch_cost(config::SWITCH_COST_NS);
+        }
         let count = setup::load_all(&mut d.domains, &mut d.atropos, time::now_ns());
         d.grant_initial_caps();
         for index in 0..d.domains.len() {
@@ -118,25 +224,32 @@ pub fn load_domains() -> usize {
     })
 }
 
-/// Starts the first domain; never returns to the caller.
+/// Starts the first domain on this core; never returns to the caller.
+/// Core 0 starts the run (every core's periods begin now) and lets the
+/// other cores the image uses join.
 pub fn start() -> ! {
     let mut frame = TrapFrame::default();
-    DISPATCHER.with(|d| {
+    enter(&mut frame, |d, frame| {
         let now = time::now_ns();
-        d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
-        d.atropos.start_periods(now);
-        for index in 0..d.domains.len() {
-            if d.started(index).is_some() {
-                let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
-                let ro = d.ro(index);
-                ro.run_end_ns = run_end_ns;
-                ro.start_ns = now;
+        if d.here == 0 {
+            d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
+            for atropos in &mut d.atropos {
+                atropos.start_periods(now);
             }
+            for index in 0..d.domains.len() {
+                if d.started(index).is_some() {
+                    let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+                    let ro = d.ro(index);
+                    ro.run_end_ns = run_end_ns;
+                    ro.start_ns = now;
+                }
+            }
+            d.enable_interrupts();
+            crate::release_cores();
         }
-        local_intc::enable_timer_irq();
-        d.enable_interrupts();
+        local_intc::enable_core_irqs();
         user::enable_user_address_spaces();
-        d.reschedule(&mut frame, now);
+        d.reschedule(frame, now);
     });
     user::enter(&frame)
 }
@@ -157,36 +270,34 @@ fn domain_ring(domain: &Domain, ring: vesper_abi::trace::DomainRing) -> Option<(
 /// An interrupt arrived while a domain ran: the kernel's timer, or a
 /// peripheral's, which goes to the domains that take it as events.
 pub fn on_interrupt(frame: &mut TrapFrame) {
-    let peripheral = local_intc::peripheral_pending();
-    if !peripheral && !local_intc::timer_pending() {
-        return spurious_interrupt();
+    let pending = Pending::here();
+    if !pending.any() {
+        return spurious_interrupt(pending);
     }
-    DISPATCHER.with(|d| {
+    enter(frame, |d, frame| {
         let now = time::now_ns();
-        if peripheral {
-            d.deliver_interrupts(now);
-        }
+        d.take_interrupts(pending, now);
         d.reschedule(frame, now)
     });
 }
 
 /// An interrupt came from no source the kernel knows: it is reported.
 #[cold]
-fn spurious_interrupt() {
-    log::warn!("spurious interrupt (sources {:#x})", local_intc::pending_sources());
+fn spurious_interrupt(pending: Pending) {
+    log::warn!("spurious interrupt (sources {:#x})", pending.raw());
 }
 
 /// A domain made a system call (`svc`).
 pub fn on_syscall(frame: &mut TrapFrame) {
-    DISPATCHER.with(|d| d.syscall(frame));
+    enter(frame, |d, frame| d.syscall(frame));
 }
 
 /// The domain on the CPU used FP/SIMD while it was not the holder of the
 /// registers (see `arch::fpu`): it gets its state loaded, and the
 /// instruction runs again.
 pub fn on_fp_access() {
-    DISPATCHER.with(|d| {
-        if let Some(index) = d.on_cpu {
+    locked(|d| {
+        if let Some(index) = d.core().on_cpu {
             let (rw, fpu) = d.rw_and_fpu(index);
             fpu.first_use(index, &rw.slots);
             d.ro(index).fp_live = 1;
@@ -197,9 +308,9 @@ pub fn on_fp_access() {
 
 /// A domain took an exception other than a system call: it is stopped.
 pub fn on_domain_fault(frame: &mut TrapFrame) {
-    DISPATCHER.with(|d| {
+    enter(frame, |d, frame| {
         let now = time::now_ns();
-        if let Some(index) = d.on_cpu {
+        if let Some(index) = d.core().on_cpu {
             let name = d.config(index).name;
             let syndrome = Syndrome::new(frame.esr);
             if syndrome.is_abort() {
@@ -224,6 +335,80 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
 }
 
 impl Dispatcher {
+    /// This core's CPU.
+    #[inline(always)]
+    fn core(&mut self) -> &mut Core {
+        &mut self.cores[self.here]
+    }
+
+    /// The core domain `index` is placed on.
+    #[inline(always)]
+    fn core_of(&self, index: usize) -> usize {
+        if SMP {
+            self.config(index).core
+        } else {
+            0
+        }
+    }
+
+    /// The Atropos of domain `index`'s core, for a change to its state:
+    /// that core decides again if it is another.
+    #[inline(always)]
+    fn atropos_of(&mut self, index: usize) -> &mut Atropos {
+        let core = self.core_of(index);
+        self.kick(core);
+        &mut self.atropos[core]
+    }
+
+    /// This core's Atropos.
+    #[inline(always)]
+    fn atropos_here(&mut self) -> &mut Atropos {
+        &mut self.atropos[self.here]
+    }
+
+    /// Has `core` decide again when this borrow ends, if it is another.
+    #[inline(always)]
+    fn kick(&mut self, core: usize) {
+        if SMP && core != self.here {
+            self.kicks |= 1 << core;
+        }
+    }
+
+    /// Whether this core leaves the kernel for a domain (it has one on the
+    /// CPU), as it says for [`Dispatcher::take_from`].
+    #[inline(always)]
+    fn leaves_for_domain(&mut self) -> bool {
+        let running = self.core().on_cpu.is_some();
+        if SMP && running {
+            IN_DOMAIN[self.here].store(true, Ordering::Relaxed);
+        }
+        running
+    }
+
+    /// Takes the CPU of `core` from the domain it runs, which was just
+    /// stopped: interrupts that core and waits until it has left the
+    /// domain for the kernel (where it waits for the dispatcher), so
+    /// that nothing of the stopped domain runs on after its stop, while its
+    /// memory may be rebuilt for a restart.
+    #[cold]
+    fn take_from(&mut self, core: usize) {
+        local_intc::interrupt_cores(1 << core);
+        while IN_DOMAIN[core].load(Ordering::Acquire) {
+            aarch64_cpu::asm::wfe();
+        }
+    }
+
+    /// The sources pending at this core's interrupt: another core's
+    /// request (nothing to do but decide again) and the peripherals'.
+    fn take_interrupts(&mut self, pending: Pending, now: u64) {
+        if SMP && pending.ipi() {
+            local_intc::clear_ipi();
+        }
+        if pending.peripheral() {
+            self.deliver_interrupts(now);
+        }
+    }
+
     fn domain(&mut self, index: usize) -> &mut Domain {
         self.domains[index].as_mut().expect("the scheduler only knows loaded domains")
     }
@@ -257,7 +442,7 @@ impl Dispatcher {
         // does, so nothing changes under this reference, and the page is
         // none of the dispatcher's fields.
         let rw = unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) };
-        (rw, &mut self.fpu)
+        (rw, &mut self.cores[self.here].fpu)
     }
 
     fn config(&self, index: usize) -> &'static DomainConfig {
@@ -273,7 +458,7 @@ impl Dispatcher {
     /// says. The next dispatch upcalls it with `reason` if activations were
     /// on. A DCB naming a slot that does not exist stops the domain.
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
-        self.on_cpu = None;
+        self.core().on_cpu = None;
         let (rw, fpu) = self.rw_and_fpu(index);
         let activations_on = rw.activations_enabled != 0;
         let slot = if activations_on { rw.actctx } else { rw.resctx };
@@ -303,11 +488,15 @@ impl Dispatcher {
     /// Stops `index` (until a supervisor restarts it), and tells its
     /// supervisors and peers.
     fn stop(&mut self, index: usize, state: DomainState, now: u64) {
-        if self.on_cpu == Some(index) {
-            self.on_cpu = None;
+        let core = self.core_of(index);
+        if self.cores[core].on_cpu == Some(index) {
+            self.cores[core].on_cpu = None;
+            if SMP && core != self.here {
+                self.take_from(core);
+            }
         }
         self.domain(index).state = state;
-        self.atropos.stop(index, now);
+        self.atropos_of(index).stop(index, now);
         self.end_donation_of(index, now);
         let (kind, how) = match state {
             DomainState::Faulted => (Kind::Fault, 0),
@@ -321,9 +510,9 @@ impl Dispatcher {
 
     /// Makes `index` the domain the trap frame returns to.
     fn dispatch(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
-        if self.address_space != Some(index) {
+        if self.core().address_space != Some(index) {
             user::switch_address_space(self.domain(index).ttbr0);
-            self.address_space = Some(index);
+            self.core().address_space = Some(index);
         }
         let extra = u32::from(kind == RunKind::Extra);
         if trace::ON {
@@ -358,7 +547,7 @@ impl Dispatcher {
                 domain.activations += 1;
                 let dcb = domain.config.slot_base + DCB_RO_OFFSET;
                 let reason = if alarm_due { ActivationReason::Event } else { reason };
-                let fp_live = self.fpu.run_zeroed(index);
+                let fp_live = self.core().fpu.run_zeroed(index);
                 let ro = self.ro(index);
                 if alarm_due {
                     ro.alarm_pending = 0;
@@ -369,13 +558,13 @@ impl Dispatcher {
                 user::load_upcall(frame, pc, sp, dcb, reason as u64);
             }
         }
-        self.on_cpu = Some(index);
+        self.core().on_cpu = Some(index);
         self.publish(index, now);
     }
 
     /// Domain `index`'s accounting, as its DCB and the run report show it.
     fn accounting(&self, index: usize, domain: &Domain) -> Accounting {
-        let time = self.atropos.accounting(index);
+        let time = self.atropos[self.core_of(index)].accounting(index);
         Accounting {
             cpu_ns: time.cpu_ns + domain.donated_ns,
             guaranteed_ns: time.guaranteed_ns,
@@ -396,15 +585,18 @@ impl Dispatcher {
         ro.accounting = accounting;
     }
 
-    /// The central decision: who runs now, and when to decide again. Waits
-    /// (in `wfi`) while nothing can run, and ends the run when it is over.
-    fn reschedule(&mut self, frame: &mut TrapFrame, mut now: u64) {
+    /// The central decision for this core: who runs now, and when to
+    /// decide again. With nothing to run, the timer is set for the next
+    /// event and the core is left with no domain (its way into the kernel
+    /// then waits, see [`enter`]); the run ends when it is over, or when no
+    /// core has anything left to wait for.
+    fn reschedule(&mut self, frame: &mut TrapFrame, now: u64) {
         loop {
             let end = self.run_end_ns.unwrap_or(u64::MAX);
             if now >= end {
                 self.finish(now);
             }
-            let decision = self.atropos.schedule(now);
+            let decision = self.atropos_here().schedule(now);
             if trace::ON {
                 self.trace_periods(now);
             }
@@ -412,56 +604,63 @@ impl Dispatcher {
             // back while it holds bytes (see `console`).
             let mut next_event = decision.timer_ns.min(end).min(console::drain(now));
             let mut run = decision.run;
-            if self.donation.is_some() {
+            if self.core().donation.is_some() {
                 run = self.donated(run, now);
-                next_event = next_event.min(self.donation.map_or(u64::MAX, |d| d.until));
+                next_event = next_event.min(self.core().donation.map_or(u64::MAX, |d| d.until));
             }
-            match run {
-                Some((index, kind)) => {
-                    if trace::ON && self.on_cpu == Some(index) {
-                        // It may run on in the other kind of time.
-                        trace::runs_on(now, index, kind == RunKind::Extra);
-                    }
-                    if self.on_cpu != Some(index) {
-                        self.preempt_on_cpu(frame, now);
-                        self.dispatch(frame, index, kind, now);
-                    } else if self.domain(index).alarm_ns <= now {
-                        if !self.ring_alarm(frame, index, kind, now) {
-                            // Stopped while its context was saved: decide
-                            // again without it.
-                            continue;
-                        }
-                    } else {
-                        self.publish(index, now);
-                    }
-                    let alarm = self.domain(index).alarm_ns;
-                    self.arm_timer(next_event.min(alarm));
-                    return;
-                }
-                None => {
-                    self.preempt_on_cpu(frame, now);
-                    record(now, Kind::Idle, None, 0, 0);
-                    if next_event == u64::MAX && !self.a_device_may_wake_someone() {
-                        log::info!("no domain can run any more");
-                        self.finish(now);
-                    }
-                    self.arm_timer(next_event);
-                    // A device's interrupt may be what wakes a domain.
-                    timer::wait_for_deadline_or(local_intc::peripheral_pending);
-                    now = time::now_ns();
-                    if local_intc::peripheral_pending() {
-                        #[cfg(feature = "bench")]
-                        crate::arch::pmu::note_idle_wake();
-                        self.deliver_interrupts(now);
-                    }
-                }
+            let Some((index, kind)) = run else {
+                return self.go_idle(frame, next_event, now);
+            };
+            let on_cpu = self.core().on_cpu;
+            if trace::ON && on_cpu == Some(index) {
+                // It may run on in the other kind of time.
+                trace::runs_on(now, index, kind == RunKind::Extra);
             }
+            if on_cpu != Some(index) {
+                self.preempt_on_cpu(frame, now);
+                self.dispatch(frame, index, kind, now);
+            } else if self.domain(index).alarm_ns <= now {
+                if !self.ring_alarm(frame, index, kind, now) {
+                    // Stopped while its context was saved: decide again
+                    // without it.
+                    continue;
+                }
+            } else {
+                self.publish(index, now);
+            }
+            let mut deadline = next_event.min(self.domain(index).alarm_ns);
+            if SMP {
+                self.stuck &= !(1 << self.here);
+                deadline = deadline.min(now.saturating_add(TURN_NS));
+            }
+            self.arm_timer(deadline);
+            return;
         }
+    }
+
+    /// Nothing can run on this core now: it waits for `next_event`, or,
+    /// with none, for another core or a device to wake one of its domains;
+    /// when no core has anything to wait for, the run is over.
+    fn go_idle(&mut self, frame: &TrapFrame, next_event: u64, now: u64) {
+        self.preempt_on_cpu(frame, now);
+        record(now, Kind::Idle, None, 0, 0);
+        let me = 1 << self.here;
+        if next_event == u64::MAX {
+            self.stuck |= me;
+        } else {
+            self.stuck &= !me;
+        }
+        let all: u8 = (1 << CORES_USED) - 1;
+        if self.stuck == all && !self.a_device_may_wake_someone() {
+            log::info!("no domain can run any more");
+            self.finish(now);
+        }
+        self.arm_timer(next_event);
     }
 
     /// Programs the one-shot timer for `deadline_ns` and remembers it.
     fn arm_timer(&mut self, deadline_ns: u64) {
-        self.timer_ns = deadline_ns;
+        self.core().timer_ns = deadline_ns;
         timer::set_deadline(deadline_ns);
     }
 
@@ -512,7 +711,7 @@ impl Dispatcher {
     fn set_alarm(&mut self, index: usize, time_ns: u64) {
         self.domain(index).alarm_ns = time_ns;
         self.ro(index).alarm_pending = 0;
-        if time_ns < self.timer_ns {
+        if time_ns < self.core().timer_ns {
             self.arm_timer(time_ns);
         }
     }
@@ -523,16 +722,17 @@ impl Dispatcher {
     fn trace_periods(&mut self, now: u64) {
         let deadlines: [Option<(u64, u64)>; MAX_DOMAINS] = core::array::from_fn(|index| {
             self.started(index)?;
-            Some((self.atropos.deadline(index)?, self.atropos.reservation(index)?.period_ns))
+            let atropos = &self.atropos[self.core_of(index)];
+            Some((atropos.deadline(index)?, atropos.reservation(index)?.period_ns))
         });
         trace::decided(now, &deadlines);
     }
 
     /// The domain on the CPU loses it to the timer.
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
-        if let Some(current) = self.on_cpu {
+        if let Some(current) = self.core().on_cpu {
             if trace::ON {
-                let used_up = u32::from(self.atropos.remain(current) <= 0);
+                let used_up = u32::from(self.atropos_here().remain(current) <= 0);
                 record(now, Kind::Preempt, Some(current), 0, used_up);
             }
             self.domain(current).preemptions += 1;
@@ -542,11 +742,13 @@ impl Dispatcher {
 
     /// Prints the report, writes out the trace and ends the run.
     fn finish(&mut self, now: u64) -> ! {
-        // The member's time so far counts in its report.
-        self.end_donation(ActivationReason::MemberPreempted, u64::MAX, now);
+        // The members' time so far counts in their reports.
+        for core in 0..CORES_USED {
+            self.end_donation(core, ActivationReason::MemberPreempted, u64::MAX, now);
+        }
         report::print(self, now);
         if trace::ON {
-            trace::run_end(self.on_cpu);
+            trace::run_end(self.core().on_cpu);
             self.flush_trace(None);
             trace::close();
         }

@@ -128,7 +128,8 @@ impl Dispatcher {
             }
             self.mirror(domain);
         }
-        self.fpu.forget(target);
+        let core = self.core_of(target);
+        self.cores[core].fpu.forget(target);
         let config = self.config(target);
         setup::populate(target, config);
         let domain = self.domain(target);
@@ -147,7 +148,7 @@ impl Dispatcher {
         self.show_peers(target);
         self.show_members(target);
         self.route_interrupts_to(target);
-        self.atropos.restart(target, now);
+        self.atropos_of(target).restart(target, now);
         record(now, Kind::Restart, Some(target), 0, 0);
         trace::restarted(target);
         self.announce(target);

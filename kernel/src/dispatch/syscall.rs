@@ -42,10 +42,10 @@ impl Dispatcher {
     /// Handles the system call of the domain on the CPU: the one place
     /// that carries out a handler's [`Outcome`].
     pub(super) fn syscall(&mut self, frame: &mut TrapFrame) {
-        let Some(index) = self.on_cpu else {
-            // The frame holds registers of no domain the kernel lets run:
-            // never return to them.
-            log::error!("system call with no domain on the CPU");
+        let Some(index) = self.core().on_cpu else {
+            // The frame holds registers of no domain the kernel lets run
+            // (another core stopped it as it made this call): never return
+            // to them.
             self.reschedule(frame, time::now_ns());
             return;
         };
@@ -54,7 +54,7 @@ impl Dispatcher {
         match outcome {
             Outcome::Return(result) => {
                 frame.x[0] = encode(result);
-                if self.on_cpu == Some(index) {
+                if self.core().on_cpu == Some(index) {
                     self.ring_pending_alarm(frame, index);
                 } else {
                     // The call stopped its caller: the frame must not
@@ -68,7 +68,7 @@ impl Dispatcher {
             }
             Outcome::GiveUp(reason, now) => {
                 frame.x[0] = 0;
-                if self.on_cpu == Some(index) {
+                if self.core().on_cpu == Some(index) {
                     self.save(frame, index, reason, now);
                 }
                 self.reschedule(frame, now);
@@ -101,7 +101,7 @@ impl Dispatcher {
                 let now = time::now_ns();
                 record(now, Kind::Yield, Some(index), 0, 0);
                 if !self.member_gives_up(index, ActivationReason::MemberYielded, u64::MAX, now) {
-                    self.atropos.yield_slice(index, now);
+                    self.atropos_here().yield_slice(index, now);
                 }
                 Outcome::GiveUp(ActivationReason::Reactivated, now)
             }
@@ -147,7 +147,7 @@ impl Dispatcher {
             return Outcome::Return(Err(Error::BadPointer));
         };
         user::load_registers(frame, context);
-        let fp_live = self.fpu.resume_context(index, context);
+        let fp_live = self.cores[self.here].fpu.resume_context(index, context);
         self.ro(index).fp_live = fp_live.into();
         self.rw(index).activations_enabled = 1;
         Outcome::Resumed
@@ -165,7 +165,7 @@ impl Dispatcher {
         // lets an event's wake-up be decided without a pass.
         record(now, Kind::Block, Some(index), 0, u32::from(until != u64::MAX));
         if !self.member_gives_up(index, ActivationReason::MemberBlocked, until, now) {
-            self.atropos.block(index, (until != u64::MAX).then_some(until), now);
+            self.atropos_here().block(index, (until != u64::MAX).then_some(until), now);
         }
         Outcome::GiveUp(ActivationReason::Event, now)
     }

@@ -14,3 +14,18 @@ include!(concat!(env!("OUT_DIR"), "/image_config.rs"));
 pub fn meets_minimum(period_ns: u64, slice_ns: u64) -> bool {
     period_ns >= MIN_PERIOD_NS && slice_ns >= MIN_SLICE_NS
 }
+
+/// How many cores the image runs domains on: 1 + the highest `core` of a
+/// domain (cores past it stay parked).
+pub const CORES_USED: usize = {
+    let mut used = 1;
+    let mut index = 0;
+    while index < DOMAINS.len() {
+        let core = DOMAINS[index].core;
+        if core < vesper_abi::layout::CORES && core >= used {
+            used = core + 1;
+        }
+        index += 1;
+    }
+    used
+};

@@ -19,7 +19,7 @@ use vesper_abi::dcb::{
     Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation, MAX_THREAD_SPECS,
 };
 use vesper_abi::layout::{
-    slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE,
+    slot_base, CORES, DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE,
 };
 use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
 use vesper_kernel_core::cap::Object;
@@ -54,10 +54,9 @@ pub enum LoadError {
     /// The period or slice is shorter than the board allows.
     BelowMinimum,
     /// It is a member of a group whose scheduler domain does not exist, is
-    /// itself, or is a member too.
+    /// itself, is a member too, or is placed on another core.
     BadGroup,
-    /// It is placed on a core other than 0, where this kernel runs no
-    /// domains.
+    /// It is placed on a core the board does not have.
     OtherCore(usize),
     /// The reservation was refused.
     Admission(AdmitError),
@@ -90,10 +89,11 @@ impl core::fmt::Display for LoadError {
                  {MIN_SLICE_NS} ns)"
             ),
             Self::OtherCore(core) => {
-                write!(f, "it is placed on core {core}; this kernel runs domains on core 0 only")
+                write!(f, "it is placed on core {core}; the board has cores 0 to {}", CORES - 1)
             }
             Self::BadGroup => f.write_str(
-                "its group's scheduler domain does not exist, is itself or is a member too",
+                "its group's scheduler domain does not exist, is itself, is a member too or is \
+             on another core",
             ),
             Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
                 f,
@@ -184,14 +184,16 @@ fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
     if let Some(bad) = config.caps.iter().find(|cap| !cap_is_sound(cap, me)) {
         return Err(LoadError::BadCapability(bad.name));
     }
-    if config.core != 0 {
+    if config.core >= CORES {
         return Err(LoadError::OtherCore(config.core));
     }
     match config.scheduled_by {
         // A member runs on its scheduler's reservation and has none.
         Some(group) => {
             let scheduler = DOMAINS.get(group.domain).filter(|_| group.domain != me);
-            if scheduler.is_none_or(|s| s.scheduled_by.is_some()) || group.event >= EVENT_SLOTS {
+            if scheduler.is_none_or(|s| s.scheduled_by.is_some() || s.core != config.core)
+                || group.event >= EVENT_SLOTS
+            {
                 return Err(LoadError::BadGroup);
             }
         }
@@ -327,6 +329,18 @@ impl core::fmt::Display for CpuShare {
     }
 }
 
+/// " on core N" after a core's utilisation, when the image uses several.
+struct OnCore(usize, usize);
+
+impl core::fmt::Display for OnCore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self(_, 1) => Ok(()),
+            Self(core, _) => write!(f, " on core {core}"),
+        }
+    }
+}
+
 /// Runs `f` on the translation tables of domain `index` and their physical
 /// address.
 pub fn with_tables<R>(index: usize, f: impl FnOnce(&mut DomainTables, u64) -> R) -> R {
@@ -343,7 +357,7 @@ pub fn with_tables<R>(index: usize, f: impl FnOnce(&mut DomainTables, u64) -> R)
 /// that fails its check keeps its number and stays `None`: not started.
 pub fn load_all(
     domains: &mut [Option<Domain>; MAX_DOMAINS],
-    atropos: &mut Atropos,
+    cores: &mut [Atropos],
     now: u64,
 ) -> usize {
     let mut count = 0;
@@ -362,7 +376,17 @@ pub fn load_all(
             );
             continue;
         }
-        match load(index, config, atropos, now) {
+        // Each core's Atropos numbers every domain and admits those placed
+        // on it; the others take a number they never pick.
+        let here = config.core;
+        for (_, atropos) in cores.iter_mut().enumerate().filter(|&(core, _)| core != here) {
+            let _ = atropos.skip();
+        }
+        let loaded = match cores.get_mut(here) {
+            Some(atropos) => load(index, config, atropos, now),
+            None => Err(LoadError::OtherCore(here)),
+        };
+        match loaded {
             Ok(domain) => {
                 log::info!(
                     "domain {} ({}): slot {:#x}, {}",
@@ -377,16 +401,21 @@ pub fn load_all(
             Err(error) => {
                 log::error!("domain {}: not started: {error}", config.name);
                 // Its number stays its own, for a domain that never runs.
-                let _ = atropos.skip();
+                if let Some(atropos) = cores.get_mut(here) {
+                    let _ = atropos.skip();
+                }
             }
         }
     }
-    let utilisation = atropos.utilisation_ppb();
-    log::info!(
-        "image {}: {count} domains, reserved utilisation {}.{:03}",
-        super::config::IMAGE_NAME,
-        utilisation / 1_000_000_000,
-        utilisation % 1_000_000_000 / 1_000_000
-    );
+    for (core, atropos) in cores.iter().enumerate() {
+        let utilisation = atropos.utilisation_ppb();
+        log::info!(
+            "image {}: {count} domains, reserved utilisation {}.{:03}{}",
+            super::config::IMAGE_NAME,
+            utilisation / 1_000_000_000,
+            utilisation % 1_000_000_000 / 1_000_000,
+            OnCore(core, cores.len())
+        );
+    }
     count
 }

@@ -1,20 +1,38 @@
 //! The ARM-local interrupt block (BCM2836 "QA7"): routes each core's
-//! generic-timer interrupts and tells which source is pending.
+//! generic-timer interrupt, the peripherals' interrupt and the cores'
+//! mailboxes, and tells each core which source is pending.
+//!
+//! Mailbox 0 of each core is the kernel's inter-processor interrupt: a
+//! core that changed another core's scheduling state (woke, stopped or
+//! restarted one of its domains) sets a bit there, and the other core
+//! takes an interrupt and decides again. Its level stays up until the
+//! receiver clears the bit.
 
 use super::memory_map::{mmio, LOCAL_BASE};
+use crate::sync::this_core;
 use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::registers::{ReadOnly, ReadWrite};
-use tock_registers::{register_bitfields, register_structs};
+use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
+use tock_registers::{register_bitfields, register_structs, LocalRegisterCopy};
 use vesper_service::registers::Mmio;
 
 register_bitfields! {u32,
+    GPU_ROUTING [
+        /// The core that takes the peripherals' (GPU) IRQ.
+        IRQ_CORE OFFSET(0) NUMBITS(2) []
+    ],
     TIMER_CONTROL [
         /// Route the non-secure physical timer (CNTPNS) to IRQ.
         CNTPNSIRQ OFFSET(1) NUMBITS(1) []
     ],
+    MAILBOX_CONTROL [
+        /// Mailbox 0 raises an IRQ while any of its bits is set.
+        MAILBOX0_IRQ OFFSET(0) NUMBITS(1) []
+    ],
     IRQ_SOURCE [
         /// The non-secure physical timer is pending.
         CNTPNSIRQ OFFSET(1) NUMBITS(1) [],
+        /// Mailbox 0 (the kernel's inter-processor interrupt) is pending.
+        MAILBOX0 OFFSET(4) NUMBITS(1) [],
         /// A GPU (peripheral) interrupt is pending.
         GPU OFFSET(8) NUMBITS(1) []
     ]
@@ -23,10 +41,17 @@ register_bitfields! {u32,
 register_structs! {
     RegisterBlock {
         (0x00 => _reserved0),
-        (0x40 => core0_timer_control: ReadWrite<u32, TIMER_CONTROL::Register>),
-        (0x44 => _reserved1),
-        (0x60 => core0_irq_source: ReadOnly<u32, IRQ_SOURCE::Register>),
-        (0x64 => @END),
+        (0x0c => gpu_routing: ReadWrite<u32, GPU_ROUTING::Register>),
+        (0x10 => _reserved1),
+        (0x40 => timer_control: [ReadWrite<u32, TIMER_CONTROL::Register>; 4]),
+        (0x50 => mailbox_control: [ReadWrite<u32, MAILBOX_CONTROL::Register>; 4]),
+        (0x60 => irq_source: [ReadOnly<u32, IRQ_SOURCE::Register>; 4]),
+        (0x70 => _reserved2),
+        // Core n's mailbox m is at index 4n + m: set bits here...
+        (0x80 => mailbox_set: [WriteOnly<u32>; 16]),
+        // ...read them, and clear them by writing ones.
+        (0xc0 => mailbox_clear: [ReadWrite<u32>; 16]),
+        (0x100 => @END),
     }
 }
 
@@ -35,23 +60,77 @@ fn block() -> Mmio<RegisterBlock> {
     unsafe { Mmio::new(mmio(LOCAL_BASE)) }
 }
 
-/// Routes core 0's physical timer interrupt to IRQ.
-pub fn enable_timer_irq() {
-    block().core0_timer_control.write(TIMER_CONTROL::CNTPNSIRQ::SET);
+/// Routes this core's physical timer and its mailbox 0 to IRQ, and drops
+/// any request already in that mailbox (the one that woke it from boot).
+pub fn enable_core_irqs() {
+    let core = this_core();
+    let block = block();
+    block.timer_control[core].write(TIMER_CONTROL::CNTPNSIRQ::SET);
+    block.mailbox_clear[4 * core].set(u32::MAX);
+    block.mailbox_control[core].write(MAILBOX_CONTROL::MAILBOX0_IRQ::SET);
 }
 
-/// Whether core 0's physical timer interrupt is pending.
-pub fn timer_pending() -> bool {
-    block().core0_irq_source.is_set(IRQ_SOURCE::CNTPNSIRQ)
+/// Sends the peripherals' interrupt to `core` (the reset value is core 0).
+pub fn route_peripherals_to(core: usize) {
+    block().gpu_routing.write(GPU_ROUTING::IRQ_CORE.val(core as u32 & 3));
 }
 
-/// Whether a peripheral (GPU) interrupt is pending at core 0, which
-/// receives them all (the routing register's reset value).
-pub fn peripheral_pending() -> bool {
-    block().core0_irq_source.is_set(IRQ_SOURCE::GPU)
+/// Interrupts each core in the bit set `cores` (bit n: core n), through
+/// its mailbox 0. The barrier makes this core's writes visible to the
+/// interrupted core before it takes the interrupt.
+pub fn interrupt_cores(cores: u8) {
+    aarch64_cpu::asm::barrier::dsb(aarch64_cpu::asm::barrier::ISHST);
+    let block = block();
+    for core in (0..4).filter(|core| cores & (1 << core) != 0) {
+        block.mailbox_set[4 * core].set(1);
+    }
 }
 
-/// The raw pending-source word of core 0, for reports.
-pub fn pending_sources() -> u32 {
-    block().core0_irq_source.get()
+/// Wakes `core` from the boot stub's wait: enables its mailbox 0 and sets
+/// a bit in it (the core clears it in [`enable_core_irqs`]).
+pub fn wake_core(core: usize) {
+    let block = block();
+    block.mailbox_control[core].write(MAILBOX_CONTROL::MAILBOX0_IRQ::SET);
+    block.mailbox_set[4 * core].set(1);
+}
+
+/// What is pending at this core, read once per interrupt.
+#[derive(Clone, Copy)]
+pub struct Pending(LocalRegisterCopy<u32, IRQ_SOURCE::Register>);
+
+impl Pending {
+    /// Reads this core's pending sources.
+    pub fn here() -> Self {
+        Self(block().irq_source[this_core()].extract())
+    }
+
+    /// This core's physical timer.
+    pub fn timer(self) -> bool {
+        self.0.is_set(IRQ_SOURCE::CNTPNSIRQ)
+    }
+
+    /// Another core's request to decide again.
+    pub fn ipi(self) -> bool {
+        self.0.is_set(IRQ_SOURCE::MAILBOX0)
+    }
+
+    /// A peripheral (GPU) interrupt, routed to this core.
+    pub fn peripheral(self) -> bool {
+        self.0.is_set(IRQ_SOURCE::GPU)
+    }
+
+    /// Any of the above.
+    pub fn any(self) -> bool {
+        self.timer() || self.ipi() || self.peripheral()
+    }
+
+    /// The raw word, for reports.
+    pub fn raw(self) -> u32 {
+        self.0.get()
+    }
+}
+
+/// Clears this core's inter-processor interrupt.
+pub fn clear_ipi() {
+    block().mailbox_clear[4 * this_core()].set(u32::MAX);
 }

@@ -18,6 +18,7 @@ mod enable {
     use aarch64_cpu::asm::{self, barrier};
     use aarch64_cpu::registers::{MAIR_EL1, SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1};
     use core::arch::asm;
+    use core::mem::offset_of;
     use core::ptr::addr_of_mut;
     use tock_registers::interfaces::{ReadWriteable, Writeable};
     use vesper_kernel_core::mmu::tables::PhysRegion;
@@ -47,9 +48,9 @@ mod enable {
     /// be a constant (its address taken PC-relative), not a static holding
     /// a pointer.
     pub fn enable(map: &[PhysRegion]) {
-        // SAFETY: single-threaded early boot; nothing else uses the tables.
+        // SAFETY: single-threaded early boot (the other cores wait until
+        // this is done); nothing else uses the tables.
         let tables = unsafe { &mut *addr_of_mut!(KERNEL_TABLES) };
-        let l1_phys = &tables.l1 as *const TranslationTable as u64;
         let l2_phys = &tables.l2 as *const TranslationTable as u64;
         if map_kernel(&mut tables.l1, &mut tables.l2, l2_phys, map).is_err() {
             // The board map is checked by host tests; nothing can be printed
@@ -58,7 +59,14 @@ mod enable {
                 asm::wfi();
             }
         }
+        turn_on();
+    }
 
+    /// Turns on the MMU and caches of this core with the kernel map that
+    /// [`enable`] built on core 0: how cores 1-3 join, with the MMU off and
+    /// at the physical address, as [`enable`] runs.
+    pub fn turn_on() {
+        let l1_phys = (&raw const KERNEL_TABLES) as u64 + offset_of!(KernelTables, l1) as u64;
         MAIR_EL1.set(MAIR_VALUE);
         let size = 64 - u64::from(VIRT_ADDRESS_BITS);
         TCR_EL1.write(
@@ -107,4 +115,4 @@ mod enable {
     }
 }
 
-pub use enable::{drop_identity_map, enable};
+pub use enable::{drop_identity_map, enable, turn_on};
