@@ -29,13 +29,15 @@ pub fn this_core() -> usize {
 }
 
 /// A kernel global, handed out one borrow at a time.
+// The lock words first: at the value's address, reached without an offset.
+#[repr(C)]
 pub struct KernelCell<T> {
-    value: UnsafeCell<T>,
     /// The core holding the value, plus one; 0 while it is free.
     holder: AtomicU32,
     /// The next ticket to hand out, and the ticket being served.
     next: AtomicU32,
     serving: AtomicU32,
+    value: UnsafeCell<T>,
 }
 
 // SAFETY: `with` hands out one reference at a time: on one core the
@@ -48,10 +50,10 @@ impl<T> KernelCell<T> {
     /// Wraps `value`.
     pub const fn new(value: T) -> Self {
         Self {
-            value: UnsafeCell::new(value),
             holder: AtomicU32::new(0),
             next: AtomicU32::new(0),
             serving: AtomicU32::new(0),
+            value: UnsafeCell::new(value),
         }
     }
 

@@ -149,7 +149,7 @@ impl Dispatcher {
         // A domain woken on another core is that core's to dispatch: it
         // decides again, and this one has no reason to.
         let core = self.core_of(index);
-        self.atropos_of(index).wake(index, now, sender) && core == self.here
+        self.atropos_of(index).wake(index, now, sender) && core == self.here()
     }
 
     /// A peripheral interrupt is pending: masks each pending line the image

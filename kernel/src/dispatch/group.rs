@@ -89,7 +89,7 @@ impl Dispatcher {
             }
             _ => ActivationReason::MemberPreempted,
         };
-        self.end_donation(self.here, why, u64::MAX, now);
+        self.end_donation(self.here(), why, u64::MAX, now);
         run
     }
 
@@ -149,7 +149,7 @@ impl Dispatcher {
             self.members_blocked.insert(index);
             self.show_members(group.domain);
         }
-        self.end_donation(self.here, why, until_ns, now);
+        self.end_donation(self.here(), why, until_ns, now);
     }
 
     /// `result` for domain `index`'s call, which stopped or restarted
@@ -209,7 +209,7 @@ impl Dispatcher {
         if self.cores[core].donation.is_some_and(|donated| donated.scheduler == group.domain) {
             let at = *now.get_or_insert_with(time::now_ns);
             self.end_donation(core, ActivationReason::MemberWoken, u64::MAX, at);
-            return core == self.here;
+            return core == self.here();
         }
         woke
     }

@@ -231,7 +231,7 @@ pub fn start() -> ! {
     let mut frame = TrapFrame::default();
     enter(&mut frame, |d, frame| {
         let now = time::now_ns();
-        if d.here == 0 {
+        if d.here() == 0 {
             d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
             for atropos in &mut d.atropos {
                 atropos.start_periods(now);
@@ -335,10 +335,21 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
 }
 
 impl Dispatcher {
+    /// The core borrowing the dispatcher: always 0 in an image that uses
+    /// one core, which lets the compiler drop the indexing.
+    #[inline(always)]
+    fn here(&self) -> usize {
+        if SMP {
+            self.here
+        } else {
+            0
+        }
+    }
+
     /// This core's CPU.
     #[inline(always)]
     fn core(&mut self) -> &mut Core {
-        &mut self.cores[self.here]
+        &mut self.cores[self.here()]
     }
 
     /// The core domain `index` is placed on.
@@ -363,13 +374,13 @@ impl Dispatcher {
     /// This core's Atropos.
     #[inline(always)]
     fn atropos_here(&mut self) -> &mut Atropos {
-        &mut self.atropos[self.here]
+        &mut self.atropos[self.here()]
     }
 
     /// Has `core` decide again when this borrow ends, if it is another.
     #[inline(always)]
     fn kick(&mut self, core: usize) {
-        if SMP && core != self.here {
+        if SMP && core != self.here() {
             self.kicks |= 1 << core;
         }
     }
@@ -380,7 +391,7 @@ impl Dispatcher {
     fn leaves_for_domain(&mut self) -> bool {
         let running = self.core().on_cpu.is_some();
         if SMP && running {
-            IN_DOMAIN[self.here].store(true, Ordering::Relaxed);
+            IN_DOMAIN[self.here()].store(true, Ordering::Relaxed);
         }
         running
     }
@@ -400,6 +411,7 @@ impl Dispatcher {
 
     /// The sources pending at this core's interrupt: another core's
     /// request (nothing to do but decide again) and the peripherals'.
+    #[inline(always)]
     fn take_interrupts(&mut self, pending: Pending, now: u64) {
         if SMP && pending.ipi() {
             local_intc::clear_ipi();
@@ -442,7 +454,7 @@ impl Dispatcher {
         // does, so nothing changes under this reference, and the page is
         // none of the dispatcher's fields.
         let rw = unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) };
-        (rw, &mut self.cores[self.here].fpu)
+        (rw, &mut self.cores[self.here()].fpu)
     }
 
     fn config(&self, index: usize) -> &'static DomainConfig {
@@ -491,7 +503,7 @@ impl Dispatcher {
         let core = self.core_of(index);
         if self.cores[core].on_cpu == Some(index) {
             self.cores[core].on_cpu = None;
-            if SMP && core != self.here {
+            if SMP && core != self.here() {
                 self.take_from(core);
             }
         }
@@ -630,7 +642,7 @@ impl Dispatcher {
             }
             let mut deadline = next_event.min(self.domain(index).alarm_ns);
             if SMP {
-                self.stuck &= !(1 << self.here);
+                self.stuck &= !(1 << self.here());
                 deadline = deadline.min(now.saturating_add(TURN_NS));
             }
             self.arm_timer(deadline);
@@ -644,7 +656,7 @@ impl Dispatcher {
     fn go_idle(&mut self, frame: &TrapFrame, next_event: u64, now: u64) {
         self.preempt_on_cpu(frame, now);
         record(now, Kind::Idle, None, 0, 0);
-        let me = 1 << self.here;
+        let me = 1 << self.here();
         if next_event == u64::MAX {
             self.stuck |= me;
         } else {

@@ -147,7 +147,7 @@ impl Dispatcher {
             return Outcome::Return(Err(Error::BadPointer));
         };
         user::load_registers(frame, context);
-        let fp_live = self.cores[self.here].fpu.resume_context(index, context);
+        let fp_live = self.cores[self.here()].fpu.resume_context(index, context);
         self.ro(index).fp_live = fp_live.into();
         self.rw(index).activations_enabled = 1;
         Outcome::Resumed
