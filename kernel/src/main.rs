@@ -45,7 +45,7 @@ extern "C" fn early_enable_mmu_secondary() {
     arch::mmu::turn_on();
 }
 
-/// Set (to 1) by core 0 when the cores an image uses may join; read by the
+/// The cores that may join (bit n: core n), set by core 0; read by the
 /// boot stub of cores 1-3 with their caches off. In `.data`, not `.bss`:
 /// it must read 0 before core 0 has zeroed the `.bss`.
 #[no_mangle]
@@ -82,7 +82,8 @@ pub fn release_cores() {
     if !sync::SMP {
         return;
     }
-    SECONDARY_GO.store(1, Ordering::Release);
+    let cores = (1 << domain::config::CORES_USED) - 2;
+    SECONDARY_GO.store(cores, Ordering::Release);
     let address = core::ptr::addr_of!(SECONDARY_GO) as usize;
     arch::cache::clean_invalidate(address, core::mem::size_of_val(&SECONDARY_GO));
     for core in 1..domain::config::CORES_USED {

@@ -8,8 +8,9 @@
 //   * ELF (QEMU -kernel ELF): all four cores, at EL3.
 // Every core drops to EL1 on its own and takes its own stack. Core 0 then
 // builds the kernel map and boots the kernel; cores 1-3 wait in `wfi`
-// until core 0 sets `SECONDARY_GO` (an image using them) and interrupts
-// them, then turn on the MMU with core 0's tables and run secondary_main.
+// until core 0 sets their bit in `SECONDARY_GO` (an image using them) and
+// interrupts them, then turn on the MMU with core 0's tables and run
+// secondary_main.
 // Until the jump to the upper half everything here is position independent:
 // adr/adrp give physical addresses because the code runs at its physical
 // address.
@@ -127,7 +128,8 @@ secondary:
     adrp    x1, SECONDARY_GO
     add     x1, x1, :lo12:SECONDARY_GO
 1:  ldr     w2, [x1]
-    cbnz    w2, 2f
+    lsr     w2, w2, w19
+    tbnz    w2, #0, 2f                  // bit n: core n may join
     wfi
     b       1b
 2:  bl      early_enable_mmu_secondary

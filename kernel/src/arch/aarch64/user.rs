@@ -43,13 +43,15 @@ pub fn switch_address_space(ttbr0: u64) {
     barrier::isb(barrier::SY);
 }
 
-/// Makes changed translation tables of address space `asid` take effect:
-/// the table writes complete before any walk, and the TLB forgets the
-/// address space's old entries.
+/// Makes changed translation tables of address space `asid` take effect
+/// on every core: the table writes complete before any walk, and the TLBs
+/// of all cores (the inner-shareable domain) forget the address space's
+/// old entries before this returns, so a domain running on another core
+/// faults on its next access to a page taken away.
 pub fn flush_address_space(asid: u16) {
     barrier::dsb(barrier::ISHST);
     // SAFETY: invalidates cached translations of one ASID; nothing else.
-    unsafe { core::arch::asm!("tlbi aside1, {}", in(reg) u64::from(asid) << 48) };
+    unsafe { core::arch::asm!("tlbi aside1is, {}", in(reg) u64::from(asid) << 48) };
     barrier::dsb(barrier::ISH);
     barrier::isb(barrier::SY);
 }
