@@ -28,3 +28,17 @@ pub static CHANNELS: &[ChannelConfig] = &[];
 pub static IRQS: &[IrqConfig] = &[];
 /// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
 pub const TRACE_RECORDS: usize = 0;
+/// The items above as one value, for the checks the kernel shares with the builder.
+pub static IMAGE: ImageConfig = ImageConfig {
+    name: IMAGE_NAME,
+    run_for_ns: RUN_FOR_NS,
+    switch_cost_ns: SWITCH_COST_NS,
+    min_period_ns: MIN_PERIOD_NS,
+    min_slice_ns: MIN_SLICE_NS,
+    console: CONSOLE,
+    domains: DOMAINS,
+    regions: REGIONS,
+    channels: CHANNELS,
+    irqs: IRQS,
+    trace_records: TRACE_RECORDS,
+};

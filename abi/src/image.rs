@@ -318,3 +318,18 @@ impl ImageConfig {
         irqs: &[],
     };
 }
+
+/// How many cores `domains` run on: 1 + the highest `core` below
+/// [`crate::layout::CORES`] (1 for none). The kernel starts that many.
+pub const fn cores_used(domains: &[DomainConfig]) -> usize {
+    let mut used = 1;
+    let mut index = 0;
+    while index < domains.len() {
+        let core = domains[index].core;
+        if core < crate::layout::CORES && core >= used {
+            used = core + 1;
+        }
+        index += 1;
+    }
+    used
+}

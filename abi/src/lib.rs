@@ -6,6 +6,8 @@
 //! - [`dcb`]: the domain control block, in Nemesis's two halves.
 //! - [`image`]: the image's tables, which the image builder fills from a
 //!   manifest and the kernel compiles in.
+//! - [`image_check`]: the boot check of the image's domain entries, which
+//!   the builder runs too.
 //! - [`layout`]: where a domain's memory lies in the single address space.
 //! - [`console`]: how console lines show who wrote them.
 //! - [`chainload`]: how the host sends a kernel to the serial chainloader.
@@ -19,6 +21,7 @@ pub mod chainload;
 pub mod console;
 pub mod dcb;
 pub mod image;
+pub mod image_check;
 pub mod layout;
 pub mod syndrome;
 pub mod syscall;

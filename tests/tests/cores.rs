@@ -106,7 +106,7 @@ fn a_loan_revoked_on_core_0_is_gone_for_the_borrower_on_core_1() {
 #[test]
 fn a_hostile_domain_on_core_1_moves_no_core_s_shares() {
     let run = run("tests/manifests/cores-hostile.toml");
-    let run_ns = 800_000_000;
+    let run_ns = 2_000_000_000;
     let summary = run.domain_line("fuzzer", "fuzzer: 20000 calls: ");
     run.check(!summary.contains(" 0 bad capability,"), &format!("the fuzzer worked: {summary}"));
     run.check(run.stats("fuzzer").state == "exited(0)", "the fuzzer finished its calls");

@@ -19,6 +19,7 @@ use crate::PlacedDomain;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use vesper_abi::image::ImageConfig;
+use vesper_abi::image_check::BoardLimits;
 
 /// The name of the generated configuration file.
 pub const CONFIG_FILE: &str = "image_config.rs";
@@ -41,12 +42,34 @@ pub fn write_image(dir: &Path, manifest: &Manifest, domains: &[PlacedDomain]) ->
     // Absolute, since the kernel's build script runs elsewhere.
     let dir = std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?;
     let image = image_config(manifest, domains);
+    check_as_the_kernel_will(manifest, &image)?;
     for domain in image.domains {
         write_if_changed(&program_path(&dir, domain.name), domain.image)?;
     }
     let config = dir.join(CONFIG_FILE);
     write_if_changed(&config, render(manifest, &image, &dir)?.as_bytes())?;
     Ok(config)
+}
+
+/// Runs the kernel's boot check (`vesper_abi::image_check`) on every
+/// domain of `image`: an entry the kernel would refuse is a builder bug,
+/// caught here with the kernel's reason rather than at boot. The kernel's
+/// own end is not known yet; the kernel checks the slots against it.
+fn check_as_the_kernel_will(manifest: &Manifest, image: &ImageConfig) -> Result<()> {
+    let board = BoardLimits {
+        kernel_end: 0,
+        ram_end: manifest.board.memory.ram.end,
+        irq_lines: crate::board::MAX_INTERRUPT + 1,
+    };
+    for (index, domain) in image.domains.iter().enumerate() {
+        if let Err(error) = image.check_domain(index, &board) {
+            anyhow::bail!(
+                "builder bug: the kernel would not start domain {}: {error}",
+                domain.name
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The source of `image_config.rs` for `manifest`, its programs placed as
@@ -181,6 +204,20 @@ pub static CHANNELS: &[ChannelConfig] = &[];
 pub static IRQS: &[IrqConfig] = &[];
 /// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
 pub const TRACE_RECORDS: usize = 0;
+/// The items above as one value, for the checks the kernel shares with the builder.
+pub static IMAGE: ImageConfig = ImageConfig {
+    name: IMAGE_NAME,
+    run_for_ns: RUN_FOR_NS,
+    switch_cost_ns: SWITCH_COST_NS,
+    min_period_ns: MIN_PERIOD_NS,
+    min_slice_ns: MIN_SLICE_NS,
+    console: CONSOLE,
+    domains: DOMAINS,
+    regions: REGIONS,
+    channels: CHANNELS,
+    irqs: IRQS,
+    trace_records: TRACE_RECORDS,
+};
 "#;
         assert_eq!(source, expected);
     }
@@ -191,7 +228,8 @@ pub const TRACE_RECORDS: usize = 0;
         let source = config_source(&manifest, &[], Path::new("/out")).unwrap();
         assert!(source.contains("pub const RUN_FOR_NS: Option<u64> = None;\n"), "{source}");
         assert!(source.contains("pub static DOMAINS: &[DomainConfig] = &[];\n"), "{source}");
-        assert!(source.ends_with("pub const TRACE_RECORDS: usize = 0;\n"), "{source}");
+        assert!(source.contains("pub const TRACE_RECORDS: usize = 0;\n"), "{source}");
+        assert!(source.ends_with("    trace_records: TRACE_RECORDS,\n};\n"), "{source}");
     }
 
     /// Two domains sharing a device and its interrupt, with a region and a
@@ -331,6 +369,20 @@ pub static IRQS: &[IrqConfig] = &[
 ];
 /// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
 pub const TRACE_RECORDS: usize = 0;
+/// The items above as one value, for the checks the kernel shares with the builder.
+pub static IMAGE: ImageConfig = ImageConfig {
+    name: IMAGE_NAME,
+    run_for_ns: RUN_FOR_NS,
+    switch_cost_ns: SWITCH_COST_NS,
+    min_period_ns: MIN_PERIOD_NS,
+    min_slice_ns: MIN_SLICE_NS,
+    console: CONSOLE,
+    domains: DOMAINS,
+    regions: REGIONS,
+    channels: CHANNELS,
+    irqs: IRQS,
+    trace_records: TRACE_RECORDS,
+};
 "#;
         assert_eq!(source, expected);
     }

@@ -508,6 +508,14 @@ pub fn write_items(out: &mut Source, image: &ImageConfig) {
         "pub const TRACE_RECORDS: usize",
         trace_records,
     );
+    out.push(
+        "/// The items above as one value, for the checks the kernel shares with the \
+         builder.\npub static IMAGE: ImageConfig = ImageConfig {\n    name: IMAGE_NAME,\n    \
+         run_for_ns: RUN_FOR_NS,\n    switch_cost_ns: SWITCH_COST_NS,\n    min_period_ns: \
+         MIN_PERIOD_NS,\n    min_slice_ns: MIN_SLICE_NS,\n    console: CONSOLE,\n    domains: \
+         DOMAINS,\n    regions: REGIONS,\n    channels: CHANNELS,\n    irqs: IRQS,\n    \
+         trace_records: TRACE_RECORDS,\n};\n",
+    );
 }
 
 #[cfg(test)]

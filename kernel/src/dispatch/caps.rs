@@ -324,11 +324,12 @@ impl Dispatcher {
         else {
             return Err(Error::WrongType);
         };
-        if !config::meets_minimum(period_ns, slice_ns) {
+        if !config::IMAGE.meets_minimum(period_ns, slice_ns) {
             return Err(Error::BelowMinimum);
         }
         // A group member holds no reservation to change.
-        let old = self.atropos[self.core_of(domain)].reservation(domain).filter(|old| old.period_ns != 0);
+        let old =
+            self.atropos[self.core_of(domain)].reservation(domain).filter(|old| old.period_ns != 0);
         let old = old.ok_or(Error::BadArgument)?;
         let latency_ns = if old.latency_ns == old.period_ns { period_ns } else { old.latency_ns };
         let new = Reservation { period_ns, slice_ns, latency_ns, extra: old.extra };

@@ -157,8 +157,7 @@ impl Dispatcher {
     /// stopped its scheduler, or a sibling woke), it loses the CPU too (a
     /// member runs only on donated time).
     pub(super) fn returned(&mut self, index: usize, result: Result<u64, Error>) -> Outcome {
-        if self.members.contains(index) && self.core().donation.is_none_or(|d| d.member != index)
-        {
+        if self.members.contains(index) && self.core().donation.is_none_or(|d| d.member != index) {
             return Outcome::ReturnThenReschedule(result);
         }
         Outcome::Return(result)

@@ -28,7 +28,7 @@ mod syscall;
 use crate::arch::fpu::LazyFpu;
 use crate::arch::trap_frame::TrapFrame;
 use crate::arch::{time, timer, user};
-use crate::bsp::local_intc::{self, Pending};
+use crate::bsp::local_intc::{self, Pending, CONTROL};
 use crate::console;
 use crate::domain::config::{self, DomainConfig, CORES_USED};
 use crate::domain::{setup, Domain, DomainState, Resume};
@@ -43,10 +43,10 @@ use vesper_abi::dcb::{
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use vesper_abi::syndrome::Syndrome;
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 /// One core's CPU: which domain it runs, and its hardware's state.
 struct Core {
@@ -56,6 +56,9 @@ struct Core {
     address_space: Option<usize>,
     /// What the one-shot timer is set to.
     timer_ns: u64,
+    /// A deadline decided for the timer and not programmed yet: it is, as
+    /// the core leaves the dispatcher (see [`enter`]).
+    arm: Option<u64>,
     /// Who holds the FP/SIMD registers.
     fpu: LazyFpu,
     /// The donation in progress, if any (see `group`).
@@ -67,6 +70,7 @@ impl Core {
         on_cpu: None,
         address_space: None,
         timer_ns: u64::MAX,
+        arm: None,
         fpu: LazyFpu::new(),
         donation: None,
     };
@@ -157,16 +161,25 @@ fn locked<R>(f: impl FnOnce(&mut Dispatcher) -> R) -> R {
 /// A way into the kernel from a domain: runs `f` (which ends in a
 /// decision, or returns to the caller), then, if it left this core no
 /// domain to run, waits until there is one.
+///
+/// The timer is programmed once the dispatcher is released: under QEMU,
+/// setting the earliest deadline of all cores ends this core's turn, and a
+/// turn that ended inside the dispatcher would hold up every other core's
+/// way in until this core's next turn.
 #[inline(always)]
 fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) {
     if SMP {
         IN_DOMAIN[this_core()].store(false, Ordering::Release);
         aarch64_cpu::asm::sev();
     }
-    if !locked(|d| {
+    let (running, arm) = locked(|d| {
         f(d, frame);
-        d.leaves_for_domain()
-    }) {
+        (d.leaves_for_domain(), d.core().arm.take())
+    });
+    if let Some(deadline) = arm {
+        timer::set_deadline(deadline);
+    }
+    if !running {
         idle(frame);
     }
 }
@@ -177,20 +190,23 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
 fn idle(frame: &mut TrapFrame) {
     loop {
         timer::wait_for_deadline_or(|| {
-            let pending = Pending::here();
-            pending.ipi() || pending.peripheral()
+            local_intc::pending().any_matching_bits_set(CONTROL::MAILBOX0::SET + CONTROL::GPU::SET)
         });
-        let pending = Pending::here();
+        let pending = local_intc::pending();
         #[cfg(feature = "bench")]
-        if pending.peripheral() {
+        if pending.is_set(CONTROL::GPU) {
             crate::arch::pmu::note_idle_wake();
         }
-        if locked(|d| {
+        let (running, arm) = locked(|d| {
             let now = time::now_ns();
             d.take_interrupts(pending, now);
             d.reschedule(frame, now);
-            d.leaves_for_domain()
-        }) {
+            (d.leaves_for_domain(), d.core().arm.take())
+        });
+        if let Some(deadline) = arm {
+            timer::set_deadline(deadline);
+        }
+        if running {
             return;
         }
     }
@@ -270,8 +286,10 @@ fn domain_ring(domain: &Domain, ring: vesper_abi::trace::DomainRing) -> Option<(
 /// An interrupt arrived while a domain ran: the kernel's timer, or a
 /// peripheral's, which goes to the domains that take it as events.
 pub fn on_interrupt(frame: &mut TrapFrame) {
-    let pending = Pending::here();
-    if !pending.any() {
+    let pending = local_intc::pending();
+    if !pending
+        .any_matching_bits_set(CONTROL::CNTPNSIRQ::SET + CONTROL::MAILBOX0::SET + CONTROL::GPU::SET)
+    {
         return spurious_interrupt(pending);
     }
     enter(frame, |d, frame| {
@@ -284,7 +302,7 @@ pub fn on_interrupt(frame: &mut TrapFrame) {
 /// An interrupt came from no source the kernel knows: it is reported.
 #[cold]
 fn spurious_interrupt(pending: Pending) {
-    log::warn!("spurious interrupt (sources {:#x})", pending.raw());
+    log::warn!("spurious interrupt (sources {:#x})", pending.get());
 }
 
 /// A domain made a system call (`svc`).
@@ -413,10 +431,10 @@ impl Dispatcher {
     /// request (nothing to do but decide again) and the peripherals'.
     #[inline(always)]
     fn take_interrupts(&mut self, pending: Pending, now: u64) {
-        if SMP && pending.ipi() {
+        if SMP && pending.is_set(CONTROL::MAILBOX0) {
             local_intc::clear_ipi();
         }
-        if pending.peripheral() {
+        if pending.is_set(CONTROL::GPU) {
             self.deliver_interrupts(now);
         }
     }
@@ -670,10 +688,12 @@ impl Dispatcher {
         self.arm_timer(next_event);
     }
 
-    /// Programs the one-shot timer for `deadline_ns` and remembers it.
+    /// Sets this core's one-shot timer for `deadline_ns` (programmed as
+    /// the core leaves the dispatcher).
     fn arm_timer(&mut self, deadline_ns: u64) {
-        self.core().timer_ns = deadline_ns;
-        timer::set_deadline(deadline_ns);
+        let core = self.core();
+        core.timer_ns = deadline_ns;
+        core.arm = Some(deadline_ns);
     }
 
     /// After a system call that returns to its caller: rings the caller's

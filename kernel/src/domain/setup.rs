@@ -3,10 +3,7 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{
-    meets_minimum, CapConfig, DomainConfig, SegmentRights, CHANNELS, DOMAINS, IRQS, MIN_PERIOD_NS,
-    MIN_SLICE_NS, REGIONS,
-};
+use super::config::{DomainConfig, DOMAINS, IMAGE, REGIONS};
 use super::Domain;
 use crate::arch::cache;
 use crate::arch::user::ttbr0;
@@ -14,15 +11,10 @@ use crate::bsp::intc;
 use crate::bsp::memory_map::ARM_RAM_END;
 use crate::memory::{phys_to_virt, virt_to_phys};
 use crate::sync::KernelCell;
-use vesper_abi::cap::EVENT_SLOTS;
-use vesper_abi::dcb::{
-    Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation, MAX_THREAD_SPECS,
-};
-use vesper_abi::layout::{
-    slot_base, CORES, DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE, SLOT_SIZE,
-};
+use vesper_abi::dcb::{Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation};
+use vesper_abi::image_check::{BoardLimits, DomainError};
+use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE};
 use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
-use vesper_kernel_core::cap::Object;
 use vesper_kernel_core::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
 
 static TABLES: KernelCell<[DomainTables; MAX_DOMAINS]> =
@@ -34,67 +26,23 @@ extern "C" {
 
 /// Why a domain was not started.
 #[derive(Clone, Copy, Debug)]
-pub enum LoadError {
-    /// The slot is not the domain's own (slot `i` for domain `i`),
-    /// overlaps the kernel or leaves RAM.
-    BadSlot,
-    /// The program does not fit in the slot.
-    ImageTooLarge,
-    /// A segment is misaligned or outside the program area.
-    BadSegment,
-    /// The entry point is not in code, or the activation stack not in data.
-    BadEntry,
-    /// The name or the arguments do not fit the DCB.
-    NameTooLong,
-    /// The scheduler's name or the threads do not fit the DCB.
-    BadThreads,
-    /// A capability names a channel end, interrupt, region or domain that is not
-    /// the domain's or does not exist.
-    BadCapability(&'static str),
-    /// The period or slice is shorter than the board allows.
-    BelowMinimum,
-    /// It is a member of a group whose scheduler domain does not exist, is
-    /// itself, is a member too, or is placed on another core.
-    BadGroup,
-    /// It is placed on a core the board does not have.
-    OtherCore(usize),
+enum LoadError {
+    /// Its entry fails the boot check.
+    Check(DomainError),
     /// The reservation was refused.
     Admission(AdmitError),
+}
+
+impl From<DomainError> for LoadError {
+    fn from(error: DomainError) -> Self {
+        Self::Check(error)
+    }
 }
 
 impl core::fmt::Display for LoadError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::BadSlot => {
-                f.write_str("its slot is not its own, overlaps the kernel or leaves RAM")
-            }
-            Self::ImageTooLarge => f.write_str("its program does not fit in its slot"),
-            Self::BadSegment => f.write_str("a segment is misaligned or outside the program area"),
-            Self::BadEntry => {
-                f.write_str("its entry is not in code or its activation stack not in data")
-            }
-            Self::NameTooLong => f.write_str("its name or its args are longer than 31 bytes"),
-            Self::BadThreads => f.write_str(
-                "its scheduler name is longer than 15 bytes, or it declares more than \
-                 16 threads or a thread name longer than 15 bytes",
-            ),
-            Self::BadCapability(name) => write!(
-                f,
-                "its capability {name:?} names a channel end, interrupt, region or domain that \
-                 does not exist or is not its own"
-            ),
-            Self::BelowMinimum => write!(
-                f,
-                "its period or slice is shorter than the board allows ({MIN_PERIOD_NS} ns, \
-                 {MIN_SLICE_NS} ns)"
-            ),
-            Self::OtherCore(core) => {
-                write!(f, "it is placed on core {core}; the board has cores 0 to {}", CORES - 1)
-            }
-            Self::BadGroup => f.write_str(
-                "its group's scheduler domain does not exist, is itself, is a member too or is \
-             on another core",
-            ),
+            Self::Check(error) => error.fmt(f),
             Self::Admission(AdmitError::OverUtilised { utilisation_ppb }) => write!(
                 f,
                 "admission control: total utilisation would be {}.{:09}",
@@ -108,101 +56,14 @@ impl core::fmt::Display for LoadError {
 
 pub use vesper_abi::layout::MAX_REGIONS;
 
-/// Whether `cap`, given to manifest domain `me`, names something that
-/// exists and, for channel ends and interrupts, delivers to `me`.
-fn cap_is_sound(cap: &CapConfig, me: usize) -> bool {
-    let mine =
-        |target: &super::config::EventTarget| target.domain == me && target.event < EVENT_SLOTS;
-    match cap.object {
-        Object::Channel { channel, end } => {
-            CHANNELS.get(channel).and_then(|c| c.ends.get(end)).is_some_and(mine)
-        }
-        Object::Irq { irq } => {
-            IRQS.get(irq).is_some_and(|i| i.line < intc::LINES && i.owners.iter().any(mine))
-        }
-        Object::Region { region } => {
-            region < MAX_REGIONS
-                && REGIONS.get(region).is_some_and(|r| {
-                    r.start % PAGE_SIZE == 0 && r.end % PAGE_SIZE == 0 && r.start < r.end
-                })
-        }
-        // A supervisor's (`supervises`): any domain of the image (one that
-        // does not start is left out when capabilities are granted).
-        Object::Domain { domain } | Object::Reservation { domain } => {
-            domain < DOMAINS.len() && domain < MAX_DOMAINS
-        }
-    }
-}
-
-fn check(config: &DomainConfig, me: usize) -> Result<(), LoadError> {
-    let kernel_end = virt_to_phys(core::ptr::addr_of!(__kernel_end) as usize) as u64;
-    // Domain `me` lives in slot `me`, so its DCB is found from its number
-    // alone, and no two domains share a slot.
-    let slot = config.slot_base;
-    if slot != slot_base(me) || slot < kernel_end || slot + SLOT_SIZE > ARM_RAM_END {
-        return Err(LoadError::BadSlot);
-    }
-    if IMAGE_OFFSET + config.image.len() as u64 > SLOT_SIZE {
-        return Err(LoadError::ImageTooLarge);
-    }
-    let program = slot + IMAGE_OFFSET..=slot + SLOT_SIZE;
-    let segments_ok = config.segments.iter().all(|s| {
-        s.start % PAGE_SIZE == 0
-            && s.end % PAGE_SIZE == 0
-            && s.start < s.end
-            && program.contains(&s.start)
-            && program.contains(&s.end)
-    });
-    if !segments_ok {
-        return Err(LoadError::BadSegment);
-    }
-    let inside = |address: u64, rights: SegmentRights, end_ok: bool| {
-        config.segments.iter().any(|s| {
-            s.rights == rights
-                && address >= s.start
-                && (address < s.end || end_ok && address == s.end)
-        })
+/// The boot check of domain `me`'s entry (shared with the builder).
+fn check(me: usize) -> Result<(), DomainError> {
+    let board = BoardLimits {
+        kernel_end: virt_to_phys(core::ptr::addr_of!(__kernel_end) as usize) as u64,
+        ram_end: ARM_RAM_END,
+        irq_lines: intc::LINES,
     };
-    if !inside(config.entry, SegmentRights::ReadExecute, false)
-        || !inside(config.activation_sp, SegmentRights::ReadWrite, true)
-        || !config.activation_sp.is_multiple_of(16)
-    {
-        return Err(LoadError::BadEntry);
-    }
-    if config.name.len() >= core::mem::size_of::<[u8; 32]>()
-        || config.args.len() >= vesper_abi::dcb::ARGS_LEN
-    {
-        return Err(LoadError::NameTooLong);
-    }
-    let fits = |name: &str| name.len() < core::mem::size_of::<[u8; 16]>();
-    if !fits(config.scheduler)
-        || config.threads.len() > MAX_THREAD_SPECS
-        || !config.threads.iter().all(|t| fits(t.name))
-    {
-        return Err(LoadError::BadThreads);
-    }
-    if let Some(bad) = config.caps.iter().find(|cap| !cap_is_sound(cap, me)) {
-        return Err(LoadError::BadCapability(bad.name));
-    }
-    if config.core >= CORES {
-        return Err(LoadError::OtherCore(config.core));
-    }
-    match config.scheduled_by {
-        // A member runs on its scheduler's reservation and has none.
-        Some(group) => {
-            let scheduler = DOMAINS.get(group.domain).filter(|_| group.domain != me);
-            if scheduler.is_none_or(|s| s.scheduled_by.is_some() || s.core != config.core)
-                || group.event >= EVENT_SLOTS
-            {
-                return Err(LoadError::BadGroup);
-            }
-        }
-        None if !meets_minimum(config.reservation.period_ns, config.reservation.slice_ns) => {
-            return Err(LoadError::BelowMinimum);
-        }
-        None => {}
-    }
-    Ok(())
+    IMAGE.check_domain(me, &board)
 }
 
 fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
@@ -289,12 +150,12 @@ fn load(
     atropos: &mut Atropos,
     now: u64,
 ) -> Result<Domain, LoadError> {
-    check(config, index)?;
+    check(index)?;
     populate(index, config);
     let l1_phys = with_tables(index, |tables, phys| {
         map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
     });
-    let l1_phys = l1_phys.map_err(|_| LoadError::BadSegment)?;
+    let l1_phys = l1_phys.map_err(|_| DomainError::BadSegment)?;
     // Admitted last: a domain the scheduler knows is one that runs. A
     // member takes a number Atropos never picks: its scheduler's
     // reservation carries it.
@@ -384,7 +245,7 @@ pub fn load_all(
         }
         let loaded = match cores.get_mut(here) {
             Some(atropos) => load(index, config, atropos, now),
-            None => Err(LoadError::OtherCore(here)),
+            None => Err(DomainError::OtherCore(here).into()),
         };
         match loaded {
             Ok(domain) => {

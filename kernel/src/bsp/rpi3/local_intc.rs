@@ -16,24 +16,15 @@ use tock_registers::{register_bitfields, register_structs, LocalRegisterCopy};
 use vesper_service::registers::Mmio;
 
 register_bitfields! {u32,
-    GPU_ROUTING [
-        /// The core that takes the peripherals' (GPU) IRQ.
-        IRQ_CORE OFFSET(0) NUMBITS(2) []
-    ],
-    TIMER_CONTROL [
-        /// Route the non-secure physical timer (CNTPNS) to IRQ.
-        CNTPNSIRQ OFFSET(1) NUMBITS(1) []
-    ],
-    MAILBOX_CONTROL [
-        /// Mailbox 0 raises an IRQ while any of its bits is set.
-        MAILBOX0_IRQ OFFSET(0) NUMBITS(1) []
-    ],
-    IRQ_SOURCE [
-        /// The non-secure physical timer is pending.
+    /// Also the layout of a core's pending sources (`IRQ_SOURCE`), whose
+    /// bits 0-3 are the timers and 4-7 the mailboxes.
+    pub CONTROL [
+        /// The non-secure physical timer (CNTPNS): routed to IRQ, pending.
         CNTPNSIRQ OFFSET(1) NUMBITS(1) [],
-        /// Mailbox 0 (the kernel's inter-processor interrupt) is pending.
+        /// Mailbox 0 (the kernel's inter-processor interrupt): routed to
+        /// IRQ (in the mailbox control register, bit 0), pending.
         MAILBOX0 OFFSET(4) NUMBITS(1) [],
-        /// A GPU (peripheral) interrupt is pending.
+        /// A peripheral (GPU) interrupt is pending.
         GPU OFFSET(8) NUMBITS(1) []
     ]
 }
@@ -41,15 +32,17 @@ register_bitfields! {u32,
 register_structs! {
     RegisterBlock {
         (0x00 => _reserved0),
-        (0x0c => gpu_routing: ReadWrite<u32, GPU_ROUTING::Register>),
+        /// Bits 1:0: the core that takes the peripherals' IRQ.
+        (0x0c => gpu_routing: ReadWrite<u32>),
         (0x10 => _reserved1),
-        (0x40 => timer_control: [ReadWrite<u32, TIMER_CONTROL::Register>; 4]),
-        (0x50 => mailbox_control: [ReadWrite<u32, MAILBOX_CONTROL::Register>; 4]),
-        (0x60 => irq_source: [ReadOnly<u32, IRQ_SOURCE::Register>; 4]),
+        (0x40 => timer_control: [ReadWrite<u32, CONTROL::Register>; 4]),
+        /// Bit m: mailbox m raises an IRQ while any of its bits is set.
+        (0x50 => mailbox_control: [ReadWrite<u32>; 4]),
+        (0x60 => irq_source: [ReadOnly<u32, CONTROL::Register>; 4]),
         (0x70 => _reserved2),
-        // Core n's mailbox m is at index 4n + m: set bits here...
+        /// Core n's mailbox m is at index 4n + m: set bits here...
         (0x80 => mailbox_set: [WriteOnly<u32>; 16]),
-        // ...read them, and clear them by writing ones.
+        /// ...read them, and clear them by writing ones.
         (0xc0 => mailbox_clear: [ReadWrite<u32>; 16]),
         (0x100 => @END),
     }
@@ -65,69 +58,39 @@ fn block() -> Mmio<RegisterBlock> {
 pub fn enable_core_irqs() {
     let core = this_core();
     let block = block();
-    block.timer_control[core].write(TIMER_CONTROL::CNTPNSIRQ::SET);
+    block.timer_control[core].write(CONTROL::CNTPNSIRQ::SET);
     block.mailbox_clear[4 * core].set(u32::MAX);
-    block.mailbox_control[core].write(MAILBOX_CONTROL::MAILBOX0_IRQ::SET);
+    block.mailbox_control[core].set(1);
 }
 
 /// Sends the peripherals' interrupt to `core` (the reset value is core 0).
 pub fn route_peripherals_to(core: usize) {
-    block().gpu_routing.write(GPU_ROUTING::IRQ_CORE.val(core as u32 & 3));
+    block().gpu_routing.set(core as u32 & 3);
 }
 
-/// Interrupts each core in the bit set `cores` (bit n: core n), through
-/// its mailbox 0. The barrier makes this core's writes visible to the
-/// interrupted core before it takes the interrupt.
+/// Interrupts each core in the bit set `cores` (bit n: core n) through its
+/// mailbox 0, once this core's writes are visible to it.
 pub fn interrupt_cores(cores: u8) {
     aarch64_cpu::asm::barrier::dsb(aarch64_cpu::asm::barrier::ISHST);
-    let block = block();
     for core in (0..4).filter(|core| cores & (1 << core) != 0) {
-        block.mailbox_set[4 * core].set(1);
+        block().mailbox_set[4 * core].set(1);
     }
 }
 
 /// Wakes `core` from the boot stub's wait: enables its mailbox 0 and sets
 /// a bit in it (the core clears it in [`enable_core_irqs`]).
 pub fn wake_core(core: usize) {
-    let block = block();
-    block.mailbox_control[core].write(MAILBOX_CONTROL::MAILBOX0_IRQ::SET);
-    block.mailbox_set[4 * core].set(1);
+    block().mailbox_control[core].set(1);
+    block().mailbox_set[4 * core].set(1);
 }
 
-/// What is pending at this core, read once per interrupt.
-#[derive(Clone, Copy)]
-pub struct Pending(LocalRegisterCopy<u32, IRQ_SOURCE::Register>);
+/// What is pending at this core (`CONTROL` fields), read once per
+/// interrupt.
+pub type Pending = LocalRegisterCopy<u32, CONTROL::Register>;
 
-impl Pending {
-    /// Reads this core's pending sources.
-    pub fn here() -> Self {
-        Self(block().irq_source[this_core()].extract())
-    }
-
-    /// This core's physical timer.
-    pub fn timer(self) -> bool {
-        self.0.is_set(IRQ_SOURCE::CNTPNSIRQ)
-    }
-
-    /// Another core's request to decide again.
-    pub fn ipi(self) -> bool {
-        self.0.is_set(IRQ_SOURCE::MAILBOX0)
-    }
-
-    /// A peripheral (GPU) interrupt, routed to this core.
-    pub fn peripheral(self) -> bool {
-        self.0.is_set(IRQ_SOURCE::GPU)
-    }
-
-    /// Any of the above.
-    pub fn any(self) -> bool {
-        self.timer() || self.ipi() || self.peripheral()
-    }
-
-    /// The raw word, for reports.
-    pub fn raw(self) -> u32 {
-        self.0.get()
-    }
+/// This core's pending sources.
+pub fn pending() -> Pending {
+    block().irq_source[this_core()].extract()
 }
 
 /// Clears this core's inter-processor interrupt.
