@@ -40,7 +40,7 @@ use vesper_abi::dcb::{
     Accounting, ActivationReason, DcbReadOnly, DcbWritable, FaultReport, CONTEXT_SLOTS,
     FAULT_BAD_DCB, FAULT_EXCEPTION,
 };
-use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
+use vesper_abi::layout::{slot_base, CORES, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -114,12 +114,17 @@ pub struct Dispatcher {
 const ALARM_RETRY_NS: u64 = 10_000;
 
 /// In an image that uses several cores under QEMU, the longest a core
-/// runs a domain without a kernel entry. QEMU runs the cores in turns on
-/// one thread, each turn lasting until the next timer deadline of any
-/// core: a core whose timer fires waits for the turns of the cores before
-/// it. Deadlines at most this far apart keep those turns, and so that
-/// wait, short (docs/testing.md, "Four cores under -icount"). On a board
-/// the cores run at once and need no such deadline.
+/// runs a domain without a kernel entry: its timer fires at least at every
+/// multiple of this. QEMU runs the cores in turns on one thread, each turn
+/// lasting until the next timer deadline of any core, and a core that sets
+/// the earliest deadline of all ends its turn at once: a core whose timer
+/// fires waits for the turns of the cores before it, and a core that keeps
+/// setting near deadlines (an alarm retried while activations are off)
+/// gets no turn in which to run its domain. Each core's deadlines on a
+/// grid of its own, the grids staggered, bound both: a turn ends at the
+/// next core's grid point, and setting one's own next point ends no turn,
+/// another core's coming first (docs/testing.md, "Four cores under
+/// -icount"). On a board the cores run at once and need none.
 const TURN_NS: u64 = if cfg!(feature = "semihosting") { 100_000 } else { u64::MAX };
 
 static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
@@ -136,6 +141,17 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     members_blocked: events::DomainSet::EMPTY,
     members: events::DomainSet::EMPTY,
 });
+
+/// The next point after `now` of `core`'s grid of [`TURN_NS`] (never, on
+/// a board). The cores' grids are a quarter of a turn apart, so that a
+/// core setting its next point never sets the earliest deadline of all.
+fn turn_end(core: usize, now: u64) -> u64 {
+    if TURN_NS == u64::MAX {
+        return u64::MAX;
+    }
+    let offset = core as u64 * (TURN_NS / CORES as u64);
+    (now.saturating_sub(offset) / TURN_NS + 1) * TURN_NS + offset
+}
 
 /// For each core: whether it has left the kernel for a domain since it
 /// last entered. A core stopping a domain that another core runs waits
@@ -661,7 +677,7 @@ impl Dispatcher {
             let mut deadline = next_event.min(self.domain(index).alarm_ns);
             if SMP {
                 self.stuck &= !(1 << self.here());
-                deadline = deadline.min(now.saturating_add(TURN_NS));
+                deadline = deadline.min(turn_end(self.here(), now));
             }
             self.arm_timer(deadline);
             return;
@@ -723,7 +739,8 @@ impl Dispatcher {
     #[must_use]
     fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) -> bool {
         if self.rw(index).activations_enabled == 0 {
-            self.domain(index).alarm_ns = now.saturating_add(ALARM_RETRY_NS);
+            self.domain(index).alarm_ns =
+                if SMP { turn_end(self.here(), now) } else { now.saturating_add(ALARM_RETRY_NS) };
             self.ro(index).alarm_pending = 1;
             self.publish(index, now);
             return true;
