@@ -40,7 +40,7 @@ use vesper_abi::dcb::{
     Accounting, ActivationReason, DcbReadOnly, DcbWritable, FaultReport, CONTEXT_SLOTS,
     FAULT_BAD_DCB, FAULT_EXCEPTION,
 };
-use vesper_abi::layout::{slot_base, CORES, DCB_RO_OFFSET, DCB_RW_OFFSET};
+use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -114,18 +114,17 @@ pub struct Dispatcher {
 const ALARM_RETRY_NS: u64 = 10_000;
 
 /// In an image that uses several cores under QEMU, the longest a core
-/// runs a domain without a kernel entry: its timer fires at least at every
-/// multiple of this. QEMU runs the cores in turns on one thread, each turn
-/// lasting until the next timer deadline of any core, and a core that sets
-/// the earliest deadline of all ends its turn at once: a core whose timer
-/// fires waits for the turns of the cores before it, and a core that keeps
-/// setting near deadlines (an alarm retried while activations are off)
-/// gets no turn in which to run its domain. Each core's deadlines on a
-/// grid of its own, the grids staggered, bound both: a turn ends at the
-/// next core's grid point, and setting one's own next point ends no turn,
-/// another core's coming first (docs/testing.md, "Four cores under
-/// -icount"). On a board the cores run at once and need none.
-const TURN_NS: u64 = if cfg!(feature = "semihosting") { 100_000 } else { u64::MAX };
+/// goes without a kernel entry, running a domain or idle. QEMU runs the
+/// cores in turns on one thread, each turn lasting until the next timer
+/// deadline of any core: a core whose timer fires (or that waits for the
+/// dispatcher) waits for the turns of the cores before it, and every core
+/// keeping a deadline this near keeps those turns short. A core that sets
+/// the earliest deadline of all ends its turn at once, so an alarm that
+/// comes due while activations are off is retried this far ahead rather
+/// than sooner, which could leave its core no turn in which to run the
+/// domain (docs/testing.md, "Four cores under -icount"). On a board the
+/// cores run at once and need none of this.
+const TURN_NS: u64 = if cfg!(feature = "semihosting") { 10_000 } else { u64::MAX };
 
 static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     domains: [None; MAX_DOMAINS],
@@ -142,15 +141,9 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     members: events::DomainSet::EMPTY,
 });
 
-/// The next point after `now` of `core`'s grid of [`TURN_NS`] (never, on
-/// a board). The cores' grids are a quarter of a turn apart, so that a
-/// core setting its next point never sets the earliest deadline of all.
-fn turn_end(core: usize, now: u64) -> u64 {
-    if TURN_NS == u64::MAX {
-        return u64::MAX;
-    }
-    let offset = core as u64 * (TURN_NS / CORES as u64);
-    (now.saturating_sub(offset) / TURN_NS + 1) * TURN_NS + offset
+/// When a turn that begins at `now` ends, under QEMU (never on a board).
+fn turn_end(now: u64) -> u64 {
+    now.saturating_add(TURN_NS)
 }
 
 /// For each core: whether it has left the kernel for a domain since it
@@ -677,7 +670,7 @@ impl Dispatcher {
             let mut deadline = next_event.min(self.domain(index).alarm_ns);
             if SMP {
                 self.stuck &= !(1 << self.here());
-                deadline = deadline.min(turn_end(self.here(), now));
+                deadline = deadline.min(turn_end(now));
             }
             self.arm_timer(deadline);
             return;
@@ -701,7 +694,9 @@ impl Dispatcher {
             log::info!("no domain can run any more");
             self.finish(now);
         }
-        self.arm_timer(next_event);
+        // An idle core's deadline bounds the other cores' turns too.
+        let turn = if SMP { turn_end(now) } else { u64::MAX };
+        self.arm_timer(next_event.min(turn));
     }
 
     /// Sets this core's one-shot timer for `deadline_ns` (programmed as
@@ -740,7 +735,7 @@ impl Dispatcher {
     fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) -> bool {
         if self.rw(index).activations_enabled == 0 {
             self.domain(index).alarm_ns =
-                if SMP { turn_end(self.here(), now) } else { now.saturating_add(ALARM_RETRY_NS) };
+                if SMP { turn_end(now) } else { now.saturating_add(ALARM_RETRY_NS) };
             self.ro(index).alarm_pending = 1;
             self.publish(index, now);
             return true;
