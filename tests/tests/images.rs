@@ -34,20 +34,26 @@ fn one_program_runs_relocated_in_two_slots() {
 }
 
 #[test]
-fn domains_placed_on_other_cores_are_refused_by_name_and_core_0_runs_on() {
-    let kernel = manifest_image(Path::new("images/cores.toml"));
+fn the_four_core_demo_runs_on_every_core() {
+    let kernel = manifest_image(Path::new("images/four-cores.toml"));
     let run = boot(&kernel.flat);
-    run.assert_exit(0);
-    for (domain, core) in [("a1", 1), ("x1", 1), ("a2", 2), ("x2", 2), ("a3", 3), ("x3", 3)] {
-        run.assert_contains(&format!(
-            "domain {domain}: not started: it is placed on core {core}; this kernel runs domains \
-             on core 0 only"
-        ));
+    run.assert_exit(0).assert_lacks("PANIC").assert_lacks("EXCEPTION");
+    for core in 1..4 {
+        run.assert_contains(&format!("INFO  core {core} up"));
     }
-    // Core 0's domains get their shares of the 200 ms run, as the
-    // simulator's core 0 does.
-    let a0 = run.stats("a0").cpu_ns;
-    run.check(a0.abs_diff(40_000_000) <= 2_000_000, &format!("a0 got {a0} ns"));
-    let busy = a0 + run.stats("x0").cpu_ns;
-    run.check(busy.abs_diff(200_000_000) <= 2_000_000, &format!("core 0 busy {busy} ns"));
+    // Core 0 to core 1 and back, 2000 times.
+    run.assert_contains("[ping] ping: 2000 round trips, 0 wrong replies");
+    run.assert_contains("[pong] pong: served 2000 requests");
+    // The system timer's interrupt, routed to core 2.
+    run.assert_contains(
+        "[driver] systimer: 50 compares set, 50 interrupts delivered, 50 matched, 50 acknowledged",
+    );
+    // The task set under EDF on core 3 meets every deadline.
+    for thread in ["t1", "t2"] {
+        let line = run.domain_line("tasks", &format!("job domain=tasks thread={thread} "));
+        run.check(line.contains(" misses=0 "), &format!("{thread}: {line}"));
+    }
+    // A reserved domain with no extra time gets its share of the 600 ms.
+    let spin1 = run.stats("spin1").cpu_ns;
+    run.check(spin1.abs_diff(300_000_000) <= 6_000_000, &format!("spin1 got {spin1} ns"));
 }
