@@ -13,15 +13,16 @@ use std::time::Duration;
 /// The manifests of the benchmark images, booted one after the other:
 /// the hot paths, the longest path (apart, so that its domains do not
 /// lengthen the scheduler's scans in the first), the console service's
-/// output and its input (see [`INPUT_MANIFEST`]), the block service, and
-/// a group's donations.
-pub const MANIFESTS: [&str; 6] = [
+/// output and its input (see [`INPUT_MANIFEST`]), the block service, a
+/// group's donations, and the paths across cores.
+pub const MANIFESTS: [&str; 7] = [
     "images/bench.toml",
     "images/bench-longest.toml",
     "images/bench-console.toml",
     INPUT_MANIFEST,
     BLOCK_MANIFEST,
     "images/bench-group.toml",
+    "images/bench-cores.toml",
 ];
 
 /// The image that measures the block service: it gets a blank card of
@@ -72,6 +73,9 @@ pub const TARGETS: &[PathSpec] = &[
     PathSpec { name: "ipc_round_trip_fp", target: None, sel4: Some(520) },
     PathSpec { name: "irq_to_activation", target: Some(300), sel4: Some(353) },
     PathSpec { name: "donate_to_member", target: None, sel4: None },
+    PathSpec { name: "event_send_cross_core", target: None, sel4: None },
+    PathSpec { name: "ipc_round_trip_cross_core", target: None, sel4: None },
+    PathSpec { name: "revoke_cross_core", target: None, sel4: None },
     PathSpec { name: "member_stop_to_scheduler", target: None, sel4: None },
     PathSpec { name: "console_line_to_fifo", target: None, sel4: None },
     PathSpec { name: "console_instructions_per_byte", target: None, sel4: None },
