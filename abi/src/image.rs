@@ -16,7 +16,7 @@
 //! Every table is `'static`: the kernel's are compiled in, and the builder
 //! makes its values once per image, on the host.
 
-use crate::cap::{Object, Rights};
+use crate::cap::{CapInfo, Object, Rights};
 pub use crate::dcb::Supervision;
 
 /// What a domain may do with one of its program's segments.
@@ -332,4 +332,60 @@ pub const fn cores_used(domains: &[DomainConfig]) -> usize {
         index += 1;
     }
     used
+}
+
+impl ImageConfig {
+    /// How a capability to `object` with `rights`, under `handle`, shows in
+    /// the DCB mirror of domain `holder`: its kind and rights, the event
+    /// slot a channel end or interrupt counts in there, a region's extent
+    /// or a domain's number, and the name the image gives the object
+    /// ([`crate::cap::SELF`] and [`crate::cap::RESERVATION`] for the
+    /// holder's own).
+    pub fn cap_info(&self, holder: usize, handle: u64, object: Object, rights: Rights) -> CapInfo {
+        let mut info = CapInfo {
+            handle,
+            kind: object.kind() as u64,
+            rights: rights.bits(),
+            event: u64::MAX,
+            ..CapInfo::default()
+        };
+        let domain_name = |domain: usize, own: &'static str| {
+            if domain == holder {
+                own
+            } else {
+                self.domains.get(domain).map_or("", |d| d.name)
+            }
+        };
+        let name = match object {
+            Object::Channel { channel, end } => {
+                let channel = self.channels.get(channel);
+                let target = channel.and_then(|c| c.ends.get(end));
+                info.event = target.map_or(u64::MAX, |t| t.event as u64);
+                channel.map_or("", |c| c.name)
+            }
+            Object::Irq { irq } => {
+                let irq = self.irqs.get(irq);
+                let owner = irq.and_then(|i| i.owners.iter().find(|o| o.domain == holder));
+                info.event = owner.map_or(u64::MAX, |o| o.event as u64);
+                irq.map_or("", |i| i.name)
+            }
+            Object::Region { region } => {
+                let region = self.regions.get(region);
+                info.base = region.map_or(0, |r| r.start);
+                info.size = region.map_or(0, |r| r.end - r.start);
+                region.map_or("", |r| r.name)
+            }
+            Object::Domain { domain } => {
+                info.base = domain as u64;
+                domain_name(domain, crate::cap::SELF)
+            }
+            Object::Reservation { domain } => {
+                info.base = domain as u64;
+                domain_name(domain, crate::cap::RESERVATION)
+            }
+        };
+        let len = name.len().min(info.name.len() - 1);
+        info.name[..len].copy_from_slice(&name.as_bytes()[..len]);
+        info
+    }
 }

@@ -195,6 +195,61 @@ mod tests {
             .collect()
     }
 
+    /// `domain` given a page of code at the start of its program and a
+    /// page of stack after it, which the stand-ins lack.
+    fn runnable(mut domain: DomainConfig) -> DomainConfig {
+        use vesper_abi::image::{Segment, SegmentRights as Rights};
+        let code = domain.slot_base + vesper_abi::layout::IMAGE_OFFSET;
+        domain.segments = leak(vec![
+            Segment { start: code, end: code + 0x1000, rights: Rights::ReadExecute },
+            Segment { start: code + 0x1000, end: code + 0x2000, rights: Rights::ReadWrite },
+        ]);
+        (domain.entry, domain.activation_sp) = (code, code + 0x2000);
+        domain
+    }
+
+    #[test]
+    fn the_kernel_s_boot_check_passes_what_the_builder_writes_and_no_more() {
+        use vesper_abi::image_check::{BoardLimits, DomainError};
+        let manifest = full();
+        let image = image_config(&manifest, &placed(&manifest));
+        let board = BoardLimits { kernel_end: 0, ram_end: 0x3C00_0000, irq_lines: 72 };
+        // The stand-ins' one page is data: no entry point in code.
+        assert_eq!(image.check_domain(0, &board), Err(DomainError::BadEntry));
+        let domains: Vec<DomainConfig> = image.domains.iter().copied().map(runnable).collect();
+        let with = |domains: Vec<DomainConfig>| ImageConfig { domains: leak(domains), ..image };
+        let good = with(domains.clone());
+        for index in 0..good.domains.len() {
+            assert_eq!(good.check_domain(index, &board), Ok(()), "{}", good.domains[index].name);
+        }
+        let mut bad = domains.clone();
+        bad[1].core = 4;
+        assert_eq!(with(bad).check_domain(1, &board), Err(DomainError::OtherCore(4)));
+        let mut bad = domains.clone();
+        bad[1].slot_base = bad[0].slot_base;
+        assert_eq!(with(bad).check_domain(1, &board), Err(DomainError::BadSlot));
+        // A member must be on its scheduler's core.
+        let mut group = domains.clone();
+        group[1].scheduled_by = Some(EventTarget { domain: 0, event: 5 });
+        assert_eq!(with(group.clone()).check_domain(1, &board), Ok(()));
+        group[1].core = 2;
+        assert_eq!(with(group).check_domain(1, &board), Err(DomainError::BadGroup));
+    }
+
+    #[test]
+    fn a_capability_shows_in_the_dcb_under_the_image_s_name_for_it() {
+        let manifest = full();
+        let image = image_config(&manifest, &placed(&manifest));
+        let rights = vesper_abi::cap::Rights::SEND;
+        let end = image.cap_info(0, 7, Object::Channel { channel: 0, end: 0 }, rights);
+        assert_eq!((end.handle, end.event, end.rights), (7, 2, rights.bits()));
+        assert!(end.name.starts_with(b"readings\0"));
+        let own = image.cap_info(2, 1, Object::Domain { domain: 2 }, rights);
+        assert!(own.name.starts_with(b"self\0"));
+        let other = image.cap_info(2, 1, Object::Reservation { domain: 0 }, rights);
+        assert!(other.name.starts_with(b"sensor\0"));
+    }
+
     #[test]
     fn the_full_example_fills_every_table() {
         let manifest = full();

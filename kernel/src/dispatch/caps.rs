@@ -4,12 +4,10 @@
 use super::syscall::Outcome;
 use super::Dispatcher;
 use crate::arch::{time, user};
-use crate::domain::config::{self, RegionKind, CHANNELS, IRQS, REGIONS};
+use crate::domain::config::{self, RegionKind, IMAGE, REGIONS};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
-use vesper_abi::cap::{
-    CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES, RESERVATION, SELF,
-};
+use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES};
 use vesper_abi::dcb::{DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING, DOMAIN_STOPPED};
 use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{AdmitError, Reservation};
@@ -17,14 +15,6 @@ use vesper_kernel_core::cap::{Capability, Object};
 use vesper_kernel_core::memory::{Mapped, RegionSet};
 use vesper_kernel_core::mmu::descriptor::MemoryKind;
 use vesper_kernel_core::mmu::user::{map_range, unmap_range, UserRegion, UserRights};
-
-/// Copies `name` NUL-padded into a DCB name field, cut to fit.
-fn padded<const N: usize>(name: &str) -> [u8; N] {
-    let mut out = [0; N];
-    let len = name.len().min(N - 1);
-    out[..len].copy_from_slice(&name.as_bytes()[..len]);
-    out
-}
 
 impl Dispatcher {
     /// Gives every loaded domain its capabilities: control of itself
@@ -88,57 +78,11 @@ impl Dispatcher {
     pub(super) fn mirror(&mut self, index: usize) {
         for slot in 0..CAP_SLOTS {
             let (handle, cap) = self.caps.at(index, slot);
-            let info = cap.map_or_else(CapInfo::default, |cap| self.cap_info(index, handle, cap));
+            let info = cap.map_or_else(CapInfo::default, |cap| {
+                IMAGE.cap_info(index, handle.0, cap.object, cap.rights)
+            });
             self.ro(index).caps[slot] = info;
         }
-    }
-
-    fn cap_info(&self, holder: usize, handle: Handle, cap: Capability) -> CapInfo {
-        let mut info = CapInfo {
-            handle: handle.0,
-            kind: cap.object.kind() as u64,
-            rights: cap.rights.bits(),
-            event: u64::MAX,
-            ..CapInfo::default()
-        };
-        let name = match cap.object {
-            Object::Channel { channel, end } => {
-                let channel = &CHANNELS[channel];
-                info.event = channel.ends[end].event as u64;
-                channel.name
-            }
-            Object::Irq { irq } => {
-                let irq = &IRQS[irq];
-                if let Some(owner) = irq.owners.iter().find(|o| o.domain == holder) {
-                    info.event = owner.event as u64;
-                }
-                irq.name
-            }
-            Object::Region { region } => {
-                let region = &REGIONS[region];
-                info.base = region.start;
-                info.size = region.end - region.start;
-                region.name
-            }
-            Object::Domain { domain } => {
-                info.base = domain as u64;
-                if domain == holder {
-                    SELF
-                } else {
-                    self.config(domain).name
-                }
-            }
-            Object::Reservation { domain } => {
-                info.base = domain as u64;
-                if domain == holder {
-                    RESERVATION
-                } else {
-                    self.config(domain).name
-                }
-            }
-        };
-        info.name = padded(name);
-        info
     }
 
     /// Maps in domain `index` exactly the regions it holds capabilities

@@ -34,7 +34,9 @@ vesper_activations::main!(run);
 fn clock_ns() -> u64 {
     let ticks: u64;
     // SAFETY: reads the virtual counter, which the kernel lets EL0 read.
-    unsafe { core::arch::asm!("isb", "mrs {}, cntvct_el0", out(reg) ticks, options(nomem, nostack)) };
+    unsafe {
+        core::arch::asm!("isb", "mrs {}, cntvct_el0", out(reg) ticks, options(nomem, nostack))
+    };
     ticks * 16
 }
 
