@@ -82,11 +82,12 @@ pub fn release_cores() {
     if !sync::SMP {
         return;
     }
-    let cores = (1 << domain::config::CORES_USED) - 2;
+    // Bit n: core n, for each core past 0 the image uses.
+    let cores: u32 = (1 << domain::config::CORES_USED) - 2;
     SECONDARY_GO.store(cores, Ordering::Release);
     let address = core::ptr::addr_of!(SECONDARY_GO) as usize;
     arch::cache::clean_invalidate(address, core::mem::size_of_val(&SECONDARY_GO));
-    for core in 1..domain::config::CORES_USED {
+    for core in (1..4).filter(|core| cores & (1 << core) != 0) {
         bsp::local_intc::wake_core(core);
     }
 }
