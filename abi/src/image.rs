@@ -341,6 +341,7 @@ impl ImageConfig {
     /// or a domain's number, and the name the image gives the object
     /// ([`crate::cap::SELF`] and [`crate::cap::RESERVATION`] for the
     /// holder's own).
+    #[inline]
     pub fn cap_info(&self, holder: usize, handle: u64, object: Object, rights: Rights) -> CapInfo {
         let mut info = CapInfo {
             handle,
