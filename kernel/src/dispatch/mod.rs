@@ -43,7 +43,7 @@ use vesper_abi::dcb::{
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use vesper_abi::syndrome::Syndrome;
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
 use vesper_kernel_core::cap::CapSpace;
@@ -146,6 +146,11 @@ fn turn_end(now: u64) -> u64 {
     now.saturating_add(TURN_NS)
 }
 
+/// For each core: when the dispatcher must next decide for it (its timer,
+/// in an image that uses several cores under QEMU, may fire sooner: see
+/// [`turn_ended`]).
+static DECISION_NS: [AtomicU64; CORES_USED] = [const { AtomicU64::new(u64::MAX) }; CORES_USED];
+
 /// For each core: whether it has left the kernel for a domain since it
 /// last entered. A core stopping a domain that another core runs waits
 /// for this to fall (see [`Dispatcher::take_from`]).
@@ -186,11 +191,39 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
         (d.leaves_for_domain(), d.core().arm.take())
     });
     if let Some(deadline) = arm {
-        timer::set_deadline(deadline);
+        program_timer(deadline);
     }
     if !running {
         idle(frame);
     }
+}
+
+/// Programs this core's timer for `decision_ns`, the next moment the
+/// dispatcher must decide for this core; under QEMU in a multi-core image
+/// no later than the end of this turn (see [`TURN_NS`]), the turn's ends
+/// before the decision being handled by [`turn_ended`] alone.
+fn program_timer(decision_ns: u64) {
+    if SMP {
+        DECISION_NS[this_core()].store(decision_ns, Ordering::Relaxed);
+        return timer::set_deadline(decision_ns.min(turn_end(time::now_ns())));
+    }
+    timer::set_deadline(decision_ns);
+}
+
+/// Whether the interrupt `pending` at this core is only its timer marking
+/// the end of a QEMU turn before the next decision: then the timer is set
+/// again, and the kernel returns to the domain without taking the
+/// dispatcher.
+fn turn_ended(pending: Pending) -> bool {
+    if !SMP || pending.get() != CONTROL::CNTPNSIRQ::SET.value {
+        return false;
+    }
+    let (now, decision) = (time::now_ns(), DECISION_NS[this_core()].load(Ordering::Relaxed));
+    if now >= decision {
+        return false;
+    }
+    timer::set_deadline(decision.min(turn_end(now)));
+    true
 }
 
 /// Waits, in `wfi`, until this core has a domain to run: its timer, a
@@ -202,6 +235,9 @@ fn idle(frame: &mut TrapFrame) {
             local_intc::pending().any_matching_bits_set(CONTROL::MAILBOX0::SET + CONTROL::GPU::SET)
         });
         let pending = local_intc::pending();
+        if turn_ended(pending) {
+            continue;
+        }
         #[cfg(feature = "bench")]
         if pending.is_set(CONTROL::GPU) {
             crate::arch::pmu::note_idle_wake();
@@ -213,7 +249,7 @@ fn idle(frame: &mut TrapFrame) {
             (d.leaves_for_domain(), d.core().arm.take())
         });
         if let Some(deadline) = arm {
-            timer::set_deadline(deadline);
+            program_timer(deadline);
         }
         if running {
             return;
@@ -250,27 +286,27 @@ pub fn load_domains() -> usize {
 }
 
 /// Starts the first domain on this core; never returns to the caller.
-/// Core 0 starts the run (every core's periods begin now) and lets the
-/// other cores the image uses join.
+/// Core 0 starts the run and lets the other cores the image uses join;
+/// each core starts the periods of the domains placed on it as it comes
+/// up, so that none of them is charged for the time its core took.
 pub fn start() -> ! {
     let mut frame = TrapFrame::default();
     enter(&mut frame, |d, frame| {
         let now = time::now_ns();
-        if d.here() == 0 {
+        let here = d.here();
+        if here == 0 {
             d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
-            for atropos in &mut d.atropos {
-                atropos.start_periods(now);
-            }
-            for index in 0..d.domains.len() {
-                if d.started(index).is_some() {
-                    let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
-                    let ro = d.ro(index);
-                    ro.run_end_ns = run_end_ns;
-                    ro.start_ns = now;
-                }
-            }
             d.enable_interrupts();
             crate::release_cores();
+        }
+        d.atropos[here].start_periods(now);
+        let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
+        for index in 0..d.domains.len() {
+            if d.started(index).is_some() && d.core_of(index) == here {
+                let ro = d.ro(index);
+                ro.run_end_ns = run_end_ns;
+                ro.start_ns = now;
+            }
         }
         local_intc::enable_core_irqs();
         user::enable_user_address_spaces();
@@ -300,6 +336,9 @@ pub fn on_interrupt(frame: &mut TrapFrame) {
         .any_matching_bits_set(CONTROL::CNTPNSIRQ::SET + CONTROL::MAILBOX0::SET + CONTROL::GPU::SET)
     {
         return spurious_interrupt(pending);
+    }
+    if turn_ended(pending) {
+        return;
     }
     enter(frame, |d, frame| {
         let now = time::now_ns();
@@ -667,12 +706,11 @@ impl Dispatcher {
             } else {
                 self.publish(index, now);
             }
-            let mut deadline = next_event.min(self.domain(index).alarm_ns);
             if SMP {
                 self.stuck &= !(1 << self.here());
-                deadline = deadline.min(turn_end(now));
             }
-            self.arm_timer(deadline);
+            let alarm = self.domain(index).alarm_ns;
+            self.arm_timer(next_event.min(alarm));
             return;
         }
     }
@@ -694,9 +732,7 @@ impl Dispatcher {
             log::info!("no domain can run any more");
             self.finish(now);
         }
-        // An idle core's deadline bounds the other cores' turns too.
-        let turn = if SMP { turn_end(now) } else { u64::MAX };
-        self.arm_timer(next_event.min(turn));
+        self.arm_timer(next_event);
     }
 
     /// Sets this core's one-shot timer for `deadline_ns` (programmed as
