@@ -188,7 +188,7 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
     }
     let (running, arm) = locked(|d| {
         f(d, frame);
-        (d.leaves_for_domain(), d.core().arm.take())
+        (d.leaves_for_domain(), if SMP { d.core().arm.take() } else { None })
     });
     if let Some(deadline) = arm {
         program_timer(deadline);
@@ -202,6 +202,7 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
 /// dispatcher must decide for this core; under QEMU in a multi-core image
 /// no later than the end of this turn (see [`TURN_NS`]), the turn's ends
 /// before the decision being handled by [`turn_ended`] alone.
+#[inline(always)]
 fn program_timer(decision_ns: u64) {
     if SMP {
         DECISION_NS[this_core()].store(decision_ns, Ordering::Relaxed);
@@ -214,6 +215,7 @@ fn program_timer(decision_ns: u64) {
 /// the end of a QEMU turn before the next decision: then the timer is set
 /// again, and the kernel returns to the domain without taking the
 /// dispatcher.
+#[inline(always)]
 fn turn_ended(pending: Pending) -> bool {
     if !SMP || pending.get() != CONTROL::CNTPNSIRQ::SET.value {
         return false;
@@ -246,7 +248,7 @@ fn idle(frame: &mut TrapFrame) {
             let now = time::now_ns();
             d.take_interrupts(pending, now);
             d.reschedule(frame, now);
-            (d.leaves_for_domain(), d.core().arm.take())
+            (d.leaves_for_domain(), if SMP { d.core().arm.take() } else { None })
         });
         if let Some(deadline) = arm {
             program_timer(deadline);
@@ -735,12 +737,17 @@ impl Dispatcher {
         self.arm_timer(next_event);
     }
 
-    /// Sets this core's one-shot timer for `deadline_ns` (programmed as
-    /// the core leaves the dispatcher).
+    /// Sets this core's one-shot timer for `deadline_ns` (in an image that
+    /// uses several cores, as the core leaves the dispatcher: see
+    /// [`enter`]).
     fn arm_timer(&mut self, deadline_ns: u64) {
         let core = self.core();
         core.timer_ns = deadline_ns;
-        core.arm = Some(deadline_ns);
+        if SMP {
+            core.arm = Some(deadline_ns);
+        } else {
+            timer::set_deadline(deadline_ns);
+        }
     }
 
     /// After a system call that returns to its caller: rings the caller's
