@@ -249,6 +249,20 @@ impl Run {
             .unwrap_or_else(|| self.fail(&format!("domain {domain} never printed {prefix:?}")))
     }
 
+    /// Asserts that the `ping` and `pong` domains (`ping-pong` manifests)
+    /// made all their round trips with every reply right and finished,
+    /// each blocked for most of them, woken by the other's events.
+    pub fn assert_ping_pong_completed(&self) -> &Self {
+        self.assert_contains("[ping] ping: 2000 round trips, 0 wrong replies");
+        self.assert_contains("[pong] pong: served 2000 requests");
+        for domain in ["ping", "pong"] {
+            let stats = self.stats(domain);
+            self.check(stats.state == "exited(0)", &format!("{domain} finished"));
+            self.check(stats.blocks >= 500, &format!("{domain} blocked {} times", stats.blocks));
+        }
+        self
+    }
+
     /// Fails the test, showing the guest's output, unless `condition` holds.
     pub fn check(&self, condition: bool, what: &str) -> &Self {
         if !condition {

@@ -204,6 +204,12 @@ pub static CHANNELS: &[ChannelConfig] = &[];
 pub static IRQS: &[IrqConfig] = &[];
 /// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
 pub const TRACE_RECORDS: usize = 0;
+"#;
+        assert_eq!(source, expected.to_string() + IMAGE_ITEM);
+    }
+
+    /// The last item of every configuration: the image as one value.
+    const IMAGE_ITEM: &str = "\
 /// The items above as one value, for the checks the kernel shares with the builder.
 pub static IMAGE: ImageConfig = ImageConfig {
     name: IMAGE_NAME,
@@ -218,9 +224,7 @@ pub static IMAGE: ImageConfig = ImageConfig {
     irqs: IRQS,
     trace_records: TRACE_RECORDS,
 };
-"#;
-        assert_eq!(source, expected);
-    }
+";
 
     #[test]
     fn without_run_for_the_kernel_runs_until_halted() {
@@ -369,22 +373,8 @@ pub static IRQS: &[IrqConfig] = &[
 ];
 /// The records of the kernel's trace ring (`[image] trace`; 0: no tracing).
 pub const TRACE_RECORDS: usize = 0;
-/// The items above as one value, for the checks the kernel shares with the builder.
-pub static IMAGE: ImageConfig = ImageConfig {
-    name: IMAGE_NAME,
-    run_for_ns: RUN_FOR_NS,
-    switch_cost_ns: SWITCH_COST_NS,
-    min_period_ns: MIN_PERIOD_NS,
-    min_slice_ns: MIN_SLICE_NS,
-    console: CONSOLE,
-    domains: DOMAINS,
-    regions: REGIONS,
-    channels: CHANNELS,
-    irqs: IRQS,
-    trace_records: TRACE_RECORDS,
-};
 "#;
-        assert_eq!(source, expected);
+        assert_eq!(source, expected.to_string() + IMAGE_ITEM);
     }
 
     /// `kernel/image_config.kernel-only.rs`, which the kernel's build script
