@@ -227,6 +227,11 @@ impl Run {
     }
 }
 
+/// What the `systimer-driver` test domain (named `driver`) prints when it
+/// got each of its 50 system timer interrupts once and acknowledged it.
+pub const SYSTIMER_DRIVER_DONE: &str =
+    "[driver] systimer: 50 compares set, 50 interrupts delivered, 50 matched, 50 acknowledged";
+
 /// One domain's `stats` line from the end-of-run report (the type the
 /// kernel prints it with).
 pub type Stats<'a> = StatsLine<'a>;
