@@ -829,6 +829,11 @@ impl Dispatcher {
 
     /// Prints the report, writes out the trace and ends the run.
     fn finish(&mut self, now: u64) -> ! {
+        // The other cores stop at their next way into the kernel, which
+        // this core keeps for good: interrupted, they stop at once.
+        if SMP {
+            local_intc::interrupt_cores(((1 << CORES_USED) - 1) & !(1 << self.here()));
+        }
         // The members' time so far counts in their reports.
         for core in 0..CORES_USED {
             self.end_donation(core, ActivationReason::MemberPreempted, u64::MAX, now);
