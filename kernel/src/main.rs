@@ -76,12 +76,10 @@ pub extern "C" fn kernel_main() -> ! {
 
 /// Lets cores 1 to `CORES_USED - 1` join: they wait in the boot stub,
 /// caches off, for `SECONDARY_GO` and an interrupt. Called by the
-/// dispatcher once core 0 has started the domains' periods.
+/// dispatcher on core 0 as the run starts, in an image that uses several
+/// cores.
 pub fn release_cores() {
     use core::sync::atomic::Ordering;
-    if !sync::SMP {
-        return;
-    }
     // Bit n: core n, for each core past 0 the image uses.
     let cores: u32 = (1 << domain::config::CORES_USED) - 2;
     SECONDARY_GO.store(cores, Ordering::Release);

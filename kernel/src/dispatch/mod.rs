@@ -65,17 +65,6 @@ struct Core {
     donation: Option<group::Donated>,
 }
 
-impl Core {
-    const IDLE: Self = Self {
-        on_cpu: None,
-        address_space: None,
-        timer_ns: u64::MAX,
-        arm: None,
-        fpu: LazyFpu::new(),
-        donation: None,
-    };
-}
-
 /// All scheduling state of the kernel.
 pub struct Dispatcher {
     domains: [Option<Domain>; MAX_DOMAINS],
@@ -83,8 +72,6 @@ pub struct Dispatcher {
     /// core (the others hold numbers it never picks).
     atropos: [Atropos; CORES_USED],
     cores: [Core; CORES_USED],
-    /// The core borrowing the dispatcher now.
-    here: usize,
     /// The other cores whose scheduling state this borrow changed: they
     /// are interrupted when it ends, to decide again.
     kicks: u8,
@@ -129,8 +116,16 @@ const TURN_NS: u64 = if cfg!(feature = "semihosting") { 10_000 } else { u64::MAX
 static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     domains: [None; MAX_DOMAINS],
     atropos: [const { Atropos::new() }; CORES_USED],
-    cores: [Core::IDLE; CORES_USED],
-    here: 0,
+    cores: [const {
+        Core {
+            on_cpu: None,
+            address_space: None,
+            timer_ns: u64::MAX,
+            arm: None,
+            fpu: LazyFpu::new(),
+            donation: None,
+        }
+    }; CORES_USED],
     kicks: 0,
     stuck: 0,
     run_end_ns: None,
@@ -140,11 +135,6 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
     members_blocked: events::DomainSet::EMPTY,
     members: events::DomainSet::EMPTY,
 });
-
-/// When a turn that begins at `now` ends, under QEMU (never on a board).
-fn turn_end(now: u64) -> u64 {
-    now.saturating_add(TURN_NS)
-}
 
 /// For each core: when the dispatcher must next decide for it (its timer,
 /// in an image that uses several cores under QEMU, may fire sooner: see
@@ -161,9 +151,6 @@ static IN_DOMAIN: [AtomicBool; CORES_USED] = [const { AtomicBool::new(false) }; 
 #[inline(always)]
 fn locked<R>(f: impl FnOnce(&mut Dispatcher) -> R) -> R {
     DISPATCHER.with(|d| {
-        if SMP {
-            d.here = this_core();
-        }
         let result = f(d);
         if SMP && d.kicks != 0 {
             local_intc::interrupt_cores(core::mem::take(&mut d.kicks));
@@ -186,6 +173,16 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
         IN_DOMAIN[this_core()].store(false, Ordering::Release);
         aarch64_cpu::asm::sev();
     }
+    if !decide(frame, f) {
+        idle(frame);
+    }
+}
+
+/// Runs `f` (which ends in a decision for this core, or returns to the
+/// caller), programs the timer once the dispatcher is released, and says
+/// whether this core leaves the kernel for a domain.
+#[inline(always)]
+fn decide(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) -> bool {
     let (running, arm) = locked(|d| {
         f(d, frame);
         (d.leaves_for_domain(), if SMP { d.core().arm.take() } else { None })
@@ -193,9 +190,7 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
     if let Some(deadline) = arm {
         program_timer(deadline);
     }
-    if !running {
-        idle(frame);
-    }
+    running
 }
 
 /// Programs this core's timer for `decision_ns`, the next moment the
@@ -206,7 +201,7 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
 fn program_timer(decision_ns: u64) {
     if SMP {
         DECISION_NS[this_core()].store(decision_ns, Ordering::Relaxed);
-        return timer::set_deadline(decision_ns.min(turn_end(time::now_ns())));
+        return timer::set_deadline(decision_ns.min(time::now_ns().saturating_add(TURN_NS)));
     }
     timer::set_deadline(decision_ns);
 }
@@ -224,7 +219,7 @@ fn turn_ended(pending: Pending) -> bool {
     if now >= decision {
         return false;
     }
-    timer::set_deadline(decision.min(turn_end(now)));
+    timer::set_deadline(decision.min(now.saturating_add(TURN_NS)));
     true
 }
 
@@ -244,16 +239,11 @@ fn idle(frame: &mut TrapFrame) {
         if pending.is_set(CONTROL::GPU) {
             crate::arch::pmu::note_idle_wake();
         }
-        let (running, arm) = locked(|d| {
+        if decide(frame, |d, frame| {
             let now = time::now_ns();
             d.take_interrupts(pending, now);
             d.reschedule(frame, now);
-            (d.leaves_for_domain(), if SMP { d.core().arm.take() } else { None })
-        });
-        if let Some(deadline) = arm {
-            program_timer(deadline);
-        }
-        if running {
+        }) {
             return;
         }
     }
@@ -299,7 +289,9 @@ pub fn start() -> ! {
         if here == 0 {
             d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
             d.enable_interrupts();
-            crate::release_cores();
+            if SMP {
+                crate::release_cores();
+            }
         }
         d.atropos[here].start_periods(now);
         let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
@@ -407,11 +399,7 @@ impl Dispatcher {
     /// one core, which lets the compiler drop the indexing.
     #[inline(always)]
     fn here(&self) -> usize {
-        if SMP {
-            self.here
-        } else {
-            0
-        }
+        this_core()
     }
 
     /// This core's CPU.
@@ -437,12 +425,6 @@ impl Dispatcher {
         let core = self.core_of(index);
         self.kick(core);
         &mut self.atropos[core]
-    }
-
-    /// This core's Atropos.
-    #[inline(always)]
-    fn atropos_here(&mut self) -> &mut Atropos {
-        &mut self.atropos[self.here()]
     }
 
     /// Has `core` decide again when this borrow ends, if it is another.
@@ -676,7 +658,7 @@ impl Dispatcher {
             if now >= end {
                 self.finish(now);
             }
-            let decision = self.atropos_here().schedule(now);
+            let decision = self.atropos[self.here()].schedule(now);
             if trace::ON {
                 self.trace_periods(now);
             }
@@ -778,7 +760,7 @@ impl Dispatcher {
     fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) -> bool {
         if self.rw(index).activations_enabled == 0 {
             self.domain(index).alarm_ns =
-                if SMP { turn_end(now) } else { now.saturating_add(ALARM_RETRY_NS) };
+                if SMP { now.saturating_add(TURN_NS) } else { now.saturating_add(ALARM_RETRY_NS) };
             self.ro(index).alarm_pending = 1;
             self.publish(index, now);
             return true;
@@ -819,7 +801,7 @@ impl Dispatcher {
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
         if let Some(current) = self.core().on_cpu {
             if trace::ON {
-                let used_up = u32::from(self.atropos_here().remain(current) <= 0);
+                let used_up = u32::from(self.atropos[self.here()].remain(current) <= 0);
                 record(now, Kind::Preempt, Some(current), 0, used_up);
             }
             self.domain(current).preemptions += 1;

@@ -101,7 +101,7 @@ impl Dispatcher {
                 let now = time::now_ns();
                 record(now, Kind::Yield, Some(index), 0, 0);
                 if !self.member_gives_up(index, ActivationReason::MemberYielded, u64::MAX, now) {
-                    self.atropos_here().yield_slice(index, now);
+                    self.atropos[self.here()].yield_slice(index, now);
                 }
                 Outcome::GiveUp(ActivationReason::Reactivated, now)
             }
@@ -165,7 +165,7 @@ impl Dispatcher {
         // lets an event's wake-up be decided without a pass.
         record(now, Kind::Block, Some(index), 0, u32::from(until != u64::MAX));
         if !self.member_gives_up(index, ActivationReason::MemberBlocked, until, now) {
-            self.atropos_here().block(index, (until != u64::MAX).then_some(until), now);
+            self.atropos[self.here()].block(index, (until != u64::MAX).then_some(until), now);
         }
         Outcome::GiveUp(ActivationReason::Event, now)
     }

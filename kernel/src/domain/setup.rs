@@ -190,18 +190,6 @@ impl core::fmt::Display for CpuShare {
     }
 }
 
-/// " on core N" after a core's utilisation, when the image uses several.
-struct OnCore(usize, usize);
-
-impl core::fmt::Display for OnCore {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self(_, 1) => Ok(()),
-            Self(core, _) => write!(f, " on core {core}"),
-        }
-    }
-}
-
 /// Runs `f` on the translation tables of domain `index` and their physical
 /// address.
 pub fn with_tables<R>(index: usize, f: impl FnOnce(&mut DomainTables, u64) -> R) -> R {
@@ -268,6 +256,7 @@ pub fn load_all(
             }
         }
     }
+    const ON_CORE: [&str; 4] = [" on core 0", " on core 1", " on core 2", " on core 3"];
     for (core, atropos) in cores.iter().enumerate() {
         let utilisation = atropos.utilisation_ppb();
         log::info!(
@@ -275,7 +264,7 @@ pub fn load_all(
             super::config::IMAGE_NAME,
             utilisation / 1_000_000_000,
             utilisation % 1_000_000_000 / 1_000_000,
-            OnCore(core, cores.len())
+            if cores.len() > 1 { ON_CORE[core] } else { "" }
         );
     }
     count

@@ -81,7 +81,7 @@ pub fn interrupt_cores(cores: u8) {
 /// a bit in it (the core clears it in [`enable_core_irqs`]).
 pub fn wake_core(core: usize) {
     block().mailbox_control[core].set(1);
-    block().mailbox_set[4 * core].set(1);
+    interrupt_cores(1 << core);
 }
 
 /// What is pending at this core (`CONTROL` fields), read once per
