@@ -3,7 +3,8 @@
 //! records to the host.
 //!
 //! A [`Record`] is 16 bytes: a virtual timestamp, a [`Kind`], the domain it
-//! is about and two arguments whose meaning each kind states. The kernel
+//! is about, the core that recorded it and two arguments whose meaning
+//! each kind states. The kernel
 //! keeps its records in a ring whose size the manifest sets
 //! (`[image] trace = "256KiB"`; without it the kernel has no ring and no
 //! trace code at all); a domain's activations library keeps the records of
@@ -41,8 +42,11 @@ pub struct Record {
     pub kind: u8,
     /// The domain it is about (its manifest number); [`NO_DOMAIN`] for none.
     pub domain: u8,
+    /// The core whose kernel recorded it (a domain's own records: 0; its
+    /// domain runs on the core the kernel's records of it name).
+    pub core: u8,
     /// The first argument (see each [`Kind`]).
-    pub a: u16,
+    pub a: u8,
     /// The second argument (see each [`Kind`]).
     pub b: u32,
 }
@@ -52,11 +56,11 @@ pub const NO_DOMAIN: u8 = 0xff;
 
 /// [`Record::a`] of a [`Kind::Dispatch`] that resumed a saved context (no
 /// upcall).
-pub const RESUMED: u16 = 0xffff;
+pub const RESUMED: u8 = 0xff;
 
 /// [`Record::a`] of a [`Kind::Wake`] that no domain's event caused (an
 /// interrupt, or a timeout).
-pub const NO_WAKER: u16 = 0xffff;
+pub const NO_WAKER: u8 = 0xff;
 
 /// The size of a record, in bytes.
 pub const RECORD_SIZE: usize = core::mem::size_of::<Record>();
@@ -100,11 +104,12 @@ pub enum Kind {
     Stop = 11,
     /// The domain was restarted (`domain_restart`).
     Restart = 12,
-    /// Nothing could run: the kernel waited.
+    /// Nothing could run on the record's core: its kernel waited.
     Idle = 13,
-    /// The run ended. The domain it names (if any) held the CPU, and the
-    /// kernel's accounting (its `stats` line) counts its time up to
-    /// `time_ns`, the last scheduling decision.
+    /// The run ended: one record per core the image uses. The domain it
+    /// names (if any) held that core's CPU, and the kernel's accounting
+    /// (its `stats` line) counts its time up to `time_ns`, that core's
+    /// last scheduling decision.
     RunEnd = 14,
     /// The group's scheduler domain donated the CPU (`domain_donate`) to
     /// member `a` for `b` ns at most (`u32::MAX`: that or more).
@@ -194,7 +199,8 @@ impl Record {
         out[..8].copy_from_slice(&self.time_ns.to_le_bytes());
         out[8] = self.kind;
         out[9] = self.domain;
-        out[10..12].copy_from_slice(&self.a.to_le_bytes());
+        out[10] = self.core;
+        out[11] = self.a;
         out[12..].copy_from_slice(&self.b.to_le_bytes());
         out
     }
@@ -210,7 +216,8 @@ impl Record {
             time_ns: word(0..8),
             kind: bytes[8],
             domain: bytes[9],
-            a: word(10..12) as u16,
+            core: bytes[10],
+            a: bytes[11],
             b: word(12..16) as u32,
         }
     }
@@ -272,7 +279,8 @@ mod tests {
 
     #[test]
     fn records_and_headers_round_trip() {
-        let record = Record { time_ns: 0x0102_0304_0506_0708, kind: 7, domain: 3, a: 9, b: 77 };
+        let record =
+            Record { time_ns: 0x0102_0304_0506_0708, kind: 7, domain: 3, core: 2, a: 9, b: 77 };
         assert_eq!(Record::from_bytes(&record.to_bytes()), record);
         let header = SectionHeader { magic: MAGIC, source: KERNEL, reserved: 0, lost: 5, count: 9 };
         assert_eq!(SectionHeader::from_bytes(&header.to_bytes()), Some(header));

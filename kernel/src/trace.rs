@@ -17,8 +17,8 @@
 //! records), read from memory each names in its DCB. Each record goes out
 //! once.
 
-use crate::domain::config::TRACE_RECORDS;
-use crate::sync::KernelCell;
+use crate::domain::config::{CORES_USED, TRACE_RECORDS};
+use crate::sync::{this_core, KernelCell};
 use vesper_abi::layout::MAX_DOMAINS;
 use vesper_abi::trace::{Kind, Record, SectionHeader, KERNEL, MAGIC, NO_DOMAIN, RESUMED};
 
@@ -47,7 +47,7 @@ impl Ring {
 }
 
 static RING: KernelCell<Ring> = KernelCell::new(Ring {
-    records: [Record { time_ns: 0, kind: 0, domain: 0, a: 0, b: 0 }; TRACE_RECORDS],
+    records: [Record { time_ns: 0, kind: 0, domain: 0, core: 0, a: 0, b: 0 }; TRACE_RECORDS],
     written: 0,
     out: 0,
 });
@@ -58,21 +58,24 @@ static RING: KernelCell<Ring> = KernelCell::new(Ring {
 struct Decisions {
     /// Each domain's deadline at the last decision.
     deadlines: [u64; MAX_DOMAINS],
-    /// When the last decision was made.
-    at_ns: u64,
-    /// Whether the domain on the CPU runs in slack time.
-    extra: bool,
+    /// For each core: when its last decision was made.
+    at_ns: [u64; CORES_USED],
+    /// For each core: whether the domain on its CPU runs in slack time.
+    extra: [bool; CORES_USED],
 }
 
-static DECISIONS: KernelCell<Decisions> =
-    KernelCell::new(Decisions { deadlines: [0; MAX_DOMAINS], at_ns: 0, extra: false });
+static DECISIONS: KernelCell<Decisions> = KernelCell::new(Decisions {
+    deadlines: [0; MAX_DOMAINS],
+    at_ns: [0; CORES_USED],
+    extra: [false; CORES_USED],
+});
 
 /// A decision was made at `now`, with these `(deadline, period)` of
 /// every domain that runs: records a period start for each whose
 /// deadline moved.
 pub fn decided(now: u64, deadlines: &[Option<(u64, u64)>; MAX_DOMAINS]) {
     DECISIONS.with(|decisions| {
-        decisions.at_ns = now;
+        decisions.at_ns[this_core()] = now;
         for (index, entry) in deadlines.iter().enumerate() {
             let Some((deadline, period)) = *entry else { continue };
             if decisions.deadlines[index] != deadline {
@@ -83,36 +86,52 @@ pub fn decided(now: u64, deadlines: &[Option<(u64, u64)>; MAX_DOMAINS]) {
     });
 }
 
-/// A domain was dispatched, in slack time if `extra`.
+/// This core dispatched a domain, in slack time if `extra`.
 pub fn note_kind(extra: bool) {
-    DECISIONS.with(|decisions| decisions.extra = extra);
+    DECISIONS.with(|decisions| decisions.extra[this_core()] = extra);
 }
 
 /// Domain `index` keeps the CPU at `now`, in slack time if `extra`: if
 /// that is the other kind of time, it is recorded as a dispatch that
 /// resumes it.
 pub fn runs_on(now: u64, index: usize, extra: bool) {
-    let changed =
-        DECISIONS.with(|decisions| core::mem::replace(&mut decisions.extra, extra) != extra);
+    let changed = DECISIONS
+        .with(|decisions| core::mem::replace(&mut decisions.extra[this_core()], extra) != extra);
     if changed {
         record(now, Kind::Dispatch, Some(index), RESUMED, u32::from(extra));
     }
 }
 
-/// The run ends with `on_cpu` holding the CPU: records where the
-/// kernel's accounting stopped, the last decision.
-pub fn run_end(on_cpu: Option<usize>) {
+/// The run ends with `on_cpu[core]` holding each core's CPU: records,
+/// for each, where the kernel's accounting stopped, its last decision.
+pub fn run_end(on_cpu: [Option<usize>; CORES_USED]) {
     let at = DECISIONS.with(|decisions| decisions.at_ns);
-    record(at, Kind::RunEnd, on_cpu, 0, 0);
+    for (core, on_cpu) in on_cpu.into_iter().enumerate() {
+        push(new_record(at[core], Kind::RunEnd, on_cpu, core, 0, 0));
+    }
 }
 
-/// Records `kind` about `domain` (`None`: no domain) at `time_ns`.
+/// Records `kind` about `domain` (`None`: no domain) at `time_ns`, as
+/// this core.
 #[inline(always)]
-pub fn record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u16, b: u32) {
+pub fn record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u8, b: u32) {
     if ON {
-        let domain = domain.map_or(NO_DOMAIN, |d| d.min(usize::from(NO_DOMAIN - 1)) as u8);
-        push(Record { time_ns, kind: kind as u8, domain, a, b });
+        push(new_record(time_ns, kind, domain, this_core(), a, b));
     }
+}
+
+/// The record of `kind` about `domain` at `time_ns` that `core` makes.
+#[inline(always)]
+fn new_record(
+    time_ns: u64,
+    kind: Kind,
+    domain: Option<usize>,
+    core: usize,
+    a: u8,
+    b: u32,
+) -> Record {
+    let domain = domain.map_or(NO_DOMAIN, |d| d.min(usize::from(NO_DOMAIN - 1)) as u8);
+    Record { time_ns, kind: kind as u8, domain, core: core as u8, a, b }
 }
 
 /// Puts `record` in the ring; under QEMU a full ring goes out first.

@@ -85,6 +85,8 @@ pub struct DomainTime {
 pub struct DomainSpan {
     /// The domain's number (manifest order).
     pub domain: usize,
+    /// The core it ran on.
+    pub core: usize,
     /// When it got the CPU.
     pub start_ns: u64,
     /// When it lost it.
@@ -157,9 +159,13 @@ pub fn run_under_atropos(
             Some(last) if last.domain == index && last.extra == extra && last.end_ns == start => {
                 last.end_ns = now;
             }
-            _ if now > start => {
-                spans.push(DomainSpan { domain: index, start_ns: start, end_ns: now, extra })
-            }
+            _ if now > start => spans.push(DomainSpan {
+                domain: index,
+                core: 0,
+                start_ns: start,
+                end_ns: now,
+                extra,
+            }),
             _ => {}
         }
         on_cpu = Some(index);
@@ -211,7 +217,7 @@ fn run_on_cores(
         for (index, time) in part.times.into_iter().enumerate().filter(|(i, _)| on_core(*i)) {
             run.times[index] = time;
         }
-        run.spans.extend(part.spans);
+        run.spans.extend(part.spans.into_iter().map(|span| DomainSpan { core, ..span }));
     }
     run.spans.sort_by_key(|span| (span.start_ns, span.domain));
     Ok(run)

@@ -18,6 +18,7 @@ use crate::{CpuShare, JobRow, SimConfig, SimResult, Span};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use vesper_abi::dcb::Accounting;
+use vesper_abi::layout::CORES;
 use vesper_abi::trace::{
     Kind, Record, SectionHeader, HEADER_SIZE, KERNEL, LINE_PREFIX, RECORD_SIZE, RESUMED,
 };
@@ -88,17 +89,22 @@ impl Recorded {
         Ok(bytes)
     }
 
-    /// When the kernel's accounting stopped: the `RunEnd` record's time,
-    /// else the last record's.
+    /// When the kernel's accounting stopped: the last `RunEnd` record's
+    /// time (one per core), else the last record's.
     pub fn end_ns(&self) -> u64 {
-        let end = self.kernel.records.iter().rev().find(|r| r.kind == Kind::RunEnd as u8);
-        end.or(self.kernel.records.last()).map_or(0, |record| record.time_ns)
+        let ends = self.kernel.records.iter().filter(|r| r.kind == Kind::RunEnd as u8);
+        let end = ends.map(|record| record.time_ns).max();
+        end.or(self.kernel.records.last().map(|record| record.time_ns)).unwrap_or(0)
     }
 
-    /// Who held the CPU when, from the kernel's records, in time order.
+    /// Who held each core's CPU when, from the kernel's records, in time
+    /// order. A domain's turn ends at its next `Preempt`, `Block`,
+    /// `Yield`, `Fault` or `Stop` (which another core may record: a stop
+    /// of a domain it does not run), or at its core's next `Dispatch`,
+    /// `Idle` or `RunEnd`.
     pub fn domain_spans(&self) -> Vec<DomainSpan> {
         let mut spans = Vec::new();
-        let mut open: Option<DomainSpan> = None;
+        let mut open: [Option<DomainSpan>; CORES] = [None; CORES];
         let mut close = |open: &mut Option<DomainSpan>, at: u64| {
             if let Some(mut span) = open.take() {
                 span.end_ns = at.max(span.start_ns);
@@ -109,6 +115,7 @@ impl Recorded {
         };
         for record in &self.kernel.records {
             let Some(kind) = Kind::from_number(record.kind) else { continue };
+            let Some(core) = open.get_mut(usize::from(record.core)) else { continue };
             let domain = usize::from(record.domain);
             let ends_its_turn = matches!(
                 kind,
@@ -116,22 +123,31 @@ impl Recorded {
             );
             match kind {
                 Kind::Dispatch => {
-                    close(&mut open, record.time_ns);
-                    open = Some(DomainSpan {
+                    close(core, record.time_ns);
+                    *core = Some(DomainSpan {
                         domain,
+                        core: usize::from(record.core),
                         start_ns: record.time_ns,
                         end_ns: record.time_ns,
                         extra: record.b == 1,
                     });
                 }
-                Kind::Idle | Kind::RunEnd => close(&mut open, record.time_ns),
-                _ if ends_its_turn && open.is_some_and(|span| span.domain == domain) => {
-                    close(&mut open, record.time_ns);
+                Kind::Idle | Kind::RunEnd => close(core, record.time_ns),
+                _ if ends_its_turn => {
+                    if let Some(running) =
+                        open.iter_mut().find(|span| span.is_some_and(|span| span.domain == domain))
+                    {
+                        close(running, record.time_ns);
+                    }
                 }
                 _ => {}
             }
         }
-        close(&mut open, self.end_ns());
+        let end = self.end_ns();
+        for core in &mut open {
+            close(core, end);
+        }
+        spans.sort_by_key(|span| (span.start_ns, span.core));
         spans
     }
 
@@ -216,13 +232,13 @@ impl Recorded {
 /// none of the `specs` manifest threads (a domain's main thread) keep an
 /// id past them, so that they name no task.
 fn by_spec(records: &[Record], specs: usize) -> Vec<Record> {
-    let mut spec_of: BTreeMap<u16, u16> = BTreeMap::new();
+    let mut spec_of: BTreeMap<u8, u8> = BTreeMap::new();
     for record in records.iter().filter(|r| r.kind == Kind::ThreadSpec as u8) {
-        if let Ok(spec) = u16::try_from(record.b) {
+        if let Ok(spec) = u8::try_from(record.b) {
             spec_of.insert(record.a, spec);
         }
     }
-    let unnamed = u16::try_from(specs).unwrap_or(u16::MAX);
+    let unnamed = u8::try_from(specs).unwrap_or(u8::MAX);
     records
         .iter()
         .map(|record| Record { a: spec_of.get(&record.a).copied().unwrap_or(unnamed), ..*record })

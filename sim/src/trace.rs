@@ -6,9 +6,12 @@
 //!   the domain's CPU time (slices named `guaranteed` or `extra`) and track
 //!   N + 1 its thread N (slices `job K` while it runs), with instant events
 //!   at each release and at each deadline missed. Times are microseconds,
-//!   as the format has them, with nanosecond decimals.
+//!   as the format has them, with nanosecond decimals. A last process,
+//!   `cores`, has a track per core the image uses, its slices named after
+//!   the domain that held that core's CPU.
 //! - [`gantt_svg`]: a Gantt chart over a window: a row per domain
-//!   (guaranteed time dark, extra time light) and beneath it a row per
+//!   (guaranteed time dark, extra time light; labelled with its core when
+//!   the image uses several) and beneath it a row per
 //!   thread, releases as ticks above the row, deadlines as ticks below,
 //!   missed deadlines in red.
 //! - [`jobs_csv`]: one line per job: release, start, finish, deadline,
@@ -66,13 +69,29 @@ pub fn trace_json(result: &ImageResult) -> String {
             r#"{{"ph":"M","name":"thread_name","pid":{pid},"tid":0,"args":{{"name":"CPU"}}}}"#
         ));
     }
+    let cores = pid(result.domains.len());
+    events.push(format!(
+        r#"{{"ph":"M","name":"process_name","pid":{cores},"tid":0,"args":{{"name":"cores"}}}}"#
+    ));
+    let mut used: Vec<usize> = result.spans.iter().map(|span| span.core).collect();
+    used.sort_unstable();
+    used.dedup();
+    for core in used {
+        events.push(format!(
+            r#"{{"ph":"M","name":"thread_name","pid":{cores},"tid":{core},"args":{{"name":"core {core}"}}}}"#
+        ));
+    }
     for span in &result.spans {
         let kind = if span.extra { "extra" } else { "guaranteed" };
+        let (start, length) = (us(span.start_ns), us(span.end_ns - span.start_ns));
         events.push(format!(
-            r#"{{"ph":"X","name":"{kind}","cat":"domain","pid":{},"tid":0,"ts":{},"dur":{}}}"#,
+            r#"{{"ph":"X","name":"{kind}","cat":"domain","pid":{},"tid":0,"ts":{start},"dur":{length}}}"#,
             pid(span.domain),
-            us(span.start_ns),
-            us(span.end_ns - span.start_ns)
+        ));
+        let name = result.domains.get(span.domain).map_or("?", |(name, _)| name.as_str());
+        events.push(format!(
+            r#"{{"ph":"X","name":"{name}","cat":"core","pid":{cores},"tid":{},"ts":{start},"dur":{length},"args":{{"time":"{kind}"}}}}"#,
+            span.core,
         ));
     }
     for (domain, threads) in thread_domains(result) {
@@ -163,6 +182,7 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
         }
     }
     let height = HEADER + ROW * rows.len() as f64 + 10.0;
+    let several_cores = result.spans.iter().any(|span| span.core != 0);
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" \
          font-family=\"monospace\" font-size=\"11\">\n\
@@ -189,7 +209,12 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
     for (row, &(domain, thread)) in rows.iter().enumerate() {
         let top = HEADER + ROW * row as f64;
         let label = match thread {
-            None => result.domains[domain].0.clone(),
+            None => match result.spans.iter().find(|span| span.domain == domain) {
+                Some(span) if several_cores => {
+                    format!("{} (core {})", result.domains[domain].0, span.core)
+                }
+                _ => result.domains[domain].0.clone(),
+            },
             Some((sim, t)) => format!("  {}", sim.tasks[t].name),
         };
         let _ = writeln!(svg, "<text x=\"4\" y=\"{:.2}\">{label}</text>", top + ROW * 0.65);

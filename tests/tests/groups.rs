@@ -196,7 +196,7 @@ fn a_spinning_member_never_runs_past_its_budget() {
         let budget = u64::from(record.b);
         let end = records[at..].iter().find(|r| is(r, Kind::DonationEnd));
         let Some(end) = end else { continue };
-        check(&run, u16::from(end.domain) == record.a, "a donation ends for its member");
+        check(&run, end.domain == record.a, "a donation ends for its member");
         let why = ActivationReason::from_number(u64::from(end.a));
         check(
             &run,
@@ -261,7 +261,7 @@ fn a_member_s_interrupt_wakes_its_scheduler_which_runs_it() {
                 .find(|r| is(r, Kind::Donate) || is(r, Kind::DonationEnd));
             check(
                 &run,
-                donated.is_some_and(|r| is(r, Kind::Donate) && r.a == u16::from(timer)),
+                donated.is_some_and(|r| is(r, Kind::Donate) && r.a == timer),
                 &format!("the driver runs only on time donated to it (at {} ns)", record.time_ns),
             );
         }
@@ -271,11 +271,9 @@ fn a_member_s_interrupt_wakes_its_scheduler_which_runs_it() {
         // The scheduler hears of it and donates to the driver.
         let after = &records[at..];
         let woken = after.iter().position(|r| {
-            is(r, Kind::Dispatch)
-                && r.domain == group
-                && r.a == ActivationReason::MemberWoken as u16
+            is(r, Kind::Dispatch) && r.domain == group && r.a == ActivationReason::MemberWoken as u8
         });
-        let donated = after.iter().position(|r| is(r, Kind::Donate) && r.a == u16::from(timer));
+        let donated = after.iter().position(|r| is(r, Kind::Donate) && r.a == timer);
         if let (Some(woken), Some(donated)) = (woken, donated) {
             if woken < donated {
                 served += 1;

@@ -1,7 +1,8 @@
 //! The kernel's scheduling trace (`[image] trace`, `cargo xtask trace`):
 //! one traced boot of `tests/manifests/trace.toml`, whose records must add
 //! up to exactly what the kernel's `stats` lines report, and whose files
-//! must load in the tools they are for. An image without `trace` has no
+//! must load in the tools they are for; the same of a run on four cores,
+//! core by core. An image without `trace` has no
 //! trace code at all.
 
 use object::{Object, ObjectSymbol};
@@ -37,13 +38,13 @@ fn check(run: &TracedRun, condition: bool, what: &str) {
     assert!(condition, "{what}\n--- console ---\n{}", run.console);
 }
 
-#[test]
-fn the_kernels_records_add_up_to_its_stats_lines_exactly() {
-    let run = traced();
+/// Checks that `run`'s kernel records add up to exactly what its `stats`
+/// lines report, for each of its `domains` domains.
+fn check_against_stats_lines(run: &TracedRun, domains: usize) {
     let stats: Vec<StatsLine> = run.console.lines().filter_map(StatsLine::parse).collect();
-    check(run, stats.len() == 3, "a stats line per domain");
+    check(run, stats.len() == domains, "a stats line per domain");
     check(run, run.recorded.kernel.lost == 0, "nothing lost: the ring goes out as it fills");
-    let times = run.recorded.domain_times(3);
+    let times = run.recorded.domain_times(domains);
     for (index, line) in stats.iter().enumerate() {
         let traced = &times[index].time;
         for (what, from_trace, reported) in [
@@ -61,9 +62,42 @@ fn the_kernels_records_add_up_to_its_stats_lines_exactly() {
             );
         }
     }
+}
+
+#[test]
+fn the_kernels_records_add_up_to_its_stats_lines_exactly() {
+    let run = traced();
+    check_against_stats_lines(run, 3);
     let spans = run.recorded.domain_spans();
     check(run, spans.windows(2).all(|w| w[0].end_ns <= w[1].start_ns), "one domain at a time");
     check(run, spans.iter().any(|s| s.extra), "b runs in slack time");
+    check(run, spans.iter().all(|s| s.core == 0), "one core");
+}
+
+#[test]
+fn a_four_core_run_is_traced_core_by_core() {
+    let root = xtask::workspace_root();
+    let out = root.join("target").join("test-traces").join("cores");
+    let manifest = root.join("tests/manifests/cores-shares.toml");
+    let run = run_traced(&root, &manifest, &out, None).expect("the traced run");
+    check_against_stats_lines(&run, run.manifest.domains.len());
+    let spans = run.recorded.domain_spans();
+    for (index, domain) in run.manifest.domains.iter().enumerate() {
+        let on = |span: &&vesper_sim::image::DomainSpan| span.domain == index;
+        check(&run, spans.iter().filter(on).all(|s| s.core == domain.core), "on its own core");
+        check(&run, spans.iter().any(|s| s.domain == index), "every domain ran");
+    }
+    for core in 0..4 {
+        let mine: Vec<_> = spans.iter().filter(|s| s.core == core).collect();
+        let apart = mine.windows(2).all(|w| w[0].end_ns <= w[1].start_ns);
+        check(&run, apart, &format!("one domain at a time on core {core}"));
+    }
+    let result = run.recorded.image_result(&run.manifest);
+    vesper_sim::write_trace(&result, &out, (0, run.recorded.end_ns())).unwrap();
+    let json = std::fs::read_to_string(out.join("trace.json")).unwrap();
+    for core in 0..4 {
+        check(&run, json.contains(&format!("\"name\":\"core {core}\"")), "a track per core");
+    }
 }
 
 #[test]

@@ -616,7 +616,7 @@ impl Dispatcher {
                 }
                 ro.reason = reason as u64;
                 ro.fp_live = fp_live.into();
-                record(now, Kind::Dispatch, Some(index), reason as u16, extra);
+                record(now, Kind::Dispatch, Some(index), reason as u8, extra);
                 user::load_upcall(frame, pc, sp, dcb, reason as u64);
             }
         }
@@ -822,7 +822,7 @@ impl Dispatcher {
         }
         report::print(self, now);
         if trace::ON {
-            trace::run_end(self.core().on_cpu);
+            trace::run_end(core::array::from_fn(|core| self.cores[core].on_cpu));
             self.flush_trace(None);
             trace::close();
         }
