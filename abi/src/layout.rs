@@ -37,6 +37,10 @@ pub const CORES: usize = 4;
 /// kernel keeps the regions a domain has mapped as 32-bit sets, and the
 /// builder refuses an image with more.
 pub const MAX_REGIONS: usize = 32;
+/// The most interrupts an image can deliver to domains (each interrupt the
+/// manifests' domains take counts once, however many take it): the
+/// builder refuses an image with more.
+pub const MAX_IRQS: usize = 32;
 
 /// The base address of domain `index`'s slot.
 pub const fn slot_base(index: usize) -> u64 {

@@ -54,13 +54,21 @@ pub fn write_image(dir: &Path, manifest: &Manifest, domains: &[PlacedDomain]) ->
 /// Runs the kernel's boot check (`vesper_abi::image_check`) on every
 /// domain of `image`: an entry the kernel would refuse is a builder bug,
 /// caught here with the kernel's reason rather than at boot. The kernel's
-/// own end is not known yet; the kernel checks the slots against it.
+/// own end is not known yet; the kernel checks the slots against it. An
+/// image taking more interrupts than the kernel delivers is refused.
 fn check_as_the_kernel_will(manifest: &Manifest, image: &ImageConfig) -> Result<()> {
     let board = BoardLimits {
         kernel_end: 0,
         ram_end: manifest.board.memory.ram.end,
         irq_lines: crate::board::MAX_INTERRUPT + 1,
     };
+    if image.irqs.len() > vesper_abi::layout::MAX_IRQS {
+        anyhow::bail!(
+            "the image's domains take {} interrupts; the kernel delivers at most {}",
+            image.irqs.len(),
+            vesper_abi::layout::MAX_IRQS
+        );
+    }
     for (index, domain) in image.domains.iter().enumerate() {
         if let Err(error) = image.check_domain(index, &board) {
             anyhow::bail!(
@@ -225,6 +233,18 @@ pub static IMAGE: ImageConfig = ImageConfig {
     trace_records: TRACE_RECORDS,
 };
 ";
+
+    #[test]
+    fn an_image_taking_more_interrupts_than_the_kernel_delivers_is_refused() {
+        let manifest = manifest(None);
+        let irq = vesper_abi::image::IrqConfig { name: "x.irq", line: 1, owners: &[] };
+        let irqs: &'static [_] = Vec::leak(vec![irq; vesper_abi::layout::MAX_IRQS + 1]);
+        let image = ImageConfig { irqs, ..image_config(&manifest, &[]) };
+        let error = check_as_the_kernel_will(&manifest, &image).unwrap_err().to_string();
+        assert_eq!(error, "the image's domains take 33 interrupts; the kernel delivers at most 32");
+        let image = ImageConfig { irqs: &irqs[1..], ..image };
+        assert!(check_as_the_kernel_will(&manifest, &image).is_ok());
+    }
 
     #[test]
     fn without_run_for_the_kernel_runs_until_halted() {

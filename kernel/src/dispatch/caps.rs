@@ -52,23 +52,16 @@ impl Dispatcher {
         {
             // A supervisor's capability to a domain that did not start:
             // no capability ever names a domain that is not loaded.
-            if let Object::Domain { domain: target } | Object::Reservation { domain: target } =
-                cap.object
-            {
-                if self.started(target).is_none() {
-                    log::error!(
-                        "domain {}: capability {name} left out: its domain did not start",
-                        config.name
-                    );
-                    continue;
-                }
-            }
-            if self.caps.insert(index, cap).is_err() {
-                log::error!(
-                    "domain {}: capability {name} left out: its table is full",
-                    config.name
-                );
-            }
+            let gone = matches!(cap.object, Object::Domain { domain } | Object::Reservation { domain }
+                if self.started(domain).is_none());
+            let why = if gone {
+                "its domain did not start"
+            } else if self.caps.insert(index, cap).is_err() {
+                "its table is full"
+            } else {
+                continue;
+            };
+            log::error!("domain {}: capability {name} left out: {why}", config.name);
         }
         self.sync_regions(index);
         self.mirror(index);

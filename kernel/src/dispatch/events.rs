@@ -23,8 +23,7 @@ use vesper_abi::trace::{Kind, NO_WAKER};
 use vesper_kernel_core::atropos::MAX_DOMAINS;
 use vesper_kernel_core::cap::Object;
 
-/// The most interrupts an image can deliver to domains.
-pub const MAX_IRQS: usize = 32;
+pub use vesper_abi::layout::MAX_IRQS;
 
 /// A set of domains, by number.
 pub type DomainSet = vesper_kernel_core::bitset::IndexSet<MAX_DOMAINS>;
@@ -79,17 +78,11 @@ impl Dispatcher {
         if let Some(owner) = IRQS.iter().flat_map(|irq| irq.owners).next() {
             local_intc::route_peripherals_to(self.core_of(owner.domain));
         }
-        for (irq, config) in IRQS.iter().enumerate() {
-            if irq >= MAX_IRQS {
-                log::error!(
-                    "interrupt {}: not delivered: the kernel takes {MAX_IRQS}",
-                    config.name
-                );
-            } else {
-                self.irq_owners[irq] = self.live_owners(irq);
-                if !self.irq_owners[irq].is_empty() {
-                    intc::enable(config.line);
-                }
+        // The builder refuses an image with more than MAX_IRQS.
+        for (irq, config) in IRQS.iter().enumerate().take(MAX_IRQS) {
+            self.irq_owners[irq] = self.live_owners(irq);
+            if !self.irq_owners[irq].is_empty() {
+                intc::enable(config.line);
             }
         }
     }

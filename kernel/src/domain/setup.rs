@@ -3,7 +3,7 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{DomainConfig, DOMAINS, IMAGE, REGIONS};
+use super::config::{DomainConfig, DOMAINS, IMAGE};
 use super::Domain;
 use crate::arch::cache;
 use crate::arch::user::ttbr0;
@@ -210,21 +210,9 @@ pub fn load_all(
     now: u64,
 ) -> usize {
     let mut count = 0;
-    if REGIONS.len() > MAX_REGIONS {
-        log::error!(
-            "the image has {} regions; the kernel holds {MAX_REGIONS}, and a domain \
-             given any region past them is not started",
-            REGIONS.len()
-        );
-    }
+    // A domain past the kernel's tables, or given a region past them,
+    // fails its check (`BadSlot`, `BadCapability`) and is not started.
     for (index, config) in DOMAINS.iter().enumerate() {
-        if index >= MAX_DOMAINS {
-            log::error!(
-                "domain {}: not started: the kernel holds {MAX_DOMAINS} domains",
-                config.name
-            );
-            continue;
-        }
         // Each core's Atropos numbers every domain and admits those placed
         // on it; the others take a number they never pick.
         let here = config.core;
