@@ -11,7 +11,8 @@
 //!   the domain that held that core's CPU.
 //! - [`gantt_svg`]: a Gantt chart over a window: a row per domain
 //!   (guaranteed time dark, extra time light; labelled with its core when
-//!   the image uses several) and beneath it a row per
+//!   the image uses several, and then first a row per core, coloured by
+//!   the domain that held it) and beneath it a row per
 //!   thread, releases as ticks above the row, deadlines as ticks below,
 //!   missed deadlines in red.
 //! - [`jobs_csv`]: one line per job: release, start, finish, deadline,
@@ -166,6 +167,21 @@ const ROW: f64 = 24.0;
 /// Pixels above the first row, for the time axis.
 const HEADER: f64 = 30.0;
 
+/// A row of the Gantt chart.
+#[derive(Clone, Copy)]
+enum Row<'a> {
+    /// Who held core N's CPU (when the image uses several cores).
+    Core(usize),
+    /// A domain's CPU time.
+    Domain(usize),
+    /// Thread N of a thread domain, with its domain's result.
+    Thread(&'a SimResult, usize),
+}
+
+/// The colours of domains in the cores' rows, by domain number.
+const DOMAIN_COLOURS: [&str; 8] =
+    ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
+
 /// A Gantt chart of `result` over `from_ns..to_ns`, as SVG.
 pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
     let to_ns = to_ns.max(from_ns + 1);
@@ -173,16 +189,23 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
         LABELS + (ns.clamp(from_ns, to_ns) - from_ns) as f64 * PLOT_WIDTH / (to_ns - from_ns) as f64
     };
     let threads: Vec<(usize, &SimResult)> = thread_domains(result).collect();
-    // Rows: each domain, then its threads (with their domain's result).
-    let mut rows: Vec<(usize, Option<(&SimResult, usize)>)> = Vec::new();
+    let core_of = |domain: usize| result.spans.iter().find(|s| s.domain == domain).map(|s| s.core);
+    let several_cores = result.spans.iter().any(|span| span.core != 0);
+    // Rows: each core's, with several; then each domain, then its threads.
+    let mut rows: Vec<Row> = Vec::new();
+    if several_cores {
+        let mut cores: Vec<usize> = result.spans.iter().map(|span| span.core).collect();
+        cores.sort_unstable();
+        cores.dedup();
+        rows.extend(cores.into_iter().map(Row::Core));
+    }
     for domain in 0..result.domains.len() {
-        rows.push((domain, None));
+        rows.push(Row::Domain(domain));
         if let Some((_, sim)) = threads.iter().find(|(d, _)| *d == domain) {
-            rows.extend((0..sim.tasks.len()).map(|t| (domain, Some((*sim, t)))));
+            rows.extend((0..sim.tasks.len()).map(|t| Row::Thread(sim, t)));
         }
     }
     let height = HEADER + ROW * rows.len() as f64 + 10.0;
-    let several_cores = result.spans.iter().any(|span| span.core != 0);
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" \
          font-family=\"monospace\" font-size=\"11\">\n\
@@ -206,16 +229,17 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
             crate::format_duration(ns)
         );
     }
-    for (row, &(domain, thread)) in rows.iter().enumerate() {
+    for (row, &kind) in rows.iter().enumerate() {
         let top = HEADER + ROW * row as f64;
-        let label = match thread {
-            None => match result.spans.iter().find(|span| span.domain == domain) {
-                Some(span) if several_cores => {
-                    format!("{} (core {})", result.domains[domain].0, span.core)
+        let label = match kind {
+            Row::Core(core) => format!("core {core}"),
+            Row::Domain(domain) => match core_of(domain) {
+                Some(core) if several_cores => {
+                    format!("{} (core {core})", result.domains[domain].0)
                 }
                 _ => result.domains[domain].0.clone(),
             },
-            Some((sim, t)) => format!("  {}", sim.tasks[t].name),
+            Row::Thread(sim, t) => format!("  {}", sim.tasks[t].name),
         };
         let _ = writeln!(svg, "<text x=\"4\" y=\"{:.2}\">{label}</text>", top + ROW * 0.65);
         let bar = |svg: &mut String, start: u64, end: u64, fill: &str, class: &str| {
@@ -231,15 +255,22 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
                 ROW - 8.0
             );
         };
-        match thread {
-            None => {
+        match kind {
+            Row::Core(core) => {
+                for span in result.spans.iter().filter(|s| s.core == core) {
+                    let fill = DOMAIN_COLOURS[span.domain % DOMAIN_COLOURS.len()];
+                    let class = format!("domain-{}", span.domain);
+                    bar(&mut svg, span.start_ns, span.end_ns, fill, &class);
+                }
+            }
+            Row::Domain(domain) => {
                 for span in result.spans.iter().filter(|s| s.domain == domain) {
                     let (fill, class) =
                         if span.extra { ("#9ecae1", "extra") } else { ("#2171b5", "guaranteed") };
                     bar(&mut svg, span.start_ns, span.end_ns, fill, class);
                 }
             }
-            Some((sim, t)) => {
+            Row::Thread(sim, t) => {
                 for span in sim.trace.iter().filter(|s| s.thread == t) {
                     bar(&mut svg, span.start_ns, span.end_ns, "#41ab5d", "run");
                 }

@@ -125,3 +125,73 @@ fn the_jobs_csv_has_a_line_per_job_and_runs_repeat_byte_for_byte() {
     assert_eq!(gantt_svg(&result, 0, 100_000_000), gantt_svg(&again, 0, 100_000_000));
     assert_eq!(csv, jobs_csv(&again));
 }
+
+/// Three spinning domains on two cores, one taking core 1's slack.
+const TWO_CORES: &str = r#"
+[image]
+run-for = "50ms"
+
+[[domain]]
+name = "a"
+program = "spin"
+period = "10ms"
+slice = "4ms"
+
+[[domain]]
+name = "b"
+program = "spin"
+period = "5ms"
+slice = "1ms"
+core = 1
+
+[[domain]]
+name = "c"
+program = "spin"
+period = "10ms"
+slice = "2ms"
+extra = true
+core = 1
+"#;
+
+#[test]
+fn a_run_on_two_cores_is_drawn_core_by_core() {
+    let manifest = Manifest::parse_any_program(TWO_CORES, Path::new("images/two.toml")).unwrap();
+    let config = PolicyConfig { quantum_ns: 1_000_000, seed: 1 };
+    let result = simulate_image(&manifest, None, config, 50_000_000).unwrap();
+    for (index, domain) in manifest.domains.iter().enumerate() {
+        let spans = result.spans.iter().filter(|s| s.domain == index);
+        assert!(
+            spans.clone().all(|s| s.core == domain.core),
+            "{} on core {}",
+            domain.name,
+            domain.core
+        );
+    }
+    let svg = gantt_svg(&result, 0, 50_000_000);
+    let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let labels: Vec<&str> = document.descendants().filter_map(|n| n.text()).collect();
+    for label in ["core 0", "core 1", "a (core 0)", "b (core 1)", "c (core 1)"] {
+        assert!(labels.contains(&label), "{label} in {labels:?}");
+    }
+    // The cores' rows hold what the domains' rows hold, coloured by domain.
+    let width = |class: &str| -> f64 {
+        document
+            .descendants()
+            .filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some(class))
+            .map(|n| n.attribute("width").unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    let domains_px = width("guaranteed") + width("extra");
+    let cores_px = width("domain-0") + width("domain-1") + width("domain-2");
+    assert!((domains_px - cores_px).abs() < 0.01, "{domains_px} against {cores_px}");
+    // Core 1 is never idle: b's and c's bars fill its 1000 pixels.
+    assert!((width("domain-1") + width("domain-2") - 1000.0).abs() < 0.01);
+    let json: serde_json::Value = serde_json::from_str(&trace_json(&result)).unwrap();
+    let events = json["traceEvents"].as_array().unwrap();
+    let on_core = |core: u64| -> f64 {
+        let slices = events.iter().filter(|e| e["cat"] == "core" && e["tid"] == core);
+        slices.map(|e| e["dur"].as_f64().unwrap()).sum()
+    };
+    assert!((on_core(1) - 50_000.0).abs() < 0.001, "core 1 busy for the whole run");
+    assert!((on_core(0) - 20_000.0).abs() < 0.001, "core 0 holds a's 4 ms of every 10");
+}

@@ -1,7 +1,8 @@
 //! `cargo xtask figures`: every figure of docs/tutorial.md, drawn from
 //! `images/tutorial.toml` by the commands the tutorial teaches, the
 //! screen of `images/timeline.toml` (`cargo xtask screenshot`), and the
-//! timeline of a group (`images/groups.toml`, traced) into
+//! timeline of a group (`images/groups.toml`, traced), that of the
+//! four-core demo (`images/four-cores.toml`, traced) into
 //! `docs/figures/` (and the comparison's table into the tutorial itself,
 //! between its markers). A test draws them again and fails if they
 //! differ: the figures cannot drift from the code.
@@ -47,6 +48,13 @@ pub const GROUP_FILE: &str = "groups-qemu.svg";
 /// The window it shows: two of the group's periods after its first.
 const GROUP_WINDOW_NS: (u64, u64) = (10_000_000, 40_000_000);
 
+/// The four-core demo whose timeline docs/architecture.md shows.
+pub const CORES_MANIFEST: &str = "images/four-cores.toml";
+/// That timeline's file name in [`DIR`].
+pub const CORES_FILE: &str = "four-cores-qemu.svg";
+/// The window it shows: 10 ms of the ping-pong, after the first 10.
+const CORES_WINDOW_NS: (u64, u64) = (10_000_000, 20_000_000);
+
 /// The figures, by file name, and the tutorial's table.
 pub struct Figures {
     /// Each figure: its file name in [`DIR`] and its bytes (SVG text, or
@@ -77,12 +85,16 @@ pub fn draw(root: &Path, scratch: &Path) -> Result<Figures> {
     screenshot(root, &root.join(SCREEN_MANIFEST), SCREEN_AT_NS, &png, timeout)?;
     let bytes = std::fs::read(&png).with_context(|| format!("reading {}", png.display()))?;
     files.push((SCREEN_FILE, bytes));
-    let group = run_traced(root, &root.join(GROUP_MANIFEST), &scratch.join("groups"), None)?;
-    let result = group.recorded.image_result(&group.manifest);
-    let start = group.recorded.kernel.records.iter().find(|r| r.kind == PERIOD_START);
-    let result = result.shifted(start.map_or(0, |record| record.time_ns));
-    let (from, to) = GROUP_WINDOW_NS;
-    files.push((GROUP_FILE, gantt_svg(&result, from, to).into_bytes()));
+    for (manifest, file, (from, to)) in [
+        (GROUP_MANIFEST, GROUP_FILE, GROUP_WINDOW_NS),
+        (CORES_MANIFEST, CORES_FILE, CORES_WINDOW_NS),
+    ] {
+        let run = run_traced(root, &root.join(manifest), &scratch.join(file), None)?;
+        let result = run.recorded.image_result(&run.manifest);
+        let start = run.recorded.kernel.records.iter().find(|r| r.kind == PERIOD_START);
+        let result = result.shifted(start.map_or(0, |record| record.time_ns));
+        files.push((file, gantt_svg(&result, from, to).into_bytes()));
+    }
     let mut runs = Vec::new();
     for policy in [PolicyKind::Edf, PolicyKind::RoundRobin, PolicyKind::Fifo] {
         runs.push(run_policy(root, &manifest, policy, &scratch.join(policy.name()), run_ns)?);
