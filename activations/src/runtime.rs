@@ -449,10 +449,15 @@ fn event_counts() -> [u64; EVENT_SLOTS] {
     core::array::from_fn(event_count)
 }
 
-/// The DCB's `events_total`.
+/// The DCB's `events_total`. The counts read after it are at least as
+/// new: the kernel, perhaps on another core, writes a count before the
+/// total, and the fence keeps this core from reading them the other way
+/// round.
 fn events_total() -> u64 {
     // SAFETY: as in `event_count`.
-    unsafe { core::ptr::read_volatile(&dcb().events_total) }
+    let total = unsafe { core::ptr::read_volatile(&dcb().events_total) };
+    core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+    total
 }
 
 /// Sleeps for `duration_ns`.

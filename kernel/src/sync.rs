@@ -18,6 +18,15 @@ use core::sync::atomic::{AtomicU32, Ordering};
 /// Whether this image runs domains on more than one core.
 pub const SMP: bool = CORES_USED > 1;
 
+/// Wakes the cores waiting in `wfe` for a store this core made: the
+/// `dsb` makes the store visible to them before the event reaches them,
+/// so that none reads the old value and goes back to waiting.
+#[inline(always)]
+pub fn signal() {
+    aarch64_cpu::asm::barrier::dsb(aarch64_cpu::asm::barrier::ISHST);
+    aarch64_cpu::asm::sev();
+}
+
 /// The core running this code: 0 in an image that uses core 0 only.
 #[inline(always)]
 pub fn this_core() -> usize {
@@ -76,7 +85,7 @@ impl<T> KernelCell<T> {
         self.holder.store(0, Ordering::Relaxed);
         if SMP {
             self.serving.store(ticket.wrapping_add(1), Ordering::Release);
-            aarch64_cpu::asm::sev();
+            signal();
         }
         result
     }

@@ -34,7 +34,24 @@ fn numbers(line: &str) -> Vec<u64> {
 
 #[test]
 fn timer_clients_get_every_alarm_never_early_and_a_hostile_one_is_dropped() {
-    let run = run("tests/manifests/timer-service.toml");
+    timer_service_serves_its_clients("tests/manifests/timer-service.toml", 100);
+}
+
+#[test]
+fn the_timer_service_serves_clients_on_other_cores_as_on_one() {
+    // Under QEMU the cores take turns on one thread (docs/testing.md,
+    // "Four cores under -icount"): a wake-up that needs the driver's core,
+    // then the client's, can wait for a few turns of the others. Before
+    // idle cores stopped ticking, the driver's core starved and wake-ups
+    // came up to 77 ms late.
+    timer_service_serves_its_clients("tests/manifests/cores-timer-service.toml", 500);
+}
+
+/// Boots `manifest`, a timer service with the clients `fast` and `slow` and
+/// the vandal `rogue`, and checks that every alarm comes, never early, each
+/// client woken at most `woke_us` after it, and that the vandal is dropped.
+fn timer_service_serves_its_clients(manifest: &str, woke_us: u64) {
+    let run = run(manifest);
     let serving = run.domain_line("timer", "systimer: serving ");
     run.check(serving == "3 clients: fast, slow, rogue", &format!("the clients: {serving}"));
     let vandal = run.domain_line("rogue", "ring-vandal: ");
@@ -52,7 +69,7 @@ fn timer_clients_get_every_alarm_never_early_and_a_hostile_one_is_dropped() {
         run.check(period == period_us, &format!("{client}: alarms every {period} us"));
         run.check(early == 0, &format!("{client}: {early} alarms early or missing"));
         run.check(driver_max <= 50, &format!("{client}: the driver was {driver_max} us late"));
-        run.check(woke_max <= 100, &format!("{client}: woke {woke_max} us late"));
+        run.check(woke_max <= woke_us, &format!("{client}: woke {woke_max} us late"));
         let delay = run.domain_line(client, "timer-client: delay_us(1500) took ");
         run.check(delay.ends_with("not early"), &format!("{client}: delay {delay}"));
         run.check(run.stats(client).state == "exited(0)", &format!("{client} finished"));

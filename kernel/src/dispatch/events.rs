@@ -119,6 +119,11 @@ impl Dispatcher {
         let ro = self.ro(index);
         if let Some(count) = ro.events.get_mut(target.event) {
             *count = count.wrapping_add(1);
+            // A domain running on another core that sees the new total
+            // must see the new count too (it reads the total first).
+            if crate::sync::SMP {
+                core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
+            }
             ro.events_total = ro.events_total.wrapping_add(1);
         }
         (self.domain(index).state == DomainState::Live).then_some(index)

@@ -101,16 +101,15 @@ pub struct Dispatcher {
 const ALARM_RETRY_NS: u64 = 10_000;
 
 /// In an image that uses several cores under QEMU, the longest a core
-/// goes without a kernel entry, running a domain or idle. QEMU runs the
-/// cores in turns on one thread, each turn lasting until the next timer
-/// deadline of any core: a core whose timer fires (or that waits for the
-/// dispatcher) waits for the turns of the cores before it, and every core
-/// keeping a deadline this near keeps those turns short. A core that sets
-/// the earliest deadline of all ends its turn at once, so an alarm that
-/// comes due while activations are off is retried this far ahead rather
-/// than sooner, which could leave its core no turn in which to run the
-/// domain (docs/testing.md, "Four cores under -icount"). On a board the
-/// cores run at once and need none of this.
+/// running a domain goes without a kernel entry. QEMU runs the cores in
+/// turns on one thread, each turn lasting until the next timer deadline of
+/// any core: a core whose timer fires (or that waits for the dispatcher)
+/// waits for the turns of the cores before it, and every running core
+/// keeping a deadline this near keeps those turns short. An idle core sets
+/// its timer for its next decision only: idle cores ticking too made QEMU
+/// leave the core after a busy one without turns for milliseconds
+/// (docs/testing.md, "Four cores under -icount"). On a board the cores run
+/// at once and need none of this.
 const TURN_NS: u64 = if cfg!(feature = "semihosting") { 10_000 } else { u64::MAX };
 
 static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
@@ -171,7 +170,7 @@ fn locked<R>(f: impl FnOnce(&mut Dispatcher) -> R) -> R {
 fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) {
     if SMP {
         IN_DOMAIN[this_core()].store(false, Ordering::Release);
-        aarch64_cpu::asm::sev();
+        crate::sync::signal();
     }
     if !decide(frame, f) {
         idle(frame);
@@ -188,20 +187,24 @@ fn decide(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)
         (d.leaves_for_domain(), if SMP { d.core().arm.take() } else { None })
     });
     if let Some(deadline) = arm {
-        program_timer(deadline);
+        program_timer(deadline, running);
     }
     running
 }
 
 /// Programs this core's timer for `decision_ns`, the next moment the
-/// dispatcher must decide for this core; under QEMU in a multi-core image
-/// no later than the end of this turn (see [`TURN_NS`]), the turn's ends
-/// before the decision being handled by [`turn_ended`] alone.
+/// dispatcher must decide for this core; under QEMU in a multi-core image,
+/// while the core runs a domain, no later than the end of this turn (see
+/// [`TURN_NS`]), the turn's ends before the decision being handled by
+/// [`turn_ended`] alone. An idle core keeps no such ticks: they only ended
+/// the turns of the others, and starved the core after a busy one.
 #[inline(always)]
-fn program_timer(decision_ns: u64) {
+fn program_timer(decision_ns: u64, running: bool) {
     if SMP {
         DECISION_NS[this_core()].store(decision_ns, Ordering::Relaxed);
-        return timer::set_deadline(decision_ns.min(time::now_ns().saturating_add(TURN_NS)));
+        if running {
+            return timer::set_deadline(decision_ns.min(time::now_ns().saturating_add(TURN_NS)));
+        }
     }
     timer::set_deadline(decision_ns);
 }
@@ -354,15 +357,18 @@ pub fn on_syscall(frame: &mut TrapFrame) {
 
 /// The domain on the CPU used FP/SIMD while it was not the holder of the
 /// registers (see `arch::fpu`): it gets its state loaded, and the
-/// instruction runs again.
-pub fn on_fp_access() {
-    locked(|d| {
-        if let Some(index) = d.core().on_cpu {
-            let (rw, fpu) = d.rw_and_fpu(index);
-            fpu.first_use(index, &rw.slots);
-            d.ro(index).fp_live = 1;
-            d.domain(index).fp_traps += 1;
-        }
+/// instruction runs again. A way into the kernel like any other: another
+/// core stopping the domain meanwhile waits for it (see
+/// [`Dispatcher::take_from`]), and then someone else runs.
+pub fn on_fp_access(frame: &mut TrapFrame) {
+    enter(frame, |d, frame| {
+        let Some(index) = d.core().on_cpu else {
+            return d.reschedule(frame, time::now_ns());
+        };
+        let (rw, fpu) = d.rw_and_fpu(index);
+        fpu.first_use(index, &rw.slots);
+        d.ro(index).fp_live = 1;
+        d.domain(index).fp_traps += 1;
     });
 }
 
@@ -432,6 +438,7 @@ impl Dispatcher {
     fn kick(&mut self, core: usize) {
         if SMP && core != self.here() {
             self.kicks |= 1 << core;
+            self.stuck &= !(1 << core);
         }
     }
 
@@ -482,9 +489,13 @@ impl Dispatcher {
         // that), and only started domains reach the dispatcher.
         let base = slot_base(index) + DCB_RO_OFFSET;
         // SAFETY: setup mapped and initialised this page, which only the
-        // kernel writes; the domain is not running while the kernel is,
-        // and the reference lives no longer than this borrow of the
-        // dispatcher, which owns every domain's DCB.
+        // kernel writes (the domain maps it read-only), and the reference
+        // lives no longer than this borrow of the dispatcher, which owns
+        // every domain's DCB: no other kernel reference to it exists. In
+        // an image that uses several cores the domain may be running on
+        // its core meanwhile, reading it: every field is a plain integer
+        // it reads with volatile loads, and the event counts it relies on
+        // are ordered by a fence (`count_event`).
         unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbReadOnly) }
     }
 
@@ -500,9 +511,11 @@ impl Dispatcher {
     /// domain's FP/SIMD state between its save slots and the registers.
     fn rw_and_fpu(&mut self, index: usize) -> (&mut DcbWritable, &mut LazyFpu) {
         let base = slot_base(index) + DCB_RW_OFFSET;
-        // SAFETY: as for `ro`; the domain does not run while the kernel
-        // does, so nothing changes under this reference, and the page is
-        // none of the dispatcher's fields.
+        // SAFETY: as for `ro`, and the page is none of the dispatcher's
+        // fields. The domain writes it too, perhaps on another core at
+        // the same time (`flush_trace` reads the ring every domain names):
+        // every field is a plain integer, so whatever the kernel reads is
+        // a valid value, and it checks each before use.
         let rw = unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) };
         (rw, &mut self.cores[self.here()].fpu)
     }
@@ -759,8 +772,7 @@ impl Dispatcher {
     #[must_use]
     fn ring_alarm(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) -> bool {
         if self.rw(index).activations_enabled == 0 {
-            self.domain(index).alarm_ns =
-                if SMP { now.saturating_add(TURN_NS) } else { now.saturating_add(ALARM_RETRY_NS) };
+            self.domain(index).alarm_ns = now.saturating_add(ALARM_RETRY_NS);
             self.ro(index).alarm_pending = 1;
             self.publish(index, now);
             return true;

@@ -58,7 +58,7 @@ mod entry {
                 dispatch::on_syscall(frame)
             }
             (Origin::LowerElAarch64, ExceptionType::Synchronous) if syndrome.is_fp_access() => {
-                dispatch::on_fp_access()
+                dispatch::on_fp_access(frame)
             }
             (Origin::LowerElAarch64 | Origin::LowerElAarch32, ExceptionType::Synchronous) => {
                 dispatch::on_domain_fault(frame)
