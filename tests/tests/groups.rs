@@ -227,6 +227,39 @@ fn a_scheduler_that_never_donates_wastes_only_its_own_reservation() {
 }
 
 #[test]
+fn a_member_that_faults_ends_its_donation_and_the_others_are_still_served() {
+    let run = traced(
+        "group",
+        "group-fault",
+        &[("name = \"c\"\nprogram = \"spin\"", "name = \"c\"\nprogram = \"undefined\"")],
+    );
+    check(&run, stats_of(&run, "c").state == "faulted", "c faulted");
+    let c = index(&run, "c") as u8;
+    let records = kernel_records(&run);
+    let stopped = records.iter().position(|r| {
+        is(r, Kind::DonationEnd)
+            && r.domain == c
+            && ActivationReason::from_number(u64::from(r.a))
+                == Some(ActivationReason::MemberStopped)
+    });
+    check(&run, stopped.is_some(), "the donation to c ended with MemberStopped");
+    let after = &records[stopped.unwrap_or(records.len())..];
+    for member in ["a", "b"] {
+        let member_index = index(&run, member) as u8;
+        let served = after.iter().filter(|r| is(r, Kind::Donate) && r.a == member_index).count();
+        check(
+            &run,
+            served >= 5,
+            &format!("{member} is served after c's fault ({served} donations)"),
+        );
+    }
+    check(&run, !after.iter().any(|r| is(r, Kind::Donate) && r.a == c), "no donation to c after");
+    for domain in ["x", "y"] {
+        keeps_its_share(&run, domain);
+    }
+}
+
+#[test]
 fn lottery_members_share_the_group_s_time_by_their_tickets() {
     let run = traced("group-lottery", "group-lottery", &[]);
     let draws = kernel_records(&run).iter().filter(|r| is(r, Kind::Donate)).count() as f64;
