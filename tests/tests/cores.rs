@@ -68,6 +68,13 @@ fn ping_pong_across_cores_makes_every_round_trip_with_correct_data() {
 }
 
 #[test]
+fn a_run_without_run_for_ends_only_after_the_last_round_trip_across_cores() {
+    run("tests/manifests/cores-pingpong-to-the-end.toml")
+        .assert_ping_pong_completed()
+        .assert_contains("INFO  no domain can run any more");
+}
+
+#[test]
 fn the_system_timer_interrupt_reaches_a_driver_on_core_2() {
     let run = run("tests/manifests/cores-systimer.toml");
     run.assert_contains(vesper_tests::SYSTIMER_DRIVER_DONE);
