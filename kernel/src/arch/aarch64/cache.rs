@@ -26,8 +26,10 @@ pub fn clean_invalidate(start: usize, len: usize) {
 }
 
 /// Makes instructions written through the data cache visible to
-/// instruction fetch: cleans `[start, start + len)` to the point of
-/// unification and invalidates the instruction cache.
+/// instruction fetch on every core: cleans `[start, start + len)` to the
+/// point of unification and invalidates the instruction caches of the
+/// inner-shareable domain (a domain restarted from another core runs on
+/// its own).
 pub fn sync_instructions(start: usize, len: usize) {
     for line in lines(start, len) {
         // SAFETY: cleaning a line writes it back; contents stay the same.
@@ -35,5 +37,5 @@ pub fn sync_instructions(start: usize, len: usize) {
     }
     // SAFETY: barriers and instruction cache invalidation have no effect on
     // memory contents.
-    unsafe { asm!("dsb ish", "ic iallu", "dsb ish", "isb", options(nostack, preserves_flags)) };
+    unsafe { asm!("dsb ish", "ic ialluis", "dsb ish", "isb", options(nostack, preserves_flags)) };
 }
