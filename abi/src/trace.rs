@@ -3,8 +3,10 @@
 //! records to the host.
 //!
 //! A [`Record`] is 16 bytes: a virtual timestamp, a [`Kind`], the domain it
-//! is about, the core that recorded it and two arguments whose meaning
-//! each kind states. The kernel
+//! is about and two arguments whose meaning each kind states. In an image
+//! that uses several cores the kernel's records come from all of them, in
+//! the order the cores took the kernel's state, and a [`Kind::Core`]
+//! record marks each change of the core that makes them. The kernel
 //! keeps its records in a ring whose size the manifest sets
 //! (`[image] trace = "256KiB"`; without it the kernel has no ring and no
 //! trace code at all); a domain's activations library keeps the records of
@@ -42,11 +44,8 @@ pub struct Record {
     pub kind: u8,
     /// The domain it is about (its manifest number); [`NO_DOMAIN`] for none.
     pub domain: u8,
-    /// The core whose kernel recorded it (a domain's own records: 0; its
-    /// domain runs on the core the kernel's records of it name).
-    pub core: u8,
     /// The first argument (see each [`Kind`]).
-    pub a: u8,
+    pub a: u16,
     /// The second argument (see each [`Kind`]).
     pub b: u32,
 }
@@ -56,11 +55,11 @@ pub const NO_DOMAIN: u8 = 0xff;
 
 /// [`Record::a`] of a [`Kind::Dispatch`] that resumed a saved context (no
 /// upcall).
-pub const RESUMED: u8 = 0xff;
+pub const RESUMED: u16 = 0xffff;
 
 /// [`Record::a`] of a [`Kind::Wake`] that no domain's event caused (an
 /// interrupt, or a timeout).
-pub const NO_WAKER: u8 = 0xff;
+pub const NO_WAKER: u16 = 0xffff;
 
 /// The size of a record, in bytes.
 pub const RECORD_SIZE: usize = core::mem::size_of::<Record>();
@@ -104,7 +103,7 @@ pub enum Kind {
     Stop = 11,
     /// The domain was restarted (`domain_restart`).
     Restart = 12,
-    /// Nothing could run on the record's core: its kernel waited.
+    /// Nothing could run on the recording core: its kernel waited.
     Idle = 13,
     /// The run ended: one record per core the image uses. The domain it
     /// names (if any) held that core's CPU, and the kernel's accounting
@@ -118,6 +117,11 @@ pub enum Kind {
     /// activation reason, `MemberYielded`..`MemberWoken`), `b` how long
     /// it ran, in ns (`u32::MAX`: that or more).
     DonationEnd = 16,
+    /// The kernel records that follow, up to the next `Core`, were made by
+    /// core `a`. Before the first, core 0 made them: an image that uses
+    /// one core never records this kind, and its trace is what it was
+    /// before there were several.
+    Core = 17,
     /// A thread of the domain got its CPU: `a` the thread.
     ThreadRun = 64,
     /// A job was released at `time_ns` (its nominal release): `a` the
@@ -138,7 +142,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in number order.
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Dispatch,
         Kind::Preempt,
         Kind::Block,
@@ -155,6 +159,7 @@ impl Kind {
         Kind::RunEnd,
         Kind::Donate,
         Kind::DonationEnd,
+        Kind::Core,
         Kind::ThreadRun,
         Kind::JobRelease,
         Kind::JobStart,
@@ -199,8 +204,7 @@ impl Record {
         out[..8].copy_from_slice(&self.time_ns.to_le_bytes());
         out[8] = self.kind;
         out[9] = self.domain;
-        out[10] = self.core;
-        out[11] = self.a;
+        out[10..12].copy_from_slice(&self.a.to_le_bytes());
         out[12..].copy_from_slice(&self.b.to_le_bytes());
         out
     }
@@ -216,8 +220,7 @@ impl Record {
             time_ns: word(0..8),
             kind: bytes[8],
             domain: bytes[9],
-            core: bytes[10],
-            a: bytes[11],
+            a: word(10..12) as u16,
             b: word(12..16) as u32,
         }
     }
@@ -279,8 +282,7 @@ mod tests {
 
     #[test]
     fn records_and_headers_round_trip() {
-        let record =
-            Record { time_ns: 0x0102_0304_0506_0708, kind: 7, domain: 3, core: 2, a: 9, b: 77 };
+        let record = Record { time_ns: 0x0102_0304_0506_0708, kind: 7, domain: 3, a: 9, b: 77 };
         assert_eq!(Record::from_bytes(&record.to_bytes()), record);
         let header = SectionHeader { magic: MAGIC, source: KERNEL, reserved: 0, lost: 5, count: 9 };
         assert_eq!(SectionHeader::from_bytes(&header.to_bytes()), Some(header));

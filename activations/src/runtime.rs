@@ -179,7 +179,7 @@ fn scheduler_from_dcb(dcb: &DcbReadOnly) -> AnyScheduler {
 
 /// The ring the threads' trace records go to when the image traces.
 static mut TRACE_RECORDS: [vesper_abi::trace::Record; crate::trace::CAPACITY] =
-    [vesper_abi::trace::Record { time_ns: 0, kind: 0, domain: 0, core: 0, a: 0, b: 0 };
+    [vesper_abi::trace::Record { time_ns: 0, kind: 0, domain: 0, a: 0, b: 0 };
         crate::trace::CAPACITY];
 
 /// Called by `entry.s` on every activation, with activations off.

@@ -49,7 +49,7 @@ impl ThreadTrace {
         let Some(records) = self.records.as_deref_mut() else { return };
         let domain = self.domain;
         let record =
-            Record { time_ns, kind: kind as u8, domain, core: 0, a: thread.0 as u8, b: job as u32 };
+            Record { time_ns, kind: kind as u8, domain, a: thread.0 as u16, b: job as u32 };
         records[(self.written % records.len() as u64) as usize] = record;
         self.written += 1;
     }

@@ -32,6 +32,8 @@ struct Ring {
     written: u64,
     /// Of those, how many are already out (in the file).
     out: u64,
+    /// The core that made the last record (see `Kind::Core`).
+    core: usize,
 }
 
 impl Ring {
@@ -47,9 +49,10 @@ impl Ring {
 }
 
 static RING: KernelCell<Ring> = KernelCell::new(Ring {
-    records: [Record { time_ns: 0, kind: 0, domain: 0, core: 0, a: 0, b: 0 }; TRACE_RECORDS],
+    records: [Record { time_ns: 0, kind: 0, domain: 0, a: 0, b: 0 }; TRACE_RECORDS],
     written: 0,
     out: 0,
+    core: 0,
 });
 
 /// What the trace remembers of the dispatcher's decisions, to record
@@ -107,46 +110,48 @@ pub fn runs_on(now: u64, index: usize, extra: bool) {
 pub fn run_end(on_cpu: [Option<usize>; CORES_USED]) {
     let at = DECISIONS.with(|decisions| decisions.at_ns);
     for (core, on_cpu) in on_cpu.into_iter().enumerate() {
-        push(new_record(at[core], Kind::RunEnd, on_cpu, core, 0, 0));
+        push(core, new_record(at[core], Kind::RunEnd, on_cpu, 0, 0));
     }
 }
 
-/// Records `kind` about `domain` (`None`: no domain) at `time_ns`, as
-/// this core.
+/// Records `kind` about `domain` (`None`: no domain) at `time_ns`.
 #[inline(always)]
-pub fn record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u8, b: u32) {
+pub fn record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u16, b: u32) {
     if ON {
-        push(new_record(time_ns, kind, domain, this_core(), a, b));
+        push(this_core(), new_record(time_ns, kind, domain, a, b));
     }
 }
 
-/// The record of `kind` about `domain` at `time_ns` that `core` makes.
+/// The record of `kind` about `domain` at `time_ns`.
 #[inline(always)]
-fn new_record(
-    time_ns: u64,
-    kind: Kind,
-    domain: Option<usize>,
-    core: usize,
-    a: u8,
-    b: u32,
-) -> Record {
+fn new_record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u16, b: u32) -> Record {
     let domain = domain.map_or(NO_DOMAIN, |d| d.min(usize::from(NO_DOMAIN - 1)) as u8);
-    Record { time_ns, kind: kind as u8, domain, core: core as u8, a, b }
+    Record { time_ns, kind: kind as u8, domain, a, b }
+}
+
+/// Puts `record`, which `core` made, in the ring, after a `Kind::Core`
+/// record if the last came from another core.
+#[inline(never)]
+fn push(core: usize, record: Record) {
+    RING.with(|ring| {
+        if core != ring.core {
+            ring.core = core;
+            put(ring, new_record(record.time_ns, Kind::Core, None, core as u16, 0));
+        }
+        put(ring, record);
+    });
 }
 
 /// Puts `record` in the ring; under QEMU a full ring goes out first.
-#[inline(never)]
-fn push(record: Record) {
-    RING.with(|ring| {
-        if cfg!(feature = "semihosting") && ring.written - ring.out == ring.capacity() {
-            write_out(ring);
-        }
-        let slot = ring.slot(ring.written);
-        if let Some(slot) = ring.records.get_mut(slot) {
-            *slot = record;
-        }
-        ring.written += 1;
-    });
+fn put(ring: &mut Ring, record: Record) {
+    if cfg!(feature = "semihosting") && ring.written - ring.out == ring.capacity() {
+        write_out(ring);
+    }
+    let slot = ring.slot(ring.written);
+    if let Some(slot) = ring.records.get_mut(slot) {
+        *slot = record;
+    }
+    ring.written += 1;
 }
 
 /// Writes out what the ring holds that is not out yet, as one section.

@@ -98,10 +98,11 @@ impl Recorded {
     }
 
     /// Who held each core's CPU when, from the kernel's records, in time
-    /// order. A domain's turn ends at its next `Preempt`, `Block`,
-    /// `Yield`, `Fault` or `Stop` (which another core may record: a stop
-    /// of a domain it does not run), or at its core's next `Dispatch`,
-    /// `Idle` or `RunEnd`.
+    /// order. Each record is its core's (the last `Core` record's, else
+    /// core 0). A domain's turn ends at its next `Preempt`, `Block`,
+    /// `Yield`, `Fault` or `Stop` (which another core may record: a stop of
+    /// a domain it does not run), or at its core's next `Dispatch`, `Idle`
+    /// or `RunEnd`.
     pub fn domain_spans(&self) -> Vec<DomainSpan> {
         let mut spans = Vec::new();
         let mut open: [Option<DomainSpan>; CORES] = [None; CORES];
@@ -113,30 +114,31 @@ impl Recorded {
                 }
             }
         };
+        let mut core = 0;
         for record in &self.kernel.records {
             let Some(kind) = Kind::from_number(record.kind) else { continue };
-            let Some(core) = open.get_mut(usize::from(record.core)) else { continue };
             let domain = usize::from(record.domain);
             let ends_its_turn = matches!(
                 kind,
                 Kind::Preempt | Kind::Block | Kind::Yield | Kind::Fault | Kind::Stop
             );
             match kind {
+                Kind::Core => core = usize::from(record.a).min(CORES - 1),
                 Kind::Dispatch => {
-                    close(core, record.time_ns);
-                    *core = Some(DomainSpan {
+                    close(&mut open[core], record.time_ns);
+                    open[core] = Some(DomainSpan {
                         domain,
-                        core: usize::from(record.core),
+                        core,
                         start_ns: record.time_ns,
                         end_ns: record.time_ns,
                         extra: record.b == 1,
                     });
                 }
-                Kind::Idle | Kind::RunEnd => close(core, record.time_ns),
+                Kind::Idle | Kind::RunEnd => close(&mut open[core], record.time_ns),
                 _ if ends_its_turn => {
-                    if let Some(running) =
-                        open.iter_mut().find(|span| span.is_some_and(|span| span.domain == domain))
-                    {
+                    let running =
+                        open.iter_mut().find(|span| span.is_some_and(|s| s.domain == domain));
+                    if let Some(running) = running {
                         close(running, record.time_ns);
                     }
                 }
@@ -232,13 +234,13 @@ impl Recorded {
 /// none of the `specs` manifest threads (a domain's main thread) keep an
 /// id past them, so that they name no task.
 fn by_spec(records: &[Record], specs: usize) -> Vec<Record> {
-    let mut spec_of: BTreeMap<u8, u8> = BTreeMap::new();
+    let mut spec_of: BTreeMap<u16, u16> = BTreeMap::new();
     for record in records.iter().filter(|r| r.kind == Kind::ThreadSpec as u8) {
-        if let Ok(spec) = u8::try_from(record.b) {
+        if let Ok(spec) = u16::try_from(record.b) {
             spec_of.insert(record.a, spec);
         }
     }
-    let unnamed = u8::try_from(specs).unwrap_or(u8::MAX);
+    let unnamed = u16::try_from(specs).unwrap_or(u16::MAX);
     records
         .iter()
         .map(|record| Record { a: spec_of.get(&record.a).copied().unwrap_or(unnamed), ..*record })

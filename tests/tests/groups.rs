@@ -196,7 +196,7 @@ fn a_spinning_member_never_runs_past_its_budget() {
         let budget = u64::from(record.b);
         let end = records[at..].iter().find(|r| is(r, Kind::DonationEnd));
         let Some(end) = end else { continue };
-        check(&run, end.domain == record.a, "a donation ends for its member");
+        check(&run, u16::from(end.domain) == record.a, "a donation ends for its member");
         let why = ActivationReason::from_number(u64::from(end.a));
         check(
             &run,
@@ -244,16 +244,17 @@ fn a_member_that_faults_ends_its_donation_and_the_others_are_still_served() {
     });
     check(&run, stopped.is_some(), "the donation to c ended with MemberStopped");
     let after = &records[stopped.unwrap_or(records.len())..];
+    let donated_to =
+        |member: u8| after.iter().filter(move |r| is(r, Kind::Donate) && r.a == u16::from(member));
     for member in ["a", "b"] {
-        let member_index = index(&run, member) as u8;
-        let served = after.iter().filter(|r| is(r, Kind::Donate) && r.a == member_index).count();
+        let served = donated_to(index(&run, member) as u8).count();
         check(
             &run,
             served >= 5,
             &format!("{member} is served after c's fault ({served} donations)"),
         );
     }
-    check(&run, !after.iter().any(|r| is(r, Kind::Donate) && r.a == c), "no donation to c after");
+    check(&run, donated_to(c).next().is_none(), "no donation to c after");
     for domain in ["x", "y"] {
         keeps_its_share(&run, domain);
     }
@@ -294,7 +295,7 @@ fn a_member_s_interrupt_wakes_its_scheduler_which_runs_it() {
                 .find(|r| is(r, Kind::Donate) || is(r, Kind::DonationEnd));
             check(
                 &run,
-                donated.is_some_and(|r| is(r, Kind::Donate) && r.a == timer),
+                donated.is_some_and(|r| is(r, Kind::Donate) && r.a == u16::from(timer)),
                 &format!("the driver runs only on time donated to it (at {} ns)", record.time_ns),
             );
         }
@@ -304,9 +305,11 @@ fn a_member_s_interrupt_wakes_its_scheduler_which_runs_it() {
         // The scheduler hears of it and donates to the driver.
         let after = &records[at..];
         let woken = after.iter().position(|r| {
-            is(r, Kind::Dispatch) && r.domain == group && r.a == ActivationReason::MemberWoken as u8
+            is(r, Kind::Dispatch)
+                && r.domain == group
+                && r.a == ActivationReason::MemberWoken as u16
         });
-        let donated = after.iter().position(|r| is(r, Kind::Donate) && r.a == timer);
+        let donated = after.iter().position(|r| is(r, Kind::Donate) && r.a == u16::from(timer));
         if let (Some(woken), Some(donated)) = (woken, donated) {
             if woken < donated {
                 served += 1;

@@ -142,7 +142,7 @@ impl Dispatcher {
             return false;
         }
         let now = *now.get_or_insert_with(time::now_ns);
-        let waker = sender.map_or(NO_WAKER, |sender| sender as u8);
+        let waker = sender.map_or(NO_WAKER, |sender| sender as u16);
         record(now, Kind::Wake, Some(index), waker, 0);
         // A domain woken on another core is that core's to dispatch: it
         // decides again, and this one has no reason to.
@@ -167,7 +167,7 @@ impl Dispatcher {
                         at,
                         Kind::IrqDelivered,
                         Some(owner.domain),
-                        irq as u8,
+                        irq as u16,
                         owner.event as u32,
                     );
                 }
@@ -191,7 +191,7 @@ impl Dispatcher {
         }
         waiting.remove(index);
         if trace::ON {
-            record(time::now_ns(), Kind::IrqAck, Some(index), irq as u8, 0);
+            record(time::now_ns(), Kind::IrqAck, Some(index), irq as u16, 0);
         }
         if !waiting.is_empty() {
             return Ok(0);
@@ -233,7 +233,7 @@ impl Dispatcher {
         let mut now = None;
         if trace::ON {
             let at = *now.get_or_insert_with(time::now_ns);
-            record(at, Kind::EventSent, Some(index), receiver as u8, target.event as u32);
+            record(at, Kind::EventSent, Some(index), receiver as u16, target.event as u32);
         }
         if !self.deliver(target, Some(index), &mut now) {
             return Outcome::Return(Ok(0));

@@ -61,7 +61,7 @@ impl Dispatcher {
             return Outcome::Return(Err(Error::PeerStopped));
         }
         let now = time::now_ns();
-        record(now, Kind::Donate, Some(index), member as u8, trace_b(budget_ns));
+        record(now, Kind::Donate, Some(index), member as u16, trace_b(budget_ns));
         self.members_blocked.remove(member);
         self.show_members(index);
         let until = now.saturating_add(budget_ns);
@@ -106,7 +106,7 @@ impl Dispatcher {
         let Some(donated) = self.cores[core].donation.take() else { return };
         self.kick(core);
         let ran_ns = now.saturating_sub(donated.since);
-        record(now, Kind::DonationEnd, Some(donated.member), why as u8, trace_b(ran_ns));
+        record(now, Kind::DonationEnd, Some(donated.member), why as u16, trace_b(ran_ns));
         self.domain(donated.member).donated_ns += ran_ns;
         let scheduler = self.domain(donated.scheduler);
         if let Resume::Activate(_) = scheduler.resume {

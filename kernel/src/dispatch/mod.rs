@@ -629,7 +629,7 @@ impl Dispatcher {
                 }
                 ro.reason = reason as u64;
                 ro.fp_live = fp_live.into();
-                record(now, Kind::Dispatch, Some(index), reason as u8, extra);
+                record(now, Kind::Dispatch, Some(index), reason as u16, extra);
                 user::load_upcall(frame, pc, sp, dcb, reason as u64);
             }
         }
