@@ -18,7 +18,7 @@
 //! once.
 
 use crate::domain::config::{CORES_USED, TRACE_RECORDS};
-use crate::sync::{this_core, KernelCell};
+use crate::sync::{this_core, KernelCell, SMP};
 use vesper_abi::layout::MAX_DOMAINS;
 use vesper_abi::trace::{Kind, Record, SectionHeader, KERNEL, MAGIC, NO_DOMAIN, RESUMED};
 
@@ -134,7 +134,7 @@ fn new_record(time_ns: u64, kind: Kind, domain: Option<usize>, a: u16, b: u32) -
 #[inline(never)]
 fn push(core: usize, record: Record) {
     RING.with(|ring| {
-        if core != ring.core {
+        if SMP && core != ring.core {
             ring.core = core;
             put(ring, new_record(record.time_ns, Kind::Core, None, core as u16, 0));
         }

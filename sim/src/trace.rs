@@ -42,6 +42,14 @@ fn thread_domains(result: &ImageResult) -> impl Iterator<Item = (usize, &SimResu
     })
 }
 
+/// The cores `result`'s spans ran on, in order.
+fn cores_used(result: &ImageResult) -> Vec<usize> {
+    let mut cores: Vec<usize> = result.spans.iter().map(|span| span.core).collect();
+    cores.sort_unstable();
+    cores.dedup();
+    cores
+}
+
 /// Nanoseconds as the trace format's microseconds.
 fn us(ns: u64) -> String {
     format!("{}.{:03}", ns / 1000, ns % 1000)
@@ -74,10 +82,7 @@ pub fn trace_json(result: &ImageResult) -> String {
     events.push(format!(
         r#"{{"ph":"M","name":"process_name","pid":{cores},"tid":0,"args":{{"name":"cores"}}}}"#
     ));
-    let mut used: Vec<usize> = result.spans.iter().map(|span| span.core).collect();
-    used.sort_unstable();
-    used.dedup();
-    for core in used {
+    for core in cores_used(result) {
         events.push(format!(
             r#"{{"ph":"M","name":"thread_name","pid":{cores},"tid":{core},"args":{{"name":"core {core}"}}}}"#
         ));
@@ -194,10 +199,7 @@ pub fn gantt_svg(result: &ImageResult, from_ns: u64, to_ns: u64) -> String {
     // Rows: each core's, with several; then each domain, then its threads.
     let mut rows: Vec<Row> = Vec::new();
     if several_cores {
-        let mut cores: Vec<usize> = result.spans.iter().map(|span| span.core).collect();
-        cores.sort_unstable();
-        cores.dedup();
-        rows.extend(cores.into_iter().map(Row::Core));
+        rows.extend(cores_used(result).into_iter().map(Row::Core));
     }
     for domain in 0..result.domains.len() {
         rows.push(Row::Domain(domain));
