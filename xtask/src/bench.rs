@@ -161,39 +161,81 @@ pub fn measure(root: &Path) -> Result<Vec<Measurement>> {
         }
     }
     check_complete(&measurements).with_context(|| format!("the guests printed:\n{serial}"))?;
-    measurements.extend(measure_traced(root)?);
+    measurements.extend(measure_variants(root)?);
     Ok(measurements)
 }
 
-/// The paths [`measure_traced`] measures again with the trace on.
-pub const TRACED_PATHS: [&str; 3] =
-    ["preempt_to_activation", "irq_to_activation", "event_send_to_activation"];
+/// A benchmark image measured again in another configuration: the paths
+/// it names, renamed `PATH` + `suffix`, show what the configuration costs.
+pub struct Variant {
+    /// Added to each path's name.
+    pub suffix: &'static str,
+    /// The manifest booted.
+    pub manifest: &'static str,
+    /// Whether the kernel records a trace (a ring of 256 KiB, as `cargo
+    /// xtask trace` gives an image that sets none).
+    pub traced: bool,
+    /// The paths kept.
+    pub paths: &'static [&'static str],
+    /// What the difference from the plain figures is, for the docs.
+    pub cost_of: &'static str,
+}
 
-/// The suffix of a path's name measured with the trace on.
-pub const TRACED: &str = "_traced";
+/// The variants `cargo xtask bench` measures: the hot paths with the trace
+/// on, and in an image that uses two cores (`images/bench-multicore.toml`:
+/// `images/bench.toml` and a domain on core 1), where every way into the
+/// kernel takes the dispatcher's lock.
+pub const VARIANTS: [Variant; 2] = [
+    Variant {
+        suffix: "_traced",
+        manifest: MANIFESTS[0],
+        traced: true,
+        paths: &["preempt_to_activation", "irq_to_activation", "event_send_to_activation"],
+        cost_of: "the trace costs when it is on",
+    },
+    Variant {
+        suffix: "_multicore",
+        manifest: "images/bench-multicore.toml",
+        traced: false,
+        paths: &[
+            "get_time_syscall",
+            "preempt_to_activation",
+            "yield_to_other",
+            "irq_to_activation",
+            "event_send_to_activation",
+            "ipc_round_trip",
+        ],
+        cost_of: "a path on one core costs more in an image that uses several",
+    },
+];
 
-/// [`TRACED_PATHS`] measured on `images/bench.toml` with the kernel's
-/// trace on (a ring of 256 KiB, as `cargo xtask trace` gives an image
-/// that sets none), named `PATH_traced`: what recording costs.
-fn measure_traced(root: &Path) -> Result<Vec<Measurement>> {
-    let overrides = vesper_builder::Overrides {
-        trace_records: Some(crate::trace::DEFAULT_RECORDS),
-        ..vesper_builder::Overrides::default()
-    };
-    let manifest = root.join(MANIFESTS[0]);
-    let image =
-        vesper_builder::build_image_with_features_and(root, &manifest, &["bench"], overrides)?;
-    let out = image.kernel.flat.with_file_name("traced");
-    let outcome = Boot::new(&image.kernel.flat).traced_in(&out)?.run_captured(BOOT_TIMEOUT)?;
-    let traced: Vec<Measurement> = parse(&outcome.serial)
-        .into_iter()
-        .filter(|m| TRACED_PATHS.contains(&m.name.as_str()))
-        .map(|m| Measurement { name: format!("{}{TRACED}", m.name), ..m })
-        .collect();
-    if traced.len() != TRACED_PATHS.len() {
-        bail!("the traced benchmark image did not report every path:\n{}", outcome.serial);
+/// Each of [`VARIANTS`] measured, its paths renamed.
+fn measure_variants(root: &Path) -> Result<Vec<Measurement>> {
+    let mut all = Vec::new();
+    for variant in &VARIANTS {
+        let overrides = vesper_builder::Overrides {
+            trace_records: variant.traced.then_some(crate::trace::DEFAULT_RECORDS),
+            ..vesper_builder::Overrides::default()
+        };
+        let manifest = root.join(variant.manifest);
+        let image =
+            vesper_builder::build_image_with_features_and(root, &manifest, &["bench"], overrides)?;
+        let mut boot = Boot::new(&image.kernel.flat);
+        if variant.traced {
+            boot = boot.traced_in(&image.kernel.flat.with_file_name("traced"))?;
+        }
+        let outcome = boot.run_captured(BOOT_TIMEOUT)?;
+        let found: Vec<Measurement> = parse(&outcome.serial)
+            .into_iter()
+            .filter(|m| variant.paths.contains(&m.name.as_str()))
+            .map(|m| Measurement { name: format!("{}{}", m.name, variant.suffix), ..m })
+            .collect();
+        if found.len() != variant.paths.len() {
+            bail!("{} did not report every path:\n{}", variant.manifest, outcome.serial);
+        }
+        all.extend(found);
     }
-    Ok(traced)
+    Ok(all)
 }
 
 /// What is known of the path `measurement` measured, if anything.
@@ -225,20 +267,25 @@ pub fn markdown(measurements: &[Measurement]) -> String {
         let _ =
             writeln!(out, "| `{}` | {} | {sel4} | {target} | {verdict} |", m.name, m.instructions);
     }
-    let traced: Vec<String> = measurements
-        .iter()
-        .filter_map(|traced| {
-            let path = traced.name.strip_suffix(TRACED)?;
-            let plain = measurements.iter().find(|m| m.name == path)?;
-            Some(format!("`{path}` +{}", traced.instructions.saturating_sub(plain.instructions)))
-        })
-        .collect();
-    if !traced.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nWhat the trace costs when it is on (`PATH_traced` less `PATH`): {}.",
-            traced.join(", ")
-        );
+    for variant in &VARIANTS {
+        let costs: Vec<String> = measurements
+            .iter()
+            .filter_map(|varied| {
+                let path = varied.name.strip_suffix(variant.suffix)?;
+                let plain = measurements.iter().find(|m| m.name == path)?;
+                let more = varied.instructions as i64 - plain.instructions as i64;
+                Some(format!("`{path}` {more:+}"))
+            })
+            .collect();
+        if !costs.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nWhat {} (`PATH{}` less `PATH`): {}.",
+                variant.cost_of,
+                variant.suffix,
+                costs.join(", ")
+            );
+        }
     }
     let throughputs: Vec<String> = measurements
         .iter()
@@ -319,6 +366,25 @@ mod tests {
         let block =
             markdown(&[Measurement { name: "block_read_1mib".into(), instructions: 2_048_000 }]);
         assert!(block.contains("`block_read` 500000 KiB/s"), "{block}");
+    }
+
+    #[test]
+    fn each_variant_is_shown_against_its_plain_path() {
+        let m = |name: &str, instructions| Measurement { name: name.into(), instructions };
+        let block = markdown(&[
+            m("preempt_to_activation", 600),
+            m("preempt_to_activation_traced", 1100),
+            m("preempt_to_activation_multicore", 820),
+            m("yield_to_other_multicore", 10),
+        ]);
+        assert!(
+            block.contains("(`PATH_traced` less `PATH`): `preempt_to_activation` +500."),
+            "{block}"
+        );
+        assert!(
+            block.contains("(`PATH_multicore` less `PATH`): `preempt_to_activation` +220."),
+            "a variant without its plain path is left out: {block}"
+        );
     }
 
     #[test]

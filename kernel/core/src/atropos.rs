@@ -238,9 +238,16 @@ impl Slot {
             return;
         }
         let p = self.res.period_ns;
-        let k = (now - self.deadline) / p + 1;
-        self.deadline = self.deadline.saturating_add(k.saturating_mul(p));
-        self.remain = remain_after(self.remain, self.slice(), k);
+        let (s, r) = (self.slice(), self.remain);
+        // One period ended, the common case, takes no division.
+        if now - self.deadline < p {
+            self.deadline = self.deadline.saturating_add(p);
+            self.remain = if r < 0 { r.saturating_add(s) } else { s };
+        } else {
+            let k = (now - self.deadline) / p + 1;
+            self.deadline = self.deadline.saturating_add(k.saturating_mul(p));
+            self.remain = remain_after(r, s, k);
+        }
         self.yielded = false;
     }
 
