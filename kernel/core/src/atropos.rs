@@ -238,16 +238,10 @@ impl Slot {
             return;
         }
         let p = self.res.period_ns;
-        let (s, r) = (self.slice(), self.remain);
         // One period ended, the common case, takes no division.
-        if now - self.deadline < p {
-            self.deadline = self.deadline.saturating_add(p);
-            self.remain = if r < 0 { r.saturating_add(s) } else { s };
-        } else {
-            let k = (now - self.deadline) / p + 1;
-            self.deadline = self.deadline.saturating_add(k.saturating_mul(p));
-            self.remain = remain_after(r, s, k);
-        }
+        let k = if now - self.deadline < p { 1 } else { (now - self.deadline) / p + 1 };
+        self.deadline = self.deadline.saturating_add(k.saturating_mul(p));
+        self.remain = remain_after(self.remain, self.slice(), k);
         self.yielded = false;
     }
 
@@ -274,6 +268,9 @@ fn remain_after(r: i64, s: i64, k: u64) -> i64 {
     }
     if r >= 0 || s <= 0 {
         return s.max(0);
+    }
+    if k == 1 {
+        return r.saturating_add(s);
     }
     // Periods it takes to pay the overrun off: after `m` of them r >= 0, and
     // the one after that resets it to `s`.
