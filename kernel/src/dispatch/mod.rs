@@ -652,6 +652,9 @@ impl Dispatcher {
     }
 
     /// Brings the domain's view of its scheduling state up to date.
+    // Always inlined: on its own, in a multi-core image, it builds the DCB's
+    // address afresh for every field it writes.
+    #[inline(always)]
     fn publish(&mut self, index: usize, now: u64) {
         let domain = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
         let accounting = self.accounting(index, domain);
