@@ -140,6 +140,10 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
 /// [`turn_ended`]).
 static DECISION_NS: [AtomicU64; CORES_USED] = [const { AtomicU64::new(u64::MAX) }; CORES_USED];
 
+/// For each core running a domain: when its current QEMU turn ends (see
+/// [`turn_end`]).
+static TURN_END: [AtomicU64; CORES_USED] = [const { AtomicU64::new(0) }; CORES_USED];
+
 /// For each core: whether it has left the kernel for a domain since it
 /// last entered. A core stopping a domain that another core runs waits
 /// for this to fall (see [`Dispatcher::take_from`]).
@@ -184,7 +188,12 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
 fn decide(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) -> bool {
     let (running, arm) = locked(|d| {
         f(d, frame);
-        (d.leaves_for_domain(), if SMP { d.core().arm.take() } else { None })
+        // Said for `take_from`, which waits for a core to leave its domain.
+        let running = d.core().on_cpu.is_some();
+        if SMP && running {
+            IN_DOMAIN[this_core()].store(true, Ordering::Relaxed);
+        }
+        (running, if SMP { d.core().arm.take() } else { None })
     });
     if let Some(deadline) = arm {
         program_timer(deadline, running);
@@ -203,7 +212,7 @@ fn program_timer(decision_ns: u64, running: bool) {
     if SMP {
         DECISION_NS[this_core()].store(decision_ns, Ordering::Relaxed);
         if running {
-            return timer::set_deadline(decision_ns.min(time::now_ns().saturating_add(TURN_NS)));
+            return timer::set_deadline(decision_ns.min(turn_end(time::now_ns())));
         }
     }
     timer::set_deadline(decision_ns);
@@ -222,8 +231,24 @@ fn turn_ended(pending: Pending) -> bool {
     if now >= decision {
         return false;
     }
-    timer::set_deadline(decision.min(now.saturating_add(TURN_NS)));
+    timer::set_deadline(decision.min(turn_end(now)));
     true
+}
+
+/// The end of this core's next QEMU turn, from `now`: a share of
+/// [`TURN_NS`] after the latest turn end of the other cores that run a
+/// domain, so that the busy cores' turns follow each other evenly spaced.
+/// Timed from `now` alone, two cores' ticks kept whatever offset they
+/// happened to have, and the second got only that offset out of every
+/// turn while its domain was charged for all of it.
+fn turn_end(now: u64) -> u64 {
+    let me = this_core();
+    let others = (0..CORES_USED).filter(|&c| c != me && IN_DOMAIN[c].load(Ordering::Relaxed));
+    let (latest, running) =
+        others.fold((now, 1), |(at, n), c| (at.max(TURN_END[c].load(Ordering::Relaxed)), n + 1));
+    let end = latest.saturating_add(TURN_NS / running).min(now.saturating_add(TURN_NS));
+    TURN_END[me].store(end, Ordering::Relaxed);
+    end
 }
 
 /// Waits, in `wfi`, until this core has a domain to run: its timer, a
@@ -440,17 +465,6 @@ impl Dispatcher {
             self.kicks |= 1 << core;
             self.stuck &= !(1 << core);
         }
-    }
-
-    /// Whether this core leaves the kernel for a domain (it has one on the
-    /// CPU), as it says for [`Dispatcher::take_from`].
-    #[inline(always)]
-    fn leaves_for_domain(&mut self) -> bool {
-        let running = self.core().on_cpu.is_some();
-        if SMP && running {
-            IN_DOMAIN[self.here()].store(true, Ordering::Relaxed);
-        }
-        running
     }
 
     /// Takes the CPU of `core` from the domain it runs, which was just
