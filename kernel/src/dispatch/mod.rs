@@ -211,7 +211,8 @@ fn decide(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)
 fn program_timer(decision_ns: u64, running: bool) {
     if SMP {
         DECISION_NS[this_core()].store(decision_ns, Ordering::Relaxed);
-        if running {
+        // On a board (no turns) neither the clock nor the others' turns are read.
+        if running && TURN_NS != u64::MAX {
             return timer::set_deadline(decision_ns.min(turn_end(time::now_ns())));
         }
     }
