@@ -64,38 +64,9 @@ fpu_restore:
 // fpu_zero(): every FP/SIMD register, FPCR and FPSR to zero
 .global fpu_zero
 fpu_zero:
-    movi    v0.2d, #0
-    movi    v1.2d, #0
-    movi    v2.2d, #0
-    movi    v3.2d, #0
-    movi    v4.2d, #0
-    movi    v5.2d, #0
-    movi    v6.2d, #0
-    movi    v7.2d, #0
-    movi    v8.2d, #0
-    movi    v9.2d, #0
-    movi    v10.2d, #0
-    movi    v11.2d, #0
-    movi    v12.2d, #0
-    movi    v13.2d, #0
-    movi    v14.2d, #0
-    movi    v15.2d, #0
-    movi    v16.2d, #0
-    movi    v17.2d, #0
-    movi    v18.2d, #0
-    movi    v19.2d, #0
-    movi    v20.2d, #0
-    movi    v21.2d, #0
-    movi    v22.2d, #0
-    movi    v23.2d, #0
-    movi    v24.2d, #0
-    movi    v25.2d, #0
-    movi    v26.2d, #0
-    movi    v27.2d, #0
-    movi    v28.2d, #0
-    movi    v29.2d, #0
-    movi    v30.2d, #0
-    movi    v31.2d, #0
+    .irp    n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    movi    v\n\().2d, #0
+    .endr
     msr     fpcr, xzr
     msr     fpsr, xzr
     ret

@@ -160,38 +160,13 @@ enter_user:
 // Context has x, sp, pc and pstate at the same ones.
 .global copy_registers
 copy_registers:
-    ldp     x2, x3, [x1, #{FRAME_X}]
-    stp     x2, x3, [x0, #{FRAME_X}]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 2]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 2]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 4]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 4]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 6]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 6]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 8]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 8]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 10]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 10]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 12]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 12]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 14]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 14]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 16]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 16]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 18]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 18]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 20]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 20]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 22]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 22]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 24]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 24]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 26]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 26]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 28]
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 28]
-    ldp     x2, x3, [x1, #{FRAME_X} + 8 * 30]      // x30, sp_el0
-    stp     x2, x3, [x0, #{FRAME_X} + 8 * 30]
+    // x0-x29 and x30 with sp_el0, a pair at a time
+    .set    .Loffset, {FRAME_X}
+    .rept   16
+    ldp     x2, x3, [x1, #.Loffset]
+    stp     x2, x3, [x0, #.Loffset]
+    .set    .Loffset, .Loffset + 16
+    .endr
     ldp     x2, x3, [x1, #{FRAME_ELR}]             // elr, spsr
     stp     x2, x3, [x0, #{FRAME_ELR}]
     ret
@@ -202,19 +177,11 @@ copy_registers:
 // that nothing of the previous domain reaches the next one.
 .global clear_registers
 clear_registers:
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 2]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 4]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 6]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 8]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 10]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 12]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 14]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 16]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 18]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 20]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 22]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 24]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 26]
-    stp     xzr, xzr, [x0, #{FRAME_X} + 8 * 28]
+    // x2-x29, a pair at a time
+    .set    .Loffset, {FRAME_X} + 8 * 2
+    .rept   14
+    stp     xzr, xzr, [x0, #.Loffset]
+    .set    .Loffset, .Loffset + 16
+    .endr
     str     xzr, [x0, #{FRAME_X} + 8 * 30]
     ret
