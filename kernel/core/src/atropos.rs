@@ -711,31 +711,6 @@ impl Atropos {
         self.slot(idx).is_some_and(|s| matches!(s.state, State::Blocked { .. }))
     }
 
-    /// Whether domain `idx` is stopped (false for an unknown index).
-    #[cfg(test)]
-    pub fn is_stopped(&self, idx: usize) -> bool {
-        self.slot(idx).is_some_and(|s| s.state == State::Stopped)
-    }
-
-    /// Number of admitted domains (stopped ones included).
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether no domain has been admitted.
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The domain running since the last [`Atropos::schedule`], and how;
-    /// `None` when idle or after it blocked, yielded or stopped.
-    #[cfg(test)]
-    pub fn running(&self) -> Option<(usize, RunKind)> {
-        self.running.map(|r| (r.idx, r.kind))
-    }
-
     /// Total admitted utilisation in parts per billion (each share rounded
     /// up); at most [`PPB_ONE`].
     pub fn utilisation_ppb(&self) -> u64 {
@@ -816,6 +791,30 @@ impl Atropos {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    // Views of the state that only the tests need.
+    impl Atropos {
+        /// Whether domain `idx` is stopped (false for an unknown index).
+        pub fn is_stopped(&self, idx: usize) -> bool {
+            self.slot(idx).is_some_and(|s| s.state == State::Stopped)
+        }
+
+        /// Number of admitted domains (stopped ones included).
+        pub fn len(&self) -> usize {
+            self.len
+        }
+
+        /// Whether no domain has been admitted.
+        pub fn is_empty(&self) -> bool {
+            self.len == 0
+        }
+
+        /// The domain running since the last [`Atropos::schedule`], and how;
+        /// `None` when idle or after it blocked, yielded or stopped.
+        pub fn running(&self) -> Option<(usize, RunKind)> {
+            self.running.map(|r| (r.idx, r.kind))
+        }
+    }
 
     const MS: u64 = 1_000_000;
     const US: u64 = 1_000;

@@ -141,17 +141,17 @@ pub fn table(pa: u64) -> u64 {
     (output_address(pa) + DESCRIPTOR::TYPE::TableOrPage + DESCRIPTOR::VALID::SET).value
 }
 
-/// The output (physical) address of a valid descriptor.
+/// The tests, and a helper that the other table modules' tests use.
 #[cfg(test)]
-pub fn output_address_of(descriptor: u64) -> u64 {
-    tock_registers::LocalRegisterCopy::<u64, DESCRIPTOR::Register>::new(descriptor)
-        .read(DESCRIPTOR::OUTPUT_ADDR)
-        << 12
-}
-
-#[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+
+    /// The output (physical) address of a valid descriptor.
+    pub fn output_address_of(descriptor: u64) -> u64 {
+        tock_registers::LocalRegisterCopy::<u64, DESCRIPTOR::Register>::new(descriptor)
+            .read(DESCRIPTOR::OUTPUT_ADDR)
+            << 12
+    }
 
     const KERNEL_RAM: Attributes = Attributes {
         kind: MemoryKind::Normal,

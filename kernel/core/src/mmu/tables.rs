@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(l2.0[0] & (1 << 53), 0);
         // 0x3F00_0000: the peripherals, device memory.
         assert_eq!(kind_of(l2.0[(0x3F00_0000 / L2_BLOCK) as usize]), MemoryKind::Device as u64);
-        assert_eq!(descriptor::output_address_of(l2.0[504]), 0x3F00_0000);
+        assert_eq!(descriptor::tests::output_address_of(l2.0[504]), 0x3F00_0000);
         // 0x4000_0000: the local interrupt controller's GiB, device memory.
         assert_eq!(kind_of(l1.0[1]), MemoryKind::Device as u64);
         assert_eq!(l1.0[1] & 0b11, 0b01, "a valid block");

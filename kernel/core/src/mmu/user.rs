@@ -237,7 +237,7 @@ pub fn map_domain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mmu::descriptor::output_address_of;
+    use crate::mmu::descriptor::tests::output_address_of;
 
     const SLOT: u64 = 0x0200_0000;
     const TABLES: u64 = 0x10_0000;
