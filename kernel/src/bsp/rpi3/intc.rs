@@ -15,10 +15,10 @@ register_structs! {
         (0x00 => basic_pending: ReadOnly<u32>),
         (0x04 => pending: [ReadOnly<u32>; 2]),
         (0x0C => _fiq_control),
-        (0x10 => enable: [WriteOnly<u32>; 2]),
-        (0x18 => enable_basic: WriteOnly<u32>),
-        (0x1C => disable: [WriteOnly<u32>; 2]),
-        (0x24 => disable_basic: WriteOnly<u32>),
+        // Each is "IRQs 1", "IRQs 2" and "basic IRQs" in a row, so line
+        // `n` is bit `n % 32` of register `n / 32`.
+        (0x10 => enable: [WriteOnly<u32>; 3]),
+        (0x1C => disable: [WriteOnly<u32>; 3]),
         (0x28 => @END),
     }
 }
@@ -33,21 +33,15 @@ fn block() -> Mmio<RegisterBlock> {
 
 /// Enables (unmasks) `line`; lines past the table are ignored.
 pub fn enable(line: u32) {
-    let bit = 1 << (line % 32);
-    match line {
-        0..=63 => block().enable[(line / 32) as usize].set(bit),
-        64..LINES => block().enable_basic.set(bit),
-        _ => {}
+    if line < LINES {
+        block().enable[(line / 32) as usize].set(1 << (line % 32));
     }
 }
 
 /// Disables (masks) `line`; lines past the table are ignored.
 pub fn disable(line: u32) {
-    let bit = 1 << (line % 32);
-    match line {
-        0..=63 => block().disable[(line / 32) as usize].set(bit),
-        64..LINES => block().disable_basic.set(bit),
-        _ => {}
+    if line < LINES {
+        block().disable[(line / 32) as usize].set(1 << (line % 32));
     }
 }
 

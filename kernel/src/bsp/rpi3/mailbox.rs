@@ -25,31 +25,24 @@ fn mailbox() -> Mmio<MailboxRegisters> {
 }
 
 /// Sends `message` on the property channel and waits for the answer.
-/// Returns false if the firmware did not answer or reported an error.
-fn call<const N: usize>(message: &mut Message<N>) -> bool {
+/// Returns `None` if the firmware did not answer or reported an error.
+fn call<const N: usize>(message: &mut Message<N>) -> Option<()> {
     let mbox = mailbox();
     let start = message.0.as_ptr() as usize;
     let len = core::mem::size_of_val(&message.0);
-    let Ok(phys) = u32::try_from(virt_to_phys(start)) else {
-        return false;
-    };
+    let phys = u32::try_from(virt_to_phys(start)).ok()?;
     let posted = token(phys | BUS_UNCACHED_ALIAS);
 
     cache::clean_invalidate(start, len);
-    let mut polls = 0;
+    // Every status poll takes one of these; when they run out, give up.
+    let mut polls = 0..POLL_LIMIT;
     while mbox.status.is_set(MAILBOX_STATUS::FULL) {
-        polls += 1;
-        if polls > POLL_LIMIT {
-            return false;
-        }
+        polls.next()?;
     }
     mbox.write.set(posted);
     loop {
         while mbox.status.is_set(MAILBOX_STATUS::EMPTY) {
-            polls += 1;
-            if polls > POLL_LIMIT {
-                return false;
-            }
+            polls.next()?;
         }
         if mbox.read.get() == posted {
             break;
@@ -57,7 +50,8 @@ fn call<const N: usize>(message: &mut Message<N>) -> bool {
     }
     cache::clean_invalidate(start, len);
     // SAFETY: the firmware wrote the buffer behind the compiler's back.
-    unsafe { core::ptr::read_volatile(&message.0[1]) == CODE_ANSWERED }
+    let code = unsafe { core::ptr::read_volatile(&message.0[1]) };
+    (code == CODE_ANSWERED).then_some(())
 }
 
 /// The board revision code (e.g. 0xa02082 for a Pi 3 Model B), or None if
@@ -72,5 +66,5 @@ pub fn board_revision() -> Option<u32> {
         0, // value: the revision
         TAG_END,
     ]);
-    call(&mut message).then(|| message.0[5])
+    call(&mut message).map(|()| message.0[5])
 }
