@@ -32,6 +32,7 @@
 //!    stops.
 
 use core::fmt::{self, Write};
+use heapless::Deque;
 
 /// Bytes the ring holds.
 pub const RING_BYTES: usize = 16 * 1024;
@@ -52,11 +53,8 @@ pub trait Sink {
 
 /// The console's state: the ring and who owns the line being written.
 pub struct Console {
-    ring: [u8; RING_BYTES],
-    /// Index of the oldest byte not yet sent.
-    head: usize,
-    /// Bytes waiting in the ring.
-    len: usize,
+    /// The bytes waiting for the UART, oldest first.
+    ring: Deque<u8, RING_BYTES>,
     /// The domain whose line is unfinished, if any.
     open: Option<usize>,
     /// Kernel lines dropped since the last one that fitted.
@@ -68,21 +66,18 @@ pub struct Console {
 struct Piece<const N: usize> {
     bytes: [u8; N],
     len: usize,
-    /// Whether something did not fit.
-    cut: bool,
 }
 
 impl<const N: usize> Piece<N> {
     const fn new() -> Self {
-        Self { bytes: [0; N], len: 0, cut: false }
+        Self { bytes: [0; N], len: 0 }
     }
 
+    /// Appends as much of `bytes` as fits.
     fn push(&mut self, bytes: &[u8]) {
-        let room = N - self.len;
-        let take = bytes.len().min(room);
+        let take = bytes.len().min(N - self.len);
         self.bytes[self.len..self.len + take].copy_from_slice(&bytes[..take]);
         self.len += take;
-        self.cut |= take < bytes.len();
     }
 
     fn as_bytes(&self) -> &[u8] {
@@ -128,19 +123,18 @@ fn needs_escape(c: char) -> bool {
 impl Console {
     /// An empty console.
     pub const fn new() -> Self {
-        Self { ring: [0; RING_BYTES], head: 0, len: 0, open: None, lost_lines: 0 }
+        Self { ring: Deque::new(), open: None, lost_lines: 0 }
     }
 
     /// Whether every byte has gone to the UART.
-    pub const fn is_empty(&self) -> bool {
-        self.len == 0
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
     }
 
     /// Appends `bytes`; the caller has checked that they fit.
     fn push(&mut self, bytes: &[u8]) {
         for &byte in bytes {
-            self.ring[(self.head + self.len) % RING_BYTES] = byte;
-            self.len += 1;
+            let _ = self.ring.push_back(byte);
         }
     }
 
@@ -160,7 +154,7 @@ impl Console {
         }
         piece.push(&line[..line.len().min(KERNEL_LINE_MAX)]);
         piece.push(LINE_END);
-        if piece.len > RING_BYTES - self.len {
+        if piece.len > RING_BYTES - self.ring.len() {
             self.lost_lines += 1;
             return;
         }
@@ -183,7 +177,7 @@ impl Console {
                 .chain(chunk.invalid().iter().map(|&byte| Unit::Byte(byte)));
             for unit in units {
                 let piece = self.domain_piece(domain, name, unit);
-                if self.len + piece.len > limit {
+                if self.ring.len() + piece.len > limit {
                     return taken;
                 }
                 self.push(piece.as_bytes());
@@ -215,9 +209,8 @@ impl Console {
 
     /// Moves bytes into `sink` until it is full or the ring is empty.
     pub fn drain(&mut self, sink: &mut impl Sink) {
-        while self.len > 0 && sink.try_put(self.ring[self.head]) {
-            self.head = (self.head + 1) % RING_BYTES;
-            self.len -= 1;
+        while self.ring.front().is_some_and(|&byte| sink.try_put(byte)) {
+            self.ring.pop_front();
         }
     }
 }
@@ -336,7 +329,7 @@ mod tests {
         }
         assert!(taken < 40 * 512, "the domain was told to try later");
         assert_eq!(uart.out.len(), 16);
-        assert!(c.len <= RING_BYTES);
+        assert!(c.ring.len() <= RING_BYTES);
     }
 
     #[test]
@@ -349,7 +342,11 @@ mod tests {
         }
         let mut uart = Uart { out: Vec::new(), room: 4096 };
         c.drain(&mut uart);
-        assert_eq!(c.len, fits * (KERNEL_LINE_MAX + 2) - 4096, "drains only what the sink took");
+        assert_eq!(
+            c.ring.len(),
+            fits * (KERNEL_LINE_MAX + 2) - 4096,
+            "drains only what the sink took"
+        );
         c.kernel_line(b"after");
         let out = everything(&mut c);
         assert!(out.ends_with("console: 3 kernel lines lost (the ring was full)\r\nafter\r\n"));
