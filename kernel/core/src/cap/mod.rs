@@ -102,28 +102,27 @@ impl CapSpace {
         Ok(Handle::new(slot, entry.generation))
     }
 
-    /// Where `handle` points in `domain`'s table, if it names a capability.
-    fn resolve(&self, domain: usize, handle: Handle) -> Result<CapAddr, Error> {
+    /// Where `handle` points in `domain`'s table, and what is there, if it
+    /// names a capability.
+    fn resolve(&self, domain: usize, handle: Handle) -> Result<(CapAddr, Capability), Error> {
         let table = self.tables.get(domain).ok_or(Error::BadCapability)?;
         let entry = table.get(handle.slot()).ok_or(Error::BadCapability)?;
         let generation = u32::try_from(handle.generation()).map_err(|_| Error::BadCapability)?;
         match entry.cap {
-            None => Err(Error::BadCapability),
-            Some(_) if generation == entry.generation => {
-                Ok(CapAddr { domain, slot: handle.slot(), generation })
+            Some(cap) if generation == entry.generation => {
+                Ok((CapAddr { domain, slot: handle.slot(), generation }, cap))
             }
             // Issued for this slot before: what it named has gone.
             Some(_) if generation != 0 && generation < entry.generation => {
                 Err(Error::StaleCapability)
             }
-            Some(_) => Err(Error::BadCapability),
+            _ => Err(Error::BadCapability),
         }
     }
 
     /// The capability `handle` names in `domain`'s table.
     pub fn get(&self, domain: usize, handle: Handle) -> Result<Capability, Error> {
-        let addr = self.resolve(domain, handle)?;
-        Ok(*self.entry(addr).expect("resolve found it"))
+        Ok(self.resolve(domain, handle)?.1)
     }
 
     /// The object `handle` names, checked to be of `kind` and to hold
@@ -148,8 +147,7 @@ impl CapSpace {
     /// Copies the capability into a free slot of the same table with
     /// `rights`, which must be a subset of its own; the copy is its child.
     pub fn mint(&mut self, domain: usize, handle: Handle, rights: Rights) -> Result<Handle, Error> {
-        let parent = self.resolve(domain, handle)?;
-        let cap = *self.entry(parent).expect("resolve found it");
+        let (parent, cap) = self.resolve(domain, handle)?;
         if !cap.rights.contains(rights) {
             return Err(Error::MissingRight);
         }
@@ -165,16 +163,16 @@ impl CapSpace {
 
     /// Empties the slot `handle` names and returns what it held.
     pub fn delete(&mut self, domain: usize, handle: Handle) -> Result<Capability, Error> {
-        let addr = self.resolve(domain, handle)?;
-        Ok(self.free(addr).expect("resolve found it"))
+        let (addr, cap) = self.resolve(domain, handle)?;
+        self.free(addr);
+        Ok(cap)
     }
 
     /// Moves the capability to `to`'s table (it needs `GRANT` and no bound
     /// right) and returns its handle there. It keeps its parent, and its
     /// children follow it, so revocation still reaches everything.
     pub fn transfer(&mut self, from: usize, handle: Handle, to: usize) -> Result<Handle, Error> {
-        let old = self.resolve(from, handle)?;
-        let cap = *self.entry(old).expect("resolve found it");
+        let (old, cap) = self.resolve(from, handle)?;
         if !cap.rights.contains(Rights::GRANT) {
             return Err(Error::MissingRight);
         }
@@ -203,7 +201,7 @@ impl CapSpace {
         handle: Handle,
         mut deleted: impl FnMut(usize, Capability),
     ) -> Result<(u64, Changed), Error> {
-        let root = self.resolve(domain, handle)?;
+        let (root, _) = self.resolve(domain, handle)?;
         let doomed = self.descendants(root);
         let mut count = 0;
         let mut changed = Changed::EMPTY;

@@ -135,8 +135,8 @@ fn a_loop_of_stale_links_ends() {
     let a = space.mint(0, root, Rights::READ).unwrap();
     let b = space.mint(0, a, Rights::READ).unwrap();
     // As after a generation wrapped: `a`'s parent link names `b`.
-    let b_addr = space.resolve(0, b).unwrap();
-    let a_addr = space.resolve(0, a).unwrap();
+    let b_addr = space.resolve(0, b).unwrap().0;
+    let a_addr = space.resolve(0, a).unwrap().0;
     space.tables[0][a_addr.slot].cap.as_mut().unwrap().parent = Some(b_addr);
     let (count, _) = space.revoke(0, root, |_, _| {}).unwrap();
     assert_eq!(count, 0, "neither descends from root any more");
@@ -254,7 +254,7 @@ proptest! {
                 Op::Revoke { domain, slot } => {
                     let handle = current(&space, domain, slot);
                     if space.revoke(domain, handle, |_, _| {}).is_ok() {
-                        let root = space.resolve(domain, handle).unwrap();
+                        let root = space.resolve(domain, handle).unwrap().0;
                         for entry in space.tables.iter().flatten() {
                             prop_assert!(entry.cap.is_none_or(|c| c.parent != Some(root)));
                         }
