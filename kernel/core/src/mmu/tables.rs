@@ -45,16 +45,10 @@ pub enum MapError {
     OutOfRange(PhysRegion),
 }
 
+/// How the kernel maps `kind` memory: `Execute::Kernel` leaves device
+/// memory never executable all the same (see `Attributes::fields`).
 fn kernel_attributes(kind: MemoryKind) -> Attributes {
-    Attributes {
-        kind,
-        access: Access::KernelReadWrite,
-        execute: match kind {
-            MemoryKind::Normal => Execute::Kernel,
-            MemoryKind::Device => Execute::Never,
-        },
-        global: true,
-    }
+    Attributes { kind, access: Access::KernelReadWrite, execute: Execute::Kernel, global: true }
 }
 
 /// Fills `l1` (and `l2`, for the first GiB) with the kernel's linear map of
@@ -81,10 +75,8 @@ pub fn map_kernel(
         if region.start % block_size != 0 || region.end % block_size != 0 {
             return Err(MapError::Misaligned(region));
         }
-        let mut pa = region.start;
-        while pa < region.end {
+        for pa in (region.start..region.end).step_by(block_size as usize) {
             table.0[(pa / block_size) as usize] = descriptor::block(pa, attributes);
-            pa += block_size;
         }
     }
     if first_gib_used {
