@@ -6,7 +6,7 @@
 
 use crate::arch::time;
 use crate::console;
-use log::{Level, LevelFilter, Log, Metadata, Record};
+use log::{LevelFilter, Log, Metadata, Record};
 
 struct KernelLogger;
 
@@ -26,17 +26,12 @@ impl Log for KernelLogger {
             return;
         }
         let now = time::now();
-        let level = match record.level() {
-            Level::Error => "ERROR",
-            Level::Warn => "WARN ",
-            Level::Info => "INFO ",
-            Level::Debug => "DEBUG",
-            Level::Trace => "TRACE",
-        };
+        // The level's name in upper case, padded to five characters.
         console::kernel(format_args!(
-            "[{:>5}.{:06}] {level} {}",
+            "[{:>5}.{:06}] {:<5} {}",
             now.as_secs(),
             now.subsec_micros(),
+            record.level(),
             record.args()
         ));
     }
