@@ -157,33 +157,30 @@ fn put(ring: &mut Ring, record: Record) {
 /// Writes out what the ring holds that is not out yet, as one section.
 /// Returns how many records went.
 fn write_out(ring: &mut Ring) -> u64 {
-    let (first, lost) = unwritten(ring.written, ring.out, ring.capacity());
-    if first == ring.written {
+    let Some(first) = write_header(KERNEL, ring.written, ring.out, ring.capacity()) else {
         return 0;
-    }
-    write_section(KERNEL, lost, ring.written - first);
-    for index in first..ring.written {
-        if let Some(record) = ring.records.get(ring.slot(index)) {
-            sink::write(&record.to_bytes());
-        }
+    };
+    for record in (first..ring.written).filter_map(|index| ring.records.get(ring.slot(index))) {
+        sink::write(&record.to_bytes());
     }
     ring.out = ring.written;
     ring.written - first
 }
 
-/// Of a ring of `capacity` records that has written `written` and had
-/// `out` of them written out: the first record still in it not out yet,
-/// and how many were overwritten before they went out.
-fn unwritten(written: u64, out: u64, capacity: u64) -> (u64, u64) {
+/// Of a ring of `capacity` records of `source` that has written `written`
+/// and had `out` of them written out: writes the header of a section of
+/// the records still in it not out yet (saying how many were overwritten
+/// before they went out), and returns the first one's number; `None`, and
+/// nothing written, if there are none.
+fn write_header(source: u16, written: u64, out: u64, capacity: u64) -> Option<u64> {
     let first = out.max(written.saturating_sub(capacity));
-    (first, first - out)
-}
-
-/// Writes a section's header: `count` records of `source` follow, `lost`
-/// were lost before them.
-fn write_section(source: u16, lost: u64, count: u64) {
+    if first == written {
+        return None;
+    }
+    let (lost, count) = (first - out, written - first);
     let header = SectionHeader { magic: MAGIC, source, reserved: 0, lost, count };
     sink::write(&header.to_bytes());
+    Some(first)
 }
 
 /// Records of each domain's ring already out.
@@ -220,11 +217,9 @@ fn write_domain(source: u16, written: u64, out: &mut u64, bytes: &[u8]) -> u64 {
     if written < *out {
         return 0;
     }
-    let (first, lost) = unwritten(written, *out, capacity);
-    if first == written {
+    let Some(first) = write_header(source, written, *out, capacity) else {
         return 0;
-    }
-    write_section(source, lost, written - first);
+    };
     // Within the ring: `first` and `written` are at most `capacity` apart.
     let start = (first % capacity * size) as usize;
     let end = start + ((written - first) * size) as usize;
