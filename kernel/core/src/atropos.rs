@@ -554,14 +554,9 @@ impl Atropos {
     /// charged and nothing is running any more. Ignored unless the domain is
     /// runnable.
     pub fn block(&mut self, idx: usize, until: Option<u64>, now: u64) {
-        if !self.slot(idx).is_some_and(|s| s.state == State::Runnable) {
-            return;
-        }
-        self.charge_if_running(idx, now);
-        if let Some(slot) = self.slot_mut(idx) {
-            slot.state = State::Blocked { since: now, until };
-            slot.acct.blocks = slot.acct.blocks.saturating_add(1);
-        }
+        let Some(slot) = self.charge_runnable(idx, now) else { return };
+        slot.state = State::Blocked { since: now, until };
+        slot.acct.blocks = slot.acct.blocks.saturating_add(1);
         self.sync_state_bits(idx);
         self.settled = false;
         if let Some(until) = until {
@@ -626,15 +621,10 @@ impl Atropos {
     /// so it is the current period that is given up. Ignored unless the
     /// domain is runnable.
     pub fn yield_slice(&mut self, idx: usize, now: u64) {
-        if !self.slot(idx).is_some_and(|s| s.state == State::Runnable) {
-            return;
-        }
-        self.charge_if_running(idx, now);
-        if let Some(slot) = self.slot_mut(idx) {
-            slot.roll_over(now);
-            slot.remain = slot.remain.min(0);
-            slot.yielded = true;
-        }
+        let Some(slot) = self.charge_runnable(idx, now) else { return };
+        slot.roll_over(now);
+        slot.remain = slot.remain.min(0);
+        slot.yielded = true;
         self.settled = false;
     }
 
@@ -642,13 +632,9 @@ impl Atropos {
     /// (nothing is running then) and is never picked again. Its reservation
     /// stays counted in admission.
     pub fn stop(&mut self, idx: usize, now: u64) {
-        if idx >= self.len {
-            return;
-        }
         self.charge_if_running(idx, now);
-        if let Some(slot) = self.slot_mut(idx) {
-            slot.state = State::Stopped;
-        }
+        let Some(slot) = self.slot_mut(idx) else { return };
+        slot.state = State::Stopped;
         self.sync_state_bits(idx);
         self.settled = false;
     }
@@ -672,9 +658,7 @@ impl Atropos {
         let deadline = slot.deadline;
         // Nobody owes a switch to a life that has ended.
         for other in &mut self.slots[..self.len] {
-            if other.owed_by == Some(idx) {
-                other.owed_by = None;
-            }
+            other.owed_by = other.owed_by.filter(|&payer| payer != idx);
         }
         self.sync_state_bits(idx);
         self.settled = false;
@@ -774,6 +758,16 @@ impl Atropos {
         if self.running.is_some_and(|r| r.idx == idx) {
             self.charge(now);
         }
+    }
+
+    /// Domain `idx` if it is runnable, charged up to `now` if it was
+    /// running (nothing is running then).
+    fn charge_runnable(&mut self, idx: usize, now: u64) -> Option<&mut Slot> {
+        if !self.slot(idx).is_some_and(|s| s.state == State::Runnable) {
+            return None;
+        }
+        self.charge_if_running(idx, now);
+        self.slot_mut(idx)
     }
 
     /// The next domain to get slack time, round-robin among `slack` (the
