@@ -102,15 +102,18 @@ fn level3_of(tables: &DomainTables, tables_phys: u64, span: usize) -> Option<usi
     })
 }
 
+/// The level-3 tables that no level-2 entry points at.
+fn free_level3(tables: &DomainTables, tables_phys: u64) -> impl Iterator<Item = usize> + '_ {
+    (0..LEVEL3_TABLES)
+        .filter(move |&i| !tables.l2.0.contains(&descriptor::table(level3_phys(tables_phys, i))))
+}
+
 /// The level-3 table for `span`, taking a free one if it has none.
 fn level3_for(tables: &mut DomainTables, tables_phys: u64, span: usize) -> Option<usize> {
     if let Some(index) = level3_of(tables, tables_phys, span) {
         return Some(index);
     }
-    let free = (0..LEVEL3_TABLES).find(|&i| {
-        let phys = descriptor::table(level3_phys(tables_phys, i));
-        !tables.l2.0.contains(&phys)
-    })?;
+    let free = free_level3(tables, tables_phys).next()?;
     tables.l3[free] = TranslationTable::empty();
     tables.l2.0[span] = descriptor::table(level3_phys(tables_phys, free));
     Some(free)
@@ -151,10 +154,7 @@ pub fn map_range(
     let needed = (first..=last)
         .filter(|&s| paged(tables, s) && level3_of(tables, tables_phys, s).is_none())
         .count();
-    let free = (0..LEVEL3_TABLES)
-        .filter(|&i| !tables.l2.0.contains(&descriptor::table(level3_phys(tables_phys, i))))
-        .count();
-    if needed > free {
+    if needed > free_level3(tables, tables_phys).count() {
         return Err(UserMapError::NoTable(region));
     }
     let attributes = attributes(region.rights, kind);
