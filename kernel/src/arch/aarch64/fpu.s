@@ -3,9 +3,12 @@
 // so they only change hands when the CPU does.
 //
 // The area is a vesper_abi::dcb::Context from its `v` field on: q0-q31
-// (16 bytes each, as `v: [u128; 32]` holds them), then fpcr and fpsr at
-// the offsets FPCR_FROM_V and FPSR_FROM_V from `v`, `const` operands
-// computed from the Rust type in fpu.rs.
+// (16 bytes each, as `v: [u128; 32]` holds them; four registers' worth
+// per st1/ld1, which in little-endian order lays each out as str/ldr of
+// the q register would), then fpcr and fpsr at the offsets FPCR_FROM_V
+// and FPSR_FROM_V from `v`, `const` operands computed from the Rust type
+// in fpu.rs. (The register lists' braces are doubled: this file is a
+// `global_asm!` template.)
 
 .arch_extension fp
 .arch_extension simd
@@ -14,50 +17,34 @@
 // fpu_save(area: *mut u8)
 .global fpu_save
 fpu_save:
-    stp     q0, q1, [x0, #0]
-    stp     q2, q3, [x0, #16 * 2]
-    stp     q4, q5, [x0, #16 * 4]
-    stp     q6, q7, [x0, #16 * 6]
-    stp     q8, q9, [x0, #16 * 8]
-    stp     q10, q11, [x0, #16 * 10]
-    stp     q12, q13, [x0, #16 * 12]
-    stp     q14, q15, [x0, #16 * 14]
-    stp     q16, q17, [x0, #16 * 16]
-    stp     q18, q19, [x0, #16 * 18]
-    stp     q20, q21, [x0, #16 * 20]
-    stp     q22, q23, [x0, #16 * 22]
-    stp     q24, q25, [x0, #16 * 24]
-    stp     q26, q27, [x0, #16 * 26]
-    stp     q28, q29, [x0, #16 * 28]
-    stp     q30, q31, [x0, #16 * 30]
+    st1     {{v0.2d-v3.2d}}, [x0], #64
+    st1     {{v4.2d-v7.2d}}, [x0], #64
+    st1     {{v8.2d-v11.2d}}, [x0], #64
+    st1     {{v12.2d-v15.2d}}, [x0], #64
+    st1     {{v16.2d-v19.2d}}, [x0], #64
+    st1     {{v20.2d-v23.2d}}, [x0], #64
+    st1     {{v24.2d-v27.2d}}, [x0], #64
+    st1     {{v28.2d-v31.2d}}, [x0], #64   // x0: past q31
     mrs     x1, fpcr
-    str     x1, [x0, #{FPCR_FROM_V}]
+    str     x1, [x0, #{FPCR_FROM_V} - 16 * 32]
     mrs     x1, fpsr
-    str     x1, [x0, #{FPSR_FROM_V}]
+    str     x1, [x0, #{FPSR_FROM_V} - 16 * 32]
     ret
 
 // fpu_restore(area: *const u8)
 .global fpu_restore
 fpu_restore:
-    ldp     q0, q1, [x0, #0]
-    ldp     q2, q3, [x0, #16 * 2]
-    ldp     q4, q5, [x0, #16 * 4]
-    ldp     q6, q7, [x0, #16 * 6]
-    ldp     q8, q9, [x0, #16 * 8]
-    ldp     q10, q11, [x0, #16 * 10]
-    ldp     q12, q13, [x0, #16 * 12]
-    ldp     q14, q15, [x0, #16 * 14]
-    ldp     q16, q17, [x0, #16 * 16]
-    ldp     q18, q19, [x0, #16 * 18]
-    ldp     q20, q21, [x0, #16 * 20]
-    ldp     q22, q23, [x0, #16 * 22]
-    ldp     q24, q25, [x0, #16 * 24]
-    ldp     q26, q27, [x0, #16 * 26]
-    ldp     q28, q29, [x0, #16 * 28]
-    ldp     q30, q31, [x0, #16 * 30]
-    ldr     x1, [x0, #{FPCR_FROM_V}]
+    ld1     {{v0.2d-v3.2d}}, [x0], #64
+    ld1     {{v4.2d-v7.2d}}, [x0], #64
+    ld1     {{v8.2d-v11.2d}}, [x0], #64
+    ld1     {{v12.2d-v15.2d}}, [x0], #64
+    ld1     {{v16.2d-v19.2d}}, [x0], #64
+    ld1     {{v20.2d-v23.2d}}, [x0], #64
+    ld1     {{v24.2d-v27.2d}}, [x0], #64
+    ld1     {{v28.2d-v31.2d}}, [x0], #64   // x0: past q31
+    ldr     x1, [x0, #{FPCR_FROM_V} - 16 * 32]
     msr     fpcr, x1
-    ldr     x1, [x0, #{FPSR_FROM_V}]
+    ldr     x1, [x0, #{FPSR_FROM_V} - 16 * 32]
     msr     fpsr, x1
     ret
 
