@@ -571,22 +571,19 @@ impl Atropos {
     /// `waker` is the domain whose event caused the wake-up, if any: if
     /// `idx` then preempts it, it is not owed a switch.
     pub fn wake(&mut self, idx: usize, now: u64, waker: Option<usize>) -> bool {
-        if let Some(slot) = self.slot_mut(idx) {
-            if let State::Blocked { since, until } = slot.state {
-                slot.wake(since, now);
-                slot.woken_by = waker;
-                let deadline = slot.deadline;
-                self.sync_state_bits(idx);
-                self.lower_horizon(deadline);
-                self.woken |= 1 << idx;
-                // A timeout leaving the horizon may make it inexact.
-                if until.is_some() {
-                    self.settled = false;
-                }
-                return true;
-            }
+        let Some(slot) = self.slot_mut(idx) else { return false };
+        let State::Blocked { since, until } = slot.state else { return false };
+        slot.wake(since, now);
+        slot.woken_by = waker;
+        let deadline = slot.deadline;
+        self.sync_state_bits(idx);
+        self.lower_horizon(deadline);
+        self.woken |= 1 << idx;
+        // A timeout leaving the horizon may make it inexact.
+        if until.is_some() {
+            self.settled = false;
         }
-        false
+        true
     }
 
     /// Gives domain `idx` the reservation `res` (its latency hint and
@@ -600,9 +597,7 @@ impl Atropos {
         }
         let ppb = res.utilisation_ppb().ok_or(AdmitError::BadSlice)?;
         let total = self.utilisation_ppb;
-        let Some(slot) = self.slots[..self.len].get_mut(idx) else {
-            return Err(AdmitError::Full);
-        };
+        let slot = self.slots[..self.len].get_mut(idx).ok_or(AdmitError::Full)?;
         let total = total - slot.ppb + ppb;
         if total > PPB_ONE {
             return Err(AdmitError::OverUtilised { utilisation_ppb: total });
