@@ -154,8 +154,10 @@ impl CapSpace {
         self.insert(domain, Capability { object: cap.object, rights, parent: Some(parent) })
     }
 
-    fn free(&mut self, addr: CapAddr) -> Option<Capability> {
-        let entry = &mut self.tables[addr.domain][addr.slot];
+    /// Empties slot `slot` of `domain`'s table (a new generation) and
+    /// returns what it held.
+    fn free(&mut self, domain: usize, slot: usize) -> Option<Capability> {
+        let entry = &mut self.tables[domain][slot];
         let cap = entry.cap.take();
         entry.generation = entry.generation.checked_add(1).unwrap_or(1);
         cap
@@ -164,7 +166,7 @@ impl CapSpace {
     /// Empties the slot `handle` names and returns what it held.
     pub fn delete(&mut self, domain: usize, handle: Handle) -> Result<Capability, Error> {
         let (addr, cap) = self.resolve(domain, handle)?;
-        self.free(addr);
+        self.free(addr.domain, addr.slot);
         Ok(cap)
     }
 
@@ -182,7 +184,7 @@ impl CapSpace {
         let new = self.insert(to, cap)?;
         let new_addr =
             CapAddr { domain: to, slot: new.slot(), generation: new.generation() as u32 };
-        self.free(old);
+        self.free(old.domain, old.slot);
         for entry in self.tables.iter_mut().flatten() {
             if let Some(child) = entry.cap.as_mut().filter(|c| c.parent == Some(old)) {
                 child.parent = Some(new_addr);
@@ -207,8 +209,7 @@ impl CapSpace {
         let mut changed = Changed::EMPTY;
         for (index, _) in doomed.iter().enumerate().filter(|(_, &answer)| answer == Descends::Yes) {
             let (d, s) = (index / CAP_SLOTS, index % CAP_SLOTS);
-            let generation = self.tables[d][s].generation;
-            if let Some(cap) = self.free(CapAddr { domain: d, slot: s, generation }) {
+            if let Some(cap) = self.free(d, s) {
                 deleted(d, cap);
                 count += 1;
                 changed.insert(d);
@@ -233,7 +234,7 @@ impl CapSpace {
             if let Ok((_, more)) = self.revoke(domain, handle, &mut deleted) {
                 changed = changed.union(more);
             }
-            self.free(CapAddr { domain, slot, generation: handle.generation() as u32 });
+            self.free(domain, slot);
             deleted(domain, cap);
             changed.insert(domain);
         }
