@@ -22,27 +22,23 @@ pub const fn virt_to_phys(va: usize) -> usize {
     va - KERNEL_VIRT_BASE
 }
 
-mod image {
-    extern "C" {
-        static __kernel_start: u8;
-        static __kernel_end: u8;
-    }
-
-    /// Logs where the kernel image lies.
-    pub fn log_kernel_image() {
-        let start = core::ptr::addr_of!(__kernel_start) as usize;
-        let end = core::ptr::addr_of!(__kernel_end) as usize;
-        log::info!(
-            "kernel image {:#x}..{:#x} (physical {:#x}, {} KiB incl. bss and boot stack)",
-            start,
-            end,
-            super::virt_to_phys(start),
-            (end - start) / 1024
-        );
-    }
+extern "C" {
+    static __kernel_start: u8;
+    static __kernel_end: u8;
 }
 
-pub use image::log_kernel_image;
+/// Logs where the kernel image lies.
+pub fn log_kernel_image() {
+    let start = core::ptr::addr_of!(__kernel_start) as usize;
+    let end = core::ptr::addr_of!(__kernel_end) as usize;
+    log::info!(
+        "kernel image {:#x}..{:#x} (physical {:#x}, {} KiB incl. bss and boot stack)",
+        start,
+        end,
+        virt_to_phys(start),
+        (end - start) / 1024
+    );
+}
 
 // The linear map's base is the start of the upper half, and translation
 // round-trips: checked when the kernel compiles, as it runs on no host.
