@@ -2,37 +2,18 @@
 
 use aarch64_cpu::registers::{CurrentEL, MIDR_EL1, MPIDR_EL1};
 use tock_registers::interfaces::Readable;
+use tock_registers::LocalRegisterCopy;
 
 use crate::exit::ExitCode;
 
-/// The Main ID Register: which CPU this is.
-#[derive(Clone, Copy, Debug)]
-pub struct MainId(pub u64);
-
-impl MainId {
-    /// Reads MIDR_EL1.
-    pub fn read() -> Self {
-        Self(MIDR_EL1.get())
-    }
-
-    /// The part's name, for the Arm parts this kernel may meet.
-    pub fn part_name(self) -> &'static str {
-        match (self.0 >> 24 & 0xff, self.0 >> 4 & 0xfff) {
-            (0x41, 0xd03) => "Cortex-A53",
-            (0x41, 0xd08) => "Cortex-A72",
-            (0x41, _) => "Arm core",
-            _ => "unknown core",
-        }
-    }
-
-    /// The major revision (the `r` in rNpN).
-    pub fn variant(self) -> u64 {
-        self.0 >> 20 & 0xf
-    }
-
-    /// The minor revision (the `p` in rNpN).
-    pub fn revision(self) -> u64 {
-        self.0 & 0xf
+/// The part named by a Main ID Register value (MIDR_EL1), for the Arm parts
+/// this kernel may meet.
+pub fn part_name(id: LocalRegisterCopy<u64, MIDR_EL1::Register>) -> &'static str {
+    match (id.read(MIDR_EL1::Implementer), id.read(MIDR_EL1::PartNum)) {
+        (0x41, 0xd03) => "Cortex-A53",
+        (0x41, 0xd08) => "Cortex-A72",
+        (0x41, _) => "Arm core",
+        _ => "unknown core",
     }
 }
 

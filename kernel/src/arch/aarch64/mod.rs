@@ -1,6 +1,9 @@
 //! AArch64 (ARMv8-A, Cortex-A53): boot, exception vectors, MMU, caches and
 //! the generic timer.
 
+use aarch64_cpu::registers::MIDR_EL1;
+use tock_registers::interfaces::Readable;
+
 mod boot;
 pub mod cache;
 pub mod cpu;
@@ -28,13 +31,13 @@ pub fn init() {
 
 /// Logs the CPU's identity, exception level and timer frequency.
 pub fn log_cpu_info() {
-    let id = cpu::MainId::read();
+    let id = MIDR_EL1.extract();
     log::info!(
         "CPU {} r{}p{} (MIDR {:#010x}), core {}, EL{}, timer {} Hz",
-        id.part_name(),
-        id.variant(),
-        id.revision(),
-        id.0,
+        cpu::part_name(id),
+        id.read(MIDR_EL1::Variant),
+        id.read(MIDR_EL1::Revision),
+        id.get(),
         cpu::core_id(),
         cpu::current_el(),
         time::frequency_hz()
