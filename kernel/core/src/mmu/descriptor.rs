@@ -111,11 +111,9 @@ impl Attributes {
         };
         // Device memory is never executable, whatever was asked.
         let execute = match (self.kind, self.execute) {
-            (MemoryKind::Device, _) | (_, Execute::Never) => {
-                DESCRIPTOR::UXN::SET + DESCRIPTOR::PXN::SET
-            }
             (MemoryKind::Normal, Execute::Kernel) => DESCRIPTOR::UXN::SET + DESCRIPTOR::PXN::CLEAR,
             (MemoryKind::Normal, Execute::User) => DESCRIPTOR::UXN::CLEAR + DESCRIPTOR::PXN::SET,
+            _ => DESCRIPTOR::UXN::SET + DESCRIPTOR::PXN::SET,
         };
         let global = if self.global { DESCRIPTOR::NG::CLEAR } else { DESCRIPTOR::NG::SET };
         kind + share + access + execute + global + DESCRIPTOR::AF::SET + DESCRIPTOR::VALID::SET
