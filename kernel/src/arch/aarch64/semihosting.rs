@@ -34,8 +34,7 @@ fn call(operation: u64, block: &[u64]) -> u64 {
 /// Opens `path` on the host for writing, emptying it; its handle, if it
 /// could be opened.
 pub fn open_for_writing(path: &str) -> Option<u64> {
-    let block = [path.as_ptr() as u64, MODE_WRITE_BINARY, path.len() as u64];
-    let handle = call(OPEN, &block);
+    let handle = call(OPEN, &[path.as_ptr() as u64, MODE_WRITE_BINARY, path.len() as u64]);
     (handle as i64 >= 0).then_some(handle)
 }
 
