@@ -57,14 +57,9 @@ exception_vectors:
     // Kinds: source * 4 + type; source 0 = current EL with SP_EL0,
     // 1 = current EL with SP_ELx, 2 = lower EL AArch64, 3 = lower EL AArch32;
     // type 0 = synchronous, 1 = IRQ, 2 = FIQ, 3 = SError.
-    VECTOR_ENTRY 0
-    VECTOR_ENTRY 1
-    VECTOR_ENTRY 2
-    VECTOR_ENTRY 3
-    VECTOR_ENTRY 4
-    VECTOR_ENTRY 5
-    VECTOR_ENTRY 6
-    VECTOR_ENTRY 7
+    .irp    kind, 0, 1, 2, 3, 4, 5, 6, 7
+    VECTOR_ENTRY \kind
+    .endr
 
     // Synchronous from EL0. Fast path: the `nop` system call (svc with
     // x8 = 0) returns 0 at once, touching only x0 and the flags, which the
@@ -96,12 +91,9 @@ exception_vectors:
 .endif
     b       irq_entry
 
-    VECTOR_ENTRY 10
-    VECTOR_ENTRY 11
-    VECTOR_ENTRY 12
-    VECTOR_ENTRY 13
-    VECTOR_ENTRY 14
-    VECTOR_ENTRY 15
+    .irp    kind, 10, 11, 12, 13, 14, 15
+    VECTOR_ENTRY \kind
+    .endr
 
 exception_entry_common:
     SAVE_FRAME
