@@ -403,11 +403,9 @@ impl Atropos {
     /// full slice. The dispatcher calls this once, when it starts running
     /// domains, so that the time spent loading them is nobody's period.
     pub fn start_periods(&mut self, now: u64) {
-        for slot in &mut self.slots[..self.len] {
-            if slot.state == State::Runnable {
-                slot.deadline = now.saturating_add(slot.res.period_ns);
-                slot.remain = slot.slice();
-            }
+        for slot in self.slots[..self.len].iter_mut().filter(|s| s.state == State::Runnable) {
+            slot.deadline = now.saturating_add(slot.res.period_ns);
+            slot.remain = slot.slice();
         }
         self.horizon = 0;
         self.settled = false;
