@@ -35,8 +35,7 @@ extern "C" {
 
 /// Points VBAR_EL1 at the vector table.
 pub fn install_vectors() {
-    let table = core::ptr::addr_of!(exception_vectors) as u64;
-    VBAR_EL1.set(table);
+    VBAR_EL1.set(core::ptr::addr_of!(exception_vectors) as u64);
     barrier::isb(barrier::SY);
 }
 
