@@ -26,6 +26,22 @@ impl<const N: usize> IndexSet<N> {
         }
     }
 
+    /// The set holding `index` alone (empty if it cannot hold it).
+    pub const fn of(index: usize) -> Self {
+        Self(Self::bit(index))
+    }
+
+    /// The set as a word, bit `i` for index `i` (for an atomic copy).
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// The set a word made by [`IndexSet::bits`] stands for (bits past
+    /// `N` are dropped).
+    pub const fn from_bits(bits: u64) -> Self {
+        Self(bits & (u64::MAX >> (u64::BITS as usize - N)))
+    }
+
     /// Whether `index` is in the set.
     pub const fn contains(self, index: usize) -> bool {
         self.0 & Self::bit(index) != 0
@@ -58,9 +74,15 @@ impl<const N: usize> IndexSet<N> {
         Self(self.0 | other.0)
     }
 
-    /// The members, in increasing order.
+    /// The members, in increasing order (each found by counting zeros, so
+    /// that a sparse set costs its members, not its width).
     pub fn iter(self) -> impl Iterator<Item = usize> {
-        (0..N).filter(move |&index| self.contains(index))
+        let mut rest = self.0;
+        core::iter::from_fn(move || {
+            let index = rest.trailing_zeros() as usize;
+            rest &= rest.wrapping_sub(1);
+            (index < N).then_some(index)
+        })
     }
 }
 
@@ -102,5 +124,15 @@ mod tests {
         c.remove(3);
         c.remove(99);
         assert_eq!(c.iter().collect::<Vec<_>>(), [1, 15]);
+    }
+
+    #[test]
+    fn a_word_copy_holds_the_same_set() {
+        let a: IndexSet<16> = [0, 7, 15].into_iter().collect();
+        assert_eq!(IndexSet::<16>::from_bits(a.bits()), a);
+        assert_eq!(IndexSet::<16>::from_bits(u64::MAX).iter().count(), 16, "bits past N dropped");
+        assert_eq!(IndexSet::<64>::from_bits(u64::MAX).iter().count(), 64);
+        assert_eq!(IndexSet::<16>::of(7).iter().collect::<Vec<_>>(), [7]);
+        assert!(IndexSet::<16>::of(16).is_empty(), "an index the set cannot hold");
     }
 }

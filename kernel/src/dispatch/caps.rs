@@ -1,10 +1,12 @@
 //! Capability system calls, and what follows a change to a table: the
-//! domain's DCB mirror and its mapped regions are brought up to date.
+//! domain's DCB mirror and its mapped regions are brought up to date. All
+//! of them change what the cores share, or read another core's domains:
+//! they run in a borrow of the whole.
 
 use super::syscall::Outcome;
-use super::Dispatcher;
+use super::{core_of, AllCores};
 use crate::arch::{time, user};
-use crate::domain::config::{self, RegionKind, IMAGE, REGIONS};
+use crate::domain::config::{self, RegionKind, DOMAINS, IMAGE, REGIONS};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
 use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES};
@@ -16,24 +18,15 @@ use vesper_kernel_core::memory::{Mapped, RegionSet};
 use vesper_kernel_core::mmu::descriptor::MemoryKind;
 use vesper_kernel_core::mmu::user::{map_range, unmap_range, UserRegion, UserRights};
 
-impl Dispatcher {
-    /// Gives every loaded domain its capabilities: control of itself
-    /// ([`SELF`]) and of its reservation ([`RESERVATION`]), then those its
-    /// manifest lists (but none to a domain that did not start); maps its
-    /// regions and fills its DCB mirror.
-    pub(super) fn grant_initial_caps(&mut self) {
-        for index in 0..self.domains.len() {
-            if self.started(index).is_some() {
-                self.grant_caps(index);
-            }
-        }
-    }
-
-    /// Gives loaded domain `index` the capabilities it starts with (see
-    /// [`Dispatcher::grant_initial_caps`]), into an empty table, and maps
-    /// its regions: at boot, and again when it is restarted.
+impl AllCores {
+    /// Gives loaded domain `index` the capabilities it starts with, into
+    /// an empty table: control of itself ([`SELF`]) and of its reservation
+    /// ([`RESERVATION`]), then those its manifest lists (but none to a
+    /// domain that did not start); maps its regions and fills its DCB
+    /// mirror. At boot (once every domain is loaded), and again when it is
+    /// restarted.
     pub(super) fn grant_caps(&mut self, index: usize) {
-        let config = self.config(index);
+        let config = &DOMAINS[index];
         let own = [
             Capability::original(
                 Object::Domain { domain: index },
@@ -44,19 +37,15 @@ impl Dispatcher {
                 Rights::READ | Rights::WRITE | Rights::GRANT,
             ),
         ];
-        let listed = config.caps.iter().map(|cap| Capability::original(cap.object, cap.rights));
-        for (cap, name) in own
-            .into_iter()
-            .zip(KERNEL_CAP_NAMES)
-            .chain(listed.zip(config.caps.iter().map(|c| c.name)))
-        {
+        let listed = config.caps.iter().map(|c| (Capability::original(c.object, c.rights), c.name));
+        for (cap, name) in own.into_iter().zip(KERNEL_CAP_NAMES).chain(listed) {
             // A supervisor's capability to a domain that did not start:
             // no capability ever names a domain that is not loaded.
             let gone = matches!(cap.object, Object::Domain { domain } | Object::Reservation { domain }
-                if self.started(domain).is_none());
+                if !self.shared.started.contains(domain));
             let why = if gone {
                 "its domain did not start"
-            } else if self.caps.insert(index, cap).is_err() {
+            } else if self.shared.caps.insert(index, cap).is_err() {
                 "its table is full"
             } else {
                 continue;
@@ -70,7 +59,7 @@ impl Dispatcher {
     /// Rewrites domain `index`'s DCB mirror of its capability table.
     pub(super) fn mirror(&mut self, index: usize) {
         for slot in 0..CAP_SLOTS {
-            let (handle, cap) = self.caps.at(index, slot);
+            let (handle, cap) = self.shared.caps.at(index, slot);
             let info = cap.map_or_else(CapInfo::default, |cap| {
                 IMAGE.cap_info(index, handle.0, cap.object, cap.rights)
             });
@@ -84,7 +73,7 @@ impl Dispatcher {
         let (mut read, mut write) = (RegionSet::EMPTY, RegionSet::EMPTY);
         // Regions past MAX_REGIONS never get a capability (the builder and
         // the boot check refuse them), and a RegionSet cannot hold them.
-        let held = self.caps.region_rights::<MAX_REGIONS>(index);
+        let held = self.shared.caps.region_rights::<MAX_REGIONS>(index);
         for (region, rights) in held.into_iter().enumerate().take(REGIONS.len()) {
             if rights.contains(Rights::READ) {
                 read.insert(region);
@@ -128,11 +117,11 @@ impl Dispatcher {
         user::flush_address_space(domain.asid);
     }
 
-    /// After a capability of `object` changed hands in `domains`: their
-    /// mirrors, and their mappings if it is a region.
-    pub(super) fn refresh(&mut self, object: Object, domains: impl IntoIterator<Item = usize>) {
+    /// After capabilities changed hands in `domains`: their mirrors, and
+    /// their mappings if `regions` (a region's capability was among them).
+    pub(super) fn refresh(&mut self, regions: bool, domains: impl IntoIterator<Item = usize>) {
         for index in domains {
-            if matches!(object, Object::Region { .. }) {
+            if regions {
                 self.sync_regions(index);
             }
             self.mirror(index);
@@ -145,52 +134,38 @@ impl Dispatcher {
         [handle, rights]: [u64; 2],
     ) -> Result<u64, Error> {
         let rights = Rights::from_bits(rights).ok_or(Error::BadArgument)?;
-        let minted = self.caps.mint(index, Handle(handle), rights)?;
+        let minted = self.shared.caps.mint(index, Handle(handle), rights)?;
         self.mirror(index);
         Ok(minted.0)
     }
 
     pub(super) fn cap_delete(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
-        let cap = self.caps.delete(index, Handle(handle))?;
-        self.refresh(cap.object, [index]);
+        let cap = self.shared.caps.delete(index, Handle(handle))?;
+        self.refresh(matches!(cap.object, Object::Region { .. }), [index]);
         Ok(0)
     }
 
     pub(super) fn cap_revoke(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
         let mut regions = false;
-        let (count, changed) = self.caps.revoke(index, Handle(handle), |_, cap| {
+        let (count, changed) = self.shared.caps.revoke(index, Handle(handle), |_, cap| {
             regions |= matches!(cap.object, Object::Region { .. });
         })?;
-        for domain in changed.iter() {
-            if regions {
-                self.sync_regions(domain);
-            }
-            self.mirror(domain);
-        }
+        self.refresh(regions, changed.iter());
         Ok(count)
     }
 
-    pub(super) fn domain_stop(&mut self, index: usize, handle: u64) -> Outcome {
-        let target = match self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::CONTROL)
-        {
-            Ok(Object::Domain { domain }) => domain,
-            Ok(_) => return Outcome::Return(Err(Error::WrongType)),
-            Err(error) => return Outcome::Return(Err(error)),
-        };
+    pub(super) fn domain_stop(&mut self, index: usize, handle: u64) -> Result<Outcome, Error> {
+        let target = self.shared.domain_cap(index, handle, Rights::CONTROL)?;
         if self.domain(target).state != DomainState::Live {
-            return Outcome::Return(Ok(0));
+            return Ok(Outcome::Return(Ok(0)));
         }
         let now = time::now_ns();
-        log::info!(
-            "domain {} stopped by domain {}",
-            self.config(target).name,
-            self.config(index).name
-        );
-        self.stop(target, DomainState::Stopped, now);
+        log::info!("domain {} stopped by domain {}", DOMAINS[target].name, DOMAINS[index].name);
+        self.of(target).stop(target, DomainState::Stopped, now);
         if target != index {
-            return self.returned(index, Ok(0));
+            return Ok(self.here().returned(index, Ok(0)));
         }
-        Outcome::Reschedule(now)
+        Ok(Outcome::Reschedule(now))
     }
 
     /// `domain_info`: the state and accounting of the domain `handle`
@@ -200,14 +175,9 @@ impl Dispatcher {
         index: usize,
         [handle, ptr]: [u64; 2],
     ) -> Result<u64, Error> {
-        let Object::Domain { domain: target } =
-            self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::READ)?
-        else {
-            return Err(Error::WrongType);
-        };
+        let target = self.shared.domain_cap(index, handle, Rights::READ)?;
         let info = self.info_of(target);
-        let caller = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
-        if !ptr.is_multiple_of(8) || !caller.user_write(ptr, &info) {
+        if !ptr.is_multiple_of(8) || !self.domain(index).user_write(ptr, &info) {
             return Err(Error::BadPointer);
         }
         Ok(0)
@@ -217,12 +187,7 @@ impl Dispatcher {
     /// on a Domain capability not the caller's own), writes out the trace
     /// records not out yet.
     pub(super) fn trace_flush(&mut self, index: usize, handle: u64) -> Result<u64, Error> {
-        let Object::Domain { domain: target } =
-            self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::READ)?
-        else {
-            return Err(Error::WrongType);
-        };
-        if target == index {
+        if self.shared.domain_cap(index, handle, Rights::READ)? == index {
             return Err(Error::BadArgument);
         }
         Ok(self.flush_trace(Some(index)))
@@ -230,8 +195,8 @@ impl Dispatcher {
 
     /// Domain `target` as `domain_info` shows it.
     fn info_of(&mut self, target: usize) -> DomainInfo {
-        let domain = self.domains[target].expect("the scheduler only knows loaded domains");
-        let accounting = self.accounting(target, &domain);
+        let domain = *self.domain(target);
+        let accounting = self.cores[core_of(target)].accounting(target);
         let (state, exit_code) = match domain.state {
             DomainState::Live => (DOMAIN_RUNNING, 0),
             DomainState::Exited(code) => (DOMAIN_EXITED, code),
@@ -257,7 +222,7 @@ impl Dispatcher {
         [handle, period_ns, slice_ns]: [u64; 3],
     ) -> Result<u64, Error> {
         let Object::Reservation { domain } =
-            self.caps.lookup(index, Handle(handle), CapKind::Reservation, Rights::WRITE)?
+            self.shared.caps.lookup(index, Handle(handle), CapKind::Reservation, Rights::WRITE)?
         else {
             return Err(Error::WrongType);
         };
@@ -265,12 +230,12 @@ impl Dispatcher {
             return Err(Error::BelowMinimum);
         }
         // A group member holds no reservation to change.
-        let old =
-            self.atropos[self.core_of(domain)].reservation(domain).filter(|old| old.period_ns != 0);
+        let atropos = &mut self.cores[core_of(domain)].atropos;
+        let old = atropos.reservation(domain).filter(|old| old.period_ns != 0);
         let old = old.ok_or(Error::BadArgument)?;
         let latency_ns = if old.latency_ns == old.period_ns { period_ns } else { old.latency_ns };
         let new = Reservation { period_ns, slice_ns, latency_ns, extra: old.extra };
-        self.atropos_of(domain).set_reservation(domain, new).map_err(|error| match error {
+        atropos.set_reservation(domain, new).map_err(|error| match error {
             AdmitError::OverUtilised { .. } => Error::Overloaded,
             _ => Error::BadArgument,
         })?;

@@ -15,17 +15,17 @@
 //! ending its donation to another member if it was donating); the member
 //! runs when its scheduler donates to it.
 
+use super::events::live;
 use super::syscall::Outcome;
 use super::Dispatcher;
 use crate::arch::time;
-use crate::domain::Resume;
+use crate::domain::{config::DOMAINS, Resume};
 use crate::trace::record;
-use vesper_abi::cap::{CapKind, Handle, Rights};
+use vesper_abi::cap::Rights;
 use vesper_abi::dcb::{ActivationReason, Donation};
 use vesper_abi::syscall::Error;
 use vesper_abi::trace::Kind;
-use vesper_kernel_core::atropos::RunKind;
-use vesper_kernel_core::cap::Object;
+use vesper_kernel_core::atropos::{RunKind, MAX_DOMAINS};
 
 /// A donation in progress: `member` holds the CPU on `scheduler`'s
 /// reservation.
@@ -44,30 +44,27 @@ fn trace_b(value: u64) -> u32 {
     value.min(u64::from(u32::MAX)) as u32
 }
 
-impl Dispatcher {
+impl Dispatcher<'_> {
     /// `domain_donate`: the caller gives the CPU to one of its members.
-    pub(super) fn domain_donate(&mut self, index: usize, [handle, budget_ns]: [u64; 2]) -> Outcome {
-        let lookup = self.caps.lookup(index, Handle(handle), CapKind::Domain, Rights::SCHEDULE);
-        let member = match lookup {
-            Ok(Object::Domain { domain }) => domain,
-            Ok(_) => return Outcome::Return(Err(Error::WrongType)),
-            Err(error) => return Outcome::Return(Err(error)),
-        };
-        let group = self.config(member).scheduled_by;
+    pub(super) fn domain_donate(
+        &mut self,
+        index: usize,
+        [handle, budget_ns]: [u64; 2],
+    ) -> Result<Outcome, Error> {
+        let member = self.shared.domain_cap(index, handle, Rights::SCHEDULE)?;
+        let group = DOMAINS[member].scheduled_by;
         if budget_ns == 0 || group.is_none_or(|group| group.domain != index) {
-            return Outcome::Return(Err(Error::BadArgument));
+            return Err(Error::BadArgument);
         }
-        if self.live(member).is_none() {
-            return Outcome::Return(Err(Error::PeerStopped));
-        }
+        live(member).ok_or(Error::PeerStopped)?;
         let now = time::now_ns();
         record(now, Kind::Donate, Some(index), member as u16, trace_b(budget_ns));
-        self.members_blocked.remove(member);
+        self.core.members_blocked.remove(member);
         self.show_members(index);
         let until = now.saturating_add(budget_ns);
-        self.core().donation = Some(Donated { scheduler: index, member, since: now, until });
+        self.core.donation = Some(Donated { scheduler: index, member, since: now, until });
         // The reason is the donation's end's, set when it ends.
-        Outcome::GiveUp(ActivationReason::MemberBudget, now)
+        Ok(Outcome::GiveUp(ActivationReason::MemberBudget, now))
     }
 
     /// Who runs when Atropos picks `run` at `now`: while it picks the
@@ -79,7 +76,7 @@ impl Dispatcher {
         run: Option<(usize, RunKind)>,
         now: u64,
     ) -> Option<(usize, RunKind)> {
-        let Some(donated) = self.core().donation else { return run };
+        let Some(donated) = self.core.donation else { return run };
         let why = match run {
             Some((index, kind)) if index == donated.scheduler => {
                 if now < donated.until {
@@ -89,22 +86,15 @@ impl Dispatcher {
             }
             _ => ActivationReason::MemberPreempted,
         };
-        self.end_donation(self.here(), why, u64::MAX, now);
+        self.end_donation(why, u64::MAX, now);
         run
     }
 
-    /// Ends the donation in progress on `core` at `now` for `why`
+    /// Ends the donation in progress on this core at `now` for `why`
     /// (`until_ns`: what a member that blocked waits for): the scheduler
     /// runs next with that reason, and finds the report in its DCB.
-    pub(super) fn end_donation(
-        &mut self,
-        core: usize,
-        why: ActivationReason,
-        until_ns: u64,
-        now: u64,
-    ) {
-        let Some(donated) = self.cores[core].donation.take() else { return };
-        self.kick(core);
+    pub(super) fn end_donation(&mut self, why: ActivationReason, until_ns: u64, now: u64) {
+        let Some(donated) = self.core.donation.take() else { return };
         let ran_ns = now.saturating_sub(donated.since);
         record(now, Kind::DonationEnd, Some(donated.member), why as u16, trace_b(ran_ns));
         self.domain(donated.member).donated_ns += ran_ns;
@@ -133,7 +123,7 @@ impl Dispatcher {
         until_ns: u64,
         now: u64,
     ) -> bool {
-        if !self.members.contains(index) {
+        if !self.shared.members.contains(index) {
             return false;
         }
         self.member_gave_up(index, why, until_ns, now);
@@ -143,13 +133,11 @@ impl Dispatcher {
     /// [`Dispatcher::member_gives_up`] for member `index`.
     #[cold]
     fn member_gave_up(&mut self, index: usize, why: ActivationReason, until_ns: u64, now: u64) {
-        if let (ActivationReason::MemberBlocked, Some(group)) =
-            (why, self.config(index).scheduled_by)
-        {
-            self.members_blocked.insert(index);
+        if let (ActivationReason::MemberBlocked, Some(group)) = (why, DOMAINS[index].scheduled_by) {
+            self.core.members_blocked.insert(index);
             self.show_members(group.domain);
         }
-        self.end_donation(self.here(), why, until_ns, now);
+        self.end_donation(why, until_ns, now);
     }
 
     /// `result` for domain `index`'s call, which stopped or restarted
@@ -157,24 +145,23 @@ impl Dispatcher {
     /// stopped its scheduler, or a sibling woke), it loses the CPU too (a
     /// member runs only on donated time).
     pub(super) fn returned(&mut self, index: usize, result: Result<u64, Error>) -> Outcome {
-        if self.members.contains(index) && self.core().donation.is_none_or(|d| d.member != index) {
+        if self.shared.members.contains(index)
+            && self.core.donation.is_none_or(|d| d.member != index)
+        {
             return Outcome::ReturnThenReschedule(result);
         }
         Outcome::Return(result)
     }
 
-    /// Domain `index` stops: a donation to it or by it ends.
+    /// Domain `index`, on this core, stops: a donation to it or by it
+    /// ends.
     pub(super) fn end_donation_of(&mut self, index: usize, now: u64) {
-        let core = self.core_of(index);
-        match self.cores[core].donation {
-            Some(donated) if donated.member == index => {
-                self.end_donation(core, ActivationReason::MemberStopped, u64::MAX, now);
-            }
-            Some(donated) if donated.scheduler == index => {
-                self.end_donation(core, ActivationReason::MemberPreempted, u64::MAX, now);
-            }
-            _ => {}
-        }
+        let why = match self.core.donation {
+            Some(donated) if donated.member == index => ActivationReason::MemberStopped,
+            Some(donated) if donated.scheduler == index => ActivationReason::MemberPreempted,
+            _ => return,
+        };
+        self.end_donation(why, u64::MAX, now);
     }
 
     /// An event for member `index`: if it blocked, it is ready
@@ -190,25 +177,25 @@ impl Dispatcher {
         sender: Option<usize>,
         now: &mut Option<u64>,
     ) -> bool {
-        let Some(group) = self.config(index).scheduled_by else { return false };
-        if !self.members_blocked.contains(index) {
+        let Some(group) = DOMAINS[index].scheduled_by else { return false };
+        if !self.core.members_blocked.contains(index) {
             return false;
         }
-        self.members_blocked.remove(index);
+        self.core.members_blocked.remove(index);
         self.show_members(group.domain);
-        let woke = self.count_event(group).is_some_and(|index| self.wake(index, sender, now));
+        let woke = self.count_events(group, 1).is_some_and(|index| self.wake(index, sender, now));
         if woke {
             self.domain(group.domain).resume = match self.domain(group.domain).resume {
                 Resume::Activate(_) => Resume::Activate(ActivationReason::MemberWoken),
                 resume => resume,
             };
         }
-        // A scheduler busy donating to another member decides again now.
-        let core = self.core_of(group.domain);
-        if self.cores[core].donation.is_some_and(|donated| donated.scheduler == group.domain) {
+        // A scheduler busy donating to another member decides again now
+        // (it is on this core, with its members).
+        if self.core.donation.is_some_and(|donated| donated.scheduler == group.domain) {
             let at = *now.get_or_insert_with(time::now_ns);
-            self.end_donation(core, ActivationReason::MemberWoken, u64::MAX, at);
-            return core == self.here();
+            self.end_donation(ActivationReason::MemberWoken, u64::MAX, at);
+            return true;
         }
         woke
     }
@@ -216,14 +203,14 @@ impl Dispatcher {
     /// Writes which members of `scheduler` can run into its DCB (nothing
     /// for a domain that did not start).
     pub(super) fn show_members(&mut self, scheduler: usize) {
-        if self.started(scheduler).is_none() {
+        if !self.shared.started.contains(scheduler) {
             return;
         }
-        let ready = (0..self.domains.len())
+        let ready = (0..MAX_DOMAINS)
             .filter(|&member| {
-                self.live(member).is_some()
-                    && !self.members_blocked.contains(member)
-                    && self.config(member).scheduled_by.is_some_and(|g| g.domain == scheduler)
+                live(member).is_some()
+                    && !self.core.members_blocked.contains(member)
+                    && DOMAINS[member].scheduled_by.is_some_and(|g| g.domain == scheduler)
             })
             .fold(0, |bits, member| bits | 1 << member);
         self.ro(scheduler).group.ready = ready;

@@ -12,11 +12,16 @@
 //! why), else `resctx` (the next dispatch resumes it silently).
 //!
 //! Each core runs the domains placed on it (`core` in the manifest) with
-//! its own Atropos, timer and idle loop ([`Core`]); what domains share
-//! (their records, capabilities, interrupts) is one [`Dispatcher`] that
-//! one core at a time borrows (`crate::sync`). A core that changes another
-//! core's scheduling state (wakes, stops or restarts one of its domains)
-//! interrupts it, and that core decides again.
+//! its own Atropos, timer and idle loop: its part of the dispatcher
+//! ([`Core`]), which it borrows without waiting for the other cores
+//! ([`Dispatcher`], a view of that part and of what the cores share). An
+//! event for a domain on another core is posted to that core, which counts
+//! it and decides again when the interrupt that comes with it arrives
+//! ([`Dispatcher::take_posted`]). What changes state the cores share
+//! (capabilities, mappings) or another core's domains (a stop, a restart,
+//! a reservation) is done in a borrow of the whole ([`AllCores`]), with
+//! the other cores held outside their parts (`crate::sync::SplitCell`):
+//! they decide again as they go on.
 
 mod caps;
 mod events;
@@ -30,11 +35,11 @@ use crate::arch::trap_frame::TrapFrame;
 use crate::arch::{time, timer, user};
 use crate::bsp::local_intc::{self, Pending, CONTROL};
 use crate::console;
-use crate::domain::config::{self, DomainConfig, CORES_USED};
+use crate::domain::config::{self, CORES_USED, DOMAINS};
 use crate::domain::{setup, Domain, DomainState, Resume};
 use crate::exit::ExitCode;
 use crate::memory::phys_to_virt;
-use crate::sync::{this_core, KernelCell, SMP};
+use crate::sync::{this_core, SplitCell, ALL_CORES, SMP};
 use crate::trace::{self, record};
 use vesper_abi::dcb::{
     Accounting, ActivationReason, DcbReadOnly, DcbWritable, FaultReport, CONTEXT_SLOTS,
@@ -43,12 +48,16 @@ use vesper_abi::dcb::{
 use vesper_abi::layout::{slot_base, DCB_RO_OFFSET, DCB_RW_OFFSET};
 use vesper_abi::trace::{Kind, RESUMED};
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use vesper_abi::cap::{CapKind, Handle, Rights};
 use vesper_abi::syndrome::Syndrome;
+use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{Atropos, RunKind, MAX_DOMAINS};
-use vesper_kernel_core::cap::CapSpace;
+use vesper_kernel_core::cap::{CapSpace, Object};
 
-/// One core's CPU: which domain it runs, and its hardware's state.
+/// One core's part of the dispatcher: its CPU, the domains placed on it
+/// and their scheduling. Only its core changes it, but in a borrow of the
+/// whole.
 struct Core {
     /// The domain whose registers are live in the trap frame and the FPU.
     on_cpu: Option<usize>,
@@ -63,37 +72,83 @@ struct Core {
     fpu: LazyFpu,
     /// The donation in progress, if any (see `group`).
     donation: Option<group::Donated>,
-}
-
-/// All scheduling state of the kernel.
-pub struct Dispatcher {
+    /// This core's Atropos: it admits and picks the domains placed on
+    /// this core (the others hold numbers it never picks).
+    atropos: Atropos,
+    /// The records of the domains placed on this core (`None` for the
+    /// others).
     domains: [Option<Domain>; MAX_DOMAINS],
-    /// Each core's Atropos: it admits and picks the domains placed on that
-    /// core (the others hold numbers it never picks).
-    atropos: [Atropos; CORES_USED],
-    cores: [Core; CORES_USED],
-    /// The other cores whose scheduling state this borrow changed: they
-    /// are interrupted when it ends, to decide again.
-    kicks: u8,
-    /// The cores idle with nothing to wait for: when all are, the run is
-    /// over.
-    stuck: u8,
-    /// When the run ends (`run-for` in the manifest).
-    run_end_ns: Option<u64>,
-    /// Every domain's capabilities.
-    caps: CapSpace,
     /// For each interrupt of the image: the domains (bit set) it was
     /// delivered to that have not acknowledged it yet. Its line is masked
-    /// while any has not.
+    /// while any has not. (Only on the core that takes the peripherals'
+    /// interrupt, where the builder places all their domains.)
     irq_waiting: [events::DomainSet; events::MAX_IRQS],
     /// For each interrupt of the image: the live domains it goes to.
     irq_owners: [events::DomainSet; events::MAX_IRQS],
     /// The members blocked in `block_until`, until an event for them or a
-    /// donation.
+    /// donation (a group's members are on its scheduler's core).
     members_blocked: events::DomainSet,
+    /// The run is over as of this time, or may be (every core idle with
+    /// nothing to wait for): the core ends it in a borrow of the whole.
+    over: Option<u64>,
+}
+
+impl Core {
+    /// Domain `index`'s accounting, as its DCB and the run report show it
+    /// (zero for a domain not on this core).
+    fn accounting(&self, index: usize) -> Accounting {
+        let time = self.atropos.accounting(index);
+        let domain = self.domains[index].as_ref();
+        let of = |field: fn(&Domain) -> u64| domain.map_or(0, field);
+        Accounting {
+            cpu_ns: time.cpu_ns + of(|d| d.donated_ns),
+            guaranteed_ns: time.guaranteed_ns,
+            extra_ns: time.extra_ns,
+            activations: of(|d| d.activations),
+            preemptions: of(|d| d.preemptions),
+            fp_traps: of(|d| d.fp_traps),
+            blocks: time.blocks,
+        }
+    }
+}
+
+/// What the cores share: changed only in a borrow of the whole.
+struct Shared {
+    /// Every domain's capabilities.
+    caps: CapSpace,
+    /// The domains that started.
+    started: events::DomainSet,
     /// The domains that are members of a group (a bit test on the paths
     /// every domain takes).
     members: events::DomainSet,
+    /// When the run ends (`run-for` in the manifest).
+    run_end_ns: Option<u64>,
+}
+
+impl Shared {
+    /// The domain that domain `index`'s capability `handle` names, if it
+    /// is a Domain capability with `rights`.
+    fn domain_cap(&self, index: usize, handle: u64, rights: Rights) -> Result<usize, Error> {
+        match self.caps.lookup(index, Handle(handle), CapKind::Domain, rights)? {
+            Object::Domain { domain } => Ok(domain),
+            _ => Err(Error::WrongType),
+        }
+    }
+}
+
+/// All scheduling state of the kernel: each core's part, and what they
+/// share.
+pub struct AllCores {
+    shared: Shared,
+    cores: [Core; CORES_USED],
+}
+
+/// A core's dispatcher: its part, to change, and the shared part, to read.
+pub struct Dispatcher<'a> {
+    core: &'a mut Core,
+    shared: &'a Shared,
+    /// The core (this one, but in a borrow of the whole).
+    here: usize,
 }
 
 /// How long an alarm that came due with activations off waits before it
@@ -112,9 +167,13 @@ const ALARM_RETRY_NS: u64 = 10_000;
 /// at once and need none of this.
 const TURN_NS: u64 = if cfg!(feature = "semihosting") { 10_000 } else { u64::MAX };
 
-static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
-    domains: [None; MAX_DOMAINS],
-    atropos: [const { Atropos::new() }; CORES_USED],
+static DISPATCHER: SplitCell<AllCores> = SplitCell::new(AllCores {
+    shared: Shared {
+        caps: CapSpace::new(),
+        started: events::DomainSet::EMPTY,
+        members: events::DomainSet::EMPTY,
+        run_end_ns: None,
+    },
     cores: [const {
         Core {
             on_cpu: None,
@@ -123,16 +182,14 @@ static DISPATCHER: KernelCell<Dispatcher> = KernelCell::new(Dispatcher {
             arm: None,
             fpu: LazyFpu::new(),
             donation: None,
+            atropos: Atropos::new(),
+            domains: [None; MAX_DOMAINS],
+            irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
+            irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
+            members_blocked: events::DomainSet::EMPTY,
+            over: None,
         }
     }; CORES_USED],
-    kicks: 0,
-    stuck: 0,
-    run_end_ns: None,
-    caps: CapSpace::new(),
-    irq_waiting: [events::DomainSet::EMPTY; events::MAX_IRQS],
-    irq_owners: [events::DomainSet::EMPTY; events::MAX_IRQS],
-    members_blocked: events::DomainSet::EMPTY,
-    members: events::DomainSet::EMPTY,
 });
 
 /// For each core: when the dispatcher must next decide for it (its timer,
@@ -145,21 +202,38 @@ static DECISION_NS: [AtomicU64; CORES_USED] = [const { AtomicU64::new(u64::MAX) 
 static TURN_END: [AtomicU64; CORES_USED] = [const { AtomicU64::new(0) }; CORES_USED];
 
 /// For each core: whether it has left the kernel for a domain since it
-/// last entered. A core stopping a domain that another core runs waits
-/// for this to fall (see [`Dispatcher::take_from`]).
+/// last entered (for [`turn_end`]).
 static IN_DOMAIN: [AtomicBool; CORES_USED] = [const { AtomicBool::new(false) }; CORES_USED];
 
-/// Runs `f` on the dispatcher as the core this runs on, then interrupts
-/// the cores whose state `f` changed.
+/// The cores idle with nothing to wait for (bit n: core n): when all are,
+/// and nothing is posted to any, the run is over.
+static STUCK: AtomicU8 = AtomicU8::new(0);
+
+/// Runs `f` on this core's dispatcher.
 #[inline(always)]
-fn locked<R>(f: impl FnOnce(&mut Dispatcher) -> R) -> R {
-    DISPATCHER.with(|d| {
-        let result = f(d);
-        if SMP && d.kicks != 0 {
-            local_intc::interrupt_cores(core::mem::take(&mut d.kicks));
-        }
-        result
+fn part<R>(f: impl FnOnce(&mut Dispatcher<'_>) -> R) -> R {
+    DISPATCHER.part(|all| {
+        let here = this_core();
+        // SAFETY: `SplitCell::part` lets this core reach its own part
+        // mutably and the shared part to read; the two are disjoint
+        // fields, reached without a reference to the whole.
+        let (core, shared) = unsafe {
+            (
+                &mut *core::ptr::addr_of_mut!((*all).cores[here]),
+                &*core::ptr::addr_of!((*all).shared),
+            )
+        };
+        f(&mut Dispatcher { core, shared, here })
     })
+}
+
+/// What a way into the kernel needs once this core's part is released.
+enum Then {
+    /// Nothing: the decision is made.
+    Done,
+    /// A system call that changes what the cores share, made in a borrow
+    /// of the whole.
+    Whole(syscall::WholeCall),
 }
 
 /// A way into the kernel from a domain: runs `f` (which ends in a
@@ -168,13 +242,12 @@ fn locked<R>(f: impl FnOnce(&mut Dispatcher) -> R) -> R {
 ///
 /// The timer is programmed once the dispatcher is released: under QEMU,
 /// setting the earliest deadline of all cores ends this core's turn, and a
-/// turn that ended inside the dispatcher would hold up every other core's
-/// way in until this core's next turn.
+/// turn that ended inside a borrow of the whole would hold up every other
+/// core until this core's next turn.
 #[inline(always)]
-fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) {
-    if SMP {
-        IN_DOMAIN[this_core()].store(false, Ordering::Release);
-        crate::sync::signal();
+fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher<'_>, &mut TrapFrame) -> Then) {
+    if SMP && TURN_NS != u64::MAX {
+        IN_DOMAIN[this_core()].store(false, Ordering::Relaxed);
     }
     if !decide(frame, f) {
         idle(frame);
@@ -185,16 +258,23 @@ fn enter(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame))
 /// caller), programs the timer once the dispatcher is released, and says
 /// whether this core leaves the kernel for a domain.
 #[inline(always)]
-fn decide(frame: &mut TrapFrame, f: impl FnOnce(&mut Dispatcher, &mut TrapFrame)) -> bool {
-    let (running, arm) = locked(|d| {
-        f(d, frame);
-        // Said for `take_from`, which waits for a core to leave its domain.
-        let running = d.core().on_cpu.is_some();
-        if SMP && running {
-            IN_DOMAIN[this_core()].store(true, Ordering::Relaxed);
-        }
-        (running, if SMP { d.core().arm.take() } else { None })
+fn decide(
+    frame: &mut TrapFrame,
+    f: impl FnOnce(&mut Dispatcher<'_>, &mut TrapFrame) -> Then,
+) -> bool {
+    let left = part(|d| match f(d, frame) {
+        Then::Done => Ok(d.leave()),
+        Then::Whole(call) => Err(call),
     });
+    let (running, arm, over) = left.unwrap_or_else(|call| {
+        DISPATCHER.whole(|all| {
+            all.syscall(frame, call);
+            all.here().leave()
+        })
+    });
+    if let Some(now) = over {
+        DISPATCHER.whole(|all| all.end_if_over(now));
+    }
     if let Some(deadline) = arm {
         program_timer(deadline, running);
     }
@@ -268,11 +348,7 @@ fn idle(frame: &mut TrapFrame) {
         if pending.is_set(CONTROL::GPU) {
             crate::arch::pmu::note_idle_wake();
         }
-        if decide(frame, |d, frame| {
-            let now = time::now_ns();
-            d.take_interrupts(pending, now);
-            d.reschedule(frame, now);
-        }) {
+        if decide(frame, |d, frame| d.interrupted(frame, pending)) {
             return;
         }
     }
@@ -281,24 +357,35 @@ fn idle(frame: &mut TrapFrame) {
 /// Loads the image's domains and hands out their capabilities. Returns how
 /// many started.
 pub fn load_domains() -> usize {
-    locked(|d| {
-        for atropos in &mut d.atropos {
-            atropos.set_switch_cost(config::SWITCH_COST_NS);
+    DISPATCHER.whole(|all| {
+        let now = time::now_ns();
+        let mut count = 0;
+        for core in &mut all.cores {
+            core.atropos.set_switch_cost(config::SWITCH_COST_NS);
         }
-        let count = setup::load_all(&mut d.domains, &mut d.atropos, time::now_ns());
-        d.grant_initial_caps();
-        for index in 0..d.domains.len() {
-            if d.started(index).is_some() {
-                d.show_peers(index);
-                d.show_members(index);
-                if let Some(group) = d.config(index).scheduled_by {
-                    d.members.insert(index);
-                    if d.started(group.domain).is_none() {
-                        log::warn!(
-                            "domain {}: its group's scheduler did not start: it never runs",
-                            d.config(index).name
-                        );
-                    }
+        for (index, config) in DOMAINS.iter().enumerate() {
+            let atropos = all.cores.each_mut().map(|core| &mut core.atropos);
+            if let Some(domain) = setup::load_one(index, config, atropos, now) {
+                all.cores[config.core].domains[index] = Some(domain);
+                all.shared.started.insert(index);
+                supervision::publish_peer_state(index, 0, false);
+                count += 1;
+            }
+        }
+        setup::report_utilisation(all.cores.each_ref().map(|core| &core.atropos), count);
+        for index in all.shared.started.iter() {
+            all.grant_caps(index);
+        }
+        for index in all.shared.started.iter() {
+            all.of(index).show_peers(index);
+            all.of(index).show_members(index);
+            if let Some(group) = config::DOMAINS[index].scheduled_by {
+                all.shared.members.insert(index);
+                if !all.shared.started.contains(group.domain) {
+                    log::warn!(
+                        "domain {}: its group's scheduler did not start: it never runs",
+                        DOMAINS[index].name
+                    );
                 }
             }
         }
@@ -311,21 +398,23 @@ pub fn load_domains() -> usize {
 /// each core starts the periods of the domains placed on it as it comes
 /// up, so that none of them is charged for the time its core took.
 pub fn start() -> ! {
+    DISPATCHER.join();
+    if this_core() == 0 {
+        DISPATCHER.whole(|all| {
+            all.shared.run_end_ns = config::RUN_FOR_NS.map(|ns| time::now_ns().saturating_add(ns));
+            all.enable_interrupts();
+        });
+        if SMP {
+            crate::release_cores();
+        }
+    }
     let mut frame = TrapFrame::default();
     enter(&mut frame, |d, frame| {
         let now = time::now_ns();
-        let here = d.here();
-        if here == 0 {
-            d.run_end_ns = config::RUN_FOR_NS.map(|run_for| now.saturating_add(run_for));
-            d.enable_interrupts();
-            if SMP {
-                crate::release_cores();
-            }
-        }
-        d.atropos[here].start_periods(now);
-        let run_end_ns = d.run_end_ns.unwrap_or(u64::MAX);
-        for index in 0..d.domains.len() {
-            if d.started(index).is_some() && d.core_of(index) == here {
+        d.core.atropos.start_periods(now);
+        let run_end_ns = d.shared.run_end_ns.unwrap_or(u64::MAX);
+        for index in 0..MAX_DOMAINS {
+            if d.core.domains[index].is_some() {
                 let ro = d.ro(index);
                 ro.run_end_ns = run_end_ns;
                 ro.start_ns = now;
@@ -334,6 +423,7 @@ pub fn start() -> ! {
         local_intc::enable_core_irqs();
         user::enable_user_address_spaces();
         d.reschedule(frame, now);
+        Then::Done
     });
     user::enter(&frame)
 }
@@ -363,11 +453,7 @@ pub fn on_interrupt(frame: &mut TrapFrame) {
     if turn_ended(pending) {
         return;
     }
-    enter(frame, |d, frame| {
-        let now = time::now_ns();
-        d.take_interrupts(pending, now);
-        d.reschedule(frame, now)
-    });
+    enter(frame, |d, frame| d.interrupted(frame, pending));
 }
 
 /// An interrupt came from no source the kernel knows: it is reported.
@@ -383,18 +469,19 @@ pub fn on_syscall(frame: &mut TrapFrame) {
 
 /// The domain on the CPU used FP/SIMD while it was not the holder of the
 /// registers (see `arch::fpu`): it gets its state loaded, and the
-/// instruction runs again. A way into the kernel like any other: another
-/// core stopping the domain meanwhile waits for it (see
-/// [`Dispatcher::take_from`]), and then someone else runs.
+/// instruction runs again. A way into the kernel like any other: if
+/// another core stopped the domain meanwhile, someone else runs.
 pub fn on_fp_access(frame: &mut TrapFrame) {
     enter(frame, |d, frame| {
-        let Some(index) = d.core().on_cpu else {
-            return d.reschedule(frame, time::now_ns());
-        };
-        let (rw, fpu) = d.rw_and_fpu(index);
-        fpu.first_use(index, &rw.slots);
-        d.ro(index).fp_live = 1;
-        d.domain(index).fp_traps += 1;
+        if let Some(index) = d.core.on_cpu {
+            let (rw, fpu) = d.rw_and_fpu(index);
+            fpu.first_use(index, &rw.slots);
+            d.ro(index).fp_live = 1;
+            d.domain(index).fp_traps += 1;
+        } else {
+            d.reschedule(frame, time::now_ns());
+        }
+        Then::Done
     });
 }
 
@@ -402,8 +489,8 @@ pub fn on_fp_access(frame: &mut TrapFrame) {
 pub fn on_domain_fault(frame: &mut TrapFrame) {
     enter(frame, |d, frame| {
         let now = time::now_ns();
-        if let Some(index) = d.core().on_cpu {
-            let name = d.config(index).name;
+        if let Some(index) = d.core.on_cpu {
+            let name = DOMAINS[index].name;
             let syndrome = Syndrome::new(frame.esr);
             if syndrome.is_abort() {
                 log::error!(
@@ -423,101 +510,195 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
             d.stop(index, DomainState::Faulted, now);
         }
         d.reschedule(frame, now);
+        Then::Done
     });
 }
 
-impl Dispatcher {
-    /// The core borrowing the dispatcher: always 0 in an image that uses
-    /// one core, which lets the compiler drop the indexing.
+impl AllCores {
+    /// Core `core`'s dispatcher, in this borrow of the whole: a change
+    /// made through it may give another core something to run, so that
+    /// one is no longer counted stuck (it decides again as it goes on).
+    fn on(&mut self, core: usize) -> Dispatcher<'_> {
+        if SMP && core != this_core() {
+            STUCK.fetch_and(!(1 << core), Ordering::Relaxed);
+        }
+        Dispatcher { core: &mut self.cores[core], shared: &self.shared, here: core }
+    }
+
+    /// This core's dispatcher.
+    fn here(&mut self) -> Dispatcher<'_> {
+        self.on(this_core())
+    }
+
+    /// The dispatcher of domain `index`'s core.
+    fn of(&mut self, index: usize) -> Dispatcher<'_> {
+        self.on(core_of(index))
+    }
+
+    /// Domain `index`'s record.
+    fn domain(&mut self, index: usize) -> &mut Domain {
+        let domains = &mut self.cores[core_of(index)].domains;
+        domains[index].as_mut().expect("the scheduler only knows loaded domains")
+    }
+
+    /// Domain `index`'s read-only DCB half, for as long as the whole is
+    /// borrowed.
+    fn ro(&mut self, index: usize) -> &mut DcbReadOnly {
+        // SAFETY: as in `Dispatcher::ro`; this borrow of the whole holds
+        // every core's dispatcher, and with it every DCB.
+        unsafe { &mut *dcb(index, DCB_RO_OFFSET) }
+    }
+
+    /// Domain `index`'s writable DCB half (see `Dispatcher::rw`), for as
+    /// long as the whole is borrowed.
+    fn rw(&mut self, index: usize) -> &mut DcbWritable {
+        // SAFETY: as in `Dispatcher::rw_and_fpu`, for the whole.
+        unsafe { &mut *dcb(index, DCB_RW_OFFSET) }
+    }
+
+    /// Ends the run if it is over as of `now`: its end has come, or every
+    /// core is idle with nothing to wait for (nothing posted to any, no
+    /// device that may yet wake a domain).
+    fn end_if_over(&mut self, now: u64) {
+        let stuck = STUCK.load(Ordering::Relaxed) == ALL_CORES
+            && events::nothing_posted()
+            && !self.a_device_may_wake_someone();
+        if stuck {
+            log::info!("no domain can run any more");
+        }
+        if stuck || now >= self.shared.run_end_ns.unwrap_or(u64::MAX) {
+            self.finish(now);
+        }
+    }
+
+    /// Prints the report, writes out the trace and ends the run (the other
+    /// cores, held, never go on).
+    fn finish(&mut self, now: u64) -> ! {
+        // The members' time so far counts in their reports.
+        for core in 0..CORES_USED {
+            self.on(core).end_donation(ActivationReason::MemberPreempted, u64::MAX, now);
+        }
+        report::print(self, now);
+        if trace::ON {
+            trace::run_end(core::array::from_fn(|core| self.cores[core].on_cpu));
+            self.flush_trace(None);
+            trace::close();
+        }
+        crate::exit::halt(ExitCode::Success)
+    }
+
+    /// Writes out the trace records not out yet, the kernel's and every
+    /// domain's ring (see `crate::trace`), at the end of the run or on
+    /// demand of domain `by`. Returns how many went out.
+    #[cold]
+    pub(super) fn flush_trace(&mut self, by: Option<usize>) -> u64 {
+        if !trace::ON {
+            return 0;
+        }
+        let rings: [Option<_>; MAX_DOMAINS] = core::array::from_fn(|index| {
+            self.shared.started.contains(index).then(|| (index, self.rw(index).trace))
+        });
+        let count = trace::flush(rings.into_iter().flatten().filter_map(|(index, ring)| {
+            let domain = self.cores[core_of(index)].domains[index].as_ref()?;
+            domain_ring(domain, ring).map(|(written, bytes)| (index, written, bytes))
+        }));
+        if let Some(by) = by {
+            log::info!("trace: {count} records out on demand of {}", DOMAINS[by].name);
+        }
+        count
+    }
+}
+
+/// The core domain `index` is placed on.
+#[inline(always)]
+fn core_of(index: usize) -> usize {
+    if SMP {
+        DOMAINS.get(index).map_or(0, |config| config.core)
+    } else {
+        0
+    }
+}
+
+/// Where domain `index`'s DCB half at `offset` (`DCB_RO_OFFSET`,
+/// `DCB_RW_OFFSET`) is, in the kernel's map: domain `index` lives in slot
+/// `index` (the boot check holds it to that).
+fn dcb<T>(index: usize, offset: u64) -> *mut T {
+    phys_to_virt((slot_base(index) + offset) as usize) as *mut T
+}
+
+impl Dispatcher<'_> {
+    /// The core this dispatcher is for: always 0 in an image that uses one
+    /// core, which lets the compiler drop the indexing.
     #[inline(always)]
     fn here(&self) -> usize {
-        this_core()
-    }
-
-    /// This core's CPU.
-    #[inline(always)]
-    fn core(&mut self) -> &mut Core {
-        &mut self.cores[self.here()]
-    }
-
-    /// The core domain `index` is placed on.
-    #[inline(always)]
-    fn core_of(&self, index: usize) -> usize {
         if SMP {
-            self.config(index).core
+            self.here
         } else {
             0
         }
     }
 
-    /// The Atropos of domain `index`'s core, for a change to its state:
-    /// that core decides again if it is another.
+    /// Whether domain `index` is placed on this core.
     #[inline(always)]
-    fn atropos_of(&mut self, index: usize) -> &mut Atropos {
-        let core = self.core_of(index);
-        self.kick(core);
-        &mut self.atropos[core]
+    fn is_mine(&self, index: usize) -> bool {
+        core_of(index) == self.here()
     }
 
-    /// Has `core` decide again when this borrow ends, if it is another.
+    /// What this core does as it leaves its part: whether it runs a
+    /// domain, the deadline its timer is to be set to, and whether the run
+    /// may be over.
     #[inline(always)]
-    fn kick(&mut self, core: usize) {
-        if SMP && core != self.here() {
-            self.kicks |= 1 << core;
-            self.stuck &= !(1 << core);
+    fn leave(&mut self) -> (bool, Option<u64>, Option<u64>) {
+        let running = self.core.on_cpu.is_some();
+        // Said for `turn_end`.
+        if SMP && TURN_NS != u64::MAX && running {
+            IN_DOMAIN[self.here()].store(true, Ordering::Relaxed);
         }
+        (running, if SMP { self.core.arm.take() } else { None }, self.core.over.take())
     }
 
-    /// Takes the CPU of `core` from the domain it runs, which was just
-    /// stopped: interrupts that core and waits until it has left the
-    /// domain for the kernel (where it waits for the dispatcher), so
-    /// that nothing of the stopped domain runs on after its stop, while its
-    /// memory may be rebuilt for a restart.
-    #[cold]
-    fn take_from(&mut self, core: usize) {
-        local_intc::interrupt_cores(1 << core);
-        while IN_DOMAIN[core].load(Ordering::Acquire) {
-            aarch64_cpu::asm::wfe();
-        }
-    }
-
-    /// The sources pending at this core's interrupt: another core's
-    /// request (nothing to do but decide again) and the peripherals'.
+    /// Takes the sources `pending` at this core's interrupt (another
+    /// core's request: the events posted to this core's domains; the
+    /// peripherals'), then decides who runs.
     #[inline(always)]
-    fn take_interrupts(&mut self, pending: Pending, now: u64) {
+    fn interrupted(&mut self, frame: &mut TrapFrame, pending: Pending) -> Then {
+        let now = time::now_ns();
         if SMP && pending.is_set(CONTROL::MAILBOX0) {
             local_intc::clear_ipi();
+            self.take_posted(now);
         }
         if pending.is_set(CONTROL::GPU) {
             self.deliver_interrupts(now);
         }
+        self.reschedule(frame, now);
+        Then::Done
     }
 
+    /// The record of domain `index`, placed on this core.
     fn domain(&mut self, index: usize) -> &mut Domain {
-        self.domains[index].as_mut().expect("the scheduler only knows loaded domains")
+        let domain = self.core.domains[index].as_mut();
+        domain.expect("a core's dispatcher only knows its own loaded domains")
     }
 
-    /// Domain `index`'s read-only DCB half, for as long as the dispatcher
-    /// is borrowed.
+    /// Domain `index`'s read-only DCB half, for as long as this core's
+    /// dispatcher is borrowed: only for a domain placed on this core.
     fn ro(&mut self, index: usize) -> &mut DcbReadOnly {
-        // Domain `index` lives in slot `index` (the boot check holds it to
-        // that), and only started domains reach the dispatcher.
-        let base = slot_base(index) + DCB_RO_OFFSET;
+        debug_assert!(self.is_mine(index));
         // SAFETY: setup mapped and initialised this page, which only the
-        // kernel writes (the domain maps it read-only), and the reference
-        // lives no longer than this borrow of the dispatcher, which owns
-        // every domain's DCB: no other kernel reference to it exists. In
-        // an image that uses several cores the domain may be running on
-        // its core meanwhile, reading it: every field is a plain integer
-        // it reads with volatile loads, and the event counts it relies on
-        // are ordered by a fence (`count_event`).
-        unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbReadOnly) }
+        // kernel writes (the domain maps it read-only); it is this core's
+        // (the domain is placed here), which only this borrow reaches, or
+        // the whole, held by no other core meanwhile: no other kernel
+        // reference to it exists. The domain may be running meanwhile (in
+        // a borrow of the whole for another core), reading it: every field
+        // is a plain integer it reads with volatile loads, and the event
+        // counts it relies on are ordered by a fence (`count_events`).
+        unsafe { &mut *dcb(index, DCB_RO_OFFSET) }
     }
 
-    /// Domain `index`'s writable DCB half, for as long as the dispatcher is
-    /// borrowed. Its contents are the domain's to choose: every field is
-    /// checked before use, and every bit pattern is a valid value of its
-    /// plain-integer fields.
+    /// Domain `index`'s writable DCB half, for as long as this core's
+    /// dispatcher is borrowed (as for `ro`). Its contents are the domain's
+    /// to choose: every field is checked before use, and every bit pattern
+    /// is a valid value of its plain-integer fields.
     fn rw(&mut self, index: usize) -> &mut DcbWritable {
         self.rw_and_fpu(index).0
     }
@@ -525,30 +706,21 @@ impl Dispatcher {
     /// [`Dispatcher::rw`] and the FP/SIMD holder together, for moving a
     /// domain's FP/SIMD state between its save slots and the registers.
     fn rw_and_fpu(&mut self, index: usize) -> (&mut DcbWritable, &mut LazyFpu) {
-        let base = slot_base(index) + DCB_RW_OFFSET;
+        debug_assert!(self.is_mine(index));
         // SAFETY: as for `ro`, and the page is none of the dispatcher's
-        // fields. The domain writes it too, perhaps on another core at
-        // the same time (`flush_trace` reads the ring every domain names):
-        // every field is a plain integer, so whatever the kernel reads is
-        // a valid value, and it checks each before use.
-        let rw = unsafe { &mut *(phys_to_virt(base as usize) as *mut DcbWritable) };
-        (rw, &mut self.cores[self.here()].fpu)
-    }
-
-    fn config(&self, index: usize) -> &'static DomainConfig {
-        self.domains[index].as_ref().expect("the scheduler only knows loaded domains").config
-    }
-
-    /// `index` if the manifest's domain `index` started.
-    fn started(&self, index: usize) -> Option<usize> {
-        self.domains.get(index)?.as_ref().map(|_| index)
+        // fields. The domain writes it too, perhaps at the same time (on
+        // its core while another borrows the whole): every field is a
+        // plain integer, so whatever the kernel reads is a valid value,
+        // and it checks each before use.
+        let rw = unsafe { &mut *dcb(index, DCB_RW_OFFSET) };
+        (rw, &mut self.core.fpu)
     }
 
     /// Takes the CPU from `index` and saves its registers where its DCB
     /// says. The next dispatch upcalls it with `reason` if activations were
     /// on. A DCB naming a slot that does not exist stops the domain.
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
-        self.core().on_cpu = None;
+        self.core.on_cpu = None;
         let (rw, fpu) = self.rw_and_fpu(index);
         let activations_on = rw.activations_enabled != 0;
         let slot = if activations_on { rw.actctx } else { rw.resctx };
@@ -568,7 +740,7 @@ impl Dispatcher {
     fn stop_for_bad_slot(&mut self, frame: &TrapFrame, index: usize, slot: u64, now: u64) {
         log::error!(
             "domain {}: its DCB names save slot {slot} (there are {CONTEXT_SLOTS}); stopped",
-            self.config(index).name
+            DOMAINS[index].name
         );
         let pc = frame.elr;
         self.domain(index).fault = FaultReport { kind: FAULT_BAD_DCB, syndrome: 0, address: 0, pc };
@@ -578,15 +750,13 @@ impl Dispatcher {
     /// Stops `index` (until a supervisor restarts it), and tells its
     /// supervisors and peers.
     fn stop(&mut self, index: usize, state: DomainState, now: u64) {
-        let core = self.core_of(index);
-        if self.cores[core].on_cpu == Some(index) {
-            self.cores[core].on_cpu = None;
-            if SMP && core != self.here() {
-                self.take_from(core);
-            }
+        if self.core.on_cpu == Some(index) {
+            self.core.on_cpu = None;
         }
-        self.domain(index).state = state;
-        self.atropos_of(index).stop(index, now);
+        let domain = self.domain(index);
+        domain.state = state;
+        supervision::publish_peer_state(index, domain.restarts, true);
+        self.core.atropos.stop(index, now);
         self.end_donation_of(index, now);
         let (kind, how) = match state {
             DomainState::Faulted => (Kind::Fault, 0),
@@ -600,9 +770,9 @@ impl Dispatcher {
 
     /// Makes `index` the domain the trap frame returns to.
     fn dispatch(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
-        if self.core().address_space != Some(index) {
+        if self.core.address_space != Some(index) {
             user::switch_address_space(self.domain(index).ttbr0);
-            self.core().address_space = Some(index);
+            self.core.address_space = Some(index);
         }
         let extra = u32::from(kind == RunKind::Extra);
         if trace::ON {
@@ -637,7 +807,7 @@ impl Dispatcher {
                 domain.activations += 1;
                 let dcb = domain.config.slot_base + DCB_RO_OFFSET;
                 let reason = if alarm_due { ActivationReason::Event } else { reason };
-                let fp_live = self.core().fpu.run_zeroed(index);
+                let fp_live = self.core.fpu.run_zeroed(index);
                 let ro = self.ro(index);
                 if alarm_due {
                     ro.alarm_pending = 0;
@@ -648,22 +818,8 @@ impl Dispatcher {
                 user::load_upcall(frame, pc, sp, dcb, reason as u64);
             }
         }
-        self.core().on_cpu = Some(index);
+        self.core.on_cpu = Some(index);
         self.publish(index, now);
-    }
-
-    /// Domain `index`'s accounting, as its DCB and the run report show it.
-    fn accounting(&self, index: usize, domain: &Domain) -> Accounting {
-        let time = self.atropos[self.core_of(index)].accounting(index);
-        Accounting {
-            cpu_ns: time.cpu_ns + domain.donated_ns,
-            guaranteed_ns: time.guaranteed_ns,
-            extra_ns: time.extra_ns,
-            activations: domain.activations,
-            preemptions: domain.preemptions,
-            fp_traps: domain.fp_traps,
-            blocks: time.blocks,
-        }
     }
 
     /// Brings the domain's view of its scheduling state up to date.
@@ -671,8 +827,7 @@ impl Dispatcher {
     // address afresh for every field it writes.
     #[inline(always)]
     fn publish(&mut self, index: usize, now: u64) {
-        let domain = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
-        let accounting = self.accounting(index, domain);
+        let accounting = self.core.accounting(index);
         let ro = self.ro(index);
         ro.now_ns = now;
         ro.accounting = accounting;
@@ -685,11 +840,13 @@ impl Dispatcher {
     /// core has anything left to wait for.
     fn reschedule(&mut self, frame: &mut TrapFrame, now: u64) {
         loop {
-            let end = self.run_end_ns.unwrap_or(u64::MAX);
+            let end = self.shared.run_end_ns.unwrap_or(u64::MAX);
             if now >= end {
-                self.finish(now);
+                // Ended in a borrow of the whole, as this core leaves.
+                self.core.over = Some(now);
+                return;
             }
-            let decision = self.atropos[self.here()].schedule(now);
+            let decision = self.core.atropos.schedule(now);
             if trace::ON {
                 self.trace_periods(now);
             }
@@ -697,14 +854,14 @@ impl Dispatcher {
             // back while it holds bytes (see `console`).
             let mut next_event = decision.timer_ns.min(end).min(console::drain(now));
             let mut run = decision.run;
-            if self.core().donation.is_some() {
+            if self.core.donation.is_some() {
                 run = self.donated(run, now);
-                next_event = next_event.min(self.core().donation.map_or(u64::MAX, |d| d.until));
+                next_event = next_event.min(self.core.donation.map_or(u64::MAX, |d| d.until));
             }
             let Some((index, kind)) = run else {
                 return self.go_idle(frame, next_event, now);
             };
-            let on_cpu = self.core().on_cpu;
+            let on_cpu = self.core.on_cpu;
             if trace::ON && on_cpu == Some(index) {
                 // It may run on in the other kind of time.
                 trace::runs_on(now, index, kind == RunKind::Extra);
@@ -722,7 +879,7 @@ impl Dispatcher {
                 self.publish(index, now);
             }
             if SMP {
-                self.stuck &= !(1 << self.here());
+                STUCK.fetch_and(!(1 << self.here()), Ordering::Relaxed);
             }
             let alarm = self.domain(index).alarm_ns;
             self.arm_timer(next_event.min(alarm));
@@ -737,15 +894,13 @@ impl Dispatcher {
         self.preempt_on_cpu(frame, now);
         record(now, Kind::Idle, None, 0, 0);
         let me = 1 << self.here();
-        if next_event == u64::MAX {
-            self.stuck |= me;
-        } else {
-            self.stuck &= !me;
-        }
-        let all: u8 = (1 << CORES_USED) - 1;
-        if self.stuck == all && !self.a_device_may_wake_someone() {
-            log::info!("no domain can run any more");
-            self.finish(now);
+        if next_event != u64::MAX {
+            STUCK.fetch_and(!me, Ordering::Relaxed);
+        } else if STUCK.fetch_or(me, Ordering::Relaxed) | me == ALL_CORES
+            && events::nothing_posted()
+        {
+            // Perhaps over: seen in a borrow of the whole.
+            self.core.over = Some(now);
         }
         self.arm_timer(next_event);
     }
@@ -754,7 +909,7 @@ impl Dispatcher {
     /// uses several cores, as the core leaves the dispatcher: see
     /// [`enter`]).
     fn arm_timer(&mut self, deadline_ns: u64) {
-        let core = self.core();
+        let core = &mut *self.core;
         core.timer_ns = deadline_ns;
         if SMP {
             core.arm = Some(deadline_ns);
@@ -807,12 +962,13 @@ impl Dispatcher {
 
     /// `set_alarm` for the domain on the CPU: brings the timer forward if
     /// the alarm comes first.
-    fn set_alarm(&mut self, index: usize, time_ns: u64) {
+    fn set_alarm(&mut self, index: usize, time_ns: u64) -> syscall::Outcome {
         self.domain(index).alarm_ns = time_ns;
         self.ro(index).alarm_pending = 0;
-        if time_ns < self.core().timer_ns {
+        if time_ns < self.core.timer_ns {
             self.arm_timer(time_ns);
         }
+        syscall::Outcome::Return(Ok(0))
     }
 
     /// Records the period starts of the decision made at `now`: each
@@ -820,8 +976,8 @@ impl Dispatcher {
     #[cold]
     fn trace_periods(&mut self, now: u64) {
         let deadlines: [Option<(u64, u64)>; MAX_DOMAINS] = core::array::from_fn(|index| {
-            self.started(index)?;
-            let atropos = &self.atropos[self.core_of(index)];
+            self.core.domains[index]?;
+            let atropos = &self.core.atropos;
             Some((atropos.deadline(index)?, atropos.reservation(index)?.period_ns))
         });
         trace::decided(now, &deadlines);
@@ -829,57 +985,13 @@ impl Dispatcher {
 
     /// The domain on the CPU loses it to the timer.
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
-        if let Some(current) = self.core().on_cpu {
+        if let Some(current) = self.core.on_cpu {
             if trace::ON {
-                let used_up = u32::from(self.atropos[self.here()].remain(current) <= 0);
+                let used_up = u32::from(self.core.atropos.remain(current) <= 0);
                 record(now, Kind::Preempt, Some(current), 0, used_up);
             }
             self.domain(current).preemptions += 1;
             self.save(frame, current, ActivationReason::Preempted, now);
         }
-    }
-
-    /// Prints the report, writes out the trace and ends the run.
-    fn finish(&mut self, now: u64) -> ! {
-        // The other cores stop at their next way into the kernel, which
-        // this core keeps for good: interrupted, they stop at once.
-        if SMP {
-            local_intc::interrupt_cores(((1 << CORES_USED) - 1) & !(1 << self.here()));
-        }
-        // The members' time so far counts in their reports.
-        for core in 0..CORES_USED {
-            self.end_donation(core, ActivationReason::MemberPreempted, u64::MAX, now);
-        }
-        report::print(self, now);
-        if trace::ON {
-            trace::run_end(core::array::from_fn(|core| self.cores[core].on_cpu));
-            self.flush_trace(None);
-            trace::close();
-        }
-        crate::exit::halt(ExitCode::Success)
-    }
-
-    /// Writes out the trace records not out yet, the kernel's and every
-    /// domain's ring (see `crate::trace`), at the end of the run or on
-    /// demand of domain `by`. Returns how many went out.
-    #[cold]
-    pub(super) fn flush_trace(&mut self, by: Option<usize>) -> u64 {
-        if !trace::ON {
-            return 0;
-        }
-        let rings: [Option<_>; MAX_DOMAINS] = core::array::from_fn(|index| {
-            self.started(index)?;
-            let ring = self.rw(index).trace;
-            Some((index, ring))
-        });
-        let domains = &self.domains;
-        let count = trace::flush(rings.into_iter().flatten().filter_map(|(index, ring)| {
-            let domain = domains[index].as_ref()?;
-            domain_ring(domain, ring).map(|(written, bytes)| (index, written, bytes))
-        }));
-        if let Some(by) = by {
-            log::info!("trace: {count} records out on demand of {}", self.config(by).name);
-        }
-        count
     }
 }

@@ -2,14 +2,18 @@
 //! convention). Arguments are untrusted: memory a domain names is reached
 //! only through `Domain::user_bytes` and `Domain::user_context`, which
 //! check it against the caller's own memory, and a bad call gets an error
-//! code. Each handler returns an [`Outcome`]; [`Dispatcher::syscall`]
-//! alone acts on it.
+//! code. Each handler returns an [`Outcome`]; [`Dispatcher::act`] alone
+//! acts on it. A call that changes what the cores share (capabilities,
+//! mappings) or another core's domains is handled in a borrow of the whole
+//! ([`AllCores::syscall`]); every other call, on this core's dispatcher
+//! alone.
 
-use super::Dispatcher;
+use super::{AllCores, Dispatcher, Then};
 use crate::arch::trap_frame::TrapFrame;
 use crate::arch::{time, user};
 use crate::console;
-use crate::domain::DomainState;
+use crate::domain::{config::DOMAINS, DomainState};
+use crate::sync::this_core;
 use crate::trace::record;
 use vesper_abi::dcb::ActivationReason;
 use vesper_abi::syscall::{encode, Error, Syscall, CONSOLE_WRITE_MAX};
@@ -36,31 +40,74 @@ pub(super) enum Outcome {
     /// Return this result, then decide who runs: the call (a stop or a
     /// restart) ended the donation its caller, a group member, ran on.
     ReturnThenReschedule(Result<u64, Error>),
+    /// The call changes what the cores share: this handler makes it, in a
+    /// borrow of the whole.
+    Whole(WholeCall),
 }
 
-impl Dispatcher {
-    /// Handles the system call of the domain on the CPU: the one place
-    /// that carries out a handler's [`Outcome`].
-    pub(super) fn syscall(&mut self, frame: &mut TrapFrame) {
-        let Some(index) = self.core().on_cpu else {
+impl From<Result<u64, Error>> for Outcome {
+    fn from(result: Result<u64, Error>) -> Self {
+        Self::Return(result)
+    }
+}
+
+/// A handler's error is returned to the caller, which keeps the CPU.
+impl From<Result<Outcome, Error>> for Outcome {
+    fn from(result: Result<Outcome, Error>) -> Self {
+        result.unwrap_or_else(|error| Self::Return(Err(error)))
+    }
+}
+
+/// A system call handler that changes what the cores share, for the
+/// calling domain and the call's arguments.
+pub(super) type WholeCall = fn(&mut AllCores, usize, [u64; 3]) -> Outcome;
+
+/// The system call arguments in `frame`: `x0`, `x1`, `x2`.
+fn args(frame: &TrapFrame) -> [u64; 3] {
+    [frame.x[0], frame.x[1], frame.x[2]]
+}
+
+impl AllCores {
+    /// Makes the system call `call` of the domain on this core's CPU.
+    pub(super) fn syscall(&mut self, frame: &mut TrapFrame, call: WholeCall) {
+        let Some(index) = self.cores[this_core()].on_cpu else {
+            // Stopped between the two borrows: never return to it.
+            return self.here().reschedule(frame, time::now_ns());
+        };
+        let outcome = call(self, index, args(frame));
+        self.here().act(frame, index, outcome);
+    }
+}
+
+impl Dispatcher<'_> {
+    /// Handles the system call of the domain on the CPU, or leaves it for
+    /// a borrow of the whole.
+    pub(super) fn syscall(&mut self, frame: &mut TrapFrame) -> Then {
+        let Some(index) = self.core.on_cpu else {
             // The frame holds registers of no domain the kernel lets run
             // (another core stopped it as it made this call): never return
             // to them.
             self.reschedule(frame, time::now_ns());
-            return;
+            return Then::Done;
         };
-        let args = [frame.x[0], frame.x[1], frame.x[2]];
-        let outcome = self.handle(frame, index, frame.x[8], args);
+        let outcome = self.handle(frame, index, frame.x[8], args(frame));
+        self.act(frame, index, outcome)
+    }
+
+    /// Carries out `outcome` of domain `index`'s system call: the one
+    /// place that does.
+    #[inline(always)]
+    pub(super) fn act(&mut self, frame: &mut TrapFrame, index: usize, outcome: Outcome) -> Then {
         match outcome {
-            Outcome::Return(result) => {
+            Outcome::Return(result) if self.core.on_cpu == Some(index) => {
                 frame.x[0] = encode(result);
-                if self.core().on_cpu == Some(index) {
-                    self.ring_pending_alarm(frame, index);
-                } else {
-                    // The call stopped its caller: the frame must not
-                    // return to it.
-                    self.reschedule(frame, time::now_ns());
-                }
+                self.ring_pending_alarm(frame, index);
+            }
+            // The call stopped its caller (the frame must not return to
+            // it), or ended the donation it ran on.
+            Outcome::Return(result) | Outcome::ReturnThenReschedule(result) => {
+                frame.x[0] = encode(result);
+                self.reschedule(frame, time::now_ns());
             }
             Outcome::Reschedule(now) => {
                 frame.x[0] = 0;
@@ -68,17 +115,15 @@ impl Dispatcher {
             }
             Outcome::GiveUp(reason, now) => {
                 frame.x[0] = 0;
-                if self.core().on_cpu == Some(index) {
+                if self.core.on_cpu == Some(index) {
                     self.save(frame, index, reason, now);
                 }
                 self.reschedule(frame, now);
             }
             Outcome::Resumed => {}
-            Outcome::ReturnThenReschedule(result) => {
-                frame.x[0] = encode(result);
-                self.reschedule(frame, time::now_ns());
-            }
+            Outcome::Whole(call) => return Then::Whole(call),
         }
+        Then::Done
     }
 
     /// Runs the handler of system call `number` for domain `index`.
@@ -87,7 +132,7 @@ impl Dispatcher {
         frame: &mut TrapFrame,
         index: usize,
         number: u64,
-        [a0, a1, a2]: [u64; 3],
+        [a0, a1, _]: [u64; 3],
     ) -> Outcome {
         let Some(call) = Syscall::from_number(number) else {
             return Outcome::Return(Err(Error::UnknownSyscall));
@@ -101,30 +146,31 @@ impl Dispatcher {
                 let now = time::now_ns();
                 record(now, Kind::Yield, Some(index), 0, 0);
                 if !self.member_gives_up(index, ActivationReason::MemberYielded, u64::MAX, now) {
-                    self.atropos[self.here()].yield_slice(index, now);
+                    self.core.atropos.yield_slice(index, now);
                 }
                 Outcome::GiveUp(ActivationReason::Reactivated, now)
             }
             Syscall::BlockUntil => self.block_until(index, [a0, a1]),
             Syscall::BenchMark => Outcome::Return(bench_mark(a0, a1)),
-            Syscall::SetAlarm => {
-                self.set_alarm(index, a0);
-                Outcome::Return(Ok(0))
-            }
-            Syscall::CapMint => Outcome::Return(self.cap_mint(index, [a0, a1])),
-            Syscall::CapDelete => Outcome::Return(self.cap_delete(index, a0)),
-            Syscall::CapRevoke => Outcome::Return(self.cap_revoke(index, a0)),
+            Syscall::SetAlarm => self.set_alarm(index, a0),
             Syscall::EventSend => self.event_send(index, [a0, a1]),
             Syscall::IrqAck => Outcome::Return(self.irq_ack(index, a0)),
-            Syscall::DomainStop => self.domain_stop(index, a0),
-            Syscall::ReservationSet => Outcome::Return(self.reservation_set(index, [a0, a1, a2])),
-            Syscall::DomainInfo => Outcome::Return(self.domain_info(index, [a0, a1])),
-            Syscall::DomainRestart => self.domain_restart(index, a0),
-            Syscall::TraceFlush => Outcome::Return(self.trace_flush(index, a0)),
-            Syscall::DomainDonate => self.domain_donate(index, [a0, a1]),
+            Syscall::CapMint => Outcome::Whole(|all, i, [a, b, _]| all.cap_mint(i, [a, b]).into()),
+            Syscall::CapDelete => Outcome::Whole(|all, i, [a, ..]| all.cap_delete(i, a).into()),
+            Syscall::CapRevoke => Outcome::Whole(|all, i, [a, ..]| all.cap_revoke(i, a).into()),
+            Syscall::DomainStop => Outcome::Whole(|all, i, [a, ..]| all.domain_stop(i, a).into()),
+            Syscall::ReservationSet => Outcome::Whole(|all, i, a| all.reservation_set(i, a).into()),
+            Syscall::DomainInfo => {
+                Outcome::Whole(|all, i, [a, b, _]| all.domain_info(i, [a, b]).into())
+            }
+            Syscall::DomainRestart => {
+                Outcome::Whole(|all, i, [a, ..]| all.domain_restart(i, a).into())
+            }
+            Syscall::TraceFlush => Outcome::Whole(|all, i, [a, ..]| all.trace_flush(i, a).into()),
+            Syscall::DomainDonate => self.domain_donate(index, [a0, a1]).into(),
             Syscall::Exit => {
                 let now = time::now_ns();
-                log::info!("domain {} exited with code {a0}", self.config(index).name);
+                log::info!("domain {} exited with code {a0}", DOMAINS[index].name);
                 self.stop(index, DomainState::Exited(a0), now);
                 Outcome::Reschedule(now)
             }
@@ -142,12 +188,13 @@ impl Dispatcher {
 
     fn rfa(&mut self, frame: &mut TrapFrame, index: usize, ptr: u64) -> Outcome {
         // The domains field alone, so that the FP/SIMD holder stays free.
-        let domain = self.domains[index].as_ref().expect("the scheduler only knows loaded domains");
+        let domain =
+            self.core.domains[index].as_ref().expect("the scheduler only knows loaded domains");
         let Some(context) = domain.user_context(ptr) else {
             return Outcome::Return(Err(Error::BadPointer));
         };
         user::load_registers(frame, context);
-        let fp_live = self.cores[self.here()].fpu.resume_context(index, context);
+        let fp_live = self.core.fpu.resume_context(index, context);
         self.ro(index).fp_live = fp_live.into();
         self.rw(index).activations_enabled = 1;
         Outcome::Resumed
@@ -165,7 +212,7 @@ impl Dispatcher {
         // lets an event's wake-up be decided without a pass.
         record(now, Kind::Block, Some(index), 0, u32::from(until != u64::MAX));
         if !self.member_gives_up(index, ActivationReason::MemberBlocked, until, now) {
-            self.atropos[self.here()].block(index, (until != u64::MAX).then_some(until), now);
+            self.core.atropos.block(index, (until != u64::MAX).then_some(until), now);
         }
         Outcome::GiveUp(ActivationReason::Event, now)
     }

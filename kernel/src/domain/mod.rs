@@ -7,7 +7,7 @@ pub mod setup;
 use crate::memory::phys_to_virt;
 use config::DomainConfig;
 use vesper_abi::dcb::{ActivationReason, Context, FaultReport};
-use vesper_kernel_core::memory::Mapped;
+use vesper_kernel_core::memory::{allows_in, Mapped};
 
 /// Whether a domain can still run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +20,19 @@ pub enum DomainState {
     Faulted,
     /// Stopped by a domain holding a capability to control it.
     Stopped,
+}
+
+/// The state as a word for reports: `running`, `exited(N)`, `faulted`,
+/// `stopped`.
+impl core::fmt::Display for DomainState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Live => f.write_str("running"),
+            Self::Exited(code) => write!(f, "exited({code})"),
+            Self::Faulted => f.write_str("faulted"),
+            Self::Stopped => f.write_str("stopped"),
+        }
+    }
 }
 
 /// What the next dispatch of a domain does.
@@ -84,46 +97,12 @@ impl Domain {
         }
     }
 
-    /// The state as a word for reports: `running`, `exited(N)`, `faulted`,
-    /// `stopped`.
-    pub fn state_word(&self) -> StateWord {
-        StateWord(self.state)
+    /// Whether this domain may read (or, with `write`, write) `[start,
+    /// start + len)` (see `vesper_kernel_core::memory`).
+    fn allows(&self, start: u64, len: u64, write: bool) -> bool {
+        allows_in(self.config, self.mapped, config::REGIONS, start, len, write)
     }
-}
 
-/// Formats a [`DomainState`] for the stats line.
-pub struct StateWord(DomainState);
-
-impl core::fmt::Display for StateWord {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.0 {
-            DomainState::Live => f.write_str("running"),
-            DomainState::Exited(code) => write!(f, "exited({code})"),
-            DomainState::Faulted => f.write_str("faulted"),
-            DomainState::Stopped => f.write_str("stopped"),
-        }
-    }
-}
-
-/// Whether `domain` may read (or, with `write`, write) `[start, start +
-/// len)` (see `vesper_kernel_core::memory`).
-fn allows(domain: &Domain, start: u64, len: u64, write: bool) -> bool {
-    vesper_kernel_core::memory::allows_in(
-        domain.config,
-        domain.mapped,
-        config::REGIONS,
-        start,
-        len,
-        write,
-    )
-}
-
-/// Whether `domain` may read `[start, start + len)`.
-fn readable(domain: &Domain, start: u64, len: u64) -> bool {
-    allows(domain, start, len, false)
-}
-
-impl Domain {
     /// The `len` bytes at `ptr` in this domain's memory, for a system call
     /// to read; `None` unless the domain may read all of them. The slice
     /// borrows the domain's record, so it cannot outlive the call: this
@@ -131,7 +110,7 @@ impl Domain {
     /// memory a domain names, and [`Domain::user_write`] the only way it
     /// writes it.
     pub fn user_bytes(&self, ptr: u64, len: u64) -> Option<&[u8]> {
-        if !readable(self, ptr, len) {
+        if !self.allows(ptr, len, false) {
             return None;
         }
         // SAFETY: the range lies in the domain's own memory (checked
@@ -149,7 +128,7 @@ impl Domain {
     /// may see whole (no padding that could hold kernel bytes).
     pub fn user_write<T: Copy>(&self, ptr: u64, value: &T) -> bool {
         let len = core::mem::size_of::<T>() as u64;
-        if !allows(self, ptr, len, true) {
+        if !self.allows(ptr, len, true) {
             return false;
         }
         // SAFETY: the range lies in the domain's own writable memory
@@ -164,7 +143,7 @@ impl Domain {
     /// aligned, all of it readable by the domain), for `rfa`.
     pub fn user_context(&self, ptr: u64) -> Option<&Context> {
         let size = core::mem::size_of::<Context>() as u64;
-        if !ptr.is_multiple_of(16) || !readable(self, ptr, size) {
+        if !ptr.is_multiple_of(16) || !self.allows(ptr, size, false) {
             return None;
         }
         // SAFETY: an aligned Context in the domain's own memory (checked

@@ -3,7 +3,7 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{DomainConfig, DOMAINS, IMAGE};
+use super::config::{DomainConfig, CORES_USED, DOMAINS, IMAGE};
 use super::Domain;
 use crate::arch::cache;
 use crate::arch::user::ttbr0;
@@ -11,7 +11,7 @@ use crate::bsp::intc;
 use crate::bsp::memory_map::ARM_RAM_END;
 use crate::memory::{phys_to_virt, virt_to_phys};
 use crate::sync::KernelCell;
-use vesper_abi::dcb::{Accounting, DcbReadOnly, DcbWritable, Reservation as DcbReservation};
+use vesper_abi::dcb::{DcbReadOnly, DcbWritable, Reservation as DcbReservation};
 use vesper_abi::image_check::{BoardLimits, DomainError};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE};
 use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
@@ -31,12 +31,6 @@ enum LoadError {
     Check(DomainError),
     /// The reservation was refused.
     Admission(AdmitError),
-}
-
-impl From<DomainError> for LoadError {
-    fn from(error: DomainError) -> Self {
-        Self::Check(error)
-    }
 }
 
 impl core::fmt::Display for LoadError {
@@ -102,6 +96,8 @@ pub fn populate(index: usize, config: &DomainConfig) {
     }
     cache::sync_instructions(slot + IMAGE_OFFSET as usize, config.image.len());
 
+    // What is not set below stays as zeroed above: no accounting yet,
+    // activation context in slot 0 (`actctx`).
     // SAFETY: the DCB pages lie at the start of the slot, zeroed above.
     let (ro, rw) = unsafe {
         (
@@ -117,7 +113,6 @@ pub fn populate(index: usize, config: &DomainConfig) {
         latency_ns: reservation.latency_ns,
         extra: u64::from(reservation.extra),
     };
-    ro.accounting = Accounting::default();
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.supervision = config.supervision;
     ro.trace_on = u64::from(crate::trace::ON);
@@ -140,7 +135,6 @@ pub fn populate(index: usize, config: &DomainConfig) {
     rw.activation_pc = config.entry;
     rw.activation_sp = config.activation_sp;
     rw.activations_enabled = 1;
-    rw.actctx = 0;
     rw.resctx = 1;
 }
 
@@ -150,12 +144,12 @@ fn load(
     atropos: &mut Atropos,
     now: u64,
 ) -> Result<Domain, LoadError> {
-    check(index)?;
+    check(index).map_err(LoadError::Check)?;
     populate(index, config);
     let l1_phys = with_tables(index, |tables, phys| {
         map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
     });
-    let l1_phys = l1_phys.map_err(|_| DomainError::BadSegment)?;
+    let l1_phys = l1_phys.map_err(|_| LoadError::Check(DomainError::BadSegment))?;
     // Admitted last: a domain the scheduler knows is one that runs. A
     // member takes a number Atropos never picks: its scheduler's
     // reservation carries it.
@@ -200,60 +194,61 @@ pub fn with_tables<R>(index: usize, f: impl FnOnce(&mut DomainTables, u64) -> R)
     })
 }
 
-/// Loads every domain of the image into `domains`, each at its manifest
-/// number (which the scheduler, the capability tables, the image's
-/// channels and interrupts all use), and returns how many started. A domain
-/// that fails its check keeps its number and stays `None`: not started.
-pub fn load_all(
-    domains: &mut [Option<Domain>; MAX_DOMAINS],
-    cores: &mut [Atropos],
+/// Loads domain `index` of the image (its manifest number, which the
+/// scheduler, the capability tables, the image's channels and interrupts
+/// all use) into the Atropos of its core, one of `cores`; returns its
+/// record, or `None` if it fails its check (it keeps its number, for a
+/// domain that never runs).
+pub fn load_one(
+    index: usize,
+    config: &'static DomainConfig,
+    mut cores: [&mut Atropos; CORES_USED],
     now: u64,
-) -> usize {
-    let mut count = 0;
+) -> Option<Domain> {
+    // Each core's Atropos numbers every domain and admits those placed on
+    // it; the others take a number they never pick.
+    let here = config.core;
+    for (_, atropos) in cores.iter_mut().enumerate().filter(|&(core, _)| core != here) {
+        let _ = atropos.skip();
+    }
     // A domain past the kernel's tables, or given a region past them,
     // fails its check (`BadSlot`, `BadCapability`) and is not started.
-    for (index, config) in DOMAINS.iter().enumerate() {
-        // Each core's Atropos numbers every domain and admits those placed
-        // on it; the others take a number they never pick.
-        let here = config.core;
-        for (_, atropos) in cores.iter_mut().enumerate().filter(|&(core, _)| core != here) {
-            let _ = atropos.skip();
+    let loaded = match cores.get_mut(here) {
+        Some(atropos) => load(index, config, atropos, now),
+        None => Err(LoadError::Check(DomainError::OtherCore(here))),
+    };
+    match loaded {
+        Ok(domain) => {
+            log::info!(
+                "domain {} ({}): slot {:#x}, {}",
+                config.name,
+                config.program,
+                config.slot_base,
+                CpuShare(config)
+            );
+            Some(domain)
         }
-        let loaded = match cores.get_mut(here) {
-            Some(atropos) => load(index, config, atropos, now),
-            None => Err(DomainError::OtherCore(here).into()),
-        };
-        match loaded {
-            Ok(domain) => {
-                log::info!(
-                    "domain {} ({}): slot {:#x}, {}",
-                    config.name,
-                    config.program,
-                    config.slot_base,
-                    CpuShare(config)
-                );
-                domains[index] = Some(domain);
-                count += 1;
+        Err(error) => {
+            log::error!("domain {}: not started: {error}", config.name);
+            if let Some(atropos) = cores.get_mut(here) {
+                let _ = atropos.skip();
             }
-            Err(error) => {
-                log::error!("domain {}: not started: {error}", config.name);
-                // Its number stays its own, for a domain that never runs.
-                if let Some(atropos) = cores.get_mut(here) {
-                    let _ = atropos.skip();
-                }
-            }
+            None
         }
     }
+}
+
+/// Reports each core's reserved utilisation, once `count` domains started.
+pub fn report_utilisation(cores: [&Atropos; CORES_USED], count: usize) {
     const ON_CORE: [&str; 4] = [" on core 0", " on core 1", " on core 2", " on core 3"];
-    for (core, atropos) in cores.iter().enumerate() {
+    for (core, atropos) in cores.into_iter().enumerate() {
         let utilisation = atropos.utilisation_ppb();
         log::info!(
             "image {}: {count} domains, reserved utilisation {}.{:03}{}",
             super::config::IMAGE_NAME,
             utilisation / 1_000_000_000,
             utilisation % 1_000_000_000 / 1_000_000,
-            if cores.len() > 1 { ON_CORE[core] } else { "" }
+            if CORES_USED > 1 { ON_CORE[core] } else { "" }
         );
     }
-    count
 }
