@@ -25,7 +25,7 @@ use vesper_abi::cap::Rights;
 use vesper_abi::dcb::{ActivationReason, Donation};
 use vesper_abi::syscall::Error;
 use vesper_abi::trace::Kind;
-use vesper_kernel_core::atropos::{RunKind, MAX_DOMAINS};
+use vesper_kernel_core::atropos::RunKind;
 
 /// A donation in progress: `member` holds the CPU on `scheduler`'s
 /// reservation.
@@ -206,7 +206,7 @@ impl Dispatcher<'_> {
         if !self.shared.started.contains(scheduler) {
             return;
         }
-        let ready = (0..MAX_DOMAINS)
+        let ready = (0..DOMAINS.len())
             .filter(|&member| {
                 live(member).is_some()
                     && !self.core.members_blocked.contains(member)
