@@ -568,6 +568,7 @@ impl Atropos {
     /// earliest deadline. Returns whether it was blocked.
     /// `waker` is the domain whose event caused the wake-up, if any: if
     /// `idx` then preempts it, it is not owed a switch.
+    #[inline(always)]
     pub fn wake(&mut self, idx: usize, now: u64, waker: Option<usize>) -> bool {
         let Some(slot) = self.slot_mut(idx) else { return false };
         let State::Blocked { since, until } = slot.state else { return false };
@@ -684,6 +685,7 @@ impl Atropos {
     }
 
     /// Whether domain `idx` is blocked (false for an unknown index).
+    #[inline(always)]
     pub fn is_blocked(&self, idx: usize) -> bool {
         self.slot(idx).is_some_and(|s| matches!(s.state, State::Blocked { .. }))
     }

@@ -719,6 +719,7 @@ impl Dispatcher<'_> {
     /// Takes the CPU from `index` and saves its registers where its DCB
     /// says. The next dispatch upcalls it with `reason` if activations were
     /// on. A DCB naming a slot that does not exist stops the domain.
+    #[inline(always)]
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
         self.core.on_cpu = None;
         let (rw, fpu) = self.rw_and_fpu(index);
@@ -769,6 +770,7 @@ impl Dispatcher<'_> {
     }
 
     /// Makes `index` the domain the trap frame returns to.
+    #[inline(always)]
     fn dispatch(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
         if self.core.address_space != Some(index) {
             user::switch_address_space(self.domain(index).ttbr0);
@@ -984,6 +986,7 @@ impl Dispatcher<'_> {
     }
 
     /// The domain on the CPU loses it to the timer.
+    #[inline(always)]
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
         if let Some(current) = self.core.on_cpu {
             if trace::ON {
