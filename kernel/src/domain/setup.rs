@@ -3,7 +3,7 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{DomainConfig, CORES_USED, DOMAINS, IMAGE};
+use super::config::{DomainConfig, ReservationConfig, CORES_USED, DOMAINS, IMAGE};
 use super::Domain;
 use crate::arch::cache;
 use crate::arch::user::ttbr0;
@@ -105,14 +105,9 @@ pub fn populate(index: usize, config: &DomainConfig) {
             &mut *((slot + DCB_RW_OFFSET as usize) as *mut DcbWritable),
         )
     };
-    let reservation = config.reservation;
+    let ReservationConfig { period_ns, slice_ns, latency_ns, extra } = config.reservation;
     ro.domain_id = index as u64;
-    ro.reservation = DcbReservation {
-        period_ns: reservation.period_ns,
-        slice_ns: reservation.slice_ns,
-        latency_ns: reservation.latency_ns,
-        extra: u64::from(reservation.extra),
-    };
+    ro.reservation = DcbReservation { period_ns, slice_ns, latency_ns, extra: u64::from(extra) };
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.supervision = config.supervision;
     ro.trace_on = u64::from(crate::trace::ON);
