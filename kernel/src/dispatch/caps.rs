@@ -240,9 +240,8 @@ impl AllCores {
             _ => Error::BadArgument,
         })?;
         let ro = self.ro(domain);
-        ro.reservation.period_ns = period_ns;
-        ro.reservation.slice_ns = slice_ns;
-        ro.reservation.latency_ns = latency_ns;
+        ro.reservation =
+            vesper_abi::dcb::Reservation { period_ns, slice_ns, latency_ns, ..ro.reservation };
         Ok(0)
     }
 }
