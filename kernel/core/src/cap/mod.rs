@@ -259,11 +259,10 @@ impl CapSpace {
             let (mut at, mut len) = (start, 0);
             let answer = loop {
                 let Some(Capability { parent: Some(parent), .. }) =
-                    &self.tables[at / CAP_SLOTS][at % CAP_SLOTS].cap
+                    self.tables[at / CAP_SLOTS][at % CAP_SLOTS].cap
                 else {
                     break Descends::No;
                 };
-                let parent = *parent;
                 if self.entry(parent).is_none() {
                     break Descends::No;
                 }
