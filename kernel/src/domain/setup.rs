@@ -15,7 +15,8 @@ use vesper_abi::dcb::{DcbReadOnly, DcbWritable, Reservation as DcbReservation};
 use vesper_abi::image_check::{BoardLimits, DomainError};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE};
 use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
-use vesper_kernel_core::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
+use vesper_kernel_core::memory::own_regions;
+use vesper_kernel_core::mmu::user::{map_domain, DomainTables};
 
 static TABLES: KernelCell<[DomainTables; MAX_DOMAINS]> =
     KernelCell::new([const { DomainTables::empty() }; MAX_DOMAINS]);
@@ -58,21 +59,6 @@ fn check(me: usize) -> Result<(), DomainError> {
         irq_lines: intc::LINES,
     };
     IMAGE.check_domain(me, &board)
-}
-
-fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
-    let dcb = |offset, rights| UserRegion {
-        start: config.slot_base + offset,
-        end: config.slot_base + offset + PAGE_SIZE,
-        rights,
-    };
-    [dcb(DCB_RO_OFFSET, UserRights::ReadOnly), dcb(DCB_RW_OFFSET, UserRights::ReadWrite)]
-        .into_iter()
-        .chain(config.segments.iter().map(|s| UserRegion {
-            start: s.start,
-            end: s.end,
-            rights: s.rights,
-        }))
 }
 
 /// Copies the program from the image (its pristine copy, which nothing
@@ -142,7 +128,7 @@ fn load(
     check(index).map_err(LoadError::Check)?;
     populate(index, config);
     let l1_phys = with_tables(index, |tables, phys| {
-        map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
+        map_domain(tables, phys, config.slot_base, own_regions(config)).map(|()| phys)
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::Check(DomainError::BadSegment))?;
     // Admitted last: a domain the scheduler knows is one that runs. A
