@@ -166,11 +166,10 @@ pub fn map_range(
             continue;
         }
         let table = level3_for(tables, tables_phys, span).expect("counted above");
-        let mut page = region.start.max(base);
-        while page < region.end.min(base + L2_BLOCK) {
+        let pages = region.start.max(base)..region.end.min(base + L2_BLOCK);
+        for page in pages.step_by(PAGE_SIZE as usize) {
             let index = ((page - base) / PAGE_SIZE) as usize;
             tables.l3[table].0[index] = descriptor::page(page, attributes);
-            page += PAGE_SIZE;
         }
     }
     Ok(())
