@@ -229,8 +229,7 @@ impl CapSpace {
             return changed;
         }
         for slot in 0..CAP_SLOTS {
-            let (handle, cap) = self.at(domain, slot);
-            let Some(cap) = cap else { continue };
+            let (handle, Some(cap)) = self.at(domain, slot) else { continue };
             if let Ok((_, more)) = self.revoke(domain, handle, &mut deleted) {
                 changed = changed.union(more);
             }
