@@ -32,9 +32,7 @@ pub fn log_kernel_image() {
     let start = core::ptr::addr_of!(__kernel_start) as usize;
     let end = core::ptr::addr_of!(__kernel_end) as usize;
     log::info!(
-        "kernel image {:#x}..{:#x} (physical {:#x}, {} KiB incl. bss and boot stack)",
-        start,
-        end,
+        "kernel image {start:#x}..{end:#x} (physical {:#x}, {} KiB incl. bss and boot stack)",
         virt_to_phys(start),
         (end - start) / 1024
     );

@@ -81,8 +81,7 @@ pub fn decided(now: u64, deadlines: &[Option<(u64, u64)>; MAX_DOMAINS]) {
         decisions.at_ns[this_core()] = now;
         for (index, entry) in deadlines.iter().enumerate() {
             let Some((deadline, period)) = *entry else { continue };
-            if decisions.deadlines[index] != deadline {
-                decisions.deadlines[index] = deadline;
+            if core::mem::replace(&mut decisions.deadlines[index], deadline) != deadline {
                 record(deadline.saturating_sub(period), Kind::PeriodStart, Some(index), 0, 0);
             }
         }

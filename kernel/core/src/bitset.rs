@@ -89,11 +89,7 @@ impl<const N: usize> IndexSet<N> {
 impl<const N: usize> FromIterator<usize> for IndexSet<N> {
     /// Collects the indexes below `N`; any other is left out.
     fn from_iter<I: IntoIterator<Item = usize>>(indexes: I) -> Self {
-        let mut set = Self::EMPTY;
-        for index in indexes {
-            set.insert(index);
-        }
-        set
+        indexes.into_iter().fold(Self::EMPTY, |set, index| set.union(Self::of(index)))
     }
 }
 

@@ -52,6 +52,7 @@ pub trait Sink {
 }
 
 /// The console's state: the ring and who owns the line being written.
+#[derive(Default)]
 pub struct Console {
     /// The bytes waiting for the UART, oldest first.
     ring: Deque<u8, RING_BYTES>,
@@ -212,12 +213,6 @@ impl Console {
         while self.ring.front().is_some_and(|&byte| sink.try_put(byte)) {
             self.ring.pop_front();
         }
-    }
-}
-
-impl Default for Console {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

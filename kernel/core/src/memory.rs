@@ -10,6 +10,7 @@
 //! kernel through its linear map.
 
 use crate::image::{DomainConfig, RegionConfig, RegionKind, SegmentRights};
+use crate::mmu::user::UserRegion;
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, MAX_REGIONS, PAGE_SIZE};
 
 /// A set of the image's regions, by index.
@@ -24,26 +25,37 @@ pub struct Mapped {
     pub write: RegionSet,
 }
 
+/// The domain's own regions, each with its rights: its two DCB pages (the
+/// read-only half, then the writable one) and its program's segments. The
+/// kernel maps exactly these in a domain at boot (see `domain::setup`).
+pub fn own_regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
+    let dcb = |offset, rights| UserRegion {
+        start: config.slot_base + offset,
+        end: config.slot_base + offset + PAGE_SIZE,
+        rights,
+    };
+    [dcb(DCB_RO_OFFSET, SegmentRights::ReadOnly), dcb(DCB_RW_OFFSET, SegmentRights::ReadWrite)]
+        .into_iter()
+        .chain(config.segments.iter().map(|s| UserRegion {
+            start: s.start,
+            end: s.end,
+            rights: s.rights,
+        }))
+}
+
 /// The domain's regions as (start, end, writable).
 fn regions<'a>(
     config: &'a DomainConfig,
     mapped: Mapped,
     table: &'a [RegionConfig],
 ) -> impl Iterator<Item = (u64, u64, bool)> + 'a {
-    let ro = config.slot_base + DCB_RO_OFFSET;
-    let rw = config.slot_base + DCB_RW_OFFSET;
-    [(ro, ro + PAGE_SIZE, false), (rw, rw + PAGE_SIZE, true)]
-        .into_iter()
-        .chain(
-            config.segments.iter().map(|s| (s.start, s.end, s.rights == SegmentRights::ReadWrite)),
-        )
-        .chain(
-            table
-                .iter()
-                .enumerate()
-                .filter(move |(i, r)| r.kind == RegionKind::Normal && mapped.read.contains(*i))
-                .map(move |(i, r)| (r.start, r.end, mapped.write.contains(i))),
-        )
+    own_regions(config).map(|r| (r.start, r.end, r.rights == SegmentRights::ReadWrite)).chain(
+        table
+            .iter()
+            .enumerate()
+            .filter(move |(i, r)| r.kind == RegionKind::Normal && mapped.read.contains(*i))
+            .map(move |(i, r)| (r.start, r.end, mapped.write.contains(i))),
+    )
 }
 
 /// Whether `[start, start + len)` lies in one region of `config` (or of

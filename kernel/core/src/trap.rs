@@ -115,9 +115,8 @@ impl fmt::Display for TrapFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (row, regs) in self.x.chunks(4).enumerate() {
             for (col, value) in regs.iter().enumerate() {
-                let name = row * 4 + col;
                 let sep = if col == 0 { "  " } else { " " };
-                write!(f, "{sep}x{name:<2} {value:#018x}")?;
+                write!(f, "{sep}x{:<2} {value:#018x}", row * 4 + col)?;
             }
             writeln!(f)?;
         }

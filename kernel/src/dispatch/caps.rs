@@ -28,21 +28,16 @@ impl AllCores {
     pub(super) fn grant_caps(&mut self, index: usize) {
         let config = &DOMAINS[index];
         let own = [
-            Capability::original(
-                Object::Domain { domain: index },
-                Rights::READ | Rights::CONTROL | Rights::GRANT,
-            ),
-            Capability::original(
-                Object::Reservation { domain: index },
-                Rights::READ | Rights::WRITE | Rights::GRANT,
-            ),
+            (Object::Domain { domain: index }, Rights::READ | Rights::CONTROL | Rights::GRANT),
+            (Object::Reservation { domain: index }, Rights::READ | Rights::WRITE | Rights::GRANT),
         ];
-        let listed = config.caps.iter().map(|c| (Capability::original(c.object, c.rights), c.name));
-        for (cap, name) in own.into_iter().zip(KERNEL_CAP_NAMES).chain(listed) {
+        let listed = config.caps.iter().map(|c| ((c.object, c.rights), c.name));
+        for ((object, rights), name) in own.into_iter().zip(KERNEL_CAP_NAMES).chain(listed) {
             // A supervisor's capability to a domain that did not start:
             // no capability ever names a domain that is not loaded.
-            let gone = matches!(cap.object, Object::Domain { domain } | Object::Reservation { domain }
+            let gone = matches!(object, Object::Domain { domain } | Object::Reservation { domain }
                 if !self.shared.started.contains(domain));
+            let cap = Capability::original(object, rights);
             let why = if gone {
                 "its domain did not start"
             } else if self.shared.caps.insert(index, cap).is_err() {
@@ -240,9 +235,8 @@ impl AllCores {
             _ => Error::BadArgument,
         })?;
         let ro = self.ro(domain);
-        ro.reservation.period_ns = period_ns;
-        ro.reservation.slice_ns = slice_ns;
-        ro.reservation.latency_ns = latency_ns;
+        ro.reservation =
+            vesper_abi::dcb::Reservation { period_ns, slice_ns, latency_ns, ..ro.reservation };
         Ok(0)
     }
 }

@@ -184,11 +184,8 @@ impl Dispatcher<'_> {
         self.core.members_blocked.remove(index);
         self.show_members(group.domain);
         let woke = self.count_events(group, 1).is_some_and(|index| self.wake(index, sender, now));
-        if woke {
-            self.domain(group.domain).resume = match self.domain(group.domain).resume {
-                Resume::Activate(_) => Resume::Activate(ActivationReason::MemberWoken),
-                resume => resume,
-            };
+        if woke && matches!(self.domain(group.domain).resume, Resume::Activate(_)) {
+            self.domain(group.domain).resume = Resume::Activate(ActivationReason::MemberWoken);
         }
         // A scheduler busy donating to another member decides again now
         // (it is on this core, with its members).

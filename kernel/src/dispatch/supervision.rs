@@ -86,10 +86,8 @@ impl Dispatcher<'_> {
     pub(super) fn announce(&mut self, index: usize) {
         let state = peer_state_of(index);
         let mut now = None;
-        for (_, theirs) in channel_ends_of(index) {
-            if !self.shared.started.contains(theirs.domain) {
-                continue;
-            }
+        let started = self.shared.started;
+        for (_, theirs) in channel_ends_of(index).filter(|(_, t)| started.contains(t.domain)) {
             if self.is_mine(theirs.domain) {
                 self.show_peer(theirs, state);
             } else {

@@ -3,7 +3,7 @@
 //! DCB and build its translation tables. A domain whose entry is wrong is
 //! reported and left out; the others still start.
 
-use super::config::{DomainConfig, CORES_USED, DOMAINS, IMAGE};
+use super::config::{DomainConfig, ReservationConfig, CORES_USED, DOMAINS, IMAGE};
 use super::Domain;
 use crate::arch::cache;
 use crate::arch::user::ttbr0;
@@ -15,7 +15,8 @@ use vesper_abi::dcb::{DcbReadOnly, DcbWritable, Reservation as DcbReservation};
 use vesper_abi::image_check::{BoardLimits, DomainError};
 use vesper_abi::layout::{DCB_RO_OFFSET, DCB_RW_OFFSET, IMAGE_OFFSET, PAGE_SIZE};
 use vesper_kernel_core::atropos::{AdmitError, Atropos, MAX_DOMAINS};
-use vesper_kernel_core::mmu::user::{map_domain, DomainTables, UserRegion, UserRights};
+use vesper_kernel_core::memory::own_regions;
+use vesper_kernel_core::mmu::user::{map_domain, DomainTables};
 
 static TABLES: KernelCell<[DomainTables; MAX_DOMAINS]> =
     KernelCell::new([const { DomainTables::empty() }; MAX_DOMAINS]);
@@ -60,21 +61,6 @@ fn check(me: usize) -> Result<(), DomainError> {
     IMAGE.check_domain(me, &board)
 }
 
-fn regions(config: &DomainConfig) -> impl Iterator<Item = UserRegion> + '_ {
-    let dcb = |offset, rights| UserRegion {
-        start: config.slot_base + offset,
-        end: config.slot_base + offset + PAGE_SIZE,
-        rights,
-    };
-    [dcb(DCB_RO_OFFSET, UserRights::ReadOnly), dcb(DCB_RW_OFFSET, UserRights::ReadWrite)]
-        .into_iter()
-        .chain(config.segments.iter().map(|s| UserRegion {
-            start: s.start,
-            end: s.end,
-            rights: s.rights,
-        }))
-}
-
 /// Copies the program from the image (its pristine copy, which nothing
 /// ever writes), clears the rest of what the domain can see, and fills in
 /// both DCB halves: the domain's initial state, at boot and at every
@@ -105,14 +91,9 @@ pub fn populate(index: usize, config: &DomainConfig) {
             &mut *((slot + DCB_RW_OFFSET as usize) as *mut DcbWritable),
         )
     };
-    let reservation = config.reservation;
+    let ReservationConfig { period_ns, slice_ns, latency_ns, extra } = config.reservation;
     ro.domain_id = index as u64;
-    ro.reservation = DcbReservation {
-        period_ns: reservation.period_ns,
-        slice_ns: reservation.slice_ns,
-        latency_ns: reservation.latency_ns,
-        extra: u64::from(reservation.extra),
-    };
+    ro.reservation = DcbReservation { period_ns, slice_ns, latency_ns, extra: u64::from(extra) };
     ro.ns_per_tick = crate::arch::time::ns_per_tick();
     ro.supervision = config.supervision;
     ro.trace_on = u64::from(crate::trace::ON);
@@ -147,7 +128,7 @@ fn load(
     check(index).map_err(LoadError::Check)?;
     populate(index, config);
     let l1_phys = with_tables(index, |tables, phys| {
-        map_domain(tables, phys, config.slot_base, regions(config)).map(|()| phys)
+        map_domain(tables, phys, config.slot_base, own_regions(config)).map(|()| phys)
     });
     let l1_phys = l1_phys.map_err(|_| LoadError::Check(DomainError::BadSegment))?;
     // Admitted last: a domain the scheduler knows is one that runs. A

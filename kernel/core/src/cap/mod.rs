@@ -229,8 +229,7 @@ impl CapSpace {
             return changed;
         }
         for slot in 0..CAP_SLOTS {
-            let (handle, cap) = self.at(domain, slot);
-            let Some(cap) = cap else { continue };
+            let (handle, Some(cap)) = self.at(domain, slot) else { continue };
             if let Ok((_, more)) = self.revoke(domain, handle, &mut deleted) {
                 changed = changed.union(more);
             }
@@ -259,11 +258,10 @@ impl CapSpace {
             let (mut at, mut len) = (start, 0);
             let answer = loop {
                 let Some(Capability { parent: Some(parent), .. }) =
-                    &self.tables[at / CAP_SLOTS][at % CAP_SLOTS].cap
+                    self.tables[at / CAP_SLOTS][at % CAP_SLOTS].cap
                 else {
                     break Descends::No;
                 };
-                let parent = *parent;
                 if self.entry(parent).is_none() {
                     break Descends::No;
                 }

@@ -60,18 +60,13 @@ pub fn map_kernel(
     l2_phys: u64,
     regions: &[PhysRegion],
 ) -> Result<(), MapError> {
-    let mut first_gib_used = false;
     for &region in regions {
         if region.end > L1_BLOCK * ENTRIES as u64 || region.start >= region.end {
             return Err(MapError::OutOfRange(region));
         }
         let attributes = kernel_attributes(region.kind);
-        let (table, block_size) = if region.end <= L1_BLOCK {
-            first_gib_used = true;
-            (&mut *l2, L2_BLOCK)
-        } else {
-            (&mut *l1, L1_BLOCK)
-        };
+        let (table, block_size) =
+            if region.end <= L1_BLOCK { (&mut *l2, L2_BLOCK) } else { (&mut *l1, L1_BLOCK) };
         if region.start % block_size != 0 || region.end % block_size != 0 {
             return Err(MapError::Misaligned(region));
         }
@@ -79,7 +74,7 @@ pub fn map_kernel(
             table.0[(pa / block_size) as usize] = descriptor::block(pa, attributes);
         }
     }
-    if first_gib_used {
+    if regions.iter().any(|region| region.end <= L1_BLOCK) {
         l1.0[0] = descriptor::table(l2_phys);
     }
     Ok(())

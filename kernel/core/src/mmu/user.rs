@@ -119,12 +119,14 @@ fn level3_for(tables: &mut DomainTables, tables_phys: u64, span: usize) -> Optio
     Some(free)
 }
 
-fn check_range(region: UserRegion) -> Result<(), UserMapError> {
+/// Checks `region` (page-aligned, not empty, in the first GiB) and returns
+/// the 2 MiB spans it touches.
+fn spans_of(region: UserRegion) -> Result<core::ops::RangeInclusive<usize>, UserMapError> {
     let aligned = region.start.is_multiple_of(PAGE_SIZE) && region.end.is_multiple_of(PAGE_SIZE);
     if !aligned || region.start >= region.end || region.end > L1_BLOCK {
         return Err(UserMapError::BadRegion(region));
     }
-    Ok(())
+    Ok((region.start / L2_BLOCK) as usize..=((region.end - 1) / L2_BLOCK) as usize)
 }
 
 /// Whether `region` covers 2 MiB span `span` whole.
@@ -144,32 +146,30 @@ pub fn map_range(
     region: UserRegion,
     kind: MemoryKind,
 ) -> Result<(), UserMapError> {
-    check_range(region)?;
-    let first = (region.start / L2_BLOCK) as usize;
-    let last = ((region.end - 1) / L2_BLOCK) as usize;
+    let spans = spans_of(region)?;
     let paged = |tables: &DomainTables, span| {
         !covers(region, span) || level3_of(tables, tables_phys, span).is_some()
     };
     // Take every table first, so that a failure maps nothing.
-    let needed = (first..=last)
+    let needed = spans
+        .clone()
         .filter(|&s| paged(tables, s) && level3_of(tables, tables_phys, s).is_none())
         .count();
     if needed > free_level3(tables, tables_phys).count() {
         return Err(UserMapError::NoTable(region));
     }
     let attributes = attributes(region.rights, kind);
-    for span in first..=last {
+    for span in spans {
         let base = span as u64 * L2_BLOCK;
         if !paged(tables, span) {
             tables.l2.0[span] = descriptor::block(base, attributes);
             continue;
         }
         let table = level3_for(tables, tables_phys, span).expect("counted above");
-        let mut page = region.start.max(base);
-        while page < region.end.min(base + L2_BLOCK) {
+        let pages = region.start.max(base)..region.end.min(base + L2_BLOCK);
+        for page in pages.step_by(PAGE_SIZE as usize) {
             let index = ((page - base) / PAGE_SIZE) as usize;
             tables.l3[table].0[index] = descriptor::page(page, attributes);
-            page += PAGE_SIZE;
         }
     }
     Ok(())
@@ -182,13 +182,10 @@ pub fn unmap_range(
     tables_phys: u64,
     region: UserRegion,
 ) -> Result<(), UserMapError> {
-    check_range(region)?;
     // Span by span (one level-3 table each), so that each table is checked
     // for emptiness once, not after every page: this runs inside a system
     // call, and its cost is part of the kernel's longest path.
-    let first = (region.start / L2_BLOCK) as usize;
-    let last = ((region.end - 1) / L2_BLOCK) as usize;
-    for span in first..=last {
+    for span in spans_of(region)? {
         let Some(table) = level3_of(tables, tables_phys, span) else {
             // A block entry belongs to one region, which covers its span.
             if covers(region, span) {

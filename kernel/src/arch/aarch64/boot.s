@@ -56,9 +56,8 @@ from_el2:
     cbnz    x0, 1f
     adr     x0, _start
     mov     x1, #SPIN_TABLE_CORE1
-    str     x0, [x1], #8
-    str     x0, [x1], #8
-    str     x0, [x1]
+    stp     x0, x0, [x1]
+    str     x0, [x1, #16]
     dsb     sy
     sev
 
