@@ -313,8 +313,9 @@ pub struct Atropos {
     slack_next: usize,
     /// Sum of the admitted domains' `ppb`.
     utilisation_ppb: u64,
-    /// What a preemption costs its victim, charged to the preemptor.
-    switch_cost_ns: u64,
+    /// What a preemption costs its victim, charged to the preemptor
+    /// (saturated to `i64`, the type of the guarantees it moves between).
+    switch_cost_ns: i64,
     /// No runnable domain's deadline and no blocked domain's timeout is
     /// earlier than this: until then [`Atropos::schedule`] has no wake-up or
     /// rollover to apply and skips that pass. Exact after each decision,
@@ -349,7 +350,7 @@ impl Atropos {
     /// Sets the cost `c` of switching a preempted domain back in (see the
     /// preemption rule in the module documentation).
     pub fn set_switch_cost(&mut self, cost_ns: u64) {
-        self.switch_cost_ns = cost_ns;
+        self.switch_cost_ns = i64::try_from(cost_ns).unwrap_or(i64::MAX);
     }
 
     /// Admits a domain with reservation `res` at time `now` and returns its
@@ -707,13 +708,14 @@ impl Atropos {
     /// Charges the running domain up to `now`; nothing is running after.
     fn charge(&mut self, now: u64) {
         let Some(run) = self.running.take() else { return };
-        let Some(slot) = self.slot_mut(run.idx) else { return };
+        // A pick is always an admitted domain.
+        let slot = &mut self.slots[run.idx];
         let e = now.saturating_sub(run.since);
         let acct = &mut slot.acct;
         acct.cpu_ns = acct.cpu_ns.saturating_add(e);
         match run.kind {
             RunKind::Guaranteed => {
-                slot.remain = slot.remain.saturating_sub(i64::try_from(e).unwrap_or(i64::MAX));
+                slot.remain = slot.remain.saturating_sub_unsigned(e);
                 acct.guaranteed_ns = acct.guaranteed_ns.saturating_add(e);
             }
             RunKind::Extra => acct.extra_ns = acct.extra_ns.saturating_add(e),
@@ -724,10 +726,10 @@ impl Atropos {
     /// `previous` having run until now: marks `previous` as owed if `picked`
     /// preempted it, and moves the switch cost if `picked` was owed.
     fn settle_switch(&mut self, previous: Option<Running>, picked: usize) {
-        let Some(slot) = self.slots[..self.len].get_mut(picked) else { return };
+        let slot = &mut self.slots[picked];
         let woken_by = slot.woken_by.take();
         let payer = slot.owed_by.take();
-        let cost = i64::try_from(self.switch_cost_ns).unwrap_or(i64::MAX);
+        let cost = self.switch_cost_ns;
         if cost == 0 {
             return;
         }
