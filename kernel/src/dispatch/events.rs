@@ -310,6 +310,8 @@ impl Dispatcher<'_> {
     /// The end of the channel `handle` names that an event from `index`
     /// goes to, if `index` may send on it and the receiver runs: else
     /// what the call returns.
+    // Always inlined: on every `event_send`, where a call returned its
+    // result through memory.
     #[inline(always)]
     pub(super) fn send_target(&self, index: usize, handle: u64) -> Result<EventTarget, Outcome> {
         let object = self.shared.caps.lookup(index, Handle(handle), CapKind::Channel, Rights::SEND);

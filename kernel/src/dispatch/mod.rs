@@ -719,6 +719,9 @@ impl Dispatcher<'_> {
     /// Takes the CPU from `index` and saves its registers where its DCB
     /// says. The next dispatch upcalls it with `reason` if activations were
     /// on. A DCB naming a slot that does not exist stops the domain.
+    // Always inlined, as `dispatch` and `preempt_on_cpu` are: each switch
+    // runs them, and their calls' prologues and epilogues were about a
+    // tenth of one (docs/benchmarks.md, "Fewer calls on a switch").
     #[inline(always)]
     fn save(&mut self, frame: &TrapFrame, index: usize, reason: ActivationReason, now: u64) {
         self.core.on_cpu = None;
@@ -770,6 +773,7 @@ impl Dispatcher<'_> {
     }
 
     /// Makes `index` the domain the trap frame returns to.
+    // Always inlined: see `save`.
     #[inline(always)]
     fn dispatch(&mut self, frame: &mut TrapFrame, index: usize, kind: RunKind, now: u64) {
         if self.core.address_space != Some(index) {
@@ -986,6 +990,7 @@ impl Dispatcher<'_> {
     }
 
     /// The domain on the CPU loses it to the timer.
+    // Always inlined: see `save`.
     #[inline(always)]
     fn preempt_on_cpu(&mut self, frame: &TrapFrame, now: u64) {
         if let Some(current) = self.core.on_cpu {
