@@ -751,9 +751,7 @@ impl Dispatcher<'_> {
     /// Stops `index` (until a supervisor restarts it), and tells its
     /// supervisors and peers.
     fn stop(&mut self, index: usize, state: DomainState, now: u64) {
-        if self.core.on_cpu == Some(index) {
-            self.core.on_cpu = None;
-        }
+        self.core.on_cpu = self.core.on_cpu.filter(|&on_cpu| on_cpu != index);
         let domain = self.domain(index);
         domain.state = state;
         supervision::publish_peer_state(index, domain.restarts, true);
