@@ -158,11 +158,9 @@ impl Dispatcher<'_> {
         let sets = self.core.irq_owners.iter_mut().zip(&mut self.core.irq_waiting);
         for ((owners, waiting), config) in sets.zip(IRQS) {
             owners.remove(index);
-            if !waiting.contains(index) {
-                continue;
-            }
+            let was_waiting = waiting.contains(index);
             waiting.remove(index);
-            if waiting.is_empty() && !owners.is_empty() {
+            if was_waiting && waiting.is_empty() && !owners.is_empty() {
                 intc::enable(config.line);
             }
         }
