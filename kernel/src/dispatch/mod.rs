@@ -359,7 +359,6 @@ fn idle(frame: &mut TrapFrame) {
 pub fn load_domains() -> usize {
     DISPATCHER.whole(|all| {
         let now = time::now_ns();
-        let mut count = 0;
         for core in &mut all.cores {
             core.atropos.set_switch_cost(config::SWITCH_COST_NS);
         }
@@ -369,9 +368,9 @@ pub fn load_domains() -> usize {
                 all.cores[config.core].domains[index] = Some(domain);
                 all.shared.started.insert(index);
                 supervision::publish_peer_state(index, 0, false);
-                count += 1;
             }
         }
+        let count = all.shared.started.iter().count();
         setup::report_utilisation(all.cores.each_ref().map(|core| &core.atropos), count);
         for index in all.shared.started.iter() {
             all.grant_caps(index);
