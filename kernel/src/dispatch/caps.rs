@@ -65,18 +65,15 @@ impl AllCores {
     /// Maps in domain `index` exactly the regions it holds capabilities
     /// for, with the union of their rights (write only with read).
     pub(super) fn sync_regions(&mut self, index: usize) {
-        let (mut read, mut write) = (RegionSet::EMPTY, RegionSet::EMPTY);
         // Regions past MAX_REGIONS never get a capability (the builder and
         // the boot check refuse them), and a RegionSet cannot hold them.
         let held = self.shared.caps.region_rights::<MAX_REGIONS>(index);
-        for (region, rights) in held.into_iter().enumerate().take(REGIONS.len()) {
-            if rights.contains(Rights::READ) {
-                read.insert(region);
-                if rights.contains(Rights::WRITE) {
-                    write.insert(region);
-                }
-            }
-        }
+        let held_with = |rights: Rights| -> RegionSet {
+            let held = held.iter().enumerate().take(REGIONS.len());
+            held.filter(|(_, held)| held.contains(rights)).map(|(region, _)| region).collect()
+        };
+        let (mut read, mut write) =
+            (held_with(Rights::READ), held_with(Rights::READ | Rights::WRITE));
         let domain = self.domain(index);
         let changed = read
             .symmetric_difference(domain.mapped.read)
