@@ -491,20 +491,19 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
         if let Some(index) = d.core.on_cpu {
             let name = DOMAINS[index].name;
             let syndrome = Syndrome::new(frame.esr);
+            let (pc, far) = (frame.elr, frame.far);
             if syndrome.is_abort() {
                 log::error!(
-                    "domain {name} faulted: {syndrome} at pc {:#x}, address {:#x}; stopped",
-                    frame.elr,
-                    frame.far
+                    "domain {name} faulted: {syndrome} at pc {pc:#x}, address {far:#x}; stopped"
                 );
             } else {
-                log::error!("domain {name} faulted: {syndrome} at pc {:#x}; stopped", frame.elr);
+                log::error!("domain {name} faulted: {syndrome} at pc {pc:#x}; stopped");
             }
             d.domain(index).fault = FaultReport {
                 kind: FAULT_EXCEPTION,
                 syndrome: frame.esr,
-                address: if syndrome.is_abort() { frame.far } else { 0 },
-                pc: frame.elr,
+                address: if syndrome.is_abort() { far } else { 0 },
+                pc,
             };
             d.stop(index, DomainState::Faulted, now);
         }
