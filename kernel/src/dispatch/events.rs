@@ -132,7 +132,7 @@ impl AllCores {
     pub(super) fn event_send(
         &mut self,
         index: usize,
-        [handle, transfer]: [u64; 2],
+        [handle, transfer, _]: [u64; 3],
     ) -> Result<Outcome, Error> {
         let target = match self.here().send_target(index, handle) {
             Ok(target) => target,
@@ -331,9 +331,7 @@ impl Dispatcher<'_> {
     /// cores share: [`AllCores::event_send`] does it.
     pub(super) fn event_send(&mut self, index: usize, [handle, transfer]: [u64; 2]) -> Outcome {
         if transfer != 0 {
-            return Outcome::Whole(|all, index, [handle, transfer, _]| {
-                all.event_send(index, [handle, transfer]).into()
-            });
+            return Outcome::Whole(|all, index, args| all.event_send(index, args).into());
         }
         match self.send_target(index, handle) {
             Ok(target) => self.send(index, target),
