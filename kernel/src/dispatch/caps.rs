@@ -164,7 +164,7 @@ impl AllCores {
     pub(super) fn domain_info(
         &mut self,
         index: usize,
-        [handle, ptr]: [u64; 2],
+        [handle, ptr, _]: [u64; 3],
     ) -> Result<u64, Error> {
         let target = self.shared.domain_cap(index, handle, Rights::READ)?;
         let info = self.info_of(target);
