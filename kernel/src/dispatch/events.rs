@@ -67,8 +67,7 @@ fn post(target: EventTarget) {
     posted.fetch_add(1, Ordering::Relaxed);
     POSTED_SLOTS[target.domain].fetch_or(1 << target.event, Ordering::Release);
     let core = core_of(target.domain);
-    let domain = DomainSet::of(target.domain).bits();
-    if POSTED_TO[core].fetch_or(domain, Ordering::Release) == 0 {
+    if POSTED_TO[core].fetch_or(DomainSet::of(target.domain).bits(), Ordering::Release) == 0 {
         local_intc::interrupt_cores(1 << core);
     }
 }
