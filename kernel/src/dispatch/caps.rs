@@ -166,8 +166,7 @@ impl AllCores {
         index: usize,
         [handle, ptr, _]: [u64; 3],
     ) -> Result<u64, Error> {
-        let target = self.shared.domain_cap(index, handle, Rights::READ)?;
-        let info = self.info_of(target);
+        let info = self.info_of(self.shared.domain_cap(index, handle, Rights::READ)?);
         if !ptr.is_multiple_of(8) || !self.domain(index).user_write(ptr, &info) {
             return Err(Error::BadPointer);
         }
