@@ -118,10 +118,7 @@ impl<T> KernelCell<T> {
     /// this core holds it already: for the panic path, which may have been
     /// entered from inside a borrow.
     pub fn try_with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        if self.holder.load(Ordering::Relaxed) == this_core() as u32 + 1 {
-            return None;
-        }
-        Some(self.with(f))
+        (self.holder.load(Ordering::Relaxed) != this_core() as u32 + 1).then(|| self.with(f))
     }
 }
 

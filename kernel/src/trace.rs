@@ -177,8 +177,7 @@ fn write_header(source: u16, written: u64, out: u64, capacity: u64) -> Option<u6
         return None;
     }
     let (lost, count) = (first - out, written - first);
-    let header = SectionHeader { magic: MAGIC, source, reserved: 0, lost, count };
-    sink::write(&header.to_bytes());
+    sink::write(&SectionHeader { magic: MAGIC, source, reserved: 0, lost, count }.to_bytes());
     Some(first)
 }
 

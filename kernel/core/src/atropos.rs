@@ -372,18 +372,12 @@ impl Atropos {
             return Err(AdmitError::OverUtilised { utilisation_ppb: total });
         }
         let idx = self.len;
-        let mut slot = Slot::EMPTY;
-        slot.res = res;
-        slot.ppb = ppb;
-        slot.deadline = now.saturating_add(res.period_ns);
-        slot.remain = slot.slice();
-        slot.state = State::Runnable;
-        self.slots[idx] = slot;
+        self.slots[idx] = Slot { res, ppb, ..Slot::EMPTY };
         self.len += 1;
         self.utilisation_ppb = total;
-        self.sync_state_bits(idx);
-        self.settled = false;
-        self.lower_horizon(slot.deadline);
+        // A stopped slot holding the reservation: restarting it gives it
+        // its first period, as admission does.
+        self.restart(idx, now);
         Ok(idx)
     }
 

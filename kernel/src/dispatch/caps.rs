@@ -9,7 +9,7 @@ use crate::arch::{time, user};
 use crate::domain::config::{self, RegionKind, DOMAINS, IMAGE, REGIONS};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
-use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES};
+use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, KERNEL_CAP_NAMES};
 use vesper_abi::dcb::{DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING, DOMAIN_STOPPED};
 use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{AdmitError, Reservation};
@@ -53,30 +53,26 @@ impl AllCores {
 
     /// Rewrites domain `index`'s DCB mirror of its capability table.
     pub(super) fn mirror(&mut self, index: usize) {
-        for slot in 0..CAP_SLOTS {
-            let (handle, cap) = self.shared.caps.at(index, slot);
-            let info = cap.map_or_else(CapInfo::default, |cap| {
-                IMAGE.cap_info(index, handle.0, cap.object, cap.rights)
-            });
-            self.ro(index).caps[slot] = info;
-        }
+        let caps = &self.shared.caps;
+        let infos = core::array::from_fn(|slot| match caps.at(index, slot) {
+            (handle, Some(cap)) => IMAGE.cap_info(index, handle.0, cap.object, cap.rights),
+            (_, None) => CapInfo::default(),
+        });
+        self.ro(index).caps = infos;
     }
 
     /// Maps in domain `index` exactly the regions it holds capabilities
     /// for, with the union of their rights (write only with read).
     pub(super) fn sync_regions(&mut self, index: usize) {
-        let (mut read, mut write) = (RegionSet::EMPTY, RegionSet::EMPTY);
         // Regions past MAX_REGIONS never get a capability (the builder and
         // the boot check refuse them), and a RegionSet cannot hold them.
         let held = self.shared.caps.region_rights::<MAX_REGIONS>(index);
-        for (region, rights) in held.into_iter().enumerate().take(REGIONS.len()) {
-            if rights.contains(Rights::READ) {
-                read.insert(region);
-                if rights.contains(Rights::WRITE) {
-                    write.insert(region);
-                }
-            }
-        }
+        let held_with = |rights: Rights| -> RegionSet {
+            let held = held.iter().enumerate().take(REGIONS.len());
+            held.filter(|(_, held)| held.contains(rights)).map(|(region, _)| region).collect()
+        };
+        let (mut read, mut write) =
+            (held_with(Rights::READ), held_with(Rights::READ | Rights::WRITE));
         let domain = self.domain(index);
         let changed = read
             .symmetric_difference(domain.mapped.read)
@@ -168,10 +164,9 @@ impl AllCores {
     pub(super) fn domain_info(
         &mut self,
         index: usize,
-        [handle, ptr]: [u64; 2],
+        [handle, ptr, _]: [u64; 3],
     ) -> Result<u64, Error> {
-        let target = self.shared.domain_cap(index, handle, Rights::READ)?;
-        let info = self.info_of(target);
+        let info = self.info_of(self.shared.domain_cap(index, handle, Rights::READ)?);
         if !ptr.is_multiple_of(8) || !self.domain(index).user_write(ptr, &info) {
             return Err(Error::BadPointer);
         }

@@ -67,8 +67,7 @@ fn post(target: EventTarget) {
     posted.fetch_add(1, Ordering::Relaxed);
     POSTED_SLOTS[target.domain].fetch_or(1 << target.event, Ordering::Release);
     let core = core_of(target.domain);
-    let domain = DomainSet::of(target.domain).bits();
-    if POSTED_TO[core].fetch_or(domain, Ordering::Release) == 0 {
+    if POSTED_TO[core].fetch_or(DomainSet::of(target.domain).bits(), Ordering::Release) == 0 {
         local_intc::interrupt_cores(1 << core);
     }
 }
@@ -132,7 +131,7 @@ impl AllCores {
     pub(super) fn event_send(
         &mut self,
         index: usize,
-        [handle, transfer]: [u64; 2],
+        [handle, transfer, _]: [u64; 3],
     ) -> Result<Outcome, Error> {
         let target = match self.here().send_target(index, handle) {
             Ok(target) => target,
@@ -158,11 +157,9 @@ impl Dispatcher<'_> {
         let sets = self.core.irq_owners.iter_mut().zip(&mut self.core.irq_waiting);
         for ((owners, waiting), config) in sets.zip(IRQS) {
             owners.remove(index);
-            if !waiting.contains(index) {
-                continue;
-            }
+            let was_waiting = waiting.contains(index);
             waiting.remove(index);
-            if waiting.is_empty() && !owners.is_empty() {
+            if was_waiting && waiting.is_empty() && !owners.is_empty() {
                 intc::enable(config.line);
             }
         }
@@ -335,9 +332,7 @@ impl Dispatcher<'_> {
     /// cores share: [`AllCores::event_send`] does it.
     pub(super) fn event_send(&mut self, index: usize, [handle, transfer]: [u64; 2]) -> Outcome {
         if transfer != 0 {
-            return Outcome::Whole(|all, index, [handle, transfer, _]| {
-                all.event_send(index, [handle, transfer]).into()
-            });
+            return Outcome::Whole(|all, index, args| all.event_send(index, args).into());
         }
         match self.send_target(index, handle) {
             Ok(target) => self.send(index, target),

@@ -359,7 +359,6 @@ fn idle(frame: &mut TrapFrame) {
 pub fn load_domains() -> usize {
     DISPATCHER.whole(|all| {
         let now = time::now_ns();
-        let mut count = 0;
         for core in &mut all.cores {
             core.atropos.set_switch_cost(config::SWITCH_COST_NS);
         }
@@ -369,9 +368,9 @@ pub fn load_domains() -> usize {
                 all.cores[config.core].domains[index] = Some(domain);
                 all.shared.started.insert(index);
                 supervision::publish_peer_state(index, 0, false);
-                count += 1;
             }
         }
+        let count = all.shared.started.iter().count();
         setup::report_utilisation(all.cores.each_ref().map(|core| &core.atropos), count);
         for index in all.shared.started.iter() {
             all.grant_caps(index);
@@ -492,20 +491,19 @@ pub fn on_domain_fault(frame: &mut TrapFrame) {
         if let Some(index) = d.core.on_cpu {
             let name = DOMAINS[index].name;
             let syndrome = Syndrome::new(frame.esr);
+            let (pc, far) = (frame.elr, frame.far);
             if syndrome.is_abort() {
                 log::error!(
-                    "domain {name} faulted: {syndrome} at pc {:#x}, address {:#x}; stopped",
-                    frame.elr,
-                    frame.far
+                    "domain {name} faulted: {syndrome} at pc {pc:#x}, address {far:#x}; stopped"
                 );
             } else {
-                log::error!("domain {name} faulted: {syndrome} at pc {:#x}; stopped", frame.elr);
+                log::error!("domain {name} faulted: {syndrome} at pc {pc:#x}; stopped");
             }
             d.domain(index).fault = FaultReport {
                 kind: FAULT_EXCEPTION,
                 syndrome: frame.esr,
-                address: if syndrome.is_abort() { frame.far } else { 0 },
-                pc: frame.elr,
+                address: if syndrome.is_abort() { far } else { 0 },
+                pc,
             };
             d.stop(index, DomainState::Faulted, now);
         }
@@ -754,9 +752,7 @@ impl Dispatcher<'_> {
     /// Stops `index` (until a supervisor restarts it), and tells its
     /// supervisors and peers.
     fn stop(&mut self, index: usize, state: DomainState, now: u64) {
-        if self.core.on_cpu == Some(index) {
-            self.core.on_cpu = None;
-        }
+        self.core.on_cpu = self.core.on_cpu.filter(|&on_cpu| on_cpu != index);
         let domain = self.domain(index);
         domain.state = state;
         supervision::publish_peer_state(index, domain.restarts, true);

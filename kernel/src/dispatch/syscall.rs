@@ -160,9 +160,7 @@ impl Dispatcher<'_> {
             Syscall::CapRevoke => Outcome::Whole(|all, i, [a, ..]| all.cap_revoke(i, a).into()),
             Syscall::DomainStop => Outcome::Whole(|all, i, [a, ..]| all.domain_stop(i, a).into()),
             Syscall::ReservationSet => Outcome::Whole(|all, i, a| all.reservation_set(i, a).into()),
-            Syscall::DomainInfo => {
-                Outcome::Whole(|all, i, [a, b, _]| all.domain_info(i, [a, b]).into())
-            }
+            Syscall::DomainInfo => Outcome::Whole(|all, i, a| all.domain_info(i, a).into()),
             Syscall::DomainRestart => {
                 Outcome::Whole(|all, i, [a, ..]| all.domain_restart(i, a).into())
             }

@@ -127,8 +127,7 @@ impl Domain {
     /// domain may write all of it. `T` must be plain data that the domain
     /// may see whole (no padding that could hold kernel bytes).
     pub fn user_write<T: Copy>(&self, ptr: u64, value: &T) -> bool {
-        let len = core::mem::size_of::<T>() as u64;
-        if !self.allows(ptr, len, true) {
+        if !self.allows(ptr, core::mem::size_of::<T>() as u64, true) {
             return false;
         }
         // SAFETY: the range lies in the domain's own writable memory

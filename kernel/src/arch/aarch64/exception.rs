@@ -69,12 +69,11 @@ extern "C" fn handle_exception(number: u64, frame: &mut TrapFrame) {
 
 /// Reports an exception the kernel did not expect and stops.
 fn kernel_fault(vector: VectorKind, syndrome: Syndrome, frame: &TrapFrame) -> ! {
-    let kernel_sp = frame as *const TrapFrame as usize + TRAP_FRAME_SIZE;
     log::error!("KERNEL EXCEPTION: {vector}");
     log::error!("  class    {syndrome}");
     log::error!("  ESR_EL1  {:#018x}  FAR_EL1  {:#018x}", syndrome.raw(), frame.far);
     log::error!("  ELR_EL1  {:#018x}  SPSR_EL1 {:#018x}", frame.elr, frame.spsr);
-    log::error!("  SP_EL1   {:#018x}", kernel_sp);
+    log::error!("  SP_EL1   {:#018x}", frame as *const TrapFrame as usize + TRAP_FRAME_SIZE);
     log::error!("registers:\n{frame}");
     crate::exit::halt(ExitCode::KernelException)
 }

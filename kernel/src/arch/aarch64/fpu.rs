@@ -173,9 +173,7 @@ impl LazyFpu {
     /// whatever the registers or its save slots held is not its state any
     /// more, and its next first use loads zeroes (lazily, as at boot).
     pub fn forget(&mut self, index: usize) {
-        if self.holder == Some(index) {
-            self.holder = None;
-        }
+        self.holder = self.holder.filter(|&holder| holder != index);
         if let Some(eager) = self.eager.get_mut(index) {
             *eager = 0;
         }

@@ -23,10 +23,9 @@ static TICKS_PER_NS: AtomicU64 = AtomicU64::new(0);
 /// boot, before anything asks for the time.
 pub fn init() {
     let hz = u128::from(frequency_hz()).max(1);
-    let ns_per_tick = (NANOS_PER_SECOND << 32) / hz;
-    let ticks_per_ns = (hz << 32).div_ceil(NANOS_PER_SECOND);
-    NS_PER_TICK.store(u64::try_from(ns_per_tick).unwrap_or(u64::MAX), Ordering::Relaxed);
-    TICKS_PER_NS.store(u64::try_from(ticks_per_ns).unwrap_or(u64::MAX), Ordering::Relaxed);
+    let saturated = |factor: u128| u64::try_from(factor).unwrap_or(u64::MAX);
+    NS_PER_TICK.store(saturated((NANOS_PER_SECOND << 32) / hz), Ordering::Relaxed);
+    TICKS_PER_NS.store(saturated((hz << 32).div_ceil(NANOS_PER_SECOND)), Ordering::Relaxed);
 }
 
 /// The counter's frequency (62.5 MHz on QEMU, 19.2 MHz on a physical Pi 3).
