@@ -9,7 +9,7 @@ use crate::arch::{time, user};
 use crate::domain::config::{self, RegionKind, DOMAINS, IMAGE, REGIONS};
 use crate::domain::setup::{with_tables, MAX_REGIONS};
 use crate::domain::DomainState;
-use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, KERNEL_CAP_NAMES};
+use vesper_abi::cap::{CapInfo, CapKind, Handle, Rights, CAP_SLOTS, KERNEL_CAP_NAMES};
 use vesper_abi::dcb::{DomainInfo, DOMAIN_EXITED, DOMAIN_FAULTED, DOMAIN_RUNNING, DOMAIN_STOPPED};
 use vesper_abi::syscall::Error;
 use vesper_kernel_core::atropos::{AdmitError, Reservation};
@@ -53,12 +53,13 @@ impl AllCores {
 
     /// Rewrites domain `index`'s DCB mirror of its capability table.
     pub(super) fn mirror(&mut self, index: usize) {
-        let caps = &self.shared.caps;
-        let infos = core::array::from_fn(|slot| match caps.at(index, slot) {
-            (handle, Some(cap)) => IMAGE.cap_info(index, handle.0, cap.object, cap.rights),
-            (_, None) => CapInfo::default(),
-        });
-        self.ro(index).caps = infos;
+        for slot in 0..CAP_SLOTS {
+            let (handle, cap) = self.shared.caps.at(index, slot);
+            let info = cap.map_or_else(CapInfo::default, |cap| {
+                IMAGE.cap_info(index, handle.0, cap.object, cap.rights)
+            });
+            self.ro(index).caps[slot] = info;
+        }
     }
 
     /// Maps in domain `index` exactly the regions it holds capabilities
